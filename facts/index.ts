@@ -4,4 +4,5 @@
  */
 export * from "./names";
 export * from "./responder-actions";
+export * from "./responder-settings";
 export * from "./tags";
