@@ -1,0 +1,228 @@
+/**
+ * Responder access: the `ir-responder` role (assumable by configured humans with MFA, by automation
+ * roles, and optionally by the auto-containment Lambda), its policy generated from the shared action
+ * list, and the deny-all instance profile swapped onto a contained instance.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { DENY_ALL_PROFILE_NAME, MANAGED_BY, RESPONDER_ACTIONS, RESPONDER_ROLE_NAME, ROLE_TAG_VALUES, TAG } from "../facts";
+import { FORENSIC_WORKSTATION_ROLE_NAME } from "../facts/forensic";
+import { responderPolicyDocument } from "./responder-policy";
+import { checkIfPlain, validatePrincipalArn } from "./validation";
+
+export interface ResponderAccessArgs {
+  /**
+   * Human principals (IAM users or roles) who may assume the responder role. MFA is required
+   * unless `humanMfaRequired` is false.
+   * @default []
+   */
+  humanPrincipalArns?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Require MFA (`aws:MultiFactorAuthPresent`) for human principals. Set to false only when humans
+   * come through an identity provider that enforces MFA itself (IAM Identity Center role sessions do
+   * not carry the MFA flag into a role chain).
+   * @default true
+   */
+  humanMfaRequired?: pulumi.Input<boolean>;
+  /** Automation roles (no MFA) that may assume the responder role, e.g. a CI or SOAR role. @default [] */
+  automationPrincipalArns?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Let Lambda functions of this account use the role directly as their execution role (the
+   * auto-containment function). Limited by `aws:SourceAccount`.
+   * @default true
+   */
+  trustLambdaService?: pulumi.Input<boolean>;
+  /**
+   * Actions the response automation calls: the policy lists exactly these, each scoped.
+   * @default RESPONDER_ACTIONS (facts/responder-actions.ts)
+   */
+  actions?: readonly string[];
+  /** Evidence bucket ARN (EvidenceStore.evidenceBucketArn). */
+  evidenceBucketArn: pulumi.Input<string>;
+  /** Tools bucket ARN (EvidenceStore.toolsBucketArn). */
+  toolsBucketArn: pulumi.Input<string>;
+  /** Journal table ARN (EvidenceStore.journalTableArn). */
+  journalTableArn: pulumi.Input<string>;
+  /** KMS keys the responder uses (evidence key; EBS key for snapshot copies). */
+  kmsKeyArns: pulumi.Input<pulumi.Input<string>[]>;
+  /** Regions the responder acts in. @default [the provider's region] */
+  regions?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Only stop or terminate instances that carry an `ir:case-id` tag (the responder tags an instance
+   * when it opens a case), so the role cannot be used to terminate arbitrary instances.
+   * @default true
+   */
+  requireCaseTagForDestructive?: boolean;
+  /** Maximum session duration of the responder role in seconds (1 h to 12 h). @default 14400 (4 h) */
+  maxSessionDurationSeconds?: pulumi.Input<number>;
+  /** @default {} */
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+export class ResponderAccess extends pulumi.ComponentResource {
+  public readonly responderRoleArn: pulumi.Output<string>;
+  public readonly responderRoleName: pulumi.Output<string>;
+  /** The generated policy JSON (for review). */
+  public readonly responderPolicyJson: pulumi.Output<string>;
+  public readonly denyAllInstanceProfileName: pulumi.Output<string>;
+  public readonly denyAllInstanceProfileArn: pulumi.Output<string>;
+  public readonly denyAllRoleArn: pulumi.Output<string>;
+
+  constructor(name: string, args: ResponderAccessArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("incident-ready:forensics:ResponderAccess", name, {}, opts);
+    checkIfPlain(args.humanPrincipalArns, (v: string) => validatePrincipalArn(v, { what: "responder human principal arn" }));
+    checkIfPlain(args.automationPrincipalArns, (v: string) =>
+      validatePrincipalArn(v, { what: "responder automation principal arn" }),
+    );
+    const p = { parent: this };
+    const account = aws.getCallerIdentityOutput({}, p).accountId;
+    const region = aws.getRegionOutput({}, p).region;
+    const partition = aws.getPartitionOutput({}, p).partition;
+    const tags = (role?: string) =>
+      pulumi
+        .output(args.tags ?? {})
+        .apply((t) => ({ ...t, [TAG.managedBy]: MANAGED_BY, ...(role ? { [TAG.role]: role } : {}) }));
+
+    const trust = pulumi
+      .all([
+        pulumi.output(args.humanPrincipalArns ?? []),
+        pulumi.output(args.humanMfaRequired ?? true),
+        pulumi.output(args.automationPrincipalArns ?? []),
+        pulumi.output(args.trustLambdaService ?? true),
+        account,
+      ])
+      .apply(([humans, mfa, automation, lambda, acct]) =>
+        JSON.stringify(responderTrustPolicy({ humans, mfa, automation, lambda, accountId: acct })),
+      );
+
+    const role = new aws.iam.Role(
+      `${name}-responder`,
+      {
+        name: RESPONDER_ROLE_NAME,
+        description: "Incident responders and the auto-containment function (ec2-incident-ready)",
+        assumeRolePolicy: trust,
+        maxSessionDuration: args.maxSessionDurationSeconds ?? 14400,
+        tags: tags(),
+      },
+      p,
+    );
+    const roleArn = pulumi.interpolate`arn:${partition}:iam::${account}:role/${RESPONDER_ROLE_NAME}`;
+    const denyAllRoleArn = pulumi.interpolate`arn:${partition}:iam::${account}:role/${DENY_ALL_PROFILE_NAME}`;
+    const workstationRoleArn = pulumi.interpolate`arn:${partition}:iam::${account}:role/${FORENSIC_WORKSTATION_ROLE_NAME}`;
+
+    const actions = args.actions ?? RESPONDER_ACTIONS;
+    const regionsOut = pulumi.output(args.regions ?? [region]) as pulumi.Output<string[]>;
+    const keysOut = pulumi.output(args.kmsKeyArns) as pulumi.Output<string[]>;
+    const policyJson = pulumi
+      .all([
+        pulumi.all([partition, account, regionsOut, pulumi.output(args.evidenceBucketArn), pulumi.output(args.toolsBucketArn)]),
+        pulumi.all([pulumi.output(args.journalTableArn), keysOut, denyAllRoleArn, workstationRoleArn, roleArn]),
+      ])
+      .apply(([[part, acct, regions, evidence, tools], [journal, keys, denyAll, workstation, self]]) =>
+        JSON.stringify(
+          responderPolicyDocument(actions, {
+            partition: part,
+            accountId: acct,
+            regions,
+            evidenceBucketArn: evidence,
+            toolsBucketArn: tools,
+            journalTableArn: journal,
+            kmsKeyArns: keys,
+            passableRoleArns: [denyAll, workstation],
+            responderRoleArn: self,
+            requireCaseTagForDestructive: args.requireCaseTagForDestructive ?? true,
+          }),
+        ),
+      );
+    if (actions.length > 0)
+      new aws.iam.RolePolicy(`${name}-responder-policy`, { role: role.name, name: "ir-responder-actions", policy: policyJson }, p);
+    else
+      pulumi.log.warn(
+        "the responder action list is empty: the responder role gets no permissions until facts/responder-actions.ts lists them",
+        this,
+      );
+
+    // Deny-all instance profile: a contained instance's IMDS then hands out credentials that can do nothing.
+    const denyRole = new aws.iam.Role(
+      `${name}-deny-all`,
+      {
+        name: DENY_ALL_PROFILE_NAME,
+        description: "Swapped onto contained instances: denies every action",
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
+        tags: tags(ROLE_TAG_VALUES.denyAllProfile),
+      },
+      p,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-deny-all-policy`,
+      {
+        role: denyRole.name,
+        name: "deny-all",
+        policy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Sid: "DenyEverything", Effect: "Deny", Action: "*", Resource: "*" }],
+        }),
+      },
+      p,
+    );
+    const profile = new aws.iam.InstanceProfile(
+      `${name}-deny-all-profile`,
+      { name: DENY_ALL_PROFILE_NAME, role: denyRole.name, tags: tags(ROLE_TAG_VALUES.denyAllProfile) },
+      p,
+    );
+
+    this.responderRoleArn = role.arn;
+    this.responderRoleName = role.name;
+    this.responderPolicyJson = policyJson;
+    this.denyAllInstanceProfileName = profile.name;
+    this.denyAllInstanceProfileArn = profile.arn;
+    this.denyAllRoleArn = denyRole.arn;
+    this.registerOutputs({
+      responderRoleArn: this.responderRoleArn,
+      denyAllInstanceProfileName: this.denyAllInstanceProfileName,
+      denyAllInstanceProfileArn: this.denyAllInstanceProfileArn,
+    });
+  }
+}
+
+/** Trust policy of the responder role. Throws when nobody at all could assume it. */
+export function responderTrustPolicy(i: {
+  humans: string[];
+  mfa: boolean;
+  automation: string[];
+  lambda: boolean;
+  accountId: string;
+}) {
+  const statements: any[] = [];
+  if (i.humans.length > 0)
+    statements.push({
+      Sid: "Responders",
+      Effect: "Allow",
+      Principal: { AWS: i.humans },
+      Action: ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+      ...(i.mfa ? { Condition: { Bool: { "aws:MultiFactorAuthPresent": "true" } } } : {}),
+    });
+  if (i.automation.length > 0)
+    statements.push({
+      Sid: "Automation",
+      Effect: "Allow",
+      Principal: { AWS: i.automation },
+      Action: ["sts:AssumeRole", "sts:TagSession"],
+    });
+  if (i.lambda)
+    statements.push({
+      Sid: "AutoContainmentFunction",
+      Effect: "Allow",
+      Principal: { Service: "lambda.amazonaws.com" },
+      Action: "sts:AssumeRole",
+      Condition: { StringEquals: { "aws:SourceAccount": i.accountId } },
+    });
+  if (statements.length === 0)
+    throw new Error(
+      "responder role has no principal: set humanPrincipalArns, automationPrincipalArns or trustLambdaService",
+    );
+  return { Version: "2012-10-17", Statement: statements };
+}

@@ -1,0 +1,215 @@
+/**
+ * Generates the responder role's IAM policy from the shared action list (facts/responder-actions.ts),
+ * scoping each action to the resources and tags AWS allows. Pure functions of plain values.
+ *
+ * Rules: every statement names explicit actions (never a wildcard action); `Resource: "*"` only for
+ * actions that support no resource-level permission (Describe*, List*, most Get* read calls); an
+ * action of a service this module has no rule for fails loudly, so a new call in the responder cannot
+ * silently get broad rights.
+ */
+import { TAG } from "../facts";
+
+export interface ResponderPolicyContext {
+  partition: string;
+  accountId: string;
+  /** Regions the responder works in (resource ARNs and `aws:RequestedRegion`). */
+  regions: string[];
+  evidenceBucketArn: string;
+  toolsBucketArn: string;
+  journalTableArn: string;
+  /** KMS keys the responder encrypts and decrypts with (evidence key, EBS key...). */
+  kmsKeyArns: string[];
+  /** Roles the responder may pass to EC2 (deny-all role, forensic workstation role). */
+  passableRoleArns: string[];
+  /** The responder role itself: protected from self-modification. */
+  responderRoleArn: string;
+  /** Require the `ir:case-id` tag on instances the responder stops or terminates. */
+  requireCaseTagForDestructive: boolean;
+}
+
+interface Scope {
+  resources: string[] | "*";
+  condition?: Record<string, Record<string, unknown>>;
+}
+
+/** Read-only actions with no resource-level permissions (checked against the IAM service reference). */
+const UNSCOPED = new Set<string>([
+  "autoscaling:DescribeAutoScalingGroups",
+  "autoscaling:DescribeAutoScalingInstances",
+  "autoscaling:DescribeLifecycleHooks",
+  "autoscaling:DescribeScalingActivities",
+  "cloudtrail:LookupEvents",
+  "config:GetResourceConfigHistory",
+  "config:SelectResourceConfig",
+  "ec2:DescribeAddresses",
+  "ec2:DescribeIamInstanceProfileAssociations",
+  "ec2:DescribeImages",
+  "ec2:DescribeInstanceAttribute",
+  "ec2:DescribeInstances",
+  "ec2:DescribeInstanceStatus",
+  "ec2:DescribeLaunchTemplates",
+  "ec2:DescribeLaunchTemplateVersions",
+  "ec2:DescribeNetworkInterfaceAttribute",
+  "ec2:DescribeNetworkInterfaces",
+  "ec2:DescribeSecurityGroupRules",
+  "ec2:DescribeSecurityGroups",
+  "ec2:DescribeSnapshots",
+  "ec2:DescribeSubnets",
+  "ec2:DescribeTags",
+  "ec2:DescribeVolumes",
+  "ec2:DescribeVpcs",
+  "elasticloadbalancing:DescribeInstanceHealth",
+  "elasticloadbalancing:DescribeLoadBalancers",
+  "elasticloadbalancing:DescribeTags",
+  "elasticloadbalancing:DescribeTargetGroups",
+  "elasticloadbalancing:DescribeTargetHealth",
+  "guardduty:ListDetectors",
+  "iam:ListInstanceProfiles",
+  "s3:ListAllMyBuckets",
+  "securityhub:GetFindings",
+  "ssm:DescribeInstanceInformation",
+  "ssm:GetCommandInvocation",
+  "ssm:ListCommandInvocations",
+  "ssm:ListCommands",
+  "sts:GetCallerIdentity",
+]);
+
+/** Services whose calls are global (no `aws:RequestedRegion` condition on them). */
+const GLOBAL_SERVICES = new Set(["iam", "sts"]);
+
+const isRead = (action: string) => /^(Describe|Get|List|Lookup|Search|Select)/.test(action);
+
+/** Scope of one action, or an error message when no rule covers it. */
+export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
+  if (fullAction.includes("*")) throw new Error(`responder action "${fullAction}" is a wildcard: list explicit actions`);
+  const [service, action] = fullAction.split(":");
+  if (!service || !action) throw new Error(`responder action "${fullAction}" is not valid: expected <service>:<Action>`);
+  if (UNSCOPED.has(fullAction)) return { resources: "*" };
+  const { partition: p, accountId: a } = c;
+  const regional = (svc: string, suffix: string) => c.regions.map((r) => `arn:${p}:${svc}:${r}:${a}:${suffix}`);
+  switch (service) {
+    case "ec2": {
+      // Snapshots and images have no account in their ARN; everything else is scoped to the account.
+      const owned = regional("ec2", "*");
+      const unowned = c.regions.flatMap((r) => [`arn:${p}:ec2:${r}::snapshot/*`, `arn:${p}:ec2:${r}::image/*`]);
+      if ((action === "TerminateInstances" || action === "StopInstances") && c.requireCaseTagForDestructive)
+        return {
+          resources: regional("ec2", "instance/*"),
+          condition: { Null: { [`aws:ResourceTag/${TAG.caseId}`]: "false" } },
+        };
+      return { resources: [...owned, ...unowned] };
+    }
+    case "ebs":
+      return { resources: c.regions.map((r) => `arn:${p}:ec2:${r}::snapshot/*`) };
+    case "autoscaling":
+      return { resources: regional("autoscaling", "autoScalingGroup:*:autoScalingGroupName/*") };
+    case "elasticloadbalancing":
+      return {
+        resources: [
+          ...regional("elasticloadbalancing", "targetgroup/*/*"),
+          ...regional("elasticloadbalancing", "loadbalancer/*"),
+        ],
+      };
+    case "iam": {
+      if (action === "PassRole")
+        return {
+          resources: c.passableRoleArns,
+          condition: { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } },
+        };
+      if (/InstanceProfile/.test(action)) return { resources: [`arn:${p}:iam::${a}:instance-profile/*`] };
+      if (/AccessKey|User/.test(action)) return { resources: [`arn:${p}:iam::${a}:user/*`] };
+      return { resources: [`arn:${p}:iam::${a}:role/*`] };
+    }
+    case "s3": {
+      const buckets = [c.evidenceBucketArn, c.toolsBucketArn];
+      const objectLevel = /Object|MultipartUpload|Restore/.test(action) && action !== "ListBucketMultipartUploads";
+      return { resources: objectLevel ? buckets.map((b) => `${b}/*`) : buckets };
+    }
+    case "dynamodb":
+      return { resources: [c.journalTableArn, `${c.journalTableArn}/index/*`] };
+    case "kms":
+      if (c.kmsKeyArns.length === 0)
+        throw new Error(`responder action "${fullAction}" needs a kms key: pass kmsKeyArns to the responder access`);
+      if (action === "CreateGrant")
+        return { resources: c.kmsKeyArns, condition: { Bool: { "kms:GrantIsForAWSResource": "true" } } };
+      return { resources: c.kmsKeyArns };
+    case "ssm":
+      if (action === "SendCommand" || action === "StartSession")
+        return {
+          resources: [
+            ...regional("ec2", "instance/*"),
+            ...c.regions.map((r) => `arn:${p}:ssm:${r}::document/*`),
+            ...regional("ssm", "document/*"),
+          ],
+        };
+      if (action === "CancelCommand") return { resources: "*" };
+      return { resources: regional("ssm", "parameter/ir/*") };
+    case "logs":
+      return { resources: regional("logs", "log-group:*") };
+    case "sns":
+      return { resources: regional("sns", "*") };
+    case "events":
+      return { resources: regional("events", "event-bus/*") };
+    case "guardduty":
+      return { resources: regional("guardduty", "detector/*") };
+    case "securityhub":
+      return { resources: regional("securityhub", "hub/default") };
+    case "lambda":
+      return { resources: regional("lambda", "function:ir-*") };
+    case "sts":
+      if (action === "AssumeRole") return { resources: [`arn:${p}:iam::${a}:role/*`] };
+      break;
+    case "cloudtrail":
+    case "config":
+      if (isRead(action)) return { resources: "*" };
+      break;
+  }
+  throw new Error(
+    `responder action "${fullAction}" has no scoping rule: add it to components/responder-policy.ts ` +
+      `(a resource scope, or the UNSCOPED list if AWS supports no resource-level permission for it)`,
+  );
+}
+
+/**
+ * The policy document: one Allow statement per distinct scope (actions sorted), plus explicit denies
+ * that stop the responder from editing its own role. Throws on a wildcard or unscoped action.
+ */
+export function responderPolicyDocument(actions: readonly string[], c: ResponderPolicyContext) {
+  const groups = new Map<string, { scope: Scope; actions: string[] }>();
+  for (const action of [...new Set(actions)].sort()) {
+    const scope = scopeFor(action, c);
+    const service = action.split(":")[0]!;
+    const condition = { ...(scope.condition ?? {}) };
+    if (!GLOBAL_SERVICES.has(service))
+      condition.StringEquals = { ...(condition.StringEquals ?? {}), "aws:RequestedRegion": c.regions };
+    const key = JSON.stringify([scope.resources, condition]);
+    const group = groups.get(key) ?? { scope: { ...scope, condition }, actions: [] };
+    group.actions.push(action);
+    groups.set(key, group);
+  }
+  const statements: any[] = [...groups.values()].map((g, i) => ({
+    Sid: `Responder${i + 1}`,
+    Effect: "Allow",
+    Action: g.actions,
+    Resource: g.scope.resources,
+    ...(Object.keys(g.scope.condition ?? {}).length > 0 ? { Condition: g.scope.condition } : {}),
+  }));
+  statements.push({
+    Sid: "DenySelfModification",
+    Effect: "Deny",
+    Action: [
+      "iam:AttachRolePolicy",
+      "iam:DeleteRolePolicy",
+      "iam:DetachRolePolicy",
+      "iam:PutRolePermissionsBoundary",
+      "iam:PutRolePolicy",
+      "iam:UpdateAssumeRolePolicy",
+    ],
+    Resource: c.responderRoleArn,
+  });
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+/** Every Allow action of a generated document (for tests and reviews). */
+export const allowedActions = (doc: { Statement: any[] }) =>
+  doc.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));

@@ -1,0 +1,205 @@
+import { expect } from "chai";
+import { DENY_ALL_PROFILE_NAME, RESPONDER_ROLE_NAME, ROLE_TAG_VALUES, TAG } from "../../facts";
+import { ResponderAccess, type ResponderAccessArgs, responderTrustPolicy } from "../../components/responder-access";
+import { allowedActions, responderPolicyDocument, scopeFor } from "../../components/responder-policy";
+import { ACCOUNT_ID, installMocks, ofType, policyDoc, type RecordedResource, settle } from "../helpers/pulumi-mocks";
+
+/** A realistic action list, as the responder engine (GUIDE.md §3) calls AWS. */
+const ACTIONS = [
+  "autoscaling:DescribeAutoScalingInstances",
+  "autoscaling:DetachInstances",
+  "autoscaling:EnterStandby",
+  "autoscaling:SetInstanceProtection",
+  "dynamodb:GetItem",
+  "dynamodb:PutItem",
+  "dynamodb:Query",
+  "ec2:CreateSnapshots",
+  "ec2:CreateTags",
+  "ec2:DescribeInstances",
+  "ec2:DescribeNetworkInterfaces",
+  "ec2:DisassociateAddress",
+  "ec2:GetConsoleOutput",
+  "ec2:ModifyInstanceAttribute",
+  "ec2:ModifyNetworkInterfaceAttribute",
+  "ec2:ReplaceIamInstanceProfileAssociation",
+  "ec2:TerminateInstances",
+  "elasticloadbalancing:DeregisterTargets",
+  "elasticloadbalancing:DescribeTargetHealth",
+  "iam:GetInstanceProfile",
+  "iam:PassRole",
+  "iam:PutRolePolicy",
+  "kms:GenerateDataKey",
+  "s3:GetObject",
+  "s3:PutObject",
+  "ssm:GetCommandInvocation",
+  "ssm:SendCommand",
+  "sts:GetCallerIdentity",
+];
+const KEY = `arn:aws:kms:us-east-1:${ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+const HUMAN = `arn:aws:iam::${ACCOUNT_ID}:role/oncall`;
+const AUTOMATION = `arn:aws:iam::${ACCOUNT_ID}:role/soar`;
+const EVIDENCE = `arn:aws:s3:::ir-evidence-${ACCOUNT_ID}-us-east-1`;
+const TOOLS = `arn:aws:s3:::ir-tools-${ACCOUNT_ID}-us-east-1`;
+const JOURNAL = `arn:aws:dynamodb:us-east-1:${ACCOUNT_ID}:table/ir-case-journal`;
+
+const baseArgs = (): ResponderAccessArgs => ({
+  actions: ACTIONS,
+  humanPrincipalArns: [HUMAN],
+  automationPrincipalArns: [AUTOMATION],
+  evidenceBucketArn: EVIDENCE,
+  toolsBucketArn: TOOLS,
+  journalTableArn: JOURNAL,
+  kmsKeyArns: [KEY],
+  regions: ["us-east-1", "eu-west-1"],
+});
+
+const roleNamed = (rs: RecordedResource[], name: string) =>
+  ofType(rs, "aws:iam/role:Role").find((r) => r.inputs.name === name)!;
+const rolePolicy = (rs: RecordedResource[], policyName: string) =>
+  policyDoc(ofType(rs, "aws:iam/rolePolicy:RolePolicy").find((r) => r.inputs.name === policyName)!.inputs.policy);
+
+describe("ResponderAccess", () => {
+  describe("GIVEN a realistic action list", () => {
+    let resources: RecordedResource[];
+    let doc: { Statement: any[] };
+    before(async () => {
+      resources = await installMocks();
+      new ResponderAccess("ra", baseArgs());
+      await settle(resources);
+      doc = rolePolicy(resources, "ir-responder-actions");
+    });
+
+    it("allows exactly the shared action list", () => {
+      expect([...allowedActions(doc)].sort()).to.deep.equal([...ACTIONS].sort());
+    });
+
+    it("has no wildcard action in any statement", () => {
+      for (const s of doc.Statement) for (const a of [s.Action].flat()) if (s.Effect === "Allow") expect(a).not.to.include("*");
+    });
+
+    it("uses Resource * only for actions without resource-level permissions", () => {
+      const unscoped = doc.Statement.filter((s) => s.Resource === "*").flatMap((s) => s.Action);
+      expect(unscoped.sort()).to.deep.equal([
+        "autoscaling:DescribeAutoScalingInstances",
+        "ec2:DescribeInstances",
+        "ec2:DescribeNetworkInterfaces",
+        "elasticloadbalancing:DescribeTargetHealth",
+        "ssm:GetCommandInvocation",
+        "sts:GetCallerIdentity",
+      ]);
+    });
+
+    it("scopes ec2 mutations to this account's ARNs (snapshots and images have no owner in their ARN)", () => {
+      const s = doc.Statement.find((x) => x.Action.includes("ec2:ModifyNetworkInterfaceAttribute"));
+      for (const r of s.Resource) expect(r).to.match(new RegExp(`^arn:aws:ec2:(us-east-1|eu-west-1):(${ACCOUNT_ID}:\\*|:snapshot/\\*|:image/\\*)$`));
+      expect(s.Condition.StringEquals["aws:RequestedRegion"]).to.deep.equal(["us-east-1", "eu-west-1"]);
+    });
+
+    it("terminates only instances tagged with a case id", () => {
+      const s = doc.Statement.find((x) => x.Action.includes("ec2:TerminateInstances"));
+      expect(s.Action).to.deep.equal(["ec2:TerminateInstances"]);
+      expect(s.Condition.Null).to.deep.equal({ [`aws:ResourceTag/${TAG.caseId}`]: "false" });
+    });
+
+    it("scopes s3, dynamodb, kms and iam to the evidence store, the key and this account", () => {
+      const find = (a: string) => doc.Statement.find((x) => x.Action.includes(a));
+      expect(find("s3:PutObject").Resource).to.deep.equal([`${EVIDENCE}/*`, `${TOOLS}/*`]);
+      expect(find("dynamodb:PutItem").Resource).to.deep.equal([JOURNAL, `${JOURNAL}/index/*`]);
+      expect(find("kms:GenerateDataKey").Resource).to.deep.equal([KEY]);
+      expect(find("iam:PutRolePolicy").Resource).to.deep.equal([`arn:aws:iam::${ACCOUNT_ID}:role/*`]);
+      expect(find("iam:PassRole").Resource).to.deep.equal([
+        `arn:aws:iam::${ACCOUNT_ID}:role/${DENY_ALL_PROFILE_NAME}`,
+        `arn:aws:iam::${ACCOUNT_ID}:role/ir-forensic-workstation`,
+      ]);
+      expect(find("iam:PassRole").Condition.StringEquals["iam:PassedToService"]).to.equal("ec2.amazonaws.com");
+    });
+
+    it("forbids the responder from editing its own role", () => {
+      const deny = doc.Statement.find((s) => s.Sid === "DenySelfModification");
+      expect(deny.Effect).to.equal("Deny");
+      expect(deny.Action).to.include("iam:PutRolePolicy");
+      expect(deny.Resource).to.equal(`arn:aws:iam::${ACCOUNT_ID}:role/${RESPONDER_ROLE_NAME}`);
+    });
+
+    it("requires MFA for humans and not for automation", () => {
+      const trust = policyDoc(roleNamed(resources, RESPONDER_ROLE_NAME).inputs.assumeRolePolicy);
+      const humans = trust.Statement.find((s) => s.Sid === "Responders");
+      expect(humans.Principal.AWS).to.deep.equal([HUMAN]);
+      expect(humans.Condition).to.deep.equal({ Bool: { "aws:MultiFactorAuthPresent": "true" } });
+      const automation = trust.Statement.find((s) => s.Sid === "Automation");
+      expect(automation.Principal.AWS).to.deep.equal([AUTOMATION]);
+      expect(automation.Condition).to.equal(undefined);
+      const lambda = trust.Statement.find((s) => s.Sid === "AutoContainmentFunction");
+      expect(lambda.Condition.StringEquals["aws:SourceAccount"]).to.equal(ACCOUNT_ID);
+    });
+
+    it("creates the deny-all instance profile with a role that denies everything", () => {
+      const profile = ofType(resources, "aws:iam/instanceProfile:InstanceProfile")[0]!;
+      expect(profile.inputs.name).to.equal(DENY_ALL_PROFILE_NAME);
+      expect(profile.inputs.role).to.equal(DENY_ALL_PROFILE_NAME);
+      expect(profile.inputs.tags[TAG.role]).to.equal(ROLE_TAG_VALUES.denyAllProfile);
+      const deny = rolePolicy(resources, "deny-all");
+      expect(deny.Statement).to.deep.equal([{ Sid: "DenyEverything", Effect: "Deny", Action: "*", Resource: "*" }]);
+    });
+  });
+
+  describe("GIVEN an empty action list", () => {
+    it("THEN the responder role gets no policy at all (not a broad one)", async () => {
+      const resources = await installMocks();
+      new ResponderAccess("ra", { ...baseArgs(), actions: [] });
+      await settle(resources);
+      expect(ofType(resources, "aws:iam/rolePolicy:RolePolicy").map((r) => r.inputs.name)).to.deep.equal(["deny-all"]);
+    });
+  });
+
+  describe("policy generation rules", () => {
+    const ctx = {
+      partition: "aws",
+      accountId: ACCOUNT_ID,
+      regions: ["us-east-1"],
+      evidenceBucketArn: EVIDENCE,
+      toolsBucketArn: TOOLS,
+      journalTableArn: JOURNAL,
+      kmsKeyArns: [KEY],
+      passableRoleArns: [`arn:aws:iam::${ACCOUNT_ID}:role/ir-deny-all`],
+      responderRoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/ir-responder`,
+      requireCaseTagForDestructive: true,
+    };
+    it("refuses a wildcard action", () => {
+      expect(() => responderPolicyDocument(["ec2:*"], ctx)).to.throw('responder action "ec2:*" is a wildcard');
+    });
+    it("refuses an action no rule scopes, naming it and the fix", () => {
+      expect(() => scopeFor("rds:DeleteDBInstance", ctx)).to.throw(
+        /responder action "rds:DeleteDBInstance" has no scoping rule: add it to components\/responder-policy.ts/,
+      );
+    });
+    it("refuses a malformed action", () => {
+      expect(() => scopeFor("DescribeInstances", ctx)).to.throw(/expected <service>:<Action>/);
+    });
+    it("allows stop/terminate without the tag condition only when asked", () => {
+      const s = scopeFor("ec2:StopInstances", { ...ctx, requireCaseTagForDestructive: false });
+      expect(s.condition).to.equal(undefined);
+    });
+  });
+
+  describe("GIVEN invalid principals", () => {
+    before(async () => {
+      await installMocks();
+    });
+    it("refuses a principal that is not an IAM ARN", () => {
+      expect(() => new ResponderAccess("bad", { ...baseArgs(), humanPrincipalArns: ["arn:aws:iam::12:user/bob"] })).to.throw(
+        'responder human principal arn "arn:aws:iam::12:user/bob" is not valid',
+      );
+    });
+    it("refuses wildcards in trust principals", () => {
+      expect(
+        () => new ResponderAccess("bad", { ...baseArgs(), automationPrincipalArns: [`arn:aws:iam::${ACCOUNT_ID}:role/*`] }),
+      ).to.throw(/\(no wildcards\)/);
+    });
+    it("refuses a role nobody can assume", () => {
+      expect(() => responderTrustPolicy({ humans: [], mfa: true, automation: [], lambda: false, accountId: ACCOUNT_ID })).to.throw(
+        "responder role has no principal",
+      );
+    });
+  });
+});
