@@ -58,6 +58,7 @@ function outputProps(
   if (type === "aws:dynamodb/table:Table") state.name = inputs.name ?? name;
   if (type === "aws:cloudwatch/logGroup:LogGroup") state.name = inputs.name ?? name;
   if (type === "aws:ec2/vpc:Vpc") state.defaultRouteTableId = `${name}-default-rt`;
+  if (type === "aws:ec2/vpcEndpoint:VpcEndpoint") state.prefixListId = `pl-${name}`;
   return state;
 }
 
