@@ -1,0 +1,70 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { NAME_PREFIX } from "../facts";
+import { type AlertRule, alertRules } from "./event-patterns";
+import { baseTags } from "./tags";
+
+export interface AlertForwardingArgs {
+  /** Default event bus of the home region. */
+  homeBusArn: pulumi.Input<string>;
+  /** Role EventBridge uses to put events on the home bus (see forwardingRole). */
+  roleArn: pulumi.Input<string>;
+  minSeverity: number;
+  /** Forward only these rules (e.g. root sign-in in us-east-1). @default all */
+  only?: string[];
+}
+
+/** The IAM role (global, created once) that lets EventBridge forward events to the home region's bus. */
+export function forwardingRole(name: string, homeBusArn: pulumi.Input<string>, opts: pulumi.CustomResourceOptions) {
+  const role = new aws.iam.Role(
+    name,
+    {
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sts:AssumeRole" }],
+      }),
+      tags: baseTags(),
+    },
+    opts,
+  );
+  new aws.iam.RolePolicy(
+    name,
+    {
+      role: role.name,
+      policy: pulumi
+        .output(homeBusArn)
+        .apply((bus) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "events:PutEvents", Resource: bus }] })),
+    },
+    opts,
+  );
+  return role;
+}
+
+/**
+ * In a region other than the home region: the same alert rules, forwarding matching events to the home
+ * region's default bus, where Alerting's rules publish them to the one topic.
+ */
+export class AlertForwarding extends pulumi.ComponentResource {
+  constructor(name: string, args: AlertForwardingArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("incident-ready:alerting:AlertForwarding", name, {}, opts);
+    const rules: AlertRule[] = alertRules(args.minSeverity).filter((r) => !args.only || args.only.includes(r.id));
+    for (const rule of rules) {
+      const eventRule = new aws.cloudwatch.EventRule(
+        `${name}-${rule.id}`,
+        {
+          name: `${NAME_PREFIX}-forward-${rule.id}`,
+          description: `${rule.description} (forwarded to the home region)`,
+          eventPattern: JSON.stringify(rule.pattern),
+          tags: baseTags(),
+        },
+        { parent: this },
+      );
+      new aws.cloudwatch.EventTarget(
+        `${name}-${rule.id}`,
+        { rule: eventRule.name, arn: args.homeBusArn, roleArn: args.roleArn },
+        { parent: this },
+      );
+    }
+    this.registerOutputs({});
+  }
+}

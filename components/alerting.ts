@@ -1,0 +1,116 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { NAME_PREFIX } from "../facts";
+import { alertRules } from "./event-patterns";
+import { baseTags } from "./tags";
+
+export interface AlertingArgs {
+  accountId: pulumi.Input<string>;
+  /** The alerts CMK (admits EventBridge and SNS). */
+  kmsKeyArn: pulumi.Input<string>;
+  /** Email subscriptions (each recipient confirms). @default [] */
+  emails?: string[];
+  /** Lowest GuardDuty severity that alerts (1–8.9). */
+  minSeverity: number;
+}
+
+/**
+ * Alerting in the home region: a KMS-encrypted SNS topic with email subscriptions, EventBridge rules
+ * for the events that matter (high findings, trail tampering, detection disabled, root sign-in), and a
+ * KMS-encrypted dead-letter queue for deliveries that fail. Other regions forward their events here
+ * (see AlertForwarding), so one topic sees the whole account.
+ */
+export class Alerting extends pulumi.ComponentResource {
+  readonly topic: aws.sns.Topic;
+  readonly topicArn: pulumi.Output<string>;
+  readonly deadLetterQueue: aws.sqs.Queue;
+  readonly rules: aws.cloudwatch.EventRule[] = [];
+
+  constructor(name: string, args: AlertingArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("incident-ready:alerting:Alerting", name, {}, opts);
+    if (!Number.isFinite(args.minSeverity) || args.minSeverity < 1 || args.minSeverity > 8.9)
+      throw new Error(`alert severity ${args.minSeverity} is not allowed: expected a number from 1 to 8.9`);
+    const parent = { parent: this };
+    this.topic = new aws.sns.Topic(name, { name: `${NAME_PREFIX}-alerts`, kmsMasterKeyId: args.kmsKeyArn, tags: baseTags() }, parent);
+    this.topicArn = this.topic.arn;
+    new aws.sns.TopicPolicy(
+      name,
+      {
+        arn: this.topic.arn,
+        policy: pulumi.all([this.topic.arn, args.accountId]).apply(([arn, account]) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Sid: "EventBridgePublishes",
+                Effect: "Allow",
+                Principal: { Service: "events.amazonaws.com" },
+                Action: "sns:Publish",
+                Resource: arn,
+                Condition: { StringEquals: { "aws:SourceAccount": account } },
+              },
+              {
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "sns:Publish",
+                Resource: arn,
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+              },
+            ],
+          }),
+        ),
+      },
+      parent,
+    );
+    (args.emails ?? []).forEach((endpoint, i) => {
+      new aws.sns.TopicSubscription(`${name}-email-${i}`, { topic: this.topic.arn, protocol: "email", endpoint }, parent);
+    });
+    this.deadLetterQueue = new aws.sqs.Queue(
+      `${name}-dlq`,
+      { name: `${NAME_PREFIX}-alerts-dlq`, kmsMasterKeyId: args.kmsKeyArn, messageRetentionSeconds: 1209600, tags: baseTags() },
+      parent,
+    );
+    for (const rule of alertRules(args.minSeverity)) {
+      const eventRule = new aws.cloudwatch.EventRule(
+        `${name}-${rule.id}`,
+        { name: `${NAME_PREFIX}-${rule.id}`, description: rule.description, eventPattern: JSON.stringify(rule.pattern), tags: baseTags() },
+        parent,
+      );
+      new aws.cloudwatch.EventTarget(
+        `${name}-${rule.id}`,
+        {
+          rule: eventRule.name,
+          arn: this.topic.arn,
+          deadLetterConfig: { arn: this.deadLetterQueue.arn },
+          retryPolicy: { maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 },
+        },
+        parent,
+      );
+      this.rules.push(eventRule);
+    }
+    new aws.sqs.QueuePolicy(
+      `${name}-dlq`,
+      {
+        queueUrl: this.deadLetterQueue.url,
+        policy: pulumi.all([this.deadLetterQueue.arn, ...this.rules.map((r) => r.arn)]).apply(([queueArn, ...ruleArns]) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Sid: "AlertRulesDeadLetter",
+                Effect: "Allow",
+                Principal: { Service: "events.amazonaws.com" },
+                Action: "sqs:SendMessage",
+                Resource: queueArn,
+                Condition: { ArnEquals: { "aws:SourceArn": ruleArns } },
+              },
+            ],
+          }),
+        ),
+      },
+      parent,
+    );
+    this.registerOutputs({ topicArn: this.topicArn });
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Key policies for the baseline's customer-managed keys. Each key serves one purpose, and each policy
+ * grants the services of that purpose exactly the calls they make, bound to this account (and, where
+ * AWS supports it, to the resource through an encryption-context condition). Only the account root gets
+ * `kms:*`, which is what keeps the key manageable through IAM; nothing else does.
+ */
+export type KeyPurpose = "audit" | "alerts" | "ebs" | "evidence";
+
+export interface KeyPolicyContext {
+  accountId: string;
+  region: string;
+  partition?: string;
+}
+
+type Statement = Record<string, unknown>;
+
+const rootStatement = (c: KeyPolicyContext): Statement => ({
+  Sid: "AccountRootManagesKey",
+  Effect: "Allow",
+  Principal: { AWS: `arn:${c.partition ?? "aws"}:iam::${c.accountId}:root` },
+  Action: "kms:*",
+  Resource: "*",
+});
+
+const service = (
+  sid: string,
+  principal: string,
+  actions: string[],
+  condition: Record<string, Record<string, string | string[]>>,
+): Statement => ({ Sid: sid, Effect: "Allow", Principal: { Service: principal }, Action: actions, Resource: "*", Condition: condition });
+
+function auditStatements(c: KeyPolicyContext): Statement[] {
+  const p = c.partition ?? "aws";
+  const sourceAccount = { "aws:SourceAccount": c.accountId };
+  return [
+    service("CloudTrailEncryptsLogs", "cloudtrail.amazonaws.com", ["kms:GenerateDataKey*"], {
+      StringEquals: sourceAccount,
+      StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": `arn:${p}:cloudtrail:*:${c.accountId}:trail/*` },
+    }),
+    service("CloudTrailDescribesKey", "cloudtrail.amazonaws.com", ["kms:DescribeKey"], { StringEquals: sourceAccount }),
+    service(
+      "CloudWatchLogsEncryptsLogGroups",
+      `logs.${c.region}.amazonaws.com`,
+      ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+      { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:${p}:logs:*:${c.accountId}:log-group:*` } },
+    ),
+    service("ConfigDeliversToArchive", "config.amazonaws.com", ["kms:GenerateDataKey", "kms:Decrypt"], {
+      StringEquals: sourceAccount,
+    }),
+    service("FlowLogsDeliverToArchive", "delivery.logs.amazonaws.com", ["kms:GenerateDataKey*", "kms:Decrypt"], {
+      StringEquals: sourceAccount,
+    }),
+    {
+      // Readers of the archive (auditors, `ir analyze`) decrypt through S3 only, never directly.
+      Sid: "AccountDecryptsThroughS3",
+      Effect: "Allow",
+      Principal: { AWS: `arn:${p}:iam::${c.accountId}:root` },
+      Action: ["kms:Decrypt", "kms:DescribeKey"],
+      Resource: "*",
+      Condition: { StringEquals: { "kms:CallerAccount": c.accountId, "kms:ViaService": `s3.${c.region}.amazonaws.com` } },
+    },
+  ];
+}
+
+function alertStatements(c: KeyPolicyContext): Statement[] {
+  const sourceAccount = { StringEquals: { "aws:SourceAccount": c.accountId } };
+  return [
+    service("EventBridgePublishesAlerts", "events.amazonaws.com", ["kms:GenerateDataKey*", "kms:Decrypt"], sourceAccount),
+    service("SnsDeliversEncryptedMessages", "sns.amazonaws.com", ["kms:GenerateDataKey*", "kms:Decrypt"], sourceAccount),
+    service("CloudWatchAlarmsPublish", "cloudwatch.amazonaws.com", ["kms:GenerateDataKey*", "kms:Decrypt"], sourceAccount),
+  ];
+}
+
+function viaServiceStatement(c: KeyPolicyContext, sid: string, services: string[]): Statement {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Principal: { AWS: "*" },
+    Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant"],
+    Resource: "*",
+    Condition: {
+      StringEquals: {
+        "kms:CallerAccount": c.accountId,
+        "kms:ViaService": services.map((s) => `${s}.${c.region}.amazonaws.com`),
+      },
+    },
+  };
+}
+
+function ebsStatements(c: KeyPolicyContext): Statement[] {
+  const p = c.partition ?? "aws";
+  return [
+    // Principals of this account use the key only through EC2 (volumes, snapshots, AMIs).
+    viaServiceStatement(c, "AccountUsesKeyThroughEc2", ["ec2"]),
+    {
+      // Auto Scaling launches encrypted volumes with its service-linked role, outside kms:ViaService.
+      Sid: "AutoScalingLaunchesEncryptedVolumes",
+      Effect: "Allow",
+      Principal: { AWS: `arn:${p}:iam::${c.accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling` },
+      Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant"],
+      Resource: "*",
+    },
+  ];
+}
+
+function evidenceStatements(c: KeyPolicyContext): Statement[] {
+  // Evidence objects (S3), snapshots and volumes made from them (EC2), and the journal (DynamoDB).
+  return [viaServiceStatement(c, "AccountUsesKeyThroughEvidenceServices", ["s3", "ec2", "dynamodb"])];
+}
+
+const BUILDERS: Record<KeyPurpose, (c: KeyPolicyContext) => Statement[]> = {
+  audit: auditStatements,
+  alerts: alertStatements,
+  ebs: ebsStatements,
+  evidence: evidenceStatements,
+};
+
+/** The key policy document for a purpose. */
+export function keyPolicy(purpose: KeyPurpose, c: KeyPolicyContext): { Version: string; Statement: Statement[] } {
+  return { Version: "2012-10-17", Statement: [rootStatement(c), ...BUILDERS[purpose](c)] };
+}

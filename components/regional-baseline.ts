@@ -1,0 +1,96 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { BaselineConfig } from "../config/read";
+import { AccountGuardrails } from "./account-guardrails";
+import { AlertForwarding } from "./alert-forwarding";
+import { ConfigRecording } from "./config-recording";
+import { CustomerManagedKey } from "./customer-managed-key";
+import { ElbLogBucket } from "./elb-log-bucket";
+import { FlowLogs } from "./flow-logs";
+import { SecurityServices } from "./security-services";
+import { ThreatDetection } from "./threat-detection";
+
+export interface RegionalBaselineArgs {
+  region: string;
+  isHomeRegion: boolean;
+  accountId: pulumi.Input<string>;
+  config: BaselineConfig;
+  archiveBucketName: pulumi.Input<string>;
+  archiveBucketArn: pulumi.Input<string>;
+  /** The home region's audit key (archive encryption; CloudWatch flow-log groups in the home region). */
+  auditKeyArn: pulumi.Input<string>;
+  /** AWS Config's role (global). */
+  configRoleArn?: pulumi.Input<string>;
+  /** Alert forwarding to the home region (other regions only). */
+  forwarding?: { homeBusArn: pulumi.Input<string>; roleArn: pulumi.Input<string> };
+  /** VPCs in this region that get flow logs (existing ones from config, and ours). */
+  flowLogVpcIds: pulumi.Input<string>[];
+}
+
+/**
+ * Everything the baseline declares in each region, through that region's explicit provider (passed
+ * in the options): the EBS key and guardrails, GuardDuty, AWS Config and its rules, optional Security
+ * Hub / Detective / Access Analyzer, the ELB access-log bucket, flow logs, and alert forwarding.
+ */
+export class RegionalBaseline extends pulumi.ComponentResource {
+  readonly ebsKey: CustomerManagedKey;
+  readonly elbLogBucket: ElbLogBucket;
+  readonly detectorId: pulumi.Output<string>;
+
+  constructor(name: string, args: RegionalBaselineArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("incident-ready:baseline:RegionalBaseline", name, {}, opts);
+    const c = args.config;
+    const parent = { parent: this };
+    this.ebsKey = new CustomerManagedKey(`${name}-ebs`, { purpose: "ebs", accountId: args.accountId, region: args.region }, parent);
+    if (c.accountGuardrails)
+      new AccountGuardrails(name, { ebsKmsKeyArn: this.ebsKey.arn, imdsHopLimit: c.imdsDefaultHopLimit }, parent);
+    this.detectorId = new ThreatDetection(name, { features: c.guardDutyFeatures }, parent).detectorId;
+    new ConfigRecording(
+      name,
+      {
+        isHomeRegion: args.isHomeRegion,
+        recorder: c.configRecorder,
+        roleArn: args.configRoleArn,
+        archiveBucketName: args.archiveBucketName,
+        archiveKmsKeyArn: args.auditKeyArn,
+        disabledRules: c.configDisabledRules,
+        approvedAmiIds: c.approvedAmiIds,
+      },
+      parent,
+    );
+    new SecurityServices(
+      name,
+      {
+        region: args.region,
+        securityHub: c.securityHub,
+        standards: c.securityHubStandards,
+        detective: c.detective,
+        accessAnalyzer: c.accessAnalyzer,
+      },
+      parent,
+    );
+    this.elbLogBucket = new ElbLogBucket(`${name}-elb-logs`, { accountId: args.accountId, region: args.region }, parent);
+    if (args.flowLogVpcIds.length) {
+      // CloudWatch Logs needs a key in its own region: the home region reuses the audit key.
+      const cloudWatchKey =
+        c.flowLogDestination === "cloudwatch"
+          ? args.isHomeRegion
+            ? args.auditKeyArn
+            : new CustomerManagedKey(`${name}-logs`, { purpose: "audit", accountId: args.accountId, region: args.region }, parent).arn
+          : undefined;
+      new FlowLogs(
+        `${name}-flow-logs`,
+        {
+          vpcIds: args.flowLogVpcIds,
+          destination: c.flowLogDestination,
+          archiveBucketArn: args.archiveBucketArn,
+          kmsKeyArn: cloudWatchKey,
+          logRetentionDays: c.logRetentionDays,
+        },
+        parent,
+      );
+    }
+    if (args.forwarding)
+      new AlertForwarding(name, { ...args.forwarding, minSeverity: c.alertMinSeverity }, parent);
+    this.registerOutputs({ detectorId: this.detectorId });
+  }
+}

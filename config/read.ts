@@ -1,0 +1,151 @@
+/**
+ * Reads and validates the baseline configuration. Every problem is collected (not just the first) and
+ * reported in one error that names each key, the bad value and what is allowed, so `pulumi preview`
+ * fails at once, before anything is declared.
+ */
+import type { GuardDutyFeature } from "./guardduty-features";
+import { type ConfigKey, type KeySpec, SCHEMA } from "./schema";
+import { parseVpcRef } from "./validators";
+
+type Raw = (key: ConfigKey) => string | undefined;
+
+export interface VpcRef {
+  region: string;
+  vpcId: string;
+}
+
+export interface BaselineConfig {
+  homeRegion: string;
+  /** All regions, home region first. */
+  regions: string[];
+  logRetentionDays: number;
+  trailDataEvents: ("s3" | "lambda")[];
+  trailInsights: boolean;
+  logArchiveTransitionDays: number;
+  logArchiveExpirationDays: number;
+  logArchiveObjectLockDays: number;
+  flowLogDestination: "s3" | "cloudwatch";
+  flowLogVpcs: VpcRef[];
+  guardDutyFeatures: GuardDutyFeature[];
+  configRecorder: "create" | "existing";
+  configDisabledRules: string[];
+  approvedAmiIds: string[];
+  securityHub: boolean;
+  securityHubStandards: string[];
+  detective: boolean;
+  accessAnalyzer: boolean;
+  alertEmails: string[];
+  alertMinSeverity: number;
+  accountGuardrails: boolean;
+  imdsDefaultHopLimit: number;
+  forensicVpcCidr: string;
+  forensicAzCount: number;
+  forensicAmiPipeline: boolean;
+  forensicAmiSchedule: string;
+  evidenceRetentionDays: number;
+  responderPrincipals: string[];
+  analystPrincipals: string[];
+  protectedVpcs: VpcRef[];
+  referenceWorkload: boolean;
+  workloadName: string;
+  workloadCertificateArn: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly problems: string[],
+    project: string,
+  ) {
+    super(
+      `invalid configuration for project "${project}" (${problems.length} problem${problems.length > 1 ? "s" : ""}):\n` +
+        problems.map((p) => `  - ${p}`).join("\n") +
+        `\nfix with \`pulumi config set ${project}:<key> <value>\` (see the config table in README.md)`,
+    );
+    this.name = "ConfigError";
+  }
+}
+
+function parseValue(key: string, spec: KeySpec, raw: string, problems: string[]): unknown {
+  const bad = (what: string) => {
+    problems.push(`${key}: ${JSON.stringify(raw)} is not ${what}`);
+    return undefined;
+  };
+  switch (spec.type) {
+    case "integer":
+      return /^-?\d+$/.test(raw.trim()) ? Number(raw) : bad("a whole number");
+    case "boolean":
+      return raw === "true" ? true : raw === "false" ? false : bad("a boolean: expected true or false");
+    case "array": {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw);
+      } catch {
+        return bad("a list: expected a YAML list of strings in the stack file, e.g. [a, b]");
+      }
+      if (!Array.isArray(parsed) || parsed.some((x) => typeof x !== "string"))
+        return bad("a list of strings");
+      return parsed;
+    }
+    default:
+      if (spec.numeric) return Number.isFinite(Number(raw)) && raw.trim() !== "" ? Number(raw) : bad("a number");
+      return raw;
+  }
+}
+
+/** Reads every key through `raw` (undefined = unset), applies defaults and validates. */
+export function readConfig(raw: Raw, project = "incident-ready"): BaselineConfig {
+  const problems: string[] = [];
+  const values: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(SCHEMA) as [ConfigKey, KeySpec][]) {
+    const given = raw(key);
+    const fq = `${project}:${key}`;
+    let value: unknown =
+      given === undefined ? (spec.numeric ? Number(spec.default) : spec.default) : parseValue(fq, spec, given, problems);
+    if (value === undefined) continue;
+    if (spec.check) {
+      const items = Array.isArray(value) ? value : [value];
+      for (const item of items) {
+        const msg = spec.check(item);
+        if (msg) problems.push(`${fq}: ${msg}`);
+      }
+      if (Array.isArray(value)) value = [...new Set(value)];
+    }
+    values[key] = value;
+  }
+  const c = values as Record<ConfigKey, any>;
+  if (problems.length) throw new ConfigError(problems, project);
+
+  // Cross-key rules.
+  const regions: string[] = c.regions.length ? c.regions : [c.homeRegion];
+  if (!regions.includes(c.homeRegion))
+    problems.push(
+      `${project}:regions: ${JSON.stringify(regions)} does not include the home region "${c.homeRegion}": add it, or change ${project}:homeRegion`,
+    );
+  const vpcs = (key: "flowLogVpcIds" | "protectedVpcIds"): VpcRef[] =>
+    (c[key] as string[]).map((ref) => {
+      const parsed = parseVpcRef(ref, c.homeRegion);
+      if (!regions.includes(parsed.region))
+        problems.push(
+          `${project}:${key}: ${JSON.stringify(ref)} is in region "${parsed.region}", which is not in ${project}:regions (${regions.join(", ")}): add the region or fix the reference`,
+        );
+      return parsed;
+    });
+  const flowLogVpcs = vpcs("flowLogVpcIds");
+  const protectedVpcs = vpcs("protectedVpcIds");
+  if (c.workloadCertificateArn && !/^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/.test(c.workloadCertificateArn))
+    problems.push(
+      `${project}:workloadCertificateArn: ${JSON.stringify(c.workloadCertificateArn)} is not an ACM certificate ARN: expected arn:aws:acm:<region>:<account>:certificate/<id>, or empty for HTTP with redirect`,
+    );
+  if (!/^(cron|rate)\(.+\)$/.test(c.forensicAmiSchedule))
+    problems.push(
+      `${project}:forensicAmiSchedule: ${JSON.stringify(c.forensicAmiSchedule)} is not a schedule expression: expected cron(...) as Image Builder takes it, e.g. "cron(0 4 ? * sun *)"`,
+    );
+  if (problems.length) throw new ConfigError(problems, project);
+
+  return {
+    ...(c as unknown as BaselineConfig),
+    regions: [c.homeRegion, ...regions.filter((r) => r !== c.homeRegion)],
+    flowLogVpcs,
+    protectedVpcs,
+  };
+}

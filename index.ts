@@ -1,0 +1,118 @@
+/**
+ * The incident-ready baseline: `pulumi up` on this program prepares an AWS account for an EC2
+ * compromise. It reads and validates the stack configuration (config/), then composes the components
+ * (components/): global resources once, in the home region; regional ones in every configured region
+ * through an explicit provider per region.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { AlertForwarding, forwardingRole } from "./components/alert-forwarding";
+import { Alerting } from "./components/alerting";
+import { AuditTrail, TRAIL_NAME } from "./components/audit-trail";
+import { configRole } from "./components/config-recording";
+import { CustomerManagedKey } from "./components/customer-managed-key";
+import { LogArchive } from "./components/log-archive";
+import { RegionalBaseline } from "./components/regional-baseline";
+import { loadBaselineConfig } from "./config/pulumi-config";
+
+const cfg = loadBaselineConfig();
+const home = cfg.homeRegion;
+
+// One explicit provider per region: nothing regional depends on the ambient aws:region.
+const providers = new Map(cfg.regions.map((region) => [region, new aws.Provider(`aws-${region}`, { region: region as aws.Region })]));
+const homeProvider = providers.get(home)!;
+const inHome = { provider: homeProvider };
+const accountId = aws.getCallerIdentityOutput({}, inHome).accountId;
+
+// Encryption: one key per purpose; the EBS key is regional (created in each RegionalBaseline).
+const auditKey = new CustomerManagedKey("audit", { purpose: "audit", accountId, region: home }, inHome);
+const alertsKey = new CustomerManagedKey("alerts", { purpose: "alerts", accountId, region: home }, inHome);
+
+// Audit logging.
+const archive = new LogArchive(
+  "log-archive",
+  {
+    accountId,
+    kmsKeyArn: auditKey.arn,
+    trailName: TRAIL_NAME,
+    homeRegion: home,
+    transitionDays: cfg.logArchiveTransitionDays,
+    expirationDays: cfg.logArchiveExpirationDays,
+    objectLockDays: cfg.logArchiveObjectLockDays,
+  },
+  inHome,
+);
+const trail = new AuditTrail(
+  "audit-trail",
+  {
+    bucketName: archive.name,
+    kmsKeyArn: auditKey.arn,
+    logRetentionDays: cfg.logRetentionDays,
+    dataEvents: cfg.trailDataEvents,
+    insights: cfg.trailInsights,
+    bucketPolicy: archive.bucket.policy,
+  },
+  inHome,
+);
+
+// Alerting: one topic in the home region; other regions forward their events to the home bus.
+const alerting = new Alerting(
+  "alerting",
+  { accountId, kmsKeyArn: alertsKey.arn, emails: cfg.alertEmails, minSeverity: cfg.alertMinSeverity },
+  inHome,
+);
+const homeBusArn = pulumi.interpolate`arn:aws:events:${home}:${accountId}:event-bus/default`;
+const forwarder = cfg.regions.length > 1 || home !== "us-east-1" ? forwardingRole("alert-forwarding", homeBusArn, inHome) : undefined;
+
+// Account-wide (not regional) guardrail.
+if (cfg.accountGuardrails)
+  new aws.s3.AccountPublicAccessBlock(
+    "account-public-access-block",
+    { blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+    inHome,
+  );
+
+const recorderRole = cfg.configRecorder === "create" ? configRole("config-recorder", archive.arn, auditKey.arn, inHome) : undefined;
+
+// Regional baseline in every region.
+const regional = cfg.regions.map((region) => {
+  const isHomeRegion = region === home;
+  return new RegionalBaseline(
+    `baseline-${region}`,
+    {
+      region,
+      isHomeRegion,
+      accountId,
+      config: cfg,
+      archiveBucketName: archive.name,
+      archiveBucketArn: archive.arn,
+      auditKeyArn: auditKey.arn,
+      configRoleArn: recorderRole?.arn,
+      forwarding: !isHomeRegion && forwarder ? { homeBusArn, roleArn: forwarder.arn } : undefined,
+      // Protected VPCs always get flow logs: an isolation without flow logs cannot show what leaked.
+      flowLogVpcIds: [
+        ...new Set(cfg.flowLogVpcs.concat(cfg.protectedVpcs).filter((v) => v.region === region).map((v) => v.vpcId)),
+      ],
+    },
+    { providers: [providers.get(region)!] },
+  );
+});
+
+// Root console sign-ins are recorded in us-east-1: forward them from there when it is not a baseline region.
+if (!providers.has("us-east-1") && forwarder) {
+  const useast1 = new aws.Provider("aws-us-east-1-signin", { region: "us-east-1" });
+  new AlertForwarding(
+    "signin-forwarding",
+    { homeBusArn, roleArn: forwarder.arn, minSeverity: cfg.alertMinSeverity, only: ["root-sign-in"] },
+    { providers: [useast1] },
+  );
+}
+
+export const homeRegion = home;
+export const regions = cfg.regions;
+export const trailArn = trail.arn;
+export const logArchiveBucket = archive.name;
+export const alertTopicArn = alerting.topicArn;
+export const elbLogBuckets = Object.fromEntries(cfg.regions.map((r, i) => [r, regional[i].elbLogBucket.name]));
+export const guardDutyDetectors = Object.fromEntries(cfg.regions.map((r, i) => [r, regional[i].detectorId]));
+export const kmsKeys = { audit: auditKey.arn, alerts: alertsKey.arn, ebs: Object.fromEntries(cfg.regions.map((r, i) => [r, regional[i].ebsKey.arn])) };
