@@ -13,8 +13,10 @@ describe("KnownGoodAmi", () => {
       name: "/ir/known-good-ami/web",
       type: "String",
       dataType: "aws:ec2:image",
-      value: "ami-0abc1234def567890",
     });
+    // `value` is a secret-capable input: the mocks see it wrapped.
+    const value = param!.inputs.value;
+    expect(typeof value === "object" ? value.value : value).to.equal("ami-0abc1234def567890");
     expect(param!.inputs.tags[TAG.workload]).to.equal("web");
     expect(k.parameterName).to.equal("/ir/known-good-ami/web");
     expect(await valueOf(k.parameterArn)).to.equal(`arn:aws:ssm:us-east-1:${ACCOUNT_ID}:parameter/ir/known-good-ami/web`);
