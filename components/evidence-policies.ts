@@ -51,7 +51,7 @@ export interface EvidencePolicyInput {
 /** Evidence bucket policy: TLS only, no deletion by anyone, data only for the responder and analysts. */
 export function evidenceBucketPolicy(i: EvidencePolicyInput) {
   const readers = [i.responderRoleArn, ...i.analysts];
-  const statements: any[] = [
+  const statements: Record<string, unknown>[] = [
     denyInsecureTransport(i.bucketArn),
     {
       Sid: "DenyEvidenceDestruction",
@@ -102,7 +102,9 @@ export function evidenceBucketPolicy(i: EvidencePolicyInput) {
       Principal: "*",
       Action: "s3:PutObject",
       Resource: `${i.bucketArn}/*`,
-      Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": i.kmsKeyArn } },
+      Condition: {
+        StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": i.kmsKeyArn },
+      },
     },
   ];
   if (i.admins.length > 0)

@@ -84,15 +84,20 @@ export class EvidenceStore extends pulumi.ComponentResource {
     checkIfPlain(args.administratorPrincipalArns, (v: string) =>
       validatePrincipalArn(v, { allowWildcards: true, what: "administrator principal arn" }),
     );
-    checkIfPlain(args.responderRoleArn, (v: string) => validatePrincipalArn(v, { what: "responder role arn" }));
+    checkIfPlain(args.responderRoleArn, (v: string) =>
+      validatePrincipalArn(v, { what: "responder role arn" }),
+    );
 
     const p = { parent: this };
     const account = aws.getCallerIdentityOutput({}, p).accountId;
     const region = aws.getRegionOutput({}, p).region;
     const partition = aws.getPartitionOutput({}, p).partition;
-    const retention = pulumi.output(args.retentionDays ?? DEFAULT_EVIDENCE_RETENTION_DAYS).apply(validateRetentionDays);
+    const retention = pulumi
+      .output(args.retentionDays ?? DEFAULT_EVIDENCE_RETENTION_DAYS)
+      .apply(validateRetentionDays);
     const responderRoleArn = pulumi.output(
-      args.responderRoleArn ?? pulumi.interpolate`arn:${partition}:iam::${account}:role/${RESPONDER_ROLE_NAME}`,
+      args.responderRoleArn ??
+        pulumi.interpolate`arn:${partition}:iam::${account}:role/${RESPONDER_ROLE_NAME}`,
     );
     const tags = (role: string) =>
       pulumi.output(args.tags ?? {}).apply((t) => ({ ...t, [TAG.role]: role, [TAG.managedBy]: MANAGED_BY }));
@@ -101,7 +106,9 @@ export class EvidenceStore extends pulumi.ComponentResource {
     const evidence = new aws.s3.Bucket(
       `${name}-evidence`,
       {
-        bucket: args.evidenceBucketName ?? pulumi.all([account, region]).apply(([a, r]) => evidenceBucketName(a, r)),
+        bucket:
+          args.evidenceBucketName ??
+          pulumi.all([account, region]).apply(([a, r]) => evidenceBucketName(a, r)),
         objectLockEnabled: true,
         forceDestroy: false,
         tags: tags(ROLE_TAG_VALUES.evidenceBucket),
@@ -126,7 +133,8 @@ export class EvidenceStore extends pulumi.ComponentResource {
     const tools = new aws.s3.Bucket(
       `${name}-tools`,
       {
-        bucket: args.toolsBucketName ?? pulumi.all([account, region]).apply(([a, r]) => toolsBucketName(a, r)),
+        bucket:
+          args.toolsBucketName ?? pulumi.all([account, region]).apply(([a, r]) => toolsBucketName(a, r)),
         forceDestroy: false,
         tags: tags(ROLE_TAG_VALUES.toolsBucket),
       },
@@ -197,7 +205,13 @@ export class EvidenceStore extends pulumi.ComponentResource {
           ])
           .apply(([bucketArn, responder, analysts, admins, key]) =>
             JSON.stringify(
-              evidenceBucketPolicy({ bucketArn, responderRoleArn: responder, analysts, admins, kmsKeyArn: key }),
+              evidenceBucketPolicy({
+                bucketArn,
+                responderRoleArn: responder,
+                analysts,
+                admins,
+                kmsKeyArn: key,
+              }),
             ),
           ),
       },

@@ -90,7 +90,8 @@ export function splitCidr(cidr: string, count: number): string[] {
   const base = addr!.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
   const bits = Math.max(4, Math.ceil(Math.log2(count)));
   const newPrefix = prefix + bits;
-  if (newPrefix > 28) throw new Error(`cidr ${cidr} is too small for ${count} subnets: use a larger vpc cidr`);
+  if (newPrefix > 28)
+    throw new Error(`cidr ${cidr} is too small for ${count} subnets: use a larger vpc cidr`);
   const size = 2 ** (32 - newPrefix);
   return Array.from({ length: count }, (_, i) => {
     const n = base + i * size;

@@ -59,10 +59,14 @@ export class ForensicVpc extends pulumi.ComponentResource {
     super("incident-ready:forensics:ForensicVpc", name, {}, opts);
     const cidr = validateCidr(args.cidrBlock ?? "10.99.0.0/16", "forensic vpc cidr", 16, 24);
     const azCount = validateAzCount(args.azCount ?? 2, "forensic vpc availability zone count");
-    const services = validateEndpointServices(args.interfaceEndpointServices ?? [...FORENSIC_INTERFACE_ENDPOINT_SERVICES]);
+    const services = validateEndpointServices(
+      args.interfaceEndpointServices ?? [...FORENSIC_INTERFACE_ENDPOINT_SERVICES],
+    );
     checkIfPlain(args.availabilityZones, (z: string) => {
       if (!/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/.test(z))
-        throw new Error(`forensic vpc availability zone "${z}" is not valid: expected a zone name such as us-east-1a`);
+        throw new Error(
+          `forensic vpc availability zone "${z}" is not valid: expected a zone name such as us-east-1a`,
+        );
     });
     const p = { parent: this };
     const account = aws.getCallerIdentityOutput({}, p).accountId;
@@ -72,7 +76,12 @@ export class ForensicVpc extends pulumi.ComponentResource {
 
     const vpc = new aws.ec2.Vpc(
       `${name}-vpc`,
-      { cidrBlock: cidr, enableDnsSupport: true, enableDnsHostnames: true, tags: tags({ Name: `${name}-forensic` }) },
+      {
+        cidrBlock: cidr,
+        enableDnsSupport: true,
+        enableDnsHostnames: true,
+        tags: tags({ Name: `${name}-forensic` }),
+      },
       p,
     );
     // The default route table and security group are left empty, so nothing placed there by mistake talks.
@@ -92,7 +101,9 @@ export class ForensicVpc extends pulumi.ComponentResource {
       : aws.getAvailabilityZonesOutput({ state: "available" }, p).names;
     const checkedZones = zones.apply((z) => {
       if (z.length < azCount)
-        throw new Error(`forensic vpc needs ${azCount} availability zones but only ${z.length} are available: lower azCount`);
+        throw new Error(
+          `forensic vpc needs ${azCount} availability zones but only ${z.length} are available: lower azCount`,
+        );
       return z;
     });
     const routeTable = new aws.ec2.RouteTable(
@@ -113,7 +124,11 @@ export class ForensicVpc extends pulumi.ComponentResource {
         },
         p,
       );
-      new aws.ec2.RouteTableAssociation(`${name}-private-${i}`, { subnetId: subnet.id, routeTableId: routeTable.id }, p);
+      new aws.ec2.RouteTableAssociation(
+        `${name}-private-${i}`,
+        { subnetId: subnet.id, routeTableId: routeTable.id },
+        p,
+      );
       return subnet;
     });
 
@@ -122,7 +137,15 @@ export class ForensicVpc extends pulumi.ComponentResource {
       {
         vpcId: vpc.id,
         description: "ir forensic vpc: interface endpoints, https from the vpc",
-        ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [cidr], description: "https from the vpc" }],
+        ingress: [
+          {
+            protocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            cidrBlocks: [cidr],
+            description: "https from the vpc",
+          },
+        ],
         egress: [],
         tags: tags({ Name: `${name}-endpoints` }),
       },
@@ -196,7 +219,9 @@ export class ForensicVpc extends pulumi.ComponentResource {
         description: "Forensic workstations: Session Manager only",
         assumeRolePolicy: JSON.stringify({
           Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+          Statement: [
+            { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
+          ],
         }),
         tags: tags(),
       },
@@ -205,11 +230,18 @@ export class ForensicVpc extends pulumi.ComponentResource {
     const partition = aws.getPartitionOutput({}, p).partition;
     new aws.iam.RolePolicyAttachment(
       `${name}-workstation-ssm`,
-      { role: role.name, policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore` },
+      {
+        role: role.name,
+        policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
+      },
       p,
     );
     (args.workstationPolicyArns ?? []).forEach((arn, i) => {
-      new aws.iam.RolePolicyAttachment(`${name}-workstation-extra-${i}`, { role: role.name, policyArn: arn }, p);
+      new aws.iam.RolePolicyAttachment(
+        `${name}-workstation-extra-${i}`,
+        { role: role.name, policyArn: arn },
+        p,
+      );
     });
     const profile = new aws.iam.InstanceProfile(
       `${name}-workstation`,
@@ -241,7 +273,9 @@ export class ForensicVpc extends pulumi.ComponentResource {
 export function validateEndpointServices(services: string[]): string[] {
   for (const s of services)
     if (!/^[a-z0-9][a-z0-9.-]*$/.test(s))
-      throw new Error(`forensic vpc endpoint service "${s}" is not valid: expected a service suffix such as ssm or kms`);
+      throw new Error(
+        `forensic vpc endpoint service "${s}" is not valid: expected a service suffix such as ssm or kms`,
+      );
   const missing = SESSION_MANAGER_ENDPOINT_SERVICES.filter((s) => !services.includes(s));
   if (missing.length > 0)
     throw new Error(
@@ -249,6 +283,8 @@ export function validateEndpointServices(services: string[]): string[] {
         "session manager needs ssm, ssmmessages and ec2messages",
     );
   if (services.includes("s3"))
-    throw new Error('forensic vpc endpoint service "s3" is not allowed as an interface endpoint: s3 uses the gateway endpoint');
+    throw new Error(
+      'forensic vpc endpoint service "s3" is not allowed as an interface endpoint: s3 uses the gateway endpoint',
+    );
   return [...new Set(services)];
 }

@@ -16,8 +16,13 @@ import { checkIfPlain, validateKmsKeyArn, validateScheduleExpression, validateSe
 
 /** A component: either our own AWSTOE YAML document, or an existing component ARN (e.g. AWS-managed). */
 export type ImageComponentSpec =
-  | { /** Short name (letters, digits, -). */ name: string; /** AWSTOE YAML document. */ document: pulumi.Input<string> }
-  | { /** Component ARN, e.g. arn:aws:imagebuilder:<region>:aws:component/update-linux/x.x.x */ arn: pulumi.Input<string> };
+  | {
+      /** Short name (letters, digits, -). */ name: string /** AWSTOE YAML document. */;
+      document: pulumi.Input<string>;
+    }
+  | {
+      /** Component ARN, e.g. arn:aws:imagebuilder:<region>:aws:component/update-linux/x.x.x */ arn: pulumi.Input<string>;
+    };
 
 export interface ImagePipelineArgs {
   /** Build components, in order. */
@@ -91,13 +96,19 @@ export class ImagePipeline extends pulumi.ComponentResource {
 
   constructor(name: string, args: ImagePipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     super("incident-ready:images:ImagePipeline", name, {}, opts);
-    if (args.components.length === 0) throw new Error(`image pipeline "${name}" has no component: give at least one`);
+    if (args.components.length === 0)
+      throw new Error(`image pipeline "${name}" has no component: give at least one`);
     checkIfPlain(args.kmsKeyArn, (v: string) => validateKmsKeyArn(v, "image pipeline kms key arn"));
-    const schedule = validateScheduleExpression(args.schedule ?? "cron(0 4 ? * MON *)", "image pipeline schedule");
+    const schedule = validateScheduleExpression(
+      args.schedule ?? "cron(0 4 ? * MON *)",
+      "image pipeline schedule",
+    );
     const version = validateSemver(args.recipeVersion ?? "1.0.0", "image recipe version");
     checkIfPlain(args.keepImages, (n: number) => {
       if (!Number.isInteger(n) || n < 1 || n > 1000)
-        throw new Error(`image pipeline keepImages ${n} is not valid: expected a whole number from 1 to 1000`);
+        throw new Error(
+          `image pipeline keepImages ${n} is not valid: expected a whole number from 1 to 1000`,
+        );
     });
     const p = { parent: this };
     const region = aws.getRegionOutput({}, p).region;
@@ -143,8 +154,14 @@ export class ImagePipeline extends pulumi.ComponentResource {
       },
     ];
     const recipeName = pulumi
-      .all([pulumi.output(parentImage), pulumi.all([...buildArns, ...testArns]), pulumi.output(blockDeviceMappings)])
-      .apply(([parentArn, arns, bdm]) => `${name}-${hash8(parentArn, ...arns, JSON.stringify(bdm), version)}`);
+      .all([
+        pulumi.output(parentImage),
+        pulumi.all([...buildArns, ...testArns]),
+        pulumi.output(blockDeviceMappings),
+      ])
+      .apply(
+        ([parentArn, arns, bdm]) => `${name}-${hash8(parentArn, ...arns, JSON.stringify(bdm), version)}`,
+      );
     const recipe = new aws.imagebuilder.ImageRecipe(
       `${name}-recipe`,
       {
@@ -164,7 +181,9 @@ export class ImagePipeline extends pulumi.ComponentResource {
         description: `Image Builder build instances of ${name}`,
         assumeRolePolicy: JSON.stringify({
           Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+          Statement: [
+            { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
+          ],
         }),
         tags,
       },
@@ -177,7 +196,11 @@ export class ImagePipeline extends pulumi.ComponentResource {
         p,
       );
     if (args.instancePolicyJson !== undefined)
-      new aws.iam.RolePolicy(`${name}-instance-extra`, { role: role.name, policy: args.instancePolicyJson }, p);
+      new aws.iam.RolePolicy(
+        `${name}-instance-extra`,
+        { role: role.name, policy: args.instancePolicyJson },
+        p,
+      );
     const profile = new aws.iam.InstanceProfile(`${name}-instance`, { role: role.name, tags }, p);
 
     const infrastructure = new aws.imagebuilder.InfrastructureConfiguration(
@@ -210,7 +233,9 @@ export class ImagePipeline extends pulumi.ComponentResource {
             amiDistributionConfiguration: {
               name: `${name}-{{ imagebuilder:buildDate }}`,
               kmsKeyId: args.kmsKeyArn,
-              amiTags: pulumi.all([pulumi.output(args.amiTags ?? {}), tags]).apply(([a, t]) => ({ ...t, ...a })),
+              amiTags: pulumi
+                .all([pulumi.output(args.amiTags ?? {}), tags])
+                .apply(([a, t]) => ({ ...t, ...a })),
               launchPermission: pulumi
                 .output(args.launchPermissionAccountIds ?? [])
                 .apply((ids) => (ids.length > 0 ? { userIds: ids } : undefined)),
@@ -252,7 +277,11 @@ export class ImagePipeline extends pulumi.ComponentResource {
         assumeRolePolicy: JSON.stringify({
           Version: "2012-10-17",
           Statement: [
-            { Effect: "Allow", Principal: { Service: "imagebuilder.amazonaws.com" }, Action: "sts:AssumeRole" },
+            {
+              Effect: "Allow",
+              Principal: { Service: "imagebuilder.amazonaws.com" },
+              Action: "sts:AssumeRole",
+            },
           ],
         }),
         tags,

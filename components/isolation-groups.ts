@@ -57,7 +57,13 @@ export class IsolationGroups extends pulumi.ComponentResource {
         [TAG.managedBy]: MANAGED_BY,
       }));
 
-    const everything = { protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] };
+    const everything = {
+      protocol: "-1",
+      fromPort: 0,
+      toPort: 0,
+      cidrBlocks: ["0.0.0.0/0"],
+      ipv6CidrBlocks: ["::/0"],
+    };
     const untrack = new aws.ec2.SecurityGroup(
       `${name}-untrack`,
       {
@@ -87,7 +93,8 @@ export class IsolationGroups extends pulumi.ComponentResource {
 
     const region = aws.getRegionOutput({}, p).region;
     const s3PrefixList =
-      args.s3PrefixListId ?? aws.ec2.getPrefixListOutput({ name: pulumi.interpolate`com.amazonaws.${region}.s3` }, p).id;
+      args.s3PrefixListId ??
+      aws.ec2.getPrefixListOutput({ name: pulumi.interpolate`com.amazonaws.${region}.s3` }, p).id;
     const egress = pulumi
       .all([
         pulumi.output(s3PrefixList),
@@ -101,7 +108,8 @@ export class IsolationGroups extends pulumi.ComponentResource {
         ];
         if (groups.length > 0)
           rules.push({ ...https, securityGroups: groups as string[], description: "https to ssm endpoints" });
-        if (cidrs.length > 0) rules.push({ ...https, cidrBlocks: cidrs as string[], description: "https to ssm endpoints" });
+        if (cidrs.length > 0)
+          rules.push({ ...https, cidrBlocks: cidrs as string[], description: "https to ssm endpoints" });
         return rules;
       });
     if (args.ssmEndpointSecurityGroupIds === undefined && args.ssmEndpointCidrs === undefined)

@@ -39,7 +39,9 @@ export class KnownGoodAmi extends pulumi.ComponentResource {
   constructor(name: string, args: KnownGoodAmiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("incident-ready:images:KnownGoodAmi", name, {}, opts);
     validateWorkloadName(args.workload);
-    checkIfPlain(args.initialAmiId, (v: string) => validateAmiId(v, `initial known-good ami of ${args.workload}`));
+    checkIfPlain(args.initialAmiId, (v: string) =>
+      validateAmiId(v, `initial known-good ami of ${args.workload}`),
+    );
     const p = { parent: this };
     const parameterName = knownGoodAmiParameter(args.workload);
     const account = aws.getCallerIdentityOutput({}, p).accountId;
@@ -55,7 +57,8 @@ export class KnownGoodAmi extends pulumi.ComponentResource {
           dataType: "aws:ec2:image",
           value: args.initialAmiId,
           description:
-            args.description ?? `Known-good AMI of ${args.workload} (ec2-incident-ready): each version is an AMI id`,
+            args.description ??
+            `Known-good AMI of ${args.workload} (ec2-incident-ready): each version is an AMI id`,
           tags: pulumi
             .output(args.tags ?? {})
             .apply((t) => ({ ...t, [TAG.workload]: args.workload, [TAG.managedBy]: MANAGED_BY })),

@@ -71,9 +71,13 @@ export class ReferenceWorkload extends pulumi.ComponentResource {
     checkIfPlain(args.kmsKeyArn, (v: string) => validateKmsKeyArn(v, "workload kms key arn"));
     checkIfPlain(args.certificateArn, (v: string) => {
       if (!/^arn:aws(-cn|-us-gov)?:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/.test(v))
-        throw new Error(`certificate arn "${v}" is not valid: expected arn:aws:acm:<region>:<account>:certificate/<id>`);
+        throw new Error(
+          `certificate arn "${v}" is not valid: expected arn:aws:acm:<region>:<account>:certificate/<id>`,
+        );
     });
-    const ingressCidrs = (args.ingressCidrs ?? ["0.0.0.0/0"]).map((c) => validateCidr(c, "workload ingress cidr", 0, 32));
+    const ingressCidrs = (args.ingressCidrs ?? ["0.0.0.0/0"]).map((c) =>
+      validateCidr(c, "workload ingress cidr", 0, 32),
+    );
     const appPort = args.appPort ?? 80;
     if (!Number.isInteger(appPort) || appPort < 1 || appPort > 65535)
       throw new Error(`workload app port ${appPort} is not valid: expected a port from 1 to 65535`);
@@ -104,17 +108,35 @@ export class ReferenceWorkload extends pulumi.ComponentResource {
       });
     new aws.vpc.SecurityGroupEgressRule(
       `${name}-alb-to-instances`,
-      { securityGroupId: albSg.id, ipProtocol: "tcp", fromPort: appPort, toPort: appPort, referencedSecurityGroupId: instanceSg.id },
+      {
+        securityGroupId: albSg.id,
+        ipProtocol: "tcp",
+        fromPort: appPort,
+        toPort: appPort,
+        referencedSecurityGroupId: instanceSg.id,
+      },
       p,
     );
     new aws.vpc.SecurityGroupIngressRule(
       `${name}-instances-from-alb`,
-      { securityGroupId: instanceSg.id, ipProtocol: "tcp", fromPort: appPort, toPort: appPort, referencedSecurityGroupId: albSg.id },
+      {
+        securityGroupId: instanceSg.id,
+        ipProtocol: "tcp",
+        fromPort: appPort,
+        toPort: appPort,
+        referencedSecurityGroupId: albSg.id,
+      },
       p,
     );
     new aws.vpc.SecurityGroupEgressRule(
       `${name}-instances-https-out`,
-      { securityGroupId: instanceSg.id, ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" },
+      {
+        securityGroupId: instanceSg.id,
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        cidrIpv4: "0.0.0.0/0",
+      },
       p,
     );
 
@@ -140,7 +162,12 @@ export class ReferenceWorkload extends pulumi.ComponentResource {
         protocol: "HTTP",
         targetType: "instance",
         deregistrationDelay: 30,
-        healthCheck: { path: args.healthCheckPath ?? "/", matcher: "200-399", interval: 15, healthyThreshold: 2 },
+        healthCheck: {
+          path: args.healthCheckPath ?? "/",
+          matcher: "200-399",
+          interval: 15,
+          healthyThreshold: 2,
+        },
         tags,
       },
       p,
@@ -166,7 +193,9 @@ export class ReferenceWorkload extends pulumi.ComponentResource {
           loadBalancerArn: alb.arn,
           port: 80,
           protocol: "HTTP",
-          defaultActions: [{ type: "redirect", redirect: { port: "443", protocol: "HTTPS", statusCode: "HTTP_301" } }],
+          defaultActions: [
+            { type: "redirect", redirect: { port: "443", protocol: "HTTPS", statusCode: "HTTP_301" } },
+          ],
           tags,
         },
         p,
@@ -186,7 +215,9 @@ export class ReferenceWorkload extends pulumi.ComponentResource {
         description: `${workload} instances`,
         assumeRolePolicy: JSON.stringify({
           Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+          Statement: [
+            { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
+          ],
         }),
         tags,
       },
@@ -194,7 +225,10 @@ export class ReferenceWorkload extends pulumi.ComponentResource {
     );
     new aws.iam.RolePolicyAttachment(
       `${name}-instance-ssm`,
-      { role: role.name, policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore` },
+      {
+        role: role.name,
+        policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
+      },
       p,
     );
     const profile = new aws.iam.InstanceProfile(`${name}-instance`, { role: role.name, tags }, p);
@@ -227,8 +261,13 @@ export class ReferenceWorkload extends pulumi.ComponentResource {
           },
         ],
         monitoring: { enabled: true },
-        userData: args.userData ? pulumi.output(args.userData).apply((u) => Buffer.from(u).toString("base64")) : undefined,
-        tagSpecifications: ["instance", "volume", "network-interface"].map((resourceType) => ({ resourceType, tags })),
+        userData: args.userData
+          ? pulumi.output(args.userData).apply((u) => Buffer.from(u).toString("base64"))
+          : undefined,
+        tagSpecifications: ["instance", "volume", "network-interface"].map((resourceType) => ({
+          resourceType,
+          tags,
+        })),
         updateDefaultVersion: true,
         tags,
       },

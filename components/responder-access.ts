@@ -5,7 +5,14 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DENY_ALL_PROFILE_NAME, MANAGED_BY, RESPONDER_ACTIONS, RESPONDER_ROLE_NAME, ROLE_TAG_VALUES, TAG } from "../facts";
+import {
+  DENY_ALL_PROFILE_NAME,
+  MANAGED_BY,
+  RESPONDER_ACTIONS,
+  RESPONDER_ROLE_NAME,
+  ROLE_TAG_VALUES,
+  TAG,
+} from "../facts";
 import { FORENSIC_WORKSTATION_ROLE_NAME } from "../facts/forensic";
 import { responderPolicyDocument } from "./responder-policy";
 import { checkIfPlain, validatePrincipalArn } from "./validation";
@@ -70,7 +77,9 @@ export class ResponderAccess extends pulumi.ComponentResource {
 
   constructor(name: string, args: ResponderAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super("incident-ready:forensics:ResponderAccess", name, {}, opts);
-    checkIfPlain(args.humanPrincipalArns, (v: string) => validatePrincipalArn(v, { what: "responder human principal arn" }));
+    checkIfPlain(args.humanPrincipalArns, (v: string) =>
+      validatePrincipalArn(v, { what: "responder human principal arn" }),
+    );
     checkIfPlain(args.automationPrincipalArns, (v: string) =>
       validatePrincipalArn(v, { what: "responder automation principal arn" }),
     );
@@ -115,8 +124,20 @@ export class ResponderAccess extends pulumi.ComponentResource {
     const keysOut = pulumi.output(args.kmsKeyArns) as pulumi.Output<string[]>;
     const policyJson = pulumi
       .all([
-        pulumi.all([partition, account, regionsOut, pulumi.output(args.evidenceBucketArn), pulumi.output(args.toolsBucketArn)]),
-        pulumi.all([pulumi.output(args.journalTableArn), keysOut, denyAllRoleArn, workstationRoleArn, roleArn]),
+        pulumi.all([
+          partition,
+          account,
+          regionsOut,
+          pulumi.output(args.evidenceBucketArn),
+          pulumi.output(args.toolsBucketArn),
+        ]),
+        pulumi.all([
+          pulumi.output(args.journalTableArn),
+          keysOut,
+          denyAllRoleArn,
+          workstationRoleArn,
+          roleArn,
+        ]),
       ])
       .apply(([[part, acct, regions, evidence, tools], [journal, keys, denyAll, workstation, self]]) =>
         JSON.stringify(
@@ -135,7 +156,11 @@ export class ResponderAccess extends pulumi.ComponentResource {
         ),
       );
     if (actions.length > 0)
-      new aws.iam.RolePolicy(`${name}-responder-policy`, { role: role.name, name: "ir-responder-actions", policy: policyJson }, p);
+      new aws.iam.RolePolicy(
+        `${name}-responder-policy`,
+        { role: role.name, name: "ir-responder-actions", policy: policyJson },
+        p,
+      );
     else
       pulumi.log.warn(
         "the responder action list is empty: the responder role gets no permissions until facts/responder-actions.ts lists them",
@@ -150,7 +175,9 @@ export class ResponderAccess extends pulumi.ComponentResource {
         description: "Swapped onto contained instances: denies every action",
         assumeRolePolicy: JSON.stringify({
           Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+          Statement: [
+            { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
+          ],
         }),
         tags: tags(ROLE_TAG_VALUES.denyAllProfile),
       },
@@ -196,7 +223,7 @@ export function responderTrustPolicy(i: {
   lambda: boolean;
   accountId: string;
 }) {
-  const statements: any[] = [];
+  const statements: Record<string, unknown>[] = [];
   if (i.humans.length > 0)
     statements.push({
       Sid: "Responders",

@@ -81,17 +81,23 @@ const isRead = (action: string) => /^(Describe|Get|List|Lookup|Search|Select)/.t
 
 /** Scope of one action, or an error message when no rule covers it. */
 export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
-  if (fullAction.includes("*")) throw new Error(`responder action "${fullAction}" is a wildcard: list explicit actions`);
+  if (fullAction.includes("*"))
+    throw new Error(`responder action "${fullAction}" is a wildcard: list explicit actions`);
   const [service, action] = fullAction.split(":");
-  if (!service || !action) throw new Error(`responder action "${fullAction}" is not valid: expected <service>:<Action>`);
+  if (!service || !action)
+    throw new Error(`responder action "${fullAction}" is not valid: expected <service>:<Action>`);
   if (UNSCOPED.has(fullAction)) return { resources: "*" };
   const { partition: p, accountId: a } = c;
-  const regional = (svc: string, suffix: string) => c.regions.map((r) => `arn:${p}:${svc}:${r}:${a}:${suffix}`);
+  const regional = (svc: string, suffix: string) =>
+    c.regions.map((r) => `arn:${p}:${svc}:${r}:${a}:${suffix}`);
   switch (service) {
     case "ec2": {
       // Snapshots and images have no account in their ARN; everything else is scoped to the account.
       const owned = regional("ec2", "*");
-      const unowned = c.regions.flatMap((r) => [`arn:${p}:ec2:${r}::snapshot/*`, `arn:${p}:ec2:${r}::image/*`]);
+      const unowned = c.regions.flatMap((r) => [
+        `arn:${p}:ec2:${r}::snapshot/*`,
+        `arn:${p}:ec2:${r}::image/*`,
+      ]);
       if ((action === "TerminateInstances" || action === "StopInstances") && c.requireCaseTagForDestructive)
         return {
           resources: regional("ec2", "instance/*"),
@@ -122,14 +128,17 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
     }
     case "s3": {
       const buckets = [c.evidenceBucketArn, c.toolsBucketArn];
-      const objectLevel = /Object|MultipartUpload|Restore/.test(action) && action !== "ListBucketMultipartUploads";
+      const objectLevel =
+        /Object|MultipartUpload|Restore/.test(action) && action !== "ListBucketMultipartUploads";
       return { resources: objectLevel ? buckets.map((b) => `${b}/*`) : buckets };
     }
     case "dynamodb":
       return { resources: [c.journalTableArn, `${c.journalTableArn}/index/*`] };
     case "kms":
       if (c.kmsKeyArns.length === 0)
-        throw new Error(`responder action "${fullAction}" needs a kms key: pass kmsKeyArns to the responder access`);
+        throw new Error(
+          `responder action "${fullAction}" needs a kms key: pass kmsKeyArns to the responder access`,
+        );
       if (action === "CreateGrant")
         return { resources: c.kmsKeyArns, condition: { Bool: { "kms:GrantIsForAWSResource": "true" } } };
       return { resources: c.kmsKeyArns };
@@ -187,7 +196,7 @@ export function responderPolicyDocument(actions: readonly string[], c: Responder
     group.actions.push(action);
     groups.set(key, group);
   }
-  const statements: any[] = [...groups.values()].map((g, i) => ({
+  const statements: Record<string, unknown>[] = [...groups.values()].map((g, i) => ({
     Sid: `Responder${i + 1}`,
     Effect: "Allow",
     Action: g.actions,
@@ -211,5 +220,7 @@ export function responderPolicyDocument(actions: readonly string[], c: Responder
 }
 
 /** Every Allow action of a generated document (for tests and reviews). */
-export const allowedActions = (doc: { Statement: any[] }) =>
-  doc.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+export const allowedActions = (doc: { Statement: { Effect?: unknown; Action?: unknown }[] }) =>
+  doc.Statement.filter((s) => s.Effect === "Allow").flatMap((s) =>
+    (Array.isArray(s.Action) ? s.Action : [s.Action]).map(String),
+  );

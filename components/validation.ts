@@ -72,14 +72,14 @@ export function validatePrincipalArn(
 
 /** An IPv4 CIDR block with a prefix between `min` and `max` (VPC limits: /16 to /28). */
 export function validateCidr(value: string, what = "cidr block", min = 16, max = 28): string {
-  const m = typeof value === "string" ? /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value) : null;
+  const m =
+    typeof value === "string" ? /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value) : null;
   const ok =
-    m !== null &&
-    m.slice(1, 5).every((o) => Number(o) <= 255) &&
-    Number(m[5]) >= min &&
-    Number(m[5]) <= max;
+    !!m && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) >= min && Number(m[5]) <= max;
   if (!ok)
-    throw new Error(`${what} ${show(value)} is not valid: expected an ipv4 cidr such as 10.0.0.0/16 with a prefix from /${min} to /${max}`);
+    throw new Error(
+      `${what} ${show(value)} is not valid: expected an ipv4 cidr such as 10.0.0.0/16 with a prefix from /${min} to /${max}`,
+    );
   return value;
 }
 
@@ -117,7 +117,8 @@ export function validateAzCount(value: number, what = "availability zone count",
 export function validateScheduleExpression(value: string, what = "schedule expression"): string {
   const ok =
     typeof value === "string" &&
-    (/^cron\((\S+\s+){5}\S+\)$/.test(value) || /^rate\(\d+ (minute|minutes|hour|hours|day|days)\)$/.test(value));
+    (/^cron\((\S+\s+){5}\S+\)$/.test(value) ||
+      /^rate\(\d+ (minute|minutes|hour|hours|day|days)\)$/.test(value));
   if (!ok)
     throw new Error(
       `${what} ${show(value)} is not valid: expected cron(<min> <hour> <day> <month> <weekday> <year>) or rate(<n> <unit>)`,
@@ -128,14 +129,21 @@ export function validateScheduleExpression(value: string, what = "schedule expre
 /** A KMS key ARN (not an alias, not a key id: IAM policies and grants need the key ARN). */
 export function validateKmsKeyArn(value: string, what = "kms key arn"): string {
   if (typeof value !== "string" || !/^arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/.test(value))
-    throw new Error(`${what} ${show(value)} is not valid: expected arn:aws:kms:<region>:<account>:key/<key-id>`);
+    throw new Error(
+      `${what} ${show(value)} is not valid: expected arn:aws:kms:<region>:<account>:key/<key-id>`,
+    );
   return value;
 }
 
 /** Runs `check` on a value when it is known at construction time (a plain value, not an Output). */
 export function checkIfPlain<T>(value: unknown, check: (v: T) => unknown): void {
   if (value === undefined || value === null) return;
-  if (typeof value === "object" && !Array.isArray(value) && typeof (value as any).apply === "function") return;
+  if (
+    typeof value === "object" &&
+    !Array.isArray(value) &&
+    typeof (value as { apply?: unknown }).apply === "function"
+  )
+    return;
   if (value instanceof Promise) return;
   if (Array.isArray(value)) {
     for (const v of value) checkIfPlain(v, check);

@@ -75,7 +75,10 @@ export function forensicTools(pins: ForensicToolPins): ForensicTool[] {
       kind: "rpm",
       ...pins.sleuthkit,
       key: `forensic-ami/sleuthkit/${pins.sleuthkit.version}/sleuthkit.rpm`,
-      commands: ["fls", "mmls", "icat", "istat", "fsstat", "mactime"].map((c) => ({ name: c, check: `${c} -V` })),
+      commands: ["fls", "mmls", "icat", "istat", "fsstat", "mactime"].map((c) => ({
+        name: c,
+        check: `${c} -V`,
+      })),
     },
     {
       name: "volatility3",
@@ -91,7 +94,10 @@ export function forensicTools(pins: ForensicToolPins): ForensicTool[] {
       ...pins.plaso,
       key: `forensic-ami/plaso/${pins.plaso.version}/wheelhouse.tar.gz`,
       requirement: `plaso==${pins.plaso.version}`,
-      commands: ["log2timeline.py", "psort.py", "pinfo.py"].map((c) => ({ name: c, check: `${c} --version` })),
+      commands: ["log2timeline.py", "psort.py", "pinfo.py"].map((c) => ({
+        name: c,
+        check: `${c} --version`,
+      })),
     },
   ];
   for (const t of tools) validateSha256(t.sha256, `${t.name} sha-256 pin`);
@@ -106,15 +112,23 @@ const bash = (name: string, commands: string[]) => ({
 const stepName = (s: string) => s.replace(/[^A-Za-z0-9]/g, "");
 
 /** AWSTOE build document: installs every tool after checking its SHA-256. */
-export function forensicBuildDocument(tools: ForensicTool[], toolsBucket: string, bucketOwner: string): string {
-  const steps: any[] = [bash("InstallBasePackages", [`dnf install -y ${BASE_PACKAGES.join(" ")}`])];
+export function forensicBuildDocument(
+  tools: ForensicTool[],
+  toolsBucket: string,
+  bucketOwner: string,
+): string {
+  const steps: Record<string, unknown>[] = [
+    bash("InstallBasePackages", [`dnf install -y ${BASE_PACKAGES.join(" ")}`]),
+  ];
   for (const t of tools) {
     const dir = `/tmp/ir-tools/${t.name}`;
     const file = `${dir}/${t.key.split("/").pop()}`;
     steps.push({
       name: `Download${stepName(t.name)}`,
       action: "S3Download",
-      inputs: [{ source: `s3://${toolsBucket}/${t.key}`, destination: file, expectedBucketOwner: bucketOwner }],
+      inputs: [
+        { source: `s3://${toolsBucket}/${t.key}`, destination: file, expectedBucketOwner: bucketOwner },
+      ],
     });
     const verify = `echo "${t.sha256}  ${file}" | sha256sum --check --strict`;
     const install: Record<ForensicTool["kind"], string[]> = {
@@ -137,11 +151,15 @@ export function forensicBuildDocument(tools: ForensicTool[], toolsBucket: string
       "chmod 0444 /etc/ir/forensic-tools.json",
     ]),
     // Session Manager only: no SSH daemon on a forensic workstation.
-    bash("DisableSsh", ["systemctl disable --now sshd.service sshd.socket 2>/dev/null || true", "systemctl mask sshd.service"]),
+    bash("DisableSsh", [
+      "systemctl disable --now sshd.service sshd.socket 2>/dev/null || true",
+      "systemctl mask sshd.service",
+    ]),
   );
   return stringify({
     name: "ir-forensic-toolset",
-    description: "Installs the pinned forensic toolset (AVML, The Sleuth Kit, Volatility 3, Plaso) from the tools bucket",
+    description:
+      "Installs the pinned forensic toolset (AVML, The Sleuth Kit, Volatility 3, Plaso) from the tools bucket",
     schemaVersion: 1.0,
     phases: [{ name: "build", steps }],
   });
@@ -149,19 +167,34 @@ export function forensicBuildDocument(tools: ForensicTool[], toolsBucket: string
 
 /** AWSTOE test document: fails when a package, a command or a pinned binary is missing or wrong. */
 export function forensicTestDocument(tools: ForensicTool[]): string {
-  const rpmName = (t: ForensicTool) => t.key.split("/").pop()!.replace(/\.rpm$/, "");
-  const steps: any[] = [bash("CheckBasePackages", BASE_PACKAGES.map((p) => `rpm -q ${p}`))];
+  const rpmName = (t: ForensicTool) =>
+    t.key
+      .split("/")
+      .pop()!
+      .replace(/\.rpm$/, "");
+  const steps: Record<string, unknown>[] = [
+    bash(
+      "CheckBasePackages",
+      BASE_PACKAGES.map((p) => `rpm -q ${p}`),
+    ),
+  ];
   for (const t of tools) {
     const commands: string[] = [];
     if (t.kind === "rpm") commands.push(`rpm -q ${rpmName(t)}`);
     for (const c of t.commands)
-      commands.push(`command -v ${c.name} || { echo "missing ${c.name} (${t.name})"; exit 1; }`, `${c.check} > /dev/null`);
+      commands.push(
+        `command -v ${c.name} || { echo "missing ${c.name} (${t.name})"; exit 1; }`,
+        `${c.check} > /dev/null`,
+      );
     if (t.kind === "binary")
       commands.push(`echo "${t.sha256}  /usr/local/bin/${t.commands[0]!.name}" | sha256sum --check --strict`);
     steps.push(bash(`Check${stepName(t.name)}`, commands));
   }
   steps.push(
-    bash("CheckToolManifest", ["test -s /etc/ir/forensic-tools.json", "jq -e 'length > 0' /etc/ir/forensic-tools.json"]),
+    bash("CheckToolManifest", [
+      "test -s /etc/ir/forensic-tools.json",
+      "jq -e 'length > 0' /etc/ir/forensic-tools.json",
+    ]),
     bash("CheckNoSsh", [
       'if systemctl is-enabled --quiet sshd.service; then echo "sshd is enabled"; exit 1; fi',
       'if systemctl is-active --quiet sshd.service; then echo "sshd is running"; exit 1; fi',

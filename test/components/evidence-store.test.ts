@@ -1,14 +1,20 @@
 import { expect } from "chai";
-import { DEFAULT_EVIDENCE_RETENTION_DAYS, JOURNAL_KEYS, JOURNAL_TABLE_NAME, ROLE_TAG_VALUES, TAG } from "../../facts";
 import { EvidenceStore } from "../../components/evidence-store";
+import {
+  DEFAULT_EVIDENCE_RETENTION_DAYS,
+  JOURNAL_KEYS,
+  JOURNAL_TABLE_NAME,
+  ROLE_TAG_VALUES,
+  TAG,
+} from "../../facts";
 import {
   ACCOUNT_ID,
   installMocks,
   ofType,
+  valueOf as outputValue,
   policyDoc,
   type RecordedResource,
   settle,
-  valueOf,
 } from "../helpers/pulumi-mocks";
 
 const KEY = `arn:aws:kms:us-east-1:${ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
@@ -43,9 +49,9 @@ describe("EvidenceStore", () => {
     });
 
     it("names the buckets and table from the shared facts", async () => {
-      expect(await valueOf(store.evidenceBucketName)).to.equal(`ir-evidence-${ACCOUNT_ID}-us-east-1`);
-      expect(await valueOf(store.toolsBucketName)).to.equal(`ir-tools-${ACCOUNT_ID}-us-east-1`);
-      expect(await valueOf(store.journalTableName)).to.equal(JOURNAL_TABLE_NAME);
+      expect(await outputValue(store.evidenceBucketName)).to.equal(`ir-evidence-${ACCOUNT_ID}-us-east-1`);
+      expect(await outputValue(store.toolsBucketName)).to.equal(`ir-tools-${ACCOUNT_ID}-us-east-1`);
+      expect(await outputValue(store.journalTableName)).to.equal(JOURNAL_TABLE_NAME);
     });
 
     it("creates the evidence bucket with Object Lock enabled and tagged as evidence", () => {
@@ -56,15 +62,23 @@ describe("EvidenceStore", () => {
     });
 
     it("locks objects in COMPLIANCE mode for 365 days by default", () => {
-      const lock = byName(resources, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "ev-evidence-lock");
-      expect(lock.inputs.rule.defaultRetention).to.deep.equal({ mode: "COMPLIANCE", days: DEFAULT_EVIDENCE_RETENTION_DAYS });
+      const lock = byName(
+        resources,
+        "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+        "ev-evidence-lock",
+      );
+      expect(lock.inputs.rule.defaultRetention).to.deep.equal({
+        mode: "COMPLIANCE",
+        days: DEFAULT_EVIDENCE_RETENTION_DAYS,
+      });
     });
 
     it("versions both buckets", () => {
       for (const n of ["ev-evidence-versioning", "ev-tools-versioning"])
-        expect(byName(resources, "aws:s3/bucketVersioning:BucketVersioning", n).inputs.versioningConfiguration.status).to.equal(
-          "Enabled",
-        );
+        expect(
+          byName(resources, "aws:s3/bucketVersioning:BucketVersioning", n).inputs.versioningConfiguration
+            .status,
+        ).to.equal("Enabled");
     });
 
     it("encrypts both buckets with the evidence CMK and blocks all public access", () => {
@@ -78,14 +92,20 @@ describe("EvidenceStore", () => {
           sseAlgorithm: "aws:kms",
           kmsMasterKeyId: KEY,
         });
-        const pab = byName(resources, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", `ev-${k}-public-access`);
+        const pab = byName(
+          resources,
+          "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+          `ev-${k}-public-access`,
+        );
         for (const f of ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"])
           expect(pab.inputs[f], f).to.equal(true);
       }
     });
 
     it("denies non-TLS requests on the bucket and its objects", () => {
-      const doc = policyDoc(byName(resources, "aws:s3/bucketPolicy:BucketPolicy", "ev-evidence-policy").inputs.policy);
+      const doc = policyDoc(
+        byName(resources, "aws:s3/bucketPolicy:BucketPolicy", "ev-evidence-policy").inputs.policy,
+      );
       const s = statement(doc, "DenyInsecureTransport");
       expect(s.Effect).to.equal("Deny");
       expect(s.Principal).to.equal("*");
@@ -95,7 +115,9 @@ describe("EvidenceStore", () => {
     });
 
     it("denies deletes, lifecycle and lock changes to every principal, the responder included", () => {
-      const doc = policyDoc(byName(resources, "aws:s3/bucketPolicy:BucketPolicy", "ev-evidence-policy").inputs.policy);
+      const doc = policyDoc(
+        byName(resources, "aws:s3/bucketPolicy:BucketPolicy", "ev-evidence-policy").inputs.policy,
+      );
       const s = statement(doc, "DenyEvidenceDestruction");
       expect(s.Effect).to.equal("Deny");
       expect(s.Principal).to.equal("*");
@@ -111,7 +133,9 @@ describe("EvidenceStore", () => {
     });
 
     it("denies data access to every principal but the responder role and named analysts", () => {
-      const doc = policyDoc(byName(resources, "aws:s3/bucketPolicy:BucketPolicy", "ev-evidence-policy").inputs.policy);
+      const doc = policyDoc(
+        byName(resources, "aws:s3/bucketPolicy:BucketPolicy", "ev-evidence-policy").inputs.policy,
+      );
       const s = statement(doc, "DenyDataAccessExceptResponderAndAnalysts");
       expect(s.Effect).to.equal("Deny");
       expect(s.Action).to.include.members(["s3:GetObject", "s3:PutObject", "s3:ListBucket"]);
@@ -131,7 +155,9 @@ describe("EvidenceStore", () => {
     });
 
     it("lets only the responder and administrators change the tools", () => {
-      const doc = policyDoc(byName(resources, "aws:s3/bucketPolicy:BucketPolicy", "ev-tools-policy").inputs.policy);
+      const doc = policyDoc(
+        byName(resources, "aws:s3/bucketPolicy:BucketPolicy", "ev-tools-policy").inputs.policy,
+      );
       const s = statement(doc, "DenyToolChangesExceptPublishers");
       expect(s.Action).to.include.members(["s3:PutObject", "s3:DeleteObject"]);
       expect(s.Condition.ArnNotLike["aws:PrincipalArn"]).to.deep.equal([RESPONDER]);
@@ -143,9 +169,14 @@ describe("EvidenceStore", () => {
     it("THEN the lock uses 30 days and configuration changes are reserved to the administrator", async () => {
       const admin = `arn:aws:iam::${ACCOUNT_ID}:role/deployer`;
       const { resources } = await build({ retentionDays: 30, administratorPrincipalArns: [admin] });
-      const lock = ofType(resources, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")[0]!;
+      const lock = ofType(
+        resources,
+        "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+      )[0]!;
       expect(lock.inputs.rule.defaultRetention.days).to.equal(30);
-      const doc = policyDoc(byName(resources, "aws:s3/bucketPolicy:BucketPolicy", "ev-evidence-policy").inputs.policy);
+      const doc = policyDoc(
+        byName(resources, "aws:s3/bucketPolicy:BucketPolicy", "ev-evidence-policy").inputs.policy,
+      );
       const s = statement(doc, "DenyConfigurationChangesExceptAdministrators");
       expect(s.Action).to.include("s3:PutBucketPolicy");
       expect(s.Condition.ArnNotLike["aws:PrincipalArn"]).to.deep.equal([admin]);
@@ -158,13 +189,13 @@ describe("EvidenceStore", () => {
     });
     it("refuses a retention of 0 days", () => {
       expect(() => new EvidenceStore("bad", { kmsKeyArn: KEY, retentionDays: 0 })).to.throw(
-        'evidence retention days 0 is not valid: expected a whole number of days from 1 to 36500',
+        "evidence retention days 0 is not valid: expected a whole number of days from 1 to 36500",
       );
     });
     it("refuses an analyst that is not an IAM principal ARN", () => {
-      expect(() => new EvidenceStore("bad", { kmsKeyArn: KEY, analystPrincipalArns: ["alice@example.com"] })).to.throw(
-        /analyst principal arn "alice@example.com" is not valid: expected arn:aws:iam::/,
-      );
+      expect(
+        () => new EvidenceStore("bad", { kmsKeyArn: KEY, analystPrincipalArns: ["alice@example.com"] }),
+      ).to.throw(/analyst principal arn "alice@example.com" is not valid: expected arn:aws:iam::/);
     });
     it("refuses a KMS alias instead of a key ARN", () => {
       expect(() => new EvidenceStore("bad", { kmsKeyArn: "alias/evidence" })).to.throw(

@@ -1,6 +1,5 @@
 import { expect } from "chai";
 import { parse, stringify } from "yaml";
-import { SSM } from "../../facts";
 import { ForensicAmi } from "../../components/forensic-ami";
 import {
   BASE_PACKAGES,
@@ -9,7 +8,16 @@ import {
   forensicTestDocument,
   forensicTools,
 } from "../../components/image-builder/forensic-documents";
-import { ACCOUNT_ID, installMocks, ofType, policyDoc, type RecordedResource, settle, valueOf } from "../helpers/pulumi-mocks";
+import { SSM } from "../../facts";
+import {
+  ACCOUNT_ID,
+  installMocks,
+  ofType,
+  valueOf as outputValue,
+  policyDoc,
+  type RecordedResource,
+  settle,
+} from "../helpers/pulumi-mocks";
 
 const KEY = `arn:aws:kms:us-east-1:${ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 const sha = (c: string) => c.repeat(64);
@@ -36,7 +44,14 @@ function installedBy(build: string) {
     const bin = /(?:install -m \d+|ln -sf) \S+ \/usr\/local\/bin\/(\S+)$/.exec(c);
     if (bin) commands.add(bin[1]!);
     const dnf = /^dnf install -y (.+)$/.exec(c);
-    if (dnf) for (const pkg of dnf[1]!.split(/\s+/)) packages.add(pkg.split("/").pop()!.replace(/\.rpm$/, ""));
+    if (dnf)
+      for (const pkg of dnf[1]!.split(/\s+/))
+        packages.add(
+          pkg
+            .split("/")
+            .pop()!
+            .replace(/\.rpm$/, ""),
+        );
   }
   return { commands, packages };
 }
@@ -45,8 +60,8 @@ function installedBy(build: string) {
 function checkedBy(test: string) {
   const cmds = bashCommands(test, "test");
   return {
-    commands: new Set(cmds.flatMap((c) => [.../command -v (\S+)/.exec(c)?.slice(1) ?? []])),
-    packages: new Set(cmds.flatMap((c) => [.../^rpm -q (\S+)$/.exec(c)?.slice(1) ?? []])),
+    commands: new Set(cmds.flatMap((c) => [...(/command -v (\S+)/.exec(c)?.slice(1) ?? [])])),
+    packages: new Set(cmds.flatMap((c) => [...(/^rpm -q (\S+)$/.exec(c)?.slice(1) ?? [])])),
   };
 }
 
@@ -73,7 +88,8 @@ describe("forensic image documents", () => {
 
   it("the test document checks every tool the build document installs", () => {
     expect(unchecked(build, test)).to.deep.equal([]);
-    for (const t of tools) for (const c of t.commands) expect(checkedBy(test).commands.has(c.name), c.name).to.equal(true);
+    for (const t of tools)
+      for (const c of t.commands) expect(checkedBy(test).commands.has(c.name), c.name).to.equal(true);
   });
 
   it("(the check above is not vacuous: dropping a test step is detected)", () => {
@@ -91,14 +107,20 @@ describe("forensic image documents", () => {
       expect(download.inputs[0].expectedBucketOwner).to.equal(ACCOUNT_ID);
       const install = steps.find((s: any) => s.name === `Install${t.name}`).inputs.commands;
       expect(install[0]).to.equal("set -euo pipefail");
-      expect(install[1]).to.equal(`echo "${t.sha256}  ${download.inputs[0].destination}" | sha256sum --check --strict`);
-      expect(steps.indexOf(download)).to.be.lessThan(steps.findIndex((s: any) => s.name === `Install${t.name}`));
+      expect(install[1]).to.equal(
+        `echo "${t.sha256}  ${download.inputs[0].destination}" | sha256sum --check --strict`,
+      );
+      expect(steps.indexOf(download)).to.be.lessThan(
+        steps.findIndex((s: any) => s.name === `Install${t.name}`),
+      );
     }
   });
 
   it("pins AVML by version and hash, and the test phase re-verifies the installed binary", () => {
     expect(build).to.include(`forensic-ami/avml/0.14.0/avml`);
-    expect(bashCommands(test, "test")).to.include(`echo "${sha("a")}  /usr/local/bin/avml" | sha256sum --check --strict`);
+    expect(bashCommands(test, "test")).to.include(
+      `echo "${sha("a")}  /usr/local/bin/avml" | sha256sum --check --strict`,
+    );
   });
 
   it("fails every bash step on the first error", () => {
@@ -106,7 +128,9 @@ describe("forensic image documents", () => {
       [build, "build"],
       [test, "test"],
     ] as const)
-      for (const s of parse(doc).phases.find((p: any) => p.name === phase).steps.filter((x: any) => x.action === "ExecuteBash"))
+      for (const s of parse(doc)
+        .phases.find((p: any) => p.name === phase)
+        .steps.filter((x: any) => x.action === "ExecuteBash"))
         expect(s.inputs.commands[0], s.name).to.equal("set -euo pipefail");
   });
 
@@ -138,9 +162,14 @@ describe("ForensicAmi", () => {
   });
 
   it("publishes to /ir/forensic-ami", async () => {
-    expect(await valueOf(ami.amiParameterName)).to.equal(SSM.forensicAmi);
-    const dist = ofType(resources, "aws:imagebuilder/distributionConfiguration:DistributionConfiguration")[0]!;
-    expect(dist.inputs.distributions[0].ssmParameterConfigurations[0].parameterName).to.equal(SSM.forensicAmi);
+    expect(await outputValue(ami.amiParameterName)).to.equal(SSM.forensicAmi);
+    const dist = ofType(
+      resources,
+      "aws:imagebuilder/distributionConfiguration:DistributionConfiguration",
+    )[0]!;
+    expect(dist.inputs.distributions[0].ssmParameterConfigurations[0].parameterName).to.equal(
+      SSM.forensicAmi,
+    );
   });
 
   it("recipe: OS updates, then the toolset build component, then the toolset test component", async () => {
@@ -155,7 +184,7 @@ describe("ForensicAmi", () => {
       `arn:aws:imagebuilder:us-east-1:${ACCOUNT_ID}:${test.name}`,
     ]);
     expect(build.inputs.name).to.match(/^forensic-ami-toolset-[0-9a-f]{8}$/);
-    expect(build.inputs.data).to.equal(await valueOf(ami.buildDocument));
+    expect(build.inputs.data).to.equal(await outputValue(ami.buildDocument));
     expect(test.inputs.data).to.equal(ami.testDocument);
   });
 

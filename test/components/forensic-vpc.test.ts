@@ -1,8 +1,16 @@
 import { expect } from "chai";
-import { FORENSIC_INTERFACE_ENDPOINT_SERVICES, FORENSIC_WORKSTATION_ROLE_NAME } from "../../facts/forensic";
 import { ForensicVpc, validateEndpointServices } from "../../components/forensic-vpc";
 import { splitCidr } from "../../components/forensic-vpc-policies";
-import { ACCOUNT_ID, installMocks, ofType, policyDoc, type RecordedResource, settle, valueOf } from "../helpers/pulumi-mocks";
+import { FORENSIC_INTERFACE_ENDPOINT_SERVICES, FORENSIC_WORKSTATION_ROLE_NAME } from "../../facts/forensic";
+import {
+  ACCOUNT_ID,
+  installMocks,
+  ofType,
+  valueOf as outputValue,
+  policyDoc,
+  type RecordedResource,
+  settle,
+} from "../helpers/pulumi-mocks";
 
 const ANY = ["0.0.0.0/0", "::/0"];
 const endpoints = (rs: RecordedResource[], kind: string) =>
@@ -53,7 +61,7 @@ describe("ForensicVpc", () => {
       expect(subnets).to.have.length(2);
       expect(new Set(subnets.map((s) => s.inputs.availabilityZone)).size).to.equal(2);
       for (const s of subnets) expect(s.inputs.mapPublicIpOnLaunch).to.equal(false);
-      expect(await valueOf(vpc.subnetIds)).to.have.length(2);
+      expect(await outputValue(vpc.subnetIds)).to.have.length(2);
     });
 
     it("has the complete endpoint set: every interface endpoint with private DNS, and S3 as a gateway", () => {
@@ -113,7 +121,7 @@ describe("ForensicVpc", () => {
         "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
       ]);
       expect(ofType(resources, "aws:iam/rolePolicy:RolePolicy")).to.have.length(0);
-      expect(await valueOf(vpc.workstationInstanceProfileName)).to.equal(FORENSIC_WORKSTATION_ROLE_NAME);
+      expect(await outputValue(vpc.workstationInstanceProfileName)).to.equal(FORENSIC_WORKSTATION_ROLE_NAME);
       const sgs = ofType(resources, "aws:ec2/securityGroup:SecurityGroup");
       for (const sg of sgs) for (const r of sg.inputs.ingress ?? []) expect(r.fromPort).to.not.equal(22);
     });
@@ -125,8 +133,16 @@ describe("ForensicVpc", () => {
       new ForensicVpc("fx", { azCount: 3, cidrBlock: "10.42.0.0/20" });
       await settle(resources);
       const subnets = ofType(resources, "aws:ec2/subnet:Subnet");
-      expect(subnets.map((s) => s.inputs.cidrBlock)).to.deep.equal(["10.42.0.0/24", "10.42.1.0/24", "10.42.2.0/24"]);
-      expect(subnets.map((s) => s.inputs.availabilityZone)).to.deep.equal(["us-east-1a", "us-east-1b", "us-east-1c"]);
+      expect(subnets.map((s) => s.inputs.cidrBlock)).to.deep.equal([
+        "10.42.0.0/24",
+        "10.42.1.0/24",
+        "10.42.2.0/24",
+      ]);
+      expect(subnets.map((s) => s.inputs.availabilityZone)).to.deep.equal([
+        "us-east-1a",
+        "us-east-1b",
+        "us-east-1c",
+      ]);
     });
   });
 

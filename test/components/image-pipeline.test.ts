@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { knownGoodAmiParameter } from "../../facts";
 import { ImagePipeline, type ImagePipelineArgs } from "../../components/image-pipeline";
+import { knownGoodAmiParameter } from "../../facts";
 import { ACCOUNT_ID, installMocks, ofType, type RecordedResource, settle } from "../helpers/pulumi-mocks";
 
 const KEY = `arn:aws:kms:us-east-1:${ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
@@ -29,7 +29,10 @@ describe("ImagePipeline (golden AMI of a workload)", () => {
 
   it("builds with IMDSv2 required, hop limit 1, and terminates failed build instances", () => {
     const infra = one(resources, "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration");
-    expect(infra.inputs.instanceMetadataOptions).to.deep.equal({ httpTokens: "required", httpPutResponseHopLimit: 1 });
+    expect(infra.inputs.instanceMetadataOptions).to.deep.equal({
+      httpTokens: "required",
+      httpPutResponseHopLimit: 1,
+    });
     expect(infra.inputs.terminateInstanceOnFailure).to.equal(true);
     expect(infra.inputs.subnetId).to.equal("subnet-0123456789abcdef0");
     expect(infra.inputs.securityGroupIds).to.deep.equal(["sg-0123456789abcdef0"]);
@@ -37,7 +40,9 @@ describe("ImagePipeline (golden AMI of a workload)", () => {
 
   it("encrypts the recipe's volumes with the CMK on a current Amazon Linux 2023 base", () => {
     const recipe = one(resources, "aws:imagebuilder/imageRecipe:ImageRecipe");
-    expect(recipe.inputs.parentImage).to.equal("arn:aws:imagebuilder:us-east-1:aws:image/amazon-linux-2023-x86/x.x.x");
+    expect(recipe.inputs.parentImage).to.equal(
+      "arn:aws:imagebuilder:us-east-1:aws:image/amazon-linux-2023-x86/x.x.x",
+    );
     for (const bdm of recipe.inputs.blockDeviceMappings) {
       expect(bdm.ebs.encrypted).to.equal("true");
       expect(bdm.ebs.kmsKeyId).to.equal(KEY);
@@ -111,7 +116,9 @@ describe("ImagePipeline (golden AMI of a workload)", () => {
       );
     });
     it("refuses a pipeline without components", () => {
-      expect(() => new ImagePipeline("bad", args({ components: [] }))).to.throw('image pipeline "bad" has no component');
+      expect(() => new ImagePipeline("bad", args({ components: [] }))).to.throw(
+        'image pipeline "bad" has no component',
+      );
     });
   });
 });

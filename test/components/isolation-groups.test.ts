@@ -1,7 +1,13 @@
 import { expect } from "chai";
-import { isolationGroupNames, ROLE_TAG_VALUES, TAG } from "../../facts";
 import { IsolationGroups } from "../../components/isolation-groups";
-import { installMocks, ofType, type RecordedResource, settle, valueOf } from "../helpers/pulumi-mocks";
+import { isolationGroupNames, ROLE_TAG_VALUES, TAG } from "../../facts";
+import {
+  installMocks,
+  ofType,
+  valueOf as outputValue,
+  type RecordedResource,
+  settle,
+} from "../helpers/pulumi-mocks";
 
 const VPC = "vpc-0123456789abcdef0";
 const groupNamed = (rs: RecordedResource[], name: string) =>
@@ -66,7 +72,7 @@ describe("IsolationGroups", () => {
     });
 
     it("exposes the ids in the ResponderSettings shape", async () => {
-      expect(await valueOf(groups.ids)).to.deep.equal({
+      expect(await outputValue(groups.ids)).to.deep.equal({
         untrack: names.untrack,
         isolation: names.isolation,
         forensicEgress: names.forensicEgress,

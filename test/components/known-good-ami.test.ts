@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { TAG } from "../../facts";
 import { KnownGoodAmi } from "../../components/known-good-ami";
-import { ACCOUNT_ID, installMocks, ofType, settle, valueOf } from "../helpers/pulumi-mocks";
+import { TAG } from "../../facts";
+import { ACCOUNT_ID, installMocks, ofType, valueOf as outputValue, settle } from "../helpers/pulumi-mocks";
 
 describe("KnownGoodAmi", () => {
   it("creates /ir/known-good-ami/<workload> as an aws:ec2:image String parameter tagged with the workload", async () => {
@@ -19,7 +19,9 @@ describe("KnownGoodAmi", () => {
     expect(typeof value === "object" ? value.value : value).to.equal("ami-0abc1234def567890");
     expect(param!.inputs.tags[TAG.workload]).to.equal("web");
     expect(k.parameterName).to.equal("/ir/known-good-ami/web");
-    expect(await valueOf(k.parameterArn)).to.equal(`arn:aws:ssm:us-east-1:${ACCOUNT_ID}:parameter/ir/known-good-ami/web`);
+    expect(await outputValue(k.parameterArn)).to.equal(
+      `arn:aws:ssm:us-east-1:${ACCOUNT_ID}:parameter/ir/known-good-ami/web`,
+    );
   });
 
   it("creates no parameter when the pipeline publishes the first version", async () => {

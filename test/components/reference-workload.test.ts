@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { TAG } from "../../facts";
 import { ReferenceWorkload, type ReferenceWorkloadArgs } from "../../components/reference-workload";
+import { TAG } from "../../facts";
 import { ACCOUNT_ID, installMocks, ofType, type RecordedResource, settle } from "../helpers/pulumi-mocks";
 
 const KEY = `arn:aws:kms:us-east-1:${ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
@@ -28,7 +28,10 @@ describe("ReferenceWorkload", () => {
     it("launches the known-good AMI with IMDSv2 required and hop limit 1", () => {
       const lt = ofType(resources, "aws:ec2/launchTemplate:LaunchTemplate")[0]!;
       expect(lt.inputs.imageId).to.equal("resolve:ssm:/ir/known-good-ami/web");
-      expect(lt.inputs.metadataOptions).to.deep.include({ httpTokens: "required", httpPutResponseHopLimit: 1 });
+      expect(lt.inputs.metadataOptions).to.deep.include({
+        httpTokens: "required",
+        httpPutResponseHopLimit: 1,
+      });
     });
 
     it("encrypts every volume with the CMK", () => {
@@ -103,7 +106,9 @@ describe("ReferenceWorkload", () => {
       );
     });
     it("refuses a bad workload name", () => {
-      expect(() => new ReferenceWorkload("bad", args({ workload: "-web" }))).to.throw('workload name "-web" is not valid');
+      expect(() => new ReferenceWorkload("bad", args({ workload: "-web" }))).to.throw(
+        'workload name "-web" is not valid',
+      );
     });
   });
 });

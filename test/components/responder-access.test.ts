@@ -1,8 +1,19 @@
 import { expect } from "chai";
-import { DENY_ALL_PROFILE_NAME, RESPONDER_ROLE_NAME, ROLE_TAG_VALUES, TAG } from "../../facts";
-import { ResponderAccess, type ResponderAccessArgs, responderTrustPolicy } from "../../components/responder-access";
+import {
+  ResponderAccess,
+  type ResponderAccessArgs,
+  responderTrustPolicy,
+} from "../../components/responder-access";
 import { allowedActions, responderPolicyDocument, scopeFor } from "../../components/responder-policy";
-import { ACCOUNT_ID, installMocks, ofType, policyDoc, type RecordedResource, settle } from "../helpers/pulumi-mocks";
+import { DENY_ALL_PROFILE_NAME, RESPONDER_ROLE_NAME, ROLE_TAG_VALUES, TAG } from "../../facts";
+import {
+  ACCOUNT_ID,
+  installMocks,
+  ofType,
+  policyDoc,
+  type RecordedResource,
+  settle,
+} from "../helpers/pulumi-mocks";
 
 /** A realistic action list, as the responder engine (GUIDE.md §3) calls AWS. */
 const ACTIONS = [
@@ -56,7 +67,9 @@ const baseArgs = (): ResponderAccessArgs => ({
 const roleNamed = (rs: RecordedResource[], name: string) =>
   ofType(rs, "aws:iam/role:Role").find((r) => r.inputs.name === name)!;
 const rolePolicy = (rs: RecordedResource[], policyName: string) =>
-  policyDoc(ofType(rs, "aws:iam/rolePolicy:RolePolicy").find((r) => r.inputs.name === policyName)!.inputs.policy);
+  policyDoc(
+    ofType(rs, "aws:iam/rolePolicy:RolePolicy").find((r) => r.inputs.name === policyName)!.inputs.policy,
+  );
 
 describe("ResponderAccess", () => {
   describe("GIVEN a realistic action list", () => {
@@ -74,7 +87,8 @@ describe("ResponderAccess", () => {
     });
 
     it("has no wildcard action in any statement", () => {
-      for (const s of doc.Statement) for (const a of [s.Action].flat()) if (s.Effect === "Allow") expect(a).not.to.include("*");
+      for (const s of doc.Statement)
+        for (const a of [s.Action].flat()) if (s.Effect === "Allow") expect(a).not.to.include("*");
     });
 
     it("uses Resource * only for actions without resource-level permissions", () => {
@@ -91,7 +105,10 @@ describe("ResponderAccess", () => {
 
     it("scopes ec2 mutations to this account's ARNs (snapshots and images have no owner in their ARN)", () => {
       const s = doc.Statement.find((x) => x.Action.includes("ec2:ModifyNetworkInterfaceAttribute"));
-      for (const r of s.Resource) expect(r).to.match(new RegExp(`^arn:aws:ec2:(us-east-1|eu-west-1):(${ACCOUNT_ID}:\\*|:snapshot/\\*|:image/\\*)$`));
+      for (const r of s.Resource)
+        expect(r).to.match(
+          new RegExp(`^arn:aws:ec2:(us-east-1|eu-west-1):(${ACCOUNT_ID}:\\*|:snapshot/\\*|:image/\\*)$`),
+        );
       expect(s.Condition.StringEquals["aws:RequestedRegion"]).to.deep.equal(["us-east-1", "eu-west-1"]);
     });
 
@@ -111,7 +128,9 @@ describe("ResponderAccess", () => {
         `arn:aws:iam::${ACCOUNT_ID}:role/${DENY_ALL_PROFILE_NAME}`,
         `arn:aws:iam::${ACCOUNT_ID}:role/ir-forensic-workstation`,
       ]);
-      expect(find("iam:PassRole").Condition.StringEquals["iam:PassedToService"]).to.equal("ec2.amazonaws.com");
+      expect(find("iam:PassRole").Condition.StringEquals["iam:PassedToService"]).to.equal(
+        "ec2.amazonaws.com",
+      );
     });
 
     it("forbids the responder from editing its own role", () => {
@@ -139,7 +158,9 @@ describe("ResponderAccess", () => {
       expect(profile.inputs.role).to.equal(DENY_ALL_PROFILE_NAME);
       expect(profile.inputs.tags[TAG.role]).to.equal(ROLE_TAG_VALUES.denyAllProfile);
       const deny = rolePolicy(resources, "deny-all");
-      expect(deny.Statement).to.deep.equal([{ Sid: "DenyEverything", Effect: "Deny", Action: "*", Resource: "*" }]);
+      expect(deny.Statement).to.deep.equal([
+        { Sid: "DenyEverything", Effect: "Deny", Action: "*", Resource: "*" },
+      ]);
     });
   });
 
@@ -148,7 +169,9 @@ describe("ResponderAccess", () => {
       const resources = await installMocks();
       new ResponderAccess("ra", { ...baseArgs(), actions: [] });
       await settle(resources);
-      expect(ofType(resources, "aws:iam/rolePolicy:RolePolicy").map((r) => r.inputs.name)).to.deep.equal(["deny-all"]);
+      expect(ofType(resources, "aws:iam/rolePolicy:RolePolicy").map((r) => r.inputs.name)).to.deep.equal([
+        "deny-all",
+      ]);
     });
   });
 
@@ -166,7 +189,9 @@ describe("ResponderAccess", () => {
       requireCaseTagForDestructive: true,
     };
     it("refuses a wildcard action", () => {
-      expect(() => responderPolicyDocument(["ec2:*"], ctx)).to.throw('responder action "ec2:*" is a wildcard');
+      expect(() => responderPolicyDocument(["ec2:*"], ctx)).to.throw(
+        'responder action "ec2:*" is a wildcard',
+      );
     });
     it("refuses an action no rule scopes, naming it and the fix", () => {
       expect(() => scopeFor("rds:DeleteDBInstance", ctx)).to.throw(
@@ -187,19 +212,23 @@ describe("ResponderAccess", () => {
       await installMocks();
     });
     it("refuses a principal that is not an IAM ARN", () => {
-      expect(() => new ResponderAccess("bad", { ...baseArgs(), humanPrincipalArns: ["arn:aws:iam::12:user/bob"] })).to.throw(
-        'responder human principal arn "arn:aws:iam::12:user/bob" is not valid',
-      );
+      expect(
+        () => new ResponderAccess("bad", { ...baseArgs(), humanPrincipalArns: ["arn:aws:iam::12:user/bob"] }),
+      ).to.throw('responder human principal arn "arn:aws:iam::12:user/bob" is not valid');
     });
     it("refuses wildcards in trust principals", () => {
       expect(
-        () => new ResponderAccess("bad", { ...baseArgs(), automationPrincipalArns: [`arn:aws:iam::${ACCOUNT_ID}:role/*`] }),
+        () =>
+          new ResponderAccess("bad", {
+            ...baseArgs(),
+            automationPrincipalArns: [`arn:aws:iam::${ACCOUNT_ID}:role/*`],
+          }),
       ).to.throw(/\(no wildcards\)/);
     });
     it("refuses a role nobody can assume", () => {
-      expect(() => responderTrustPolicy({ humans: [], mfa: true, automation: [], lambda: false, accountId: ACCOUNT_ID })).to.throw(
-        "responder role has no principal",
-      );
+      expect(() =>
+        responderTrustPolicy({ humans: [], mfa: true, automation: [], lambda: false, accountId: ACCOUNT_ID }),
+      ).to.throw("responder role has no principal");
     });
   });
 });
