@@ -1,0 +1,204 @@
+/**
+ * Security-group and network-ACL rules, normalised across every resource that can express one:
+ * inline `ingress` blocks of `ec2.SecurityGroup` / `ec2.DefaultSecurityGroup`, `ec2.SecurityGroupRule`,
+ * `vpc.SecurityGroupIngressRule`, and network-ACL entries (`ec2.NetworkAcl`, `ec2.DefaultNetworkAcl`,
+ * `ec2.NetworkAclRule`).
+ */
+import { isUnknown } from "./unknown";
+import { type Known, list, num, type Props, str } from "./values";
+
+export const SG_TYPES = {
+  group: "aws:ec2/securityGroup:SecurityGroup",
+  defaultGroup: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+  rule: "aws:ec2/securityGroupRule:SecurityGroupRule",
+  ingressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+} as const;
+export const NACL_TYPES = {
+  acl: "aws:ec2/networkAcl:NetworkAcl",
+  defaultAcl: "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl",
+  rule: "aws:ec2/networkAclRule:NetworkAclRule",
+} as const;
+
+export type Protocol = "all" | "tcp" | "udp" | "other";
+
+/** One ingress permission: a protocol, a port range, and the sources it allows. */
+export interface Ingress {
+  /** Where it is declared, e.g. "ingress[0]". */
+  path: string;
+  protocol: Known<Protocol>;
+  /** Inclusive port range; [0, 65535] for "all". */
+  from: Known<number>;
+  to: Known<number>;
+  /** IPv4 and IPv6 CIDRs with their property paths. */
+  sources: Array<{ path: string; cidr: Known<string> }>;
+}
+
+export function normaliseProtocol(v: unknown): Known<Protocol> {
+  const p = str(v);
+  if (!p.known) return p;
+  const s = (p.value ?? "").toLowerCase();
+  if (s === "-1" || s === "all") return { known: true, value: "all" };
+  if (s === "tcp" || s === "6") return { known: true, value: "tcp" };
+  if (s === "udp" || s === "17") return { known: true, value: "udp" };
+  return { known: true, value: "other" };
+}
+
+const ALL_PORTS = { known: true as const, value: 0 };
+const MAX_PORT = { known: true as const, value: 65535 };
+
+function portsOf(protocol: Known<Protocol>, fromV: unknown, toV: unknown) {
+  if (protocol.known && protocol.value === "all") return { from: ALL_PORTS, to: MAX_PORT };
+  const from = num(fromV);
+  const to = num(toV);
+  return {
+    from: from.known && from.value === undefined ? ALL_PORTS : from,
+    to: to.known && to.value === undefined ? (from.known && from.value !== undefined ? from : MAX_PORT) : to,
+  };
+}
+
+function cidrs(props: Props, base: string, keys: string[]): Ingress["sources"] {
+  const out: Ingress["sources"] = [];
+  for (const key of keys) {
+    const v = props[key];
+    if (v === undefined || v === null) continue;
+    if (Array.isArray(v) || isUnknown(v)) {
+      const l = list(v);
+      if (!l.known) out.push({ path: `${base}${key}`, cidr: { known: false } });
+      else
+        for (const [i, c] of (l.value ?? []).entries())
+          out.push({ path: `${base}${key}[${i}]`, cidr: str(c) });
+    } else out.push({ path: `${base}${key}`, cidr: str(v) });
+  }
+  return out;
+}
+
+/**
+ * Every ingress permission a resource declares. `undefined` when the resource's list of rules is
+ * itself unknown (the caller records that as undetermined).
+ */
+export function ingressOf(type: string, props: Props): Ingress[] | undefined {
+  if (type === SG_TYPES.group || type === SG_TYPES.defaultGroup) {
+    const rules = list(props.ingress);
+    if (!rules.known) return undefined;
+    return (rules.value ?? []).map((r, i) => {
+      const rule = (isUnknown(r) ? {} : (r as Props)) ?? {};
+      const protocol = isUnknown(r)
+        ? ({ known: false } as Known<Protocol>)
+        : normaliseProtocol(rule.protocol);
+      return {
+        path: `ingress[${i}]`,
+        protocol,
+        ...portsOf(protocol, rule.fromPort, rule.toPort),
+        sources: isUnknown(r)
+          ? [{ path: `ingress[${i}]`, cidr: { known: false } }]
+          : cidrs(rule, `ingress[${i}].`, ["cidrBlocks", "ipv6CidrBlocks"]),
+      };
+    });
+  }
+  if (type === SG_TYPES.rule) {
+    const kind = str(props.type);
+    if (kind.known && kind.value !== "ingress") return [];
+    const protocol = normaliseProtocol(props.protocol);
+    return [
+      {
+        path: "",
+        protocol: kind.known ? protocol : { known: false },
+        ...portsOf(protocol, props.fromPort, props.toPort),
+        sources: cidrs(props, "", ["cidrBlocks", "ipv6CidrBlocks"]),
+      },
+    ];
+  }
+  if (type === SG_TYPES.ingressRule) {
+    const protocol = normaliseProtocol(props.ipProtocol);
+    return [
+      {
+        path: "",
+        protocol,
+        ...portsOf(protocol, props.fromPort, props.toPort),
+        sources: cidrs(props, "", ["cidrIpv4", "cidrIpv6"]),
+      },
+    ];
+  }
+  if (type === NACL_TYPES.acl || type === NACL_TYPES.defaultAcl) {
+    const rules = list(props.ingress);
+    if (!rules.known) return undefined;
+    return (rules.value ?? []).flatMap((r, i) =>
+      naclEntry(r, `ingress[${i}].`, "protocol", "action", "ipv6CidrBlock"),
+    );
+  }
+  if (type === NACL_TYPES.rule) {
+    const egress = props.egress;
+    if (isUnknown(egress))
+      return [{ path: "", protocol: { known: false }, from: ALL_PORTS, to: MAX_PORT, sources: [] }];
+    if (egress === true) return [];
+    return naclEntry(props, "", "protocol", "ruleAction", "ipv6CidrBlock");
+  }
+  return [];
+}
+
+function naclEntry(r: unknown, base: string, protoKey: string, actionKey: string, v6Key: string): Ingress[] {
+  if (isUnknown(r))
+    return [{ path: base, protocol: { known: false }, from: ALL_PORTS, to: MAX_PORT, sources: [] }];
+  const rule = (r ?? {}) as Props;
+  const action = str(rule[actionKey]);
+  if (action.known && action.value?.toLowerCase() !== "allow") return [];
+  const protocol = action.known ? normaliseProtocol(rule[protoKey]) : ({ known: false } as Known<Protocol>);
+  return [
+    {
+      path: base.replace(/\.$/, ""),
+      protocol,
+      ...portsOf(protocol, rule.fromPort, rule.toPort),
+      sources: cidrs(rule, base, ["cidrBlock", v6Key]),
+    },
+  ];
+}
+
+/** 0.0.0.0/0 and ::/0 (and their spellings). */
+export function isWorld(cidr: string): boolean {
+  const c = cidr.trim().toLowerCase();
+  return c === "0.0.0.0/0" || c === "::/0" || c === "0::0/0" || c === "0:0:0:0:0:0:0:0/0";
+}
+
+export const rangesOverlap = (a: [number, number], from: number, to: number) => a[0] <= to && from <= a[1];
+
+export const fmtRange = ([a, b]: [number, number]) => (a === b ? `${a}` : `${a}-${b}`);
+
+/**
+ * Checks every world-open ingress of a resource against a predicate on its protocol and ports, and
+ * reports through the callbacks. Shared by the SG/NACL port policies.
+ */
+export function forEachWorldIngress(
+  type: string,
+  props: Props,
+  onOpen: (
+    ingress: Ingress,
+    protocol: Protocol,
+    from: number,
+    to: number,
+    source: string,
+    path: string,
+  ) => void,
+  onUnknown: (path: string) => void,
+) {
+  const all = ingressOf(type, props);
+  if (!all) return onUnknown("ingress");
+  for (const ing of all) {
+    const worldSources: Array<{ path: string; cidr: string }> = [];
+    let unknownSource = false;
+    for (const s of ing.sources) {
+      if (!s.cidr.known) unknownSource = true;
+      else if (s.cidr.value && isWorld(s.cidr.value)) worldSources.push({ path: s.path, cidr: s.cidr.value });
+    }
+    if (!worldSources.length) {
+      if (unknownSource) onUnknown(`${ing.path || "cidr"} (source CIDRs)`);
+      continue;
+    }
+    if (!ing.protocol.known || !ing.from.known || !ing.to.known) {
+      onUnknown(`${ing.path || "rule"} (protocol or ports)`);
+      continue;
+    }
+    const protocol = ing.protocol.value ?? "other";
+    for (const w of worldSources)
+      onOpen(ing, protocol, ing.from.value ?? 0, ing.to.value ?? 65535, w.cidr, w.path);
+  }
+}
