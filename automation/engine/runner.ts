@@ -1,0 +1,261 @@
+/**
+ * The step engine: runs a playbook's steps as soon as the steps they come after have run (independent
+ * steps in parallel), journals every transition, resumes a case by skipping verified steps, bounds every
+ * run and verification, and refuses destructive steps until every evidence step verified.
+ */
+import type { JournalEntry } from "../journal/chain";
+import type { Journal } from "../journal/journal";
+import { withTimeout } from "./timeout";
+import type { EngineObserver, Json, PlannedChange, RunResult, Step, StepReport, VerifyResult } from "./types";
+
+/** What the context of every step carries; playbooks extend it. */
+export interface EngineContext {
+  caseId: string;
+  /** Records of steps that ran (this run or an earlier one): steps read their inputs here. */
+  records: Map<string, Json | undefined>;
+  /** True when this run continues a case an earlier run started. */
+  resumed: boolean;
+}
+
+export interface RunOptions<C extends EngineContext> {
+  steps: readonly Step<C>[];
+  ctx: C;
+  journal: Journal;
+  /** Entries of the case so far (resume). */
+  history?: readonly JournalEntry[];
+  observe?: EngineObserver;
+  /** Aborted when the lease is lost: no step starts after that. */
+  signal?: AbortSignal;
+}
+
+const DEFAULT_RUN_TIMEOUT = 120_000;
+const DEFAULT_VERIFY_TIMEOUT = 30_000;
+
+/** The last state of each step in a journal: "verified", "ran" (with its record), "started"... */
+export function stepStates(history: readonly JournalEntry[]) {
+  const states = new Map<string, { event: string; data?: Json; record?: Json; skipped?: boolean }>();
+  for (const e of history) {
+    const prev = states.get(e.stepId);
+    const ran = e.event === "ran" || e.event === "skipped";
+    states.set(e.stepId, {
+      event: e.event,
+      data: e.data,
+      record: ran ? (e.data as { record?: Json } | undefined)?.record : prev?.record,
+      skipped: e.event === "skipped" ? true : e.event === "verified" ? prev?.skipped : false,
+    });
+  }
+  return states;
+}
+
+function checkPlaybook<C>(steps: readonly Step<C>[]) {
+  const ids = new Set<string>();
+  for (const step of steps) {
+    for (const dep of step.after ?? []) {
+      if (!ids.has(dep)) throw new Error(`step "${step.id}" comes after "${dep}", which is not earlier in the playbook`);
+    }
+    if (ids.has(step.id)) throw new Error(`step id "${step.id}" appears twice in the playbook`);
+    ids.add(step.id);
+  }
+}
+
+async function verifyBounded<C>(step: Step<C>, ctx: C, record: Json | undefined): Promise<VerifyResult> {
+  const deadline = Date.now() + (step.verifyTimeoutMs ?? DEFAULT_VERIFY_TIMEOUT);
+  const interval = step.verifyIntervalMs ?? 250;
+  let last: VerifyResult = { ok: false, detail: "not verified" };
+  for (;;) {
+    try {
+      last = await withTimeout(step.verify(ctx, record), Math.max(1, deadline - Date.now()), `verify ${step.id}`);
+    } catch (err) {
+      last = { ok: false, detail: (err as Error).message };
+    }
+    if (last.ok || Date.now() + interval >= deadline) return last;
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+/** Runs (or resumes) a playbook; resolves with one report per step, never rejects for a step failure. */
+export async function runPlaybook<C extends EngineContext>(options: RunOptions<C>): Promise<StepReport[]> {
+  const { steps, ctx, journal, observe, signal } = options;
+  checkPlaybook(steps);
+  const prior = stepStates(options.history ?? []);
+  const reports = new Map<string, StepReport>();
+  /** Resolves true when the step's run finished (done or skipped), false when it cannot be relied on. */
+  const ran = new Map<string, Promise<boolean>>();
+  /** Resolves true when the step verified. */
+  const verified = new Map<string, Promise<boolean>>();
+  const evidenceIds = steps.filter((s) => s.evidence).map((s) => s.id);
+  const journalErrors: unknown[] = [];
+  const note = (stepId: string, event: string, data?: Json, durable = false): Promise<void> => {
+    const p = journal.append(ctx.caseId, stepId, event, data).then(
+      () => undefined,
+      (err) => {
+        journalErrors.push(err);
+      },
+    );
+    return durable ? p : Promise.resolve();
+  };
+
+  for (const step of steps) {
+    let markRan!: (ok: boolean) => void;
+    let markVerified!: (ok: boolean) => void;
+    ran.set(step.id, new Promise((r) => (markRan = r)));
+    verified.set(step.id, new Promise((r) => (markVerified = r)));
+    const finish = (report: StepReport, ranOk: boolean, verifiedOk: boolean) => {
+      reports.set(step.id, report);
+      markRan(ranOk);
+      markVerified(verifiedOk);
+      observe?.({ type: "step-finished", caseId: ctx.caseId, stepId: step.id, at: Date.now(), report });
+    };
+
+    void (async () => {
+      const base: StepReport = { id: step.id, title: step.title, status: "pending" };
+      const deps = await Promise.all((step.after ?? []).map((d) => ran.get(d)!));
+      if (deps.some((ok) => !ok) && !step.always) {
+        const failedDeps = (step.after ?? []).filter((_, i) => !deps[i]);
+        await note(step.id, "blocked", { by: failedDeps });
+        return finish({ ...base, status: "blocked", detail: `blocked by ${failedDeps.join(", ")}` }, false, false);
+      }
+      if (step.destructive) {
+        const ev = await Promise.all(evidenceIds.map((id) => verified.get(id)!));
+        const missing = evidenceIds.filter((_, i) => !ev[i]);
+        if (missing.length > 0) {
+          await note(step.id, "refused", { unverifiedEvidence: missing }, true);
+          return finish(
+            { ...base, status: "refused", detail: `refused: evidence not verified (${missing.join(", ")})` },
+            false,
+            false,
+          );
+        }
+      }
+      if (signal?.aborted) {
+        return finish({ ...base, status: "blocked", detail: "stopped: the run lost its lock" }, false, false);
+      }
+      const before = prior.get(step.id);
+      const startedAt = new Date();
+      // Resume: a verified step is not touched; a step that ran is verified again before any re-run.
+      if (before?.event === "verified" || before?.event === "ran" || before?.event === "skipped") {
+        ctx.records.set(step.id, before.record);
+        if (before.event === "verified") {
+          markRan(true);
+          const report: StepReport = {
+            ...base,
+            status: before.skipped ? "skipped" : "verified",
+            resumed: true,
+            startedAt: startedAt.toISOString(),
+            endedAt: startedAt.toISOString(),
+            detail: "verified by an earlier run",
+          };
+          return finish(report, true, true);
+        }
+        const check = await verifyBounded({ ...step, verifyTimeoutMs: 2_000 }, ctx, before.record);
+        if (check.ok) {
+          await note(step.id, "verified", { detail: check.detail ?? null });
+          return finish(
+            { ...base, status: before.skipped ? "skipped" : "verified", resumed: true, detail: check.detail },
+            true,
+            true,
+          );
+        }
+      }
+      observe?.({ type: "step-started", caseId: ctx.caseId, stepId: step.id, at: Date.now() });
+      void note(step.id, "started");
+      let result: RunResult;
+      try {
+        result = await withTimeout(step.run(ctx), step.timeoutMs ?? DEFAULT_RUN_TIMEOUT, `step ${step.id}`);
+      } catch (err) {
+        const message = (err as Error).message ?? String(err);
+        await note(step.id, "failed", { phase: "run", error: message }, true);
+        return finish(
+          { ...base, status: "failed", startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(), detail: message },
+          false,
+          false,
+        );
+      }
+      ctx.records.set(step.id, result.record);
+      const event = result.status === "skipped" ? "skipped" : "ran";
+      await note(step.id, event, { record: result.record ?? null, reason: result.reason ?? null }, step.durable);
+      observe?.({
+        type: "step-ran",
+        caseId: ctx.caseId,
+        stepId: step.id,
+        at: Date.now(),
+        status: result.status,
+        ...(result.reason ? { reason: result.reason } : {}),
+      });
+      markRan(true);
+      if (result.status === "skipped") {
+        await note(step.id, "verified", { detail: "skipped" });
+        return finish(
+          {
+            ...base,
+            status: "skipped",
+            startedAt: startedAt.toISOString(),
+            endedAt: new Date().toISOString(),
+            detail: result.reason,
+          },
+          true,
+          // A skipped evidence step did not produce evidence.
+          !step.evidence,
+        );
+      }
+      const check = await verifyBounded(step, ctx, result.record);
+      await note(step.id, check.ok ? "verified" : "unverified", { detail: check.detail ?? null });
+      return finish(
+        {
+          ...base,
+          status: check.ok ? "verified" : "unverified",
+          startedAt: startedAt.toISOString(),
+          endedAt: new Date().toISOString(),
+          ...(check.detail ? { detail: check.detail } : {}),
+        },
+        true,
+        check.ok,
+      );
+    })().catch((err) => {
+      // A bug in the engine itself: report it on the step rather than hang the playbook.
+      finish({ id: step.id, title: step.title, status: "failed", detail: `internal error: ${(err as Error).message}` }, false, false);
+    });
+  }
+
+  await Promise.all([...verified.values()]);
+  await journal.flush().catch((err) => journalErrors.push(err));
+  const out = steps.map((s) => reports.get(s.id)!);
+  if (journalErrors.length > 0) {
+    const first = journalErrors[0] as Error;
+    throw Object.assign(new Error(`journal write failed: ${first.message}`), { reports: out, cause: first });
+  }
+  return out;
+}
+
+/** The dry run: read-only steps run for real, every other step only plans. Nothing is journaled. */
+export async function planPlaybook<C extends EngineContext>(
+  steps: readonly Step<C>[],
+  ctx: C,
+): Promise<StepReport[]> {
+  checkPlaybook(steps);
+  const reports: StepReport[] = [];
+  for (const step of steps) {
+    const startedAt = new Date().toISOString();
+    try {
+      let changes: PlannedChange[] = [];
+      if (step.readOnly) {
+        const result = await step.run(ctx);
+        ctx.records.set(step.id, result.record);
+      } else {
+        changes = await step.plan(ctx);
+      }
+      reports.push({
+        id: step.id,
+        title: step.title,
+        status: "planned",
+        startedAt,
+        endedAt: new Date().toISOString(),
+        changes,
+      });
+    } catch (err) {
+      reports.push({ id: step.id, title: step.title, status: "failed", startedAt, detail: (err as Error).message });
+      if (step.readOnly) break;
+    }
+  }
+  return reports;
+}

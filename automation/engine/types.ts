@@ -1,0 +1,94 @@
+/**
+ * The step engine's vocabulary. A playbook is an ordered list of steps; each step has a stable id,
+ * `plan` (the dry run), `run` (idempotent) and `verify` (describes the world to prove the effect holds).
+ */
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** One change a step would make (the dry run's answer). */
+export interface PlannedChange {
+  /** IAM-style action, e.g. "ec2:ModifyNetworkInterfaceAttribute". */
+  action: string;
+  /** What it acts on (an id or ARN). */
+  target: string;
+  /** Human description of the change. */
+  detail: string;
+  /** EC2 DryRun answer where the API has one: "allowed", "denied: <reason>" or undefined. */
+  dryRun?: string;
+}
+
+export interface RunResult {
+  /** "skipped" needs a reason (e.g. "instance is in no Auto Scaling group"). */
+  status: "done" | "skipped";
+  reason?: string;
+  /** What the step did, journaled durably (release reads it back). */
+  record?: Json;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  detail?: string;
+}
+
+/** Final status of a step in a report. */
+export type StepStatus =
+  | "pending"
+  | "planned"
+  | "verified"
+  | "skipped"
+  | "failed"
+  | "blocked"
+  | "refused"
+  | "unverified";
+
+export interface Step<C> {
+  id: string;
+  title: string;
+  /** Steps whose `run` must have finished (done or skipped) before this one starts. */
+  after?: string[];
+  /** Part of containment (out of service, isolated, credentials revoked): timed as time to containment. */
+  containment?: boolean;
+  /** Produces evidence: destructive steps are refused until every evidence step verified. */
+  evidence?: boolean;
+  /** Stops, terminates or releases something: refused unless every evidence step verified. */
+  destructive?: boolean;
+  /** Runs once the steps it comes after finished, even when they failed (clean-up, manifest). */
+  always?: boolean;
+  /** Reads only: runs for real in a dry run too. */
+  readOnly?: boolean;
+  /** Its journal entry must be durable before dependants start (it records what release needs). */
+  durable?: boolean;
+  /** Upper bound of `run` in ms. @default 120000 */
+  timeoutMs?: number;
+  /** Upper bound of verification (retried every `verifyIntervalMs`). @default 30000 */
+  verifyTimeoutMs?: number;
+  /** @default 250 */
+  verifyIntervalMs?: number;
+  plan(ctx: C): Promise<PlannedChange[]>;
+  run(ctx: C): Promise<RunResult>;
+  verify(ctx: C, record: Json | undefined): Promise<VerifyResult>;
+}
+
+/** A step's line in a report (and in `--json`). */
+export interface StepReport {
+  id: string;
+  title: string;
+  status: StepStatus;
+  startedAt?: string;
+  endedAt?: string;
+  /** Skip reason, verification detail or error message. */
+  detail?: string;
+  /** Reused from an earlier run of the same case (resume). */
+  resumed?: boolean;
+  changes?: PlannedChange[];
+}
+
+/** Events the engine emits while it works (progress rendering, the Lambda's logs, the game day timeline). */
+export type EngineEvent =
+  | { type: "step-started"; caseId: string; stepId: string; at: number }
+  | { type: "step-ran"; caseId: string; stepId: string; at: number; status: "done" | "skipped"; reason?: string }
+  | { type: "step-finished"; caseId: string; stepId: string; at: number; report: StepReport };
+
+export interface EngineObserver {
+  (event: EngineEvent): void;
+}

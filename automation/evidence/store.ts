@@ -1,0 +1,88 @@
+/**
+ * Evidence objects: written once to the Object-Lock evidence bucket under `cases/<case-id>/`, with a
+ * SHA-256 checksum S3 verifies on receipt, a compliance-mode retention and the hash in the metadata.
+ * A resumed case reuses an object that is already there with the same hash (no duplicates).
+ */
+import { createHash } from "node:crypto";
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { EVIDENCE_LOCK_MODE, evidenceBucketName } from "../../facts/names";
+import type { RespondContext } from "../respond/context";
+import { facts } from "../respond/context";
+
+export interface Artefact {
+  name: string;
+  key: string;
+  sha256: string;
+  size: number;
+  versionId?: string;
+  collectedAt: string;
+}
+
+export function evidenceBucket(ctx: RespondContext): string {
+  return ctx.settings.evidenceBucket ?? evidenceBucketName(facts(ctx).accountId, ctx.settings.region);
+}
+
+export const caseKey = (caseId: string, name: string) => `cases/${caseId}/${name}`;
+
+export const sha256Hex = (body: Buffer | string) => createHash("sha256").update(body).digest("hex");
+
+export function retainUntil(ctx: RespondContext): Date {
+  return new Date(Date.now() + ctx.settings.retentionDays * 86_400_000);
+}
+
+export async function putArtefact(
+  ctx: RespondContext,
+  name: string,
+  body: Buffer | string,
+  contentType = "application/json",
+): Promise<Artefact> {
+  const bucket = evidenceBucket(ctx);
+  const key = caseKey(ctx.caseId, name);
+  const data = Buffer.isBuffer(body) ? body : Buffer.from(body, "utf8");
+  const hex = sha256Hex(data);
+  if (ctx.resumed) {
+    const head = await ctx.clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);
+    if (head?.Metadata?.sha256) {
+      return {
+        name,
+        key,
+        sha256: head.Metadata.sha256,
+        size: head.ContentLength ?? 0,
+        ...(head.VersionId ? { versionId: head.VersionId } : {}),
+        collectedAt: head.Metadata["collected-at"] ?? new Date().toISOString(),
+      };
+    }
+  }
+  const collectedAt = new Date().toISOString();
+  const res = await ctx.clients.s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: data,
+      ContentType: contentType,
+      ChecksumAlgorithm: "SHA256",
+      ChecksumSHA256: Buffer.from(hex, "hex").toString("base64"),
+      ObjectLockMode: EVIDENCE_LOCK_MODE,
+      ObjectLockRetainUntilDate: retainUntil(ctx),
+      Metadata: { sha256: hex, "case-id": ctx.caseId, "collected-at": collectedAt },
+      ...(ctx.settings.evidenceKmsKeyArn
+        ? { ServerSideEncryption: "aws:kms", SSEKMSKeyId: ctx.settings.evidenceKmsKeyArn }
+        : {}),
+    }),
+  );
+  return { name, key, sha256: hex, size: data.length, ...(res.VersionId ? { versionId: res.VersionId } : {}), collectedAt };
+}
+
+/** Reads an object back and hashes it (streamed): the honest hash of what S3 holds. */
+export async function hashObject(ctx: RespondContext, key: string, versionId?: string): Promise<{ sha256: string; size: number }> {
+  const res = await ctx.clients.s3.send(
+    new GetObjectCommand({ Bucket: evidenceBucket(ctx), Key: key, ...(versionId ? { VersionId: versionId } : {}) }),
+  );
+  const hash = createHash("sha256");
+  let size = 0;
+  for await (const chunk of res.Body as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { sha256: hash.digest("hex"), size };
+}

@@ -1,0 +1,359 @@
+/**
+ * The case journal in the baseline's DynamoDB table (keys from facts: pk/sk). Items:
+ *  - `instance#<id>` / `lock`          the instance's open case and the run holding it (lease)
+ *  - `instance#<id>` / `case#<caseId>` every case ever opened for the instance
+ *  - `case#<caseId>` / `meta`          the case header
+ *  - `case#<caseId>` / `entry#<seq>`   hash-chained entries, written only while holding the lock
+ * Every write is conditional: a lock is taken only when free or expired, an entry is written only once
+ * and only by the run that holds the lock (a transaction checks the lock with each batch).
+ */
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  QueryCommand,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import { createHash } from "node:crypto";
+import { JOURNAL_KEYS } from "../../facts/names";
+import type { Json } from "../engine/types";
+import type { JournalEntry } from "./chain";
+import { ChainWriter } from "./chain-writer";
+import { type AcquireResult, type CaseMeta, type Journal, LeaseLostError } from "./journal";
+
+const PK = JOURNAL_KEYS.partition;
+const SK = JOURNAL_KEYS.sort;
+const s = (v: string): AttributeValue => ({ S: v });
+const n = (v: number): AttributeValue => ({ N: String(v) });
+const key = (pk: string, sk: string) => ({ [PK]: s(pk), [SK]: s(sk) });
+const instanceKey = (id: string) => `instance#${id}`;
+const caseKey = (id: string) => `case#${id}`;
+const entryKey = (seq: number) => `entry#${String(seq).padStart(8, "0")}`;
+
+function isConditionFailure(err: unknown): boolean {
+  if (err instanceof ConditionalCheckFailedException) return true;
+  if (err instanceof TransactionCanceledException) {
+    return (err.CancellationReasons ?? []).some((r) => r.Code === "ConditionalCheckFailed");
+  }
+  const name = (err as { name?: string })?.name;
+  return name === "ConditionalCheckFailedException" || name === "TransactionCanceledException";
+}
+
+export function isTableMissing(err: unknown): boolean {
+  return (err as { name?: string })?.name === "ResourceNotFoundException";
+}
+
+function toEntry(item: Record<string, AttributeValue>): JournalEntry {
+  return {
+    caseId: item.caseId!.S!,
+    seq: Number(item.seq!.N),
+    at: item.at!.S!,
+    stepId: item.stepId!.S!,
+    event: item.event!.S!,
+    ...(item.data?.S ? { data: JSON.parse(item.data.S) as Json } : {}),
+    prevHash: item.prevHash!.S!,
+    hash: item.hash!.S!,
+  };
+}
+
+export class DynamoJournal implements Journal {
+  readonly kind = "dynamodb" as const;
+  private readonly writers = new Map<string, ChainWriter>();
+  private readonly runs = new Map<string, { instanceId: string; runId: string }>();
+
+  constructor(
+    private readonly ddb: DynamoDBClient,
+    readonly location: string,
+  ) {}
+
+  async acquire(meta: CaseMeta, runId: string, leaseMs: number): Promise<AcquireResult> {
+    const now = Date.now();
+    const lockKey = key(instanceKey(meta.instanceId), "lock");
+    try {
+      await this.ddb.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.location,
+                Item: {
+                  ...lockKey,
+                  caseId: s(meta.caseId),
+                  runId: s(runId),
+                  leaseUntil: n(now + leaseMs),
+                },
+                ConditionExpression: "attribute_not_exists(#pk)",
+                ExpressionAttributeNames: { "#pk": PK },
+              },
+            },
+            {
+              Put: {
+                TableName: this.location,
+                Item: { ...key(caseKey(meta.caseId), "meta"), meta: s(JSON.stringify(meta)) },
+                ConditionExpression: "attribute_not_exists(#pk)",
+                ExpressionAttributeNames: { "#pk": PK },
+              },
+            },
+            {
+              Put: {
+                TableName: this.location,
+                Item: { ...key(instanceKey(meta.instanceId), caseKey(meta.caseId)), createdAt: s(meta.createdAt) },
+              },
+            },
+          ],
+        }),
+      );
+      this.track(meta.caseId, meta.instanceId, runId, undefined);
+      return { acquired: true, caseId: meta.caseId, resumed: false };
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+    return this.takeOver(meta.instanceId, runId, leaseMs, undefined);
+  }
+
+  /** Takes the instance's open case over when its lease expired (or it is free); else reports it. */
+  resume(instanceId: string, caseId: string, runId: string, leaseMs: number): Promise<AcquireResult> {
+    return this.takeOver(instanceId, runId, leaseMs, caseId);
+  }
+
+  private async takeOver(
+    instanceId: string,
+    runId: string,
+    leaseMs: number,
+    expectCaseId: string | undefined,
+  ): Promise<AcquireResult> {
+    const lockKey = key(instanceKey(instanceId), "lock");
+    const got = await this.ddb.send(
+      new GetItemCommand({ TableName: this.location, Key: lockKey, ConsistentRead: true }),
+    );
+    const item = got.Item;
+    if (!item) throw new Error(`instance "${instanceId}" has no open case`);
+    const caseId = item.caseId!.S!;
+    if (expectCaseId && caseId !== expectCaseId) {
+      throw new Error(`case "${expectCaseId}" is not the open case of instance "${instanceId}" (open: "${caseId}")`);
+    }
+    const now = Date.now();
+    const leaseUntil = Number(item.leaseUntil?.N ?? "0");
+    const holder = item.runId?.S;
+    if (holder && leaseUntil > now) {
+      return { acquired: false, caseId, heldBy: holder, leaseUntil: new Date(leaseUntil).toISOString() };
+    }
+    try {
+      await this.ddb.send(
+        new UpdateItemCommand({
+          TableName: this.location,
+          Key: lockKey,
+          UpdateExpression: "SET runId = :me, leaseUntil = :until",
+          ConditionExpression: "caseId = :case AND (attribute_not_exists(runId) OR leaseUntil = :seen)",
+          ExpressionAttributeValues: {
+            ":me": s(runId),
+            ":until": n(now + leaseMs),
+            ":case": s(caseId),
+            ":seen": n(leaseUntil),
+          },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      return this.takeOver(instanceId, runId, leaseMs, expectCaseId);
+    }
+    const existing = await this.readCase(caseId);
+    this.track(caseId, instanceId, runId, existing?.entries.at(-1));
+    return { acquired: true, caseId, resumed: true };
+  }
+
+  private track(caseId: string, instanceId: string, runId: string, last: JournalEntry | undefined): void {
+    this.runs.set(caseId, { instanceId, runId });
+    this.writers.set(caseId, new ChainWriter(caseId, last, (batch) => this.writeBatch(caseId, batch)));
+  }
+
+  private async writeBatch(caseId: string, batch: JournalEntry[]): Promise<void> {
+    const run = this.runs.get(caseId)!;
+    const token = createHash("sha256")
+      .update(batch.map((e) => e.hash).join(""))
+      .digest("hex")
+      .slice(0, 36);
+    try {
+      await this.ddb.send(
+        new TransactWriteItemsCommand({
+          ClientRequestToken: token,
+          TransactItems: [
+            {
+              ConditionCheck: {
+                TableName: this.location,
+                Key: key(instanceKey(run.instanceId), "lock"),
+                ConditionExpression: "runId = :me AND caseId = :case",
+                ExpressionAttributeValues: { ":me": s(run.runId), ":case": s(caseId) },
+              },
+            },
+            ...batch.map((e) => ({
+              Put: {
+                TableName: this.location,
+                Item: {
+                  ...key(caseKey(caseId), entryKey(e.seq)),
+                  caseId: s(e.caseId),
+                  seq: n(e.seq),
+                  at: s(e.at),
+                  stepId: s(e.stepId),
+                  event: s(e.event),
+                  ...(e.data === undefined ? {} : { data: s(JSON.stringify(e.data)) }),
+                  prevHash: s(e.prevHash),
+                  hash: s(e.hash),
+                },
+                ConditionExpression: "attribute_not_exists(#sk)",
+                ExpressionAttributeNames: { "#sk": SK },
+              },
+            })),
+          ],
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err)) throw new LeaseLostError(run.instanceId);
+      throw err;
+    }
+  }
+
+  append(caseId: string, stepId: string, event: string, data?: Json): Promise<JournalEntry> {
+    const writer = this.writers.get(caseId);
+    if (!writer) return Promise.reject(new Error(`case "${caseId}" is not held by this run`));
+    return writer.append(stepId, event, data);
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all([...this.writers.values()].map((w) => w.flush()));
+  }
+
+  async renew(instanceId: string, runId: string, leaseMs: number): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateItemCommand({
+          TableName: this.location,
+          Key: key(instanceKey(instanceId), "lock"),
+          UpdateExpression: "SET leaseUntil = :until",
+          ConditionExpression: "runId = :me",
+          ExpressionAttributeValues: { ":me": s(runId), ":until": n(Date.now() + leaseMs) },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  async releaseLease(instanceId: string, runId: string): Promise<void> {
+    try {
+      await this.ddb.send(
+        new UpdateItemCommand({
+          TableName: this.location,
+          Key: key(instanceKey(instanceId), "lock"),
+          UpdateExpression: "REMOVE runId, leaseUntil",
+          ConditionExpression: "runId = :me",
+          ExpressionAttributeValues: { ":me": s(runId) },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  async closeCase(instanceId: string, caseId: string): Promise<void> {
+    await this.flush();
+    await this.ddb.send(
+      new TransactWriteItemsCommand({
+        TransactItems: [
+          {
+            Delete: {
+              TableName: this.location,
+              Key: key(instanceKey(instanceId), "lock"),
+              ConditionExpression: "caseId = :case",
+              ExpressionAttributeValues: { ":case": s(caseId) },
+            },
+          },
+        ],
+      }),
+    );
+  }
+
+  async abandon(instanceId: string, caseId: string): Promise<void> {
+    this.writers.delete(caseId);
+    await this.ddb.send(
+      new TransactWriteItemsCommand({
+        TransactItems: [
+          {
+            Delete: {
+              TableName: this.location,
+              Key: key(instanceKey(instanceId), "lock"),
+              ConditionExpression: "caseId = :case",
+              ExpressionAttributeValues: { ":case": s(caseId) },
+            },
+          },
+          { Delete: { TableName: this.location, Key: key(caseKey(caseId), "meta") } },
+          { Delete: { TableName: this.location, Key: key(instanceKey(instanceId), caseKey(caseId)) } },
+        ],
+      }),
+    );
+  }
+
+  async readCase(caseId: string): Promise<{ meta: CaseMeta; entries: JournalEntry[] } | undefined> {
+    const items: Record<string, AttributeValue>[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.ddb.send(
+        new QueryCommand({
+          TableName: this.location,
+          KeyConditionExpression: "#pk = :pk",
+          ExpressionAttributeNames: { "#pk": PK },
+          ExpressionAttributeValues: { ":pk": s(caseKey(caseId)) },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    const metaItem = items.find((i) => i[SK]?.S === "meta");
+    if (!metaItem) return undefined;
+    const entries = items
+      .filter((i) => i[SK]?.S?.startsWith("entry#"))
+      .map(toEntry)
+      .sort((a, b) => a.seq - b.seq);
+    return { meta: JSON.parse(metaItem.meta!.S!) as CaseMeta, entries };
+  }
+
+  async openCase(instanceId: string) {
+    const got = await this.ddb.send(
+      new GetItemCommand({
+        TableName: this.location,
+        Key: key(instanceKey(instanceId), "lock"),
+        ConsistentRead: true,
+      }),
+    );
+    if (!got.Item) return undefined;
+    const until = Number(got.Item.leaseUntil?.N ?? "0");
+    return {
+      caseId: got.Item.caseId!.S!,
+      ...(got.Item.runId?.S && until > Date.now()
+        ? { heldBy: got.Item.runId.S, leaseUntil: new Date(until).toISOString() }
+        : {}),
+    };
+  }
+
+  async casesOf(instanceId: string): Promise<string[]> {
+    const page = await this.ddb.send(
+      new QueryCommand({
+        TableName: this.location,
+        KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
+        ExpressionAttributeNames: { "#pk": PK, "#sk": SK },
+        ExpressionAttributeValues: { ":pk": s(instanceKey(instanceId)), ":prefix": s("case#") },
+        ConsistentRead: true,
+      }),
+    );
+    return (page.Items ?? [])
+      .sort((a, b) => (a.createdAt?.S ?? "").localeCompare(b.createdAt?.S ?? ""))
+      .map((i) => i[SK]!.S!.slice("case#".length));
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The response playbook, in GUIDE §3 order. Steps start as soon as the steps they come after have run,
+ * so the critical path with the baseline's groups in place is four round trips:
+ *   1. lock + DescribeInstances / DescribeAutoScalingInstances / profile / EIPs / load balancers
+ *   2. CreateSnapshots | DescribeTargetHealth, GetInstanceProfile, group check | journal of the original state
+ *   3. ASG protection + detach | deregister | untrack ENIs | deny policy | profile swap | protection
+ *   4. (after the dwell) isolation group on every ENI | EIPs off
+ * Preservation (metadata, memory, manifest) runs beside and after it, never in its way.
+ */
+import type { Step } from "../engine/types";
+import type { RespondContext } from "../respond/context";
+import type { Discovery } from "../respond/discovery";
+import { asgStep } from "../steps/asg";
+import { closeEgressStep } from "../steps/close-egress";
+import { DenyAllProfileResolver, denyAllProfileStep } from "../steps/deny-all-profile";
+import { discoverStep } from "../steps/discover";
+import { eipStep } from "../steps/eip";
+import { elbStep } from "../steps/elb";
+import { evidenceBucketStep } from "../steps/evidence-bucket";
+import { isolateStep } from "../steps/isolate";
+import { IsolationGroupResolver, isolationGroupsStep } from "../steps/isolation-groups";
+import { manifestStep } from "../steps/manifest";
+import { DEFAULT_MEMORY, type MemoryOptions, memoryStep } from "../steps/memory";
+import { metadataAfterStep, metadataBeforeStep } from "../steps/metadata";
+import { protectStep } from "../steps/protect";
+import { resolveStep } from "../steps/resolve";
+import { revokeStep } from "../steps/revoke";
+import { snapshotStep } from "../steps/snapshot";
+import { ssmCheckStep } from "../steps/ssm-check";
+import { swapProfileStep } from "../steps/swap-profile";
+import { tagInstanceStep } from "../steps/tag-instance";
+import { untrackStep } from "../steps/untrack";
+
+/** Per-run shared lookups (one per region): many cases, one read or create each. */
+export interface PlaybookDeps {
+  discovery: Discovery;
+  groups: IsolationGroupResolver;
+  denyAll: DenyAllProfileResolver;
+  memory?: MemoryOptions;
+}
+
+export function sharedDeps(discovery: Discovery, memory?: MemoryOptions): PlaybookDeps {
+  return { discovery, groups: new IsolationGroupResolver(), denyAll: new DenyAllProfileResolver(), ...(memory ? { memory } : {}) };
+}
+
+export function containPlaybook(deps: PlaybookDeps): Step<RespondContext>[] {
+  return [
+    discoverStep,
+    snapshotStep,
+    resolveStep(deps.discovery),
+    isolationGroupsStep(deps.groups),
+    denyAllProfileStep(deps.denyAll),
+    ssmCheckStep,
+    evidenceBucketStep,
+    asgStep,
+    elbStep,
+    untrackStep,
+    revokeStep,
+    swapProfileStep,
+    protectStep,
+    isolateStep,
+    eipStep,
+    tagInstanceStep("contained", ["isolate"]),
+    metadataBeforeStep,
+    metadataAfterStep,
+    memoryStep(deps.memory ?? DEFAULT_MEMORY),
+    closeEgressStep,
+    manifestStep,
+  ];
+}
+
+/** Steps whose effect is containment (time to containment ends when the last of them ran). */
+export const CONTAINMENT_STEPS = [
+  "asg-out-of-service",
+  "elb-deregister",
+  "untrack",
+  "isolate",
+  "revoke-credentials",
+  "swap-profile",
+  "disassociate-eips",
+];

@@ -1,0 +1,104 @@
+/** What the contain, preserve and release steps share: the case, the clients, the facts of the instance. */
+import type { AwsClients } from "../aws/clients";
+import type { EngineContext } from "../engine/runner";
+import type { ResolvedSettings } from "../settings/settings";
+
+/** One network interface of the instance, as it was before containment. */
+export interface EniFacts {
+  id: string;
+  deviceIndex: number;
+  groups: string[];
+  privateIps: string[];
+  ipv6: string[];
+}
+
+export interface AddressFacts {
+  allocationId?: string;
+  associationId?: string;
+  publicIp?: string;
+  networkInterfaceId?: string;
+  privateIp?: string;
+}
+
+/** Everything containment needs to know about the instance, read once before any change. */
+export interface InstanceFacts {
+  instanceId: string;
+  accountId: string;
+  partition: string;
+  region: string;
+  arn: string;
+  state: string;
+  vpcId: string;
+  subnetId?: string;
+  availabilityZone?: string;
+  instanceType?: string;
+  imageId?: string;
+  spot: boolean;
+  launchTime?: string;
+  tags: Record<string, string>;
+  enis: EniFacts[];
+  volumes: { volumeId: string; deviceName: string; deleteOnTermination: boolean }[];
+  asg?: { name: string; lifecycleState?: string | undefined; protectedFromScaleIn?: boolean | undefined };
+  profile?: { associationId: string; arn: string; state?: string };
+  addresses: AddressFacts[];
+  /** Target groups of the instance's VPC (membership is resolved next). */
+  targetGroupArns: string[];
+  /** Classic load balancers that list the instance. */
+  classicElbs: string[];
+  /** The instance as DescribeInstances returned it (evidence: metadata before). */
+  raw: unknown;
+}
+
+/** Options a case is opened with; kept in its header so a resume behaves the same. */
+export interface CaseOptions {
+  /** Deny every session of the role issued before now, not only this instance's. @default false */
+  wholeRole: boolean;
+  /** Detach and decrement desired capacity (no replacement is launched). @default false */
+  decrementCapacity: boolean;
+  /** "detach" (default) or "standby". */
+  asgAction: "detach" | "standby";
+  /** Dwell in the untrack group before the isolation group, ms. @default 2000 */
+  dwellMs: number;
+  /** Try a memory capture over SSM. @default true */
+  memory: boolean;
+}
+
+export interface RespondContext extends EngineContext {
+  clients: AwsClients;
+  settings: ResolvedSettings;
+  instanceId: string;
+  options: CaseOptions;
+  /** What this run read before starting (current state; the original state is the discover record). */
+  preflight: InstanceFacts;
+  /** The caller identity ARN (manifest). */
+  operator?: string;
+  caseStartedAt: string;
+}
+
+/** The original facts (journaled by the discover step; survive crashes). */
+export function facts(ctx: RespondContext): InstanceFacts {
+  return (ctx.records.get("discover") as unknown as InstanceFacts | undefined) ?? ctx.preflight;
+}
+
+/** Record of the resolve step. */
+export interface ResolvedDeps {
+  targets: { targetGroupArn: string; id: string; port?: number; availabilityZone?: string }[];
+  role?: { name: string; arn: string; profileName: string };
+}
+
+export function resolved(ctx: RespondContext): ResolvedDeps {
+  return (ctx.records.get("resolve") as unknown as ResolvedDeps | undefined) ?? { targets: [] };
+}
+
+export interface IsolationGroups {
+  untrack: string;
+  isolation: string;
+  forensicEgress?: string;
+  created: string[];
+}
+
+export function groups(ctx: RespondContext): IsolationGroups {
+  const g = ctx.records.get("isolation-groups") as unknown as IsolationGroups | undefined;
+  if (!g) throw new Error("isolation groups are not known: the isolation-groups step did not run");
+  return g;
+}

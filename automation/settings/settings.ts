@@ -1,0 +1,164 @@
+/**
+ * Responder settings: flags, then environment variables (IR_*), then the config file (the baseline's
+ * `responderSettings` stack output, same shape: facts/responder-settings.ts), then defaults.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { DEFAULT_EVIDENCE_RETENTION_DAYS, DENY_ALL_PROFILE_NAME, JOURNAL_TABLE_NAME } from "../../facts/names";
+import type { IsolationGroupIds, ResponderSettings } from "../../facts/responder-settings";
+
+export type SettingSource = "flag" | "env" | "config" | "default" | "derived";
+
+export interface ResolvedSettings {
+  region: string;
+  /** Emulator endpoint (AWS_ENDPOINT_URL or --endpoint). */
+  endpoint?: string;
+  accountId?: string;
+  /** Undefined until the account is known: defaults to evidenceBucketName(account, region). */
+  evidenceBucket?: string;
+  toolsBucket?: string;
+  journalTable: string;
+  denyAllInstanceProfile: string;
+  isolationGroups: Record<string, IsolationGroupIds>;
+  evidenceKmsKeyArn?: string;
+  /** Object Lock retention of evidence, days. @default 365 */
+  retentionDays: number;
+  /** Local state (fallback journal). @default ".ir" */
+  stateDir: string;
+  /** Lease of a run on a case; a run that stops renewing for this long can be taken over. @default 60000 */
+  leaseMs: number;
+  /** Attempts per AWS call (retry policy). @default 6 */
+  maxAttempts: number;
+  /** Simulated latency per call (benchmark, game day). @default 0 */
+  latencyMs: number;
+  /** Where each value came from (shown by `ir status --settings` and in errors). */
+  sources: Record<string, SettingSource>;
+}
+
+export interface SettingFlags {
+  region?: string;
+  endpoint?: string;
+  evidenceBucket?: string;
+  journalTable?: string;
+  config?: string;
+  stateDir?: string;
+  maxAttempts?: number;
+}
+
+const ENV = {
+  region: "IR_REGION",
+  evidenceBucket: "IR_EVIDENCE_BUCKET",
+  journalTable: "IR_JOURNAL_TABLE",
+  toolsBucket: "IR_TOOLS_BUCKET",
+  denyAllInstanceProfile: "IR_DENY_ALL_PROFILE",
+  config: "IR_CONFIG",
+  stateDir: "IR_STATE_DIR",
+  leaseSeconds: "IR_LEASE_SECONDS",
+  maxAttempts: "IR_MAX_ATTEMPTS",
+  latencyMs: "IR_LATENCY_MS",
+  retentionDays: "IR_RETENTION_DAYS",
+} as const;
+
+/** Reads and checks a config file in the ResponderSettings shape. */
+export function loadConfigFile(path: string): Partial<ResponderSettings> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new Error(`config file "${path}" cannot be read (${(err as NodeJS.ErrnoException).code}): pass --config with an existing file`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(
+      `config file "${path}" is not valid JSON: write it with \`pulumi stack output responderSettings --json > ${path}\``,
+    );
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new Error(`config file "${path}" must hold a JSON object in the responderSettings shape`);
+  }
+  const obj = parsed as Record<string, unknown>;
+  for (const field of ["region", "accountId", "evidenceBucket", "toolsBucket", "journalTable", "denyAllInstanceProfile"]) {
+    if (obj[field] !== undefined && typeof obj[field] !== "string") {
+      throw new Error(`config file "${path}": "${field}" must be a string, got ${JSON.stringify(obj[field])}`);
+    }
+  }
+  if (obj.isolationGroups !== undefined) {
+    const groups = obj.isolationGroups;
+    if (!groups || typeof groups !== "object" || Array.isArray(groups)) {
+      throw new Error(`config file "${path}": "isolationGroups" must map VPC ids to {untrack, isolation, forensicEgress}`);
+    }
+    for (const [vpc, ids] of Object.entries(groups as Record<string, Record<string, unknown>>)) {
+      for (const k of ["untrack", "isolation"]) {
+        if (typeof ids?.[k] !== "string" || !/^sg-[0-9a-f]{8,17}$/.test(ids[k] as string)) {
+          throw new Error(`config file "${path}": isolationGroups["${vpc}"].${k} must be a security group id (sg-...)`);
+        }
+      }
+    }
+  }
+  return obj as Partial<ResponderSettings>;
+}
+
+function positiveInt(value: string | number | undefined, name: string): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} "${value}" is not valid: expected a whole number >= 0`);
+  return n;
+}
+
+export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv = process.env): ResolvedSettings {
+  const sources: Record<string, SettingSource> = {};
+  const configPath = flags.config ?? env[ENV.config] ?? (existsSync("ir.config.json") ? "ir.config.json" : undefined);
+  const file = configPath ? loadConfigFile(resolve(configPath)) : {};
+  const pick = <T>(name: string, flag: T | undefined, envName: string | undefined, fromFile: T | undefined, dflt?: T) => {
+    if (flag !== undefined && flag !== "") {
+      sources[name] = "flag";
+      return flag;
+    }
+    const e = envName ? env[envName] : undefined;
+    if (e !== undefined && e !== "") {
+      sources[name] = "env";
+      return e as unknown as T;
+    }
+    if (fromFile !== undefined && fromFile !== "") {
+      sources[name] = "config";
+      return fromFile;
+    }
+    if (dflt !== undefined) sources[name] = "default";
+    return dflt;
+  };
+  const region =
+    pick("region", flags.region, ENV.region, undefined) ??
+    (env.AWS_REGION || env.AWS_DEFAULT_REGION ? ((sources.region = "env"), env.AWS_REGION || env.AWS_DEFAULT_REGION) : undefined) ??
+    pick("region", undefined, undefined, file.region, "us-east-1")!;
+  if (!/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(region!)) {
+    throw new Error(`region "${region}" is not valid: expected a region name such as us-east-1 (--region or AWS_REGION)`);
+  }
+  const endpoint = flags.endpoint || env.AWS_ENDPOINT_URL || undefined;
+  const leaseSeconds = positiveInt(env[ENV.leaseSeconds], ENV.leaseSeconds);
+  const retention = positiveInt(env[ENV.retentionDays], ENV.retentionDays);
+  return {
+    region: region!,
+    ...(endpoint ? { endpoint } : {}),
+    ...(file.accountId ? { accountId: file.accountId } : {}),
+    evidenceBucket: pick("evidenceBucket", flags.evidenceBucket, ENV.evidenceBucket, file.evidenceBucket),
+    toolsBucket: pick("toolsBucket", undefined, ENV.toolsBucket, file.toolsBucket),
+    journalTable: pick("journalTable", flags.journalTable, ENV.journalTable, file.journalTable, JOURNAL_TABLE_NAME)!,
+    denyAllInstanceProfile: pick(
+      "denyAllInstanceProfile",
+      undefined,
+      ENV.denyAllInstanceProfile,
+      file.denyAllInstanceProfile,
+      DENY_ALL_PROFILE_NAME,
+    )!,
+    isolationGroups: file.isolationGroups ?? {},
+    ...(file.evidenceKmsKeyArn ? { evidenceKmsKeyArn: file.evidenceKmsKeyArn } : {}),
+    retentionDays: retention ?? DEFAULT_EVIDENCE_RETENTION_DAYS,
+    stateDir: flags.stateDir ?? env[ENV.stateDir] ?? ".ir",
+    leaseMs: (leaseSeconds ?? 60) * 1000,
+    maxAttempts: positiveInt(flags.maxAttempts ?? env[ENV.maxAttempts], "max attempts") || 6,
+    latencyMs: positiveInt(env[ENV.latencyMs], ENV.latencyMs) ?? 0,
+    sources,
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * asg-out-of-service: scale-in protection, then detach from the Auto Scaling group (or Standby), before
+ * the network changes: an isolated instance fails its health checks and the group would terminate it,
+ * evidence and all (termination protection does not stop an ASG). Not decrementing the desired capacity
+ * (the default) makes the group launch a replacement at once.
+ */
+import {
+  DescribeAutoScalingInstancesCommand,
+  DetachInstancesCommand,
+  EnterStandbyCommand,
+  SetInstanceProtectionCommand,
+} from "@aws-sdk/client-auto-scaling";
+import type { Json, Step } from "../engine/types";
+import { facts, type RespondContext } from "../respond/context";
+import { errorName } from "./util";
+
+export interface AsgRecord {
+  group: string;
+  action: "detach" | "standby";
+  decremented: boolean;
+  protectedBefore: boolean;
+  note?: string;
+}
+
+async function current(ctx: RespondContext) {
+  const res = await ctx.clients.autoscaling.send(
+    new DescribeAutoScalingInstancesCommand({ InstanceIds: [ctx.instanceId] }),
+  );
+  return res.AutoScalingInstances?.[0];
+}
+
+const notInGroup = (err: unknown) =>
+  errorName(err) === "ValidationError" && /not part of|is not in|not found|InService/i.test((err as Error).message);
+
+export const asgStep: Step<RespondContext> = {
+  id: "asg-out-of-service",
+  title: "Take the instance out of its Auto Scaling group",
+  after: ["snapshot", "discover"],
+  containment: true,
+  verifyTimeoutMs: 60_000,
+  verifyIntervalMs: 500,
+  async plan(ctx) {
+    const asg = facts(ctx).asg;
+    if (!asg) return [];
+    const { action, decrementCapacity } = { action: ctx.options.asgAction, decrementCapacity: ctx.options.decrementCapacity };
+    return [
+      { action: "autoscaling:SetInstanceProtection", target: asg.name, detail: `protect ${ctx.instanceId} from scale-in` },
+      {
+        action: action === "standby" ? "autoscaling:EnterStandby" : "autoscaling:DetachInstances",
+        target: asg.name,
+        detail: `${action === "standby" ? "put in Standby" : "detach"} ${ctx.instanceId} from ${asg.name}, ${
+          decrementCapacity ? "decrementing the desired capacity (no replacement)" : "keeping the desired capacity (a replacement launches)"
+        }`,
+      },
+    ];
+  },
+  async run(ctx) {
+    const asg = facts(ctx).asg;
+    if (!asg) return { status: "skipped", reason: "the instance is in no Auto Scaling group" };
+    const now = ctx.resumed ? await current(ctx) : { LifecycleState: asg.lifecycleState, AutoScalingGroupName: asg.name };
+    const record: AsgRecord = {
+      group: asg.name,
+      action: ctx.options.asgAction,
+      decremented: ctx.options.decrementCapacity,
+      protectedBefore: asg.protectedFromScaleIn ?? false,
+    };
+    const state = now?.LifecycleState ?? "";
+    if (!now || /^Detach/.test(state) || /Standby/.test(state)) {
+      return { status: "done", record: { ...record, note: "already out of service" } as unknown as Json };
+    }
+    const asgClient = ctx.clients.autoscaling;
+    // Protection and detach go out together: if the detach wins, protection no longer matters.
+    const protect = asgClient
+      .send(
+        new SetInstanceProtectionCommand({
+          AutoScalingGroupName: asg.name,
+          InstanceIds: [ctx.instanceId],
+          ProtectedFromScaleIn: true,
+        }),
+      )
+      .catch((err) => {
+        if (!notInGroup(err)) throw err;
+      });
+    const leave =
+      ctx.options.asgAction === "standby"
+        ? asgClient.send(
+            new EnterStandbyCommand({
+              AutoScalingGroupName: asg.name,
+              InstanceIds: [ctx.instanceId],
+              ShouldDecrementDesiredCapacity: ctx.options.decrementCapacity,
+            }),
+          )
+        : asgClient
+            .send(
+              new DetachInstancesCommand({
+                AutoScalingGroupName: asg.name,
+                InstanceIds: [ctx.instanceId],
+                ShouldDecrementDesiredCapacity: ctx.options.decrementCapacity,
+              }),
+            )
+            .catch(async (err) => {
+              // Decrementing below the minimum size is refused: detach without decrementing instead.
+              if (ctx.options.decrementCapacity && errorName(err) === "ValidationError" && /min/i.test((err as Error).message)) {
+                record.decremented = false;
+                record.note = `decrement refused (${(err as Error).message}): detached without decrementing`;
+                return asgClient.send(
+                  new DetachInstancesCommand({
+                    AutoScalingGroupName: asg.name,
+                    InstanceIds: [ctx.instanceId],
+                    ShouldDecrementDesiredCapacity: false,
+                  }),
+                );
+              }
+              throw err;
+            });
+    await Promise.all([protect, leave]);
+    return { status: "done", record: record as unknown as Json };
+  },
+  async verify(ctx, record) {
+    const r = record as unknown as AsgRecord;
+    const now = await current(ctx);
+    const state = now?.LifecycleState ?? "detached";
+    const out = r.action === "standby" ? /Standby/.test(state) : !now || /^Detach/.test(state);
+    return out
+      ? { ok: true, detail: `${state} (group ${r.group})` }
+      : { ok: false, detail: `still ${state} in ${now?.AutoScalingGroupName}` };
+  },
+};

@@ -1,0 +1,24 @@
+/**
+ * discover: the instance as it was before any change (ENIs and their groups, volumes, ASG, profile,
+ * Elastic IPs, load balancers). Journaled durably before any change, because `release` restores from it
+ * and a resumed run must not mistake the untrack group for an original group.
+ */
+import type { Json, Step } from "../engine/types";
+import type { RespondContext } from "../respond/context";
+
+export const discoverStep: Step<RespondContext> = {
+  id: "discover",
+  title: "Record the instance's original state",
+  readOnly: true,
+  durable: true,
+  containment: true,
+  async plan() {
+    return [];
+  },
+  async run(ctx) {
+    return { status: "done", record: ctx.preflight as unknown as Json };
+  },
+  async verify(_ctx, record) {
+    return record ? { ok: true } : { ok: false, detail: "no record of the original state" };
+  },
+};

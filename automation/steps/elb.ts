@@ -1,0 +1,98 @@
+/**
+ * elb-deregister: out of every ELBv2 target group (instance targets, and IP targets on the instance's
+ * private addresses) and every classic load balancer, so no user traffic reaches it.
+ */
+import { DeregisterInstancesFromLoadBalancerCommand, DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing";
+import { DeregisterTargetsCommand, DescribeTargetHealthCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { Json, Step } from "../engine/types";
+import { facts, type RespondContext, resolved } from "../respond/context";
+
+export interface ElbRecord {
+  targets: { targetGroupArn: string; id: string; port?: number; availabilityZone?: string }[];
+  classicElbs: string[];
+}
+
+function byGroup(targets: ElbRecord["targets"]) {
+  const m = new Map<string, ElbRecord["targets"]>();
+  for (const t of targets) m.set(t.targetGroupArn, [...(m.get(t.targetGroupArn) ?? []), t]);
+  return m;
+}
+
+export const elbStep: Step<RespondContext> = {
+  id: "elb-deregister",
+  title: "Deregister from target groups and classic load balancers",
+  after: ["snapshot", "resolve"],
+  containment: true,
+  async plan(ctx) {
+    return [
+      ...resolved(ctx).targets.map((t) => ({
+        action: "elasticloadbalancing:DeregisterTargets",
+        target: t.targetGroupArn,
+        detail: `deregister target ${t.id}${t.port ? `:${t.port}` : ""}`,
+      })),
+      ...facts(ctx).classicElbs.map((name) => ({
+        action: "elasticloadbalancing:DeregisterInstancesFromLoadBalancer",
+        target: name,
+        detail: `deregister ${ctx.instanceId} from classic load balancer ${name}`,
+      })),
+    ];
+  },
+  async run(ctx) {
+    const record: ElbRecord = { targets: resolved(ctx).targets, classicElbs: facts(ctx).classicElbs };
+    if (record.targets.length === 0 && record.classicElbs.length === 0) {
+      return { status: "skipped", reason: "the instance is registered with no load balancer", record: record as unknown as Json };
+    }
+    await Promise.all([
+      ...[...byGroup(record.targets)].map(([arn, ts]) =>
+        ctx.clients.elbv2.send(
+          new DeregisterTargetsCommand({
+            TargetGroupArn: arn,
+            Targets: ts.map((t) => ({
+              Id: t.id,
+              ...(t.port ? { Port: t.port } : {}),
+              ...(t.availabilityZone ? { AvailabilityZone: t.availabilityZone } : {}),
+            })),
+          }),
+        ),
+      ),
+      ...record.classicElbs.map((name) =>
+        ctx.clients.elb.send(
+          new DeregisterInstancesFromLoadBalancerCommand({
+            LoadBalancerName: name,
+            Instances: [{ InstanceId: ctx.instanceId }],
+          }),
+        ),
+      ),
+    ]);
+    return { status: "done", record: record as unknown as Json };
+  },
+  async verify(ctx, record) {
+    const r = record as unknown as ElbRecord;
+    const still: string[] = [];
+    await Promise.all([
+      ...[...byGroup(r.targets)].map(async ([arn, ts]) => {
+        const res = await ctx.clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
+        for (const d of res.TargetHealthDescriptions ?? []) {
+          const state = d.TargetHealth?.State;
+          if (ts.some((t) => t.id === d.Target?.Id) && state !== "draining" && state !== "unused") {
+            still.push(`${d.Target?.Id} in ${arn.split(":").pop()} (${state})`);
+          }
+        }
+      }),
+      ...(r.classicElbs.length > 0
+        ? [
+            ctx.clients.elb
+              .send(new DescribeLoadBalancersCommand({ LoadBalancerNames: r.classicElbs }))
+              .then((res) => {
+                for (const lb of res.LoadBalancerDescriptions ?? []) {
+                  if ((lb.Instances ?? []).some((i) => i.InstanceId === ctx.instanceId)) still.push(lb.LoadBalancerName!);
+                }
+              }),
+          ]
+        : []),
+    ]);
+    return still.length > 0
+      ? { ok: false, detail: `still registered: ${still.join(", ")}` }
+      : { ok: true, detail: `out of ${r.targets.length} target(s) and ${r.classicElbs.length} classic ELB(s)` };
+  },
+};

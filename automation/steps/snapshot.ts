@@ -1,0 +1,87 @@
+/**
+ * snapshot: a crash-consistent set of snapshots of every attached volume, before anything else changes.
+ * CreateSnapshots returns at once: the point in time is the call. Tagged with the case id; a resumed case
+ * looks its snapshots up by tag first, so a crash never duplicates them.
+ */
+import { CreateSnapshotsCommand, DescribeSnapshotsCommand, type Snapshot } from "@aws-sdk/client-ec2";
+import { ROLE_TAG_VALUES, TAG } from "../../facts/tags";
+import type { Json, Step } from "../engine/types";
+import { facts, type RespondContext } from "../respond/context";
+import { caseTags, dryRun } from "./util";
+
+interface SnapshotRecord {
+  snapshots: { snapshotId: string; volumeId: string }[];
+  startTime?: string;
+}
+
+async function findByTags(ctx: RespondContext): Promise<Snapshot[]> {
+  const res = await ctx.clients.ec2.send(
+    new DescribeSnapshotsCommand({
+      OwnerIds: ["self"],
+      Filters: [
+        { Name: `tag:${TAG.caseId}`, Values: [ctx.caseId] },
+        { Name: `tag:${TAG.step}`, Values: ["snapshot"] },
+      ],
+    }),
+  );
+  return res.Snapshots ?? [];
+}
+
+export const snapshotStep: Step<RespondContext> = {
+  id: "snapshot",
+  title: "Snapshot every attached volume (crash-consistent set)",
+  evidence: true,
+  async plan(ctx) {
+    const answer = await dryRun(() =>
+      ctx.clients.ec2.send(
+        new CreateSnapshotsCommand({ DryRun: true, InstanceSpecification: { InstanceId: ctx.instanceId } }),
+      ),
+    );
+    return facts(ctx).volumes.map((v) => ({
+      action: "ec2:CreateSnapshots",
+      target: v.volumeId,
+      detail: `snapshot ${v.volumeId} (${v.deviceName}) tagged ${TAG.caseId}=${ctx.caseId}`,
+      dryRun: answer,
+    }));
+  },
+  async run(ctx) {
+    let snaps: Snapshot[] = ctx.resumed ? await findByTags(ctx) : [];
+    if (snaps.length === 0) {
+      const res = await ctx.clients.ec2.send(
+        new CreateSnapshotsCommand({
+          InstanceSpecification: { InstanceId: ctx.instanceId, ExcludeBootVolume: false },
+          Description: `ir case ${ctx.caseId}: evidence of ${ctx.instanceId}`,
+          CopyTagsFromSource: undefined,
+          TagSpecifications: [
+            {
+              ResourceType: "snapshot",
+              Tags: caseTags(ctx.caseId, "snapshot", {
+                [TAG.role]: ROLE_TAG_VALUES.evidenceSnapshot,
+                "ir:instance-id": ctx.instanceId,
+              }),
+            },
+          ],
+        }),
+      );
+      snaps = (res.Snapshots ?? []) as Snapshot[];
+    }
+    const record: SnapshotRecord = {
+      snapshots: snaps.map((s) => ({ snapshotId: s.SnapshotId!, volumeId: s.VolumeId! })),
+      ...(snaps[0]?.StartTime ? { startTime: new Date(snaps[0].StartTime).toISOString() } : {}),
+    };
+    return { status: "done", record: record as unknown as Json };
+  },
+  async verify(ctx, record) {
+    const r = record as unknown as SnapshotRecord;
+    const found = await findByTags(ctx);
+    const byVolume = new Map(found.map((s) => [s.VolumeId, s]));
+    const missing = facts(ctx).volumes.filter((v) => !byVolume.has(v.volumeId)).map((v) => v.volumeId);
+    if (missing.length > 0) return { ok: false, detail: `no case snapshot of ${missing.join(", ")}` };
+    const failed = found.filter((s) => s.State === "error").map((s) => s.SnapshotId);
+    if (failed.length > 0) return { ok: false, detail: `snapshots in error: ${failed.join(", ")}` };
+    if (found.length > facts(ctx).volumes.length) {
+      return { ok: false, detail: `${found.length} snapshots for ${facts(ctx).volumes.length} volumes: duplicates` };
+    }
+    return { ok: true, detail: `${r.snapshots.length} snapshot(s): ${r.snapshots.map((s) => s.snapshotId).join(", ")}` };
+  },
+};

@@ -1,0 +1,48 @@
+/**
+ * ssm-check: is the instance managed by SSM (needed for memory capture and log collection)? Never
+ * fails: when SSM cannot tell (an API error, an emulator without it), the answer is "not managed" with
+ * the reason recorded, and the memory step is skipped rather than blocking containment.
+ */
+import { DescribeInstanceInformationCommand } from "@aws-sdk/client-ssm";
+import type { Json, Step } from "../engine/types";
+import type { RespondContext } from "../respond/context";
+import { errorName } from "./util";
+
+export interface SsmCheck {
+  managed: boolean;
+  reason?: string;
+  platform?: string;
+}
+
+export const ssmCheckStep: Step<RespondContext> = {
+  id: "ssm-check",
+  title: "Check whether SSM manages the instance",
+  readOnly: true,
+  timeoutMs: 10_000,
+  async plan() {
+    return [];
+  },
+  async run(ctx) {
+    if (!ctx.options.memory) {
+      return { status: "done", record: { managed: false, reason: "memory capture disabled (--no-memory)" } as Json };
+    }
+    let check: SsmCheck;
+    try {
+      const res = await ctx.clients.ssm.send(
+        new DescribeInstanceInformationCommand({ Filters: [{ Key: "InstanceIds", Values: [ctx.instanceId] }] }),
+      );
+      const info = res.InstanceInformationList?.[0];
+      check = !info
+        ? { managed: false, reason: "the instance is not registered with SSM" }
+        : info.PingStatus !== "Online"
+          ? { managed: false, reason: `the SSM agent is ${info.PingStatus}` }
+          : { managed: true, ...(info.PlatformType ? { platform: info.PlatformType } : {}) };
+    } catch (err) {
+      check = { managed: false, reason: `SSM could not say whether it manages the instance (${errorName(err)}: ${(err as Error).message})` };
+    }
+    return { status: "done", record: check as unknown as Json };
+  },
+  async verify() {
+    return { ok: true };
+  },
+};
