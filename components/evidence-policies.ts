@@ -97,6 +97,14 @@ export function evidenceBucketPolicy(i: EvidencePolicyInput) {
       Condition: { ArnNotEquals: { "aws:PrincipalArn": i.responderRoleArn } },
     },
     {
+      Sid: "DenyNonKmsEncryption",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "s3:PutObject",
+      Resource: `${i.bucketArn}/*`,
+      Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } },
+    },
+    {
       Sid: "DenyOtherEncryptionKeys",
       Effect: "Deny",
       Principal: "*",

@@ -17,6 +17,9 @@ import { FORENSIC_WORKSTATION_ROLE_NAME } from "../facts/forensic";
 import { responderPolicyDocument } from "./responder-policy";
 import { checkIfPlain, validatePrincipalArn } from "./validation";
 
+/** Inline policy name on the deny-all role (the same name `ir bootstrap` uses). */
+export const DENY_ALL_POLICY_NAME = "ir-deny-all";
+
 export interface ResponderAccessArgs {
   /**
    * Human principals (IAM users or roles) who may assume the responder role. MFA is required
@@ -187,7 +190,7 @@ export class ResponderAccess extends pulumi.ComponentResource {
       `${name}-deny-all-policy`,
       {
         role: denyRole.name,
-        name: "deny-all",
+        name: DENY_ALL_POLICY_NAME,
         policy: JSON.stringify({
           Version: "2012-10-17",
           Statement: [{ Sid: "DenyEverything", Effect: "Deny", Action: "*", Resource: "*" }],

@@ -7,7 +7,7 @@
  * action of a service this module has no rule for fails loudly, so a new call in the responder cannot
  * silently get broad rights.
  */
-import { TAG } from "../facts";
+import { NAME_PREFIX, RESPONDER_ROLE_NAME, TAG } from "../facts";
 
 export interface ResponderPolicyContext {
   partition: string;
@@ -74,6 +74,13 @@ const UNSCOPED = new Set<string>([
   "sts:GetCallerIdentity",
 ]);
 
+/** Services none of whose Describe* actions supports resource-level permissions. */
+const DESCRIBE_UNSCOPED_SERVICES = new Set(["autoscaling", "ec2", "elasticloadbalancing"]);
+
+/** IAM actions that create or delete identities: only those named with the project prefix (ir-*). */
+const IAM_LIFECYCLE =
+  /^(Create|Delete)(Role|InstanceProfile)$|^(AddRoleTo|RemoveRoleFrom)InstanceProfile$|^Tag(Role|InstanceProfile)$/;
+
 /** Services whose calls are global (no `aws:RequestedRegion` condition on them). */
 const GLOBAL_SERVICES = new Set(["iam", "sts"]);
 
@@ -87,6 +94,8 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
   if (!service || !action)
     throw new Error(`responder action "${fullAction}" is not valid: expected <service>:<Action>`);
   if (UNSCOPED.has(fullAction)) return { resources: "*" };
+  // EC2, Auto Scaling and ELB Describe* calls support no resource-level permission at all.
+  if (DESCRIBE_UNSCOPED_SERVICES.has(service) && action.startsWith("Describe")) return { resources: "*" };
   const { partition: p, accountId: a } = c;
   const regional = (svc: string, suffix: string) =>
     c.regions.map((r) => `arn:${p}:${svc}:${r}:${a}:${suffix}`);
@@ -122,14 +131,18 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
           resources: c.passableRoleArns,
           condition: { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } },
         };
+      if (IAM_LIFECYCLE.test(action)) {
+        const kind = /InstanceProfile$/.test(action) ? "instance-profile" : "role";
+        return { resources: [`arn:${p}:iam::${a}:${kind}/${NAME_PREFIX}-*`] };
+      }
       if (/InstanceProfile/.test(action)) return { resources: [`arn:${p}:iam::${a}:instance-profile/*`] };
       if (/AccessKey|User/.test(action)) return { resources: [`arn:${p}:iam::${a}:user/*`] };
       return { resources: [`arn:${p}:iam::${a}:role/*`] };
     }
     case "s3": {
       const buckets = [c.evidenceBucketArn, c.toolsBucketArn];
-      const objectLevel =
-        /Object|MultipartUpload|Restore/.test(action) && action !== "ListBucketMultipartUploads";
+      // Bucket-level actions all have "Bucket" in their name (GetBucketObjectLockConfiguration...).
+      const objectLevel = !/Bucket/.test(action) && /Object|MultipartUpload|Restore/.test(action);
       return { resources: objectLevel ? buckets.map((b) => `${b}/*`) : buckets };
     }
     case "dynamodb":
@@ -166,7 +179,8 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
     case "lambda":
       return { resources: regional("lambda", "function:ir-*") };
     case "sts":
-      if (action === "AssumeRole") return { resources: [`arn:${p}:iam::${a}:role/*`] };
+      // Only the responder role, in this or another account (findings from member accounts).
+      if (action === "AssumeRole") return { resources: [`arn:${p}:iam::*:role/${RESPONDER_ROLE_NAME}`] };
       break;
     case "cloudtrail":
     case "config":

@@ -144,6 +144,18 @@ describe("EvidenceStore", () => {
       expect(writes.Condition.ArnNotEquals["aws:PrincipalArn"]).to.equal(RESPONDER);
     });
 
+    it("refuses uploads encrypted with anything but the evidence CMK", () => {
+      const doc = policyDoc(
+        byName(resources, "aws:s3/bucketPolicy:BucketPolicy", "ev-evidence-policy").inputs.policy,
+      );
+      expect(statement(doc, "DenyNonKmsEncryption").Condition).to.deep.equal({
+        StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" },
+      });
+      expect(statement(doc, "DenyOtherEncryptionKeys").Condition).to.deep.equal({
+        StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": KEY },
+      });
+    });
+
     it("creates the journal with the shared key schema, KMS, PITR and deletion protection", () => {
       const t = ofType(resources, "aws:dynamodb/table:Table")[0]!;
       expect(t.inputs.hashKey).to.equal(JOURNAL_KEYS.partition);

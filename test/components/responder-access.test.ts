@@ -5,7 +5,13 @@ import {
   responderTrustPolicy,
 } from "../../components/responder-access";
 import { allowedActions, responderPolicyDocument, scopeFor } from "../../components/responder-policy";
-import { DENY_ALL_PROFILE_NAME, RESPONDER_ROLE_NAME, ROLE_TAG_VALUES, TAG } from "../../facts";
+import {
+  DENY_ALL_PROFILE_NAME,
+  RESPONDER_ACTIONS,
+  RESPONDER_ROLE_NAME,
+  ROLE_TAG_VALUES,
+  TAG,
+} from "../../facts";
 import {
   ACCOUNT_ID,
   installMocks,
@@ -157,7 +163,7 @@ describe("ResponderAccess", () => {
       expect(profile.inputs.name).to.equal(DENY_ALL_PROFILE_NAME);
       expect(profile.inputs.role).to.equal(DENY_ALL_PROFILE_NAME);
       expect(profile.inputs.tags[TAG.role]).to.equal(ROLE_TAG_VALUES.denyAllProfile);
-      const deny = rolePolicy(resources, "deny-all");
+      const deny = rolePolicy(resources, "ir-deny-all");
       expect(deny.Statement).to.deep.equal([
         { Sid: "DenyEverything", Effect: "Deny", Action: "*", Resource: "*" },
       ]);
@@ -170,7 +176,7 @@ describe("ResponderAccess", () => {
       new ResponderAccess("ra", { ...baseArgs(), actions: [] });
       await settle(resources);
       expect(ofType(resources, "aws:iam/rolePolicy:RolePolicy").map((r) => r.inputs.name)).to.deep.equal([
-        "deny-all",
+        "ir-deny-all",
       ]);
     });
   });
@@ -200,6 +206,33 @@ describe("ResponderAccess", () => {
     });
     it("refuses a malformed action", () => {
       expect(() => scopeFor("DescribeInstances", ctx)).to.throw(/expected <service>:<Action>/);
+    });
+    it("leaves every EC2/ASG/ELB Describe* unscoped (they support no resource-level permission)", () => {
+      for (const a of [
+        "ec2:DescribeVolumeStatus",
+        "autoscaling:DescribeWarmPool",
+        "elasticloadbalancing:DescribeListeners",
+      ])
+        expect(scopeFor(a, ctx).resources, a).to.equal("*");
+    });
+    it("treats S3 bucket-level actions with Object in their name as bucket actions", () => {
+      expect(scopeFor("s3:GetBucketObjectLockConfiguration", ctx).resources).to.deep.equal([EVIDENCE, TOOLS]);
+      expect(scopeFor("s3:PutObjectRetention", ctx).resources).to.deep.equal([`${EVIDENCE}/*`, `${TOOLS}/*`]);
+    });
+    it("creates roles and instance profiles only under the ir- prefix", () => {
+      expect(scopeFor("iam:CreateRole", ctx).resources).to.deep.equal([
+        `arn:aws:iam::${ACCOUNT_ID}:role/ir-*`,
+      ]);
+      expect(scopeFor("iam:AddRoleToInstanceProfile", ctx).resources).to.deep.equal([
+        `arn:aws:iam::${ACCOUNT_ID}:instance-profile/ir-*`,
+      ]);
+    });
+    it("assumes only the responder role (here or in member accounts)", () => {
+      expect(scopeFor("sts:AssumeRole", ctx).resources).to.deep.equal(["arn:aws:iam::*:role/ir-responder"]);
+    });
+    it("has a scoping rule for every action in the shared list (facts/responder-actions.ts)", () => {
+      const doc = responderPolicyDocument(RESPONDER_ACTIONS, ctx);
+      expect([...allowedActions(doc)].sort()).to.deep.equal([...new Set(RESPONDER_ACTIONS)].sort());
     });
     it("allows stop/terminate without the tag condition only when asked", () => {
       const s = scopeFor("ec2:StopInstances", { ...ctx, requireCaseTagForDestructive: false });
