@@ -128,8 +128,7 @@ export class ImagePipeline extends pulumi.ComponentResource {
           platform: "Linux",
           version: "1.0.0",
           data: spec.document,
-          kmsKeyId: args.kmsKeyArn,
-          supportedOsVersions: ["Amazon Linux 2023"],
+          // No kmsKeyId: documents hold no secrets, and the AWS-owned key needs no grant to build instances.
           tags,
         },
         p,

@@ -30,6 +30,14 @@ export interface IsolationGroupsArgs {
    * @default []
    */
   ssmEndpointCidrs?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * For a VPC without SSM interface endpoints: allow outbound HTTPS to anywhere, so the SSM agent can
+   * reach the public SSM endpoints through the VPC's NAT or internet gateway. This weakens isolation
+   * (an implant can reach any HTTPS server while the forensic-egress group is attached); prefer
+   * creating the endpoints.
+   * @default false
+   */
+  ssmOverInternet?: boolean;
   /** @default {} */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
@@ -108,14 +116,24 @@ export class IsolationGroups extends pulumi.ComponentResource {
         ];
         if (groups.length > 0)
           rules.push({ ...https, securityGroups: groups as string[], description: "https to ssm endpoints" });
+        if (args.ssmOverInternet)
+          rules.push({
+            ...https,
+            cidrBlocks: ["0.0.0.0/0"],
+            description: "https anywhere: ssm without endpoints",
+          });
         if (cidrs.length > 0)
           rules.push({ ...https, cidrBlocks: cidrs as string[], description: "https to ssm endpoints" });
         return rules;
       });
-    if (args.ssmEndpointSecurityGroupIds === undefined && args.ssmEndpointCidrs === undefined)
+    if (
+      args.ssmEndpointSecurityGroupIds === undefined &&
+      args.ssmEndpointCidrs === undefined &&
+      !args.ssmOverInternet
+    )
       pulumi.log.warn(
         `forensic-egress group of ${args.vpcId} allows only s3: memory capture over ssm needs the vpc's ssm ` +
-          "endpoints, set ssmEndpointSecurityGroupIds or ssmEndpointCidrs",
+          "endpoints: set ssmEndpointSecurityGroupIds or ssmEndpointCidrs (or ssmOverInternet, weaker)",
         this,
       );
     const forensicEgress = new aws.ec2.SecurityGroup(

@@ -100,6 +100,29 @@ describe("IsolationGroups", () => {
     });
   });
 
+  describe("GIVEN a VPC without SSM endpoints and ssmOverInternet", () => {
+    it("THEN forensic-egress adds HTTPS anywhere, and nothing but HTTPS", async () => {
+      const resources = await installMocks();
+      new IsolationGroups("iso", { vpcId: VPC, s3PrefixListId: "pl-63a5400a", ssmOverInternet: true });
+      await settle(resources);
+      const g = groupNamed(resources, isolationGroupNames(VPC).forensicEgress);
+      expect(g.inputs.egress).to.have.length(2);
+      expect(g.inputs.egress[1]).to.deep.include({
+        protocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        cidrBlocks: ["0.0.0.0/0"],
+      });
+    });
+    it("AND without it, forensic-egress never reaches 0.0.0.0/0", async () => {
+      const resources = await installMocks();
+      new IsolationGroups("iso", { vpcId: VPC, s3PrefixListId: "pl-63a5400a" });
+      await settle(resources);
+      const g = groupNamed(resources, isolationGroupNames(VPC).forensicEgress);
+      expect(g.inputs.egress.flatMap((r: { cidrBlocks?: string[] }) => r.cidrBlocks ?? [])).to.deep.equal([]);
+    });
+  });
+
   describe("GIVEN invalid arguments", () => {
     before(async () => {
       await installMocks();
