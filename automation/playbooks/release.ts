@@ -1,0 +1,24 @@
+/** The release playbook: undo containment from the journal (GUIDE §3, in reverse where it matters). */
+import type { Step } from "../engine/types";
+import type { RespondContext } from "../respond/context";
+import {
+  removeDenyStep,
+  restoreAsgStep,
+  restoreEipsStep,
+  restoreGroupsStep,
+  restoreProfileStep,
+  restoreTargetsStep,
+} from "../steps/release";
+import { tagInstanceStep } from "../steps/tag-instance";
+
+export function releasePlaybook(): Step<RespondContext>[] {
+  return [
+    restoreGroupsStep,
+    restoreProfileStep,
+    removeDenyStep,
+    restoreEipsStep,
+    restoreTargetsStep,
+    restoreAsgStep,
+    tagInstanceStep("released", ["restore-groups", "restore-profile", "remove-deny-policy", "restore-eips", "restore-targets", "restore-asg"]),
+  ];
+}

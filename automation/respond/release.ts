@@ -1,0 +1,93 @@
+/**
+ * `release` as a library call: takes the case's lock, undoes containment from what the journal recorded,
+ * and closes the case (a later respond on the instance opens a new one).
+ */
+import type { AwsClients } from "../aws/clients";
+import { runPlaybook } from "../engine/runner";
+import type { EngineObserver, StepReport } from "../engine/types";
+import { InputError } from "../input/targets";
+import { findCase, type Journals, openJournals } from "../journal/open";
+import { releasePlaybook } from "../playbooks/release";
+import type { ResolvedSettings } from "../settings/settings";
+import type { CaseOptions, InstanceFacts, RespondContext } from "./context";
+import { newRunId, recordsOf } from "./respond";
+
+export const CASE_ID = /^c-\d{8}t\d{6}z-[0-9a-f]{6}$/;
+
+export interface ReleaseResult {
+  caseId: string;
+  instanceId?: string;
+  status: "released" | "incomplete" | "busy" | "invalid" | "error";
+  steps: StepReport[];
+  error?: string;
+}
+
+export function checkCaseId(value: string): string {
+  if (!CASE_ID.test(value)) {
+    throw new InputError(`case id "${value}" is not valid: expected c-<yyyymmdd>t<hhmmss>z-<6 hex digits>, as \`ir respond\` prints`);
+  }
+  return value;
+}
+
+export async function release(req: {
+  caseId: string;
+  settings: ResolvedSettings;
+  clients: AwsClients;
+  observe?: EngineObserver;
+  journals?: Journals;
+}): Promise<ReleaseResult> {
+  const caseId = checkCaseId(req.caseId);
+  const journals = req.journals ?? openJournals(req.clients, req.settings);
+  const found = await findCase(journals, caseId);
+  if (!found) throw new InputError(`case "${caseId}" was not found in journal table "${req.settings.journalTable}" nor in ${req.settings.stateDir}/`);
+  const { meta, journal, entries } = found;
+  if (entries.some((e) => e.stepId === "case" && e.event === "released")) {
+    throw new InputError(`case "${caseId}" was already released`);
+  }
+  const runId = newRunId();
+  const lock = await journal.resume(meta.instanceId, caseId, runId, req.settings.leaseMs).catch((err) => {
+    throw new InputError((err as Error).message);
+  });
+  if (!lock.acquired) {
+    return {
+      caseId,
+      instanceId: meta.instanceId,
+      status: "busy",
+      steps: [],
+      error: `case ${caseId} is being worked on by run ${lock.heldBy} (lease until ${lock.leaseUntil}): retry after it ends`,
+    };
+  }
+  const records = recordsOf(entries);
+  const original = records.get("discover") as unknown as InstanceFacts | undefined;
+  if (!original) {
+    await journal.releaseLease(meta.instanceId, runId);
+    throw new InputError(`case "${caseId}" recorded no original state: there is nothing to release`);
+  }
+  const clients = req.clients.forRegion(meta.region);
+  const ctx: RespondContext = {
+    caseId,
+    records,
+    resumed: true,
+    clients,
+    settings: { ...req.settings, region: meta.region },
+    instanceId: meta.instanceId,
+    options: meta.options as unknown as CaseOptions,
+    preflight: original,
+    caseStartedAt: meta.createdAt,
+  };
+  let steps: StepReport[];
+  try {
+    steps = await runPlaybook({ steps: releasePlaybook(), ctx, journal, history: entries, ...(req.observe ? { observe: req.observe } : {}) });
+  } catch (err) {
+    await journal.releaseLease(meta.instanceId, runId).catch(() => undefined);
+    return { caseId, instanceId: meta.instanceId, status: "error", steps: (err as { reports?: StepReport[] }).reports ?? [], error: (err as Error).message };
+  }
+  const ok = steps.every((s) => s.status === "verified" || s.status === "skipped");
+  if (ok) {
+    await journal.append(caseId, "case", "released");
+    await journal.closeCase(meta.instanceId, caseId);
+  } else {
+    await journal.releaseLease(meta.instanceId, runId).catch(() => undefined);
+  }
+  return { caseId, instanceId: meta.instanceId, status: ok ? "released" : "incomplete", steps };
+}
