@@ -123,6 +123,16 @@ describe("IsolationGroups", () => {
     });
   });
 
+  describe("GIVEN the default mocks", () => {
+    it("THEN the S3 prefix list lookup is answered (so the baseline's tests need no extra invoke)", async () => {
+      const resources = await installMocks();
+      new IsolationGroups("iso", { vpcId: VPC, ssmOverInternet: true });
+      await settle(resources);
+      const g = groupNamed(resources, isolationGroupNames(VPC).forensicEgress);
+      expect(g.inputs.egress[0].prefixListIds).to.deep.equal(["pl-us-east-1-s3"]);
+    });
+  });
+
   describe("GIVEN invalid arguments", () => {
     before(async () => {
       await installMocks();
