@@ -135,7 +135,8 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
         const kind = /InstanceProfile$/.test(action) ? "instance-profile" : "role";
         return { resources: [`arn:${p}:iam::${a}:${kind}/${NAME_PREFIX}-*`] };
       }
-      if (/InstanceProfile/.test(action)) return { resources: [`arn:${p}:iam::${a}:instance-profile/*`] };
+      if (/InstanceProfile/.test(action) && action !== "ListInstanceProfilesForRole")
+        return { resources: [`arn:${p}:iam::${a}:instance-profile/*`] };
       if (/AccessKey|User/.test(action)) return { resources: [`arn:${p}:iam::${a}:user/*`] };
       return { resources: [`arn:${p}:iam::${a}:role/*`] };
     }
@@ -165,7 +166,15 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
           ],
         };
       if (action === "CancelCommand") return { resources: "*" };
-      return { resources: regional("ssm", "parameter/ir/*") };
+      if (/Parameter/.test(action)) return { resources: regional("ssm", "parameter/ir/*") };
+      if (/Document/.test(action))
+        return {
+          resources: [
+            ...c.regions.map((r) => `arn:${p}:ssm:${r}::document/*`),
+            ...regional("ssm", "document/*"),
+          ],
+        };
+      break;
     case "logs":
       return { resources: regional("logs", "log-group:*") };
     case "sns":

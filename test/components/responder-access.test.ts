@@ -227,6 +227,14 @@ describe("ResponderAccess", () => {
         `arn:aws:iam::${ACCOUNT_ID}:instance-profile/ir-*`,
       ]);
     });
+    it("scopes SSM parameters to /ir/* and lists a role's profiles on the role", () => {
+      expect(scopeFor("ssm:GetParameterHistory", ctx).resources).to.deep.equal([
+        `arn:aws:ssm:us-east-1:${ACCOUNT_ID}:parameter/ir/*`,
+      ]);
+      expect(scopeFor("iam:ListInstanceProfilesForRole", ctx).resources).to.deep.equal([
+        `arn:aws:iam::${ACCOUNT_ID}:role/*`,
+      ]);
+    });
     it("assumes only the responder role (here or in member accounts)", () => {
       expect(scopeFor("sts:AssumeRole", ctx).resources).to.deep.equal(["arn:aws:iam::*:role/ir-responder"]);
     });
