@@ -42,7 +42,7 @@ export function checkWorldPorts(
           ? "all protocols and ports"
           : `${protocol} ${from === to ? from : `${from}-${to}`}`;
       report.violation(
-        `${path || "rule"} allows ${range} from ${cidr}, which exposes ${hit.map(portLabel).join(", ")} to the internet. ${fix}`,
+        `${path || "rule"} allows ${range} from ${cidr}, which exposes ${hit.length > 4 ? `${hit.slice(0, 4).map(portLabel).join(", ")} and ${hit.length - 4} more configured port(s)` : hit.map(portLabel).join(", ")} to the internet. ${fix}`,
       );
     },
     (path) => report.undetermined(path),

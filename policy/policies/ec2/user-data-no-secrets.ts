@@ -38,7 +38,7 @@ export const userDataNoSecrets = resourcePolicy<Settings>({
       if (typeof v !== "string") continue;
       for (const f of findSecrets(v, s.allowPatterns))
         report.violation(
-          `${key} contains a ${f.kind} (${f.excerpt}). Fetch secrets at boot from Secrets Manager or SSM instead, and rotate this one.`,
+          `${key} contains a secret: ${f.kind} (${f.excerpt}). Fetch secrets at boot from Secrets Manager or SSM instead, and rotate this one.`,
         );
     }
   },
