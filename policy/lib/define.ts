@@ -107,7 +107,13 @@ interface Parsed<S> {
 function settingsParser<S>(name: string, parse?: (r: SettingsReader) => S) {
   const cache = new Map<string, Parsed<S>>();
   return (raw: Props | undefined): Parsed<S> => {
-    const key = raw ? JSON.stringify(raw) : "";
+    // Config is usually empty: skip serialising it then (this runs once per resource and policy).
+    let empty = true;
+    for (const _ in raw ?? {}) {
+      empty = false;
+      break;
+    }
+    const key = empty ? "" : JSON.stringify(raw);
     let parsed = cache.get(key);
     if (!parsed) {
       const reader = new SettingsReader(name, raw ?? {});

@@ -102,6 +102,13 @@ function reporter(p: AnyPolicy, level: EnforcementLevel, out: Diagnostic[], urn?
   }) as ReportViolation;
 }
 
+/** Same test as the analyzer server: the class's static __pulumiType, else its isInstance. */
+function isTypeOf(type: string, cls: unknown): boolean {
+  const c = cls as { __pulumiType?: string; isInstance?: (o: unknown) => boolean };
+  if (c?.__pulumiType) return c.__pulumiType === type;
+  return typeof c?.isInstance === "function" && c.isInstance({ __pulumiType: type }) === true;
+}
+
 function notApplicable(reason?: string): never {
   throw Object.assign(new Error(reason ?? "not applicable"), { notApplicable: true });
 }
@@ -141,8 +148,9 @@ export async function runPolicies(resources: readonly ResourceInput[], opts: Run
           parent: r.parent,
         },
         stackTags,
-        isType: () => false,
-        asType: () => undefined,
+        isType: (cls) => isTypeOf(r.type, cls),
+        asType: ((cls: unknown) =>
+          isTypeOf(r.type, cls) ? proxied : undefined) as ResourceValidationArgs["asType"],
         getConfig: <T extends object>() => configOf(p, opts.config) as T,
         notApplicable,
       };
@@ -165,10 +173,14 @@ export async function runPolicies(resources: readonly ResourceInput[], opts: Run
     for (const p of opts.policies) {
       const level = levelOf(p, opts);
       if (isStack(p) || level === "disabled" || !p.validateResource) continue;
+      // Like the analyzer server: the type fast path applies to a single validation function only;
+      // each function of an array is called (with freshly deserialised props, there) and filters itself.
+      if (!Array.isArray(p.validateResource)) {
+        const pulumiType = (p.validateResource as { __pulumiType?: string }).__pulumiType;
+        if (pulumiType && pulumiType !== r.type) continue;
+      }
       const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
       for (const v of validations) {
-        const pulumiType = (v as { __pulumiType?: string }).__pulumiType;
-        if (pulumiType && pulumiType !== r.type) continue;
         try {
           await Promise.resolve(v(argsFor(p, props), reporter(p, level, diagnostics, urn)));
         } catch (e) {
@@ -198,8 +210,8 @@ export async function runPolicies(resources: readonly ResourceInput[], opts: Run
         },
         dependencies: [],
         propertyDependencies: {},
-        isType: () => false,
-        asType: () => undefined,
+        isType: (cls: unknown) => isTypeOf(r.type, cls),
+        asType: (cls: unknown) => (isTypeOf(r.type, cls) ? props : undefined),
       } as PolicyResource;
       byUrn.set(view.urn, view);
       return view;

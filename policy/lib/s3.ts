@@ -1,6 +1,6 @@
 /** S3 helpers shared by the bucket policies: the v7 split resources and public-policy analysis. */
 import type { StackResource } from "./define";
-import { best, type Match, refers } from "./refs";
+import { best, type Match, RefIndex, referrers, refers } from "./refs";
 import { isUnknown } from "./unknown";
 import { asArray, containsUnknown, jsonDoc, type Props } from "./values";
 
@@ -34,12 +34,33 @@ export const PAB_FLAGS = [
 export const refersToBucket = (config: StackResource, bucket: StackResource): Match =>
   refers(config, "bucket", bucket, ["bucket"]);
 
-/** The configuration resources of a given type attached to a bucket, with the strength of the match. */
+const attachmentCache = new WeakMap<
+  readonly StackResource[],
+  Map<string, Map<StackResource, Array<{ r: StackResource; m: Match }>>>
+>();
+
+/**
+ * The configuration resources of the given types attached to a bucket, with the strength of each
+ * match. Indexed once per stack evaluation (the resources array), so each lookup is constant time.
+ */
 export function attached(bucket: StackResource, all: readonly StackResource[], types: readonly string[]) {
-  return all
-    .filter((r) => types.includes(r.type))
-    .map((r) => ({ r, m: refersToBucket(r, bucket) }))
-    .filter((x) => x.m !== "no");
+  let perTypes = attachmentCache.get(all);
+  if (!perTypes) {
+    perTypes = new Map();
+    attachmentCache.set(all, perTypes);
+  }
+  const key = types.join(",");
+  let byBucket = perTypes.get(key);
+  if (!byBucket) {
+    const index = new RefIndex(all.filter(isBucket), ["bucket"]);
+    byBucket = referrers(
+      index,
+      all.filter((r) => types.includes(r.type)),
+      "bucket",
+    );
+    perTypes.set(key, byBucket);
+  }
+  return byBucket.get(bucket) ?? [];
 }
 
 export const strongest = (xs: Array<{ m: Match }>): Match => best(xs.map((x) => x.m));

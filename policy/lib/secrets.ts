@@ -98,10 +98,29 @@ export function decodeUserData(text: string): string[] {
   return out;
 }
 
+/** Cheap test run first: text without any of these cannot match a rule. */
+const MAYBE =
+  /AKIA|ASIA|ABIA|ACCA|secret|PRIVATE KEY|gh[pousr]_|xox[baprs]-|_live_|pass|pwd|token|api[_-]?key/i;
+
+const cache = new Map<string, SecretFinding[]>();
+
+/** Secrets in a user-data text (plain, base64 or base64+gzip). Results are cached per text. */
 export function findSecrets(text: string, allow: readonly RegExp[] = []): SecretFinding[] {
+  const key = allow.length ? `${allow.map((a) => a.source).join("\u0000")}\u0001${text}` : text;
+  let found = cache.get(key);
+  if (!found) {
+    found = scan(text, allow);
+    if (cache.size >= 256) cache.clear();
+    cache.set(key, found);
+  }
+  return found;
+}
+
+function scan(text: string, allow: readonly RegExp[]): SecretFinding[] {
   const findings: SecretFinding[] = [];
   const seen = new Set<string>();
   for (const candidate of decodeUserData(text)) {
+    if (!MAYBE.test(candidate)) continue;
     for (const rule of RULES) {
       rule.re.lastIndex = 0;
       for (const m of candidate.matchAll(rule.re)) {

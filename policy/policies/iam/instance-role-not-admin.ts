@@ -1,7 +1,7 @@
 import { COMPUTE } from "../../lib/compute";
 import { type StackResource, stackPolicy } from "../../lib/define";
 import { adminManagedPolicy, analysePolicy, DEFAULT_WILDCARD_SERVICES, type Grant } from "../../lib/iam";
-import { best, type Match, refers } from "../../lib/refs";
+import { type Match, RefIndex } from "../../lib/refs";
 import { isUnknown } from "../../lib/unknown";
 import { asArray, list, obj, type Props } from "../../lib/values";
 
@@ -26,33 +26,71 @@ interface Finding {
   certain: boolean;
 }
 
+/** Indexes of the IAM resources of one stack evaluation. */
+interface Graph {
+  profiles: RefIndex;
+  roles: RefIndex;
+  policies: RefIndex;
+  /** Role → the RolePolicy / attachments that refer to it. */
+  attachedTo: Map<StackResource, Array<{ r: StackResource; m: Match }>>;
+  grants: Map<StackResource, Finding[]>;
+}
+
+function graphOf(all: readonly StackResource[]): Graph {
+  const of = (t: string) => all.filter((r) => r.type === t);
+  const roles = new RefIndex(of(T.role), ["name"]);
+  const attachedTo = new Map<StackResource, Array<{ r: StackResource; m: Match }>>();
+  const link = (role: StackResource, r: StackResource, m: Match) => {
+    const list = attachedTo.get(role);
+    if (list) list.push({ r, m });
+    else attachedTo.set(role, [{ r, m }]);
+  };
+  for (const r of all) {
+    if (r.type === T.rolePolicy || r.type === T.attachment)
+      for (const x of roles.match(r, "role")) link(x.target, r, x.m);
+    else if (r.type === T.exclusive) for (const x of roles.match(r, "roleName")) link(x.target, r, x.m);
+    else if (r.type === T.policyAttachment) {
+      const list = r.props.roles;
+      const values = isUnknown(list) ? [list] : asArray(list);
+      for (const v of values) for (const x of roles.match(r, "roles", v)) link(x.target, r, x.m);
+    }
+  }
+  return {
+    profiles: new RefIndex(of(T.profile), ["name"]),
+    roles,
+    policies: new RefIndex(of(T.policy), ["name"]),
+    attachedTo,
+    grants: new Map(),
+  };
+}
+
 /** Follows role → inline policies, managed ARNs, RolePolicy, attachments → Policy documents. */
-function roleGrants(role: StackResource, all: readonly StackResource[], s: Settings): Finding[] {
+function roleGrants(role: StackResource, g: Graph, s: Settings): Finding[] {
+  const cached = g.grants.get(role);
+  if (cached) return cached;
   const out: Finding[] = [];
   const add = (grants: Grant[] | "unknown", via: string, certain: boolean) => {
-    if (grants !== "unknown") for (const g of grants) out.push({ grant: g, via, certain });
+    if (grants !== "unknown") for (const grant of grants) out.push({ grant, via, certain });
   };
-  const byArn = (arn: unknown, via: string, certain: boolean, holder?: StackResource, prop?: string) => {
+  const byArn = (
+    holder: StackResource | undefined,
+    prop: string,
+    arn: unknown,
+    via: string,
+    certain: boolean,
+  ) => {
     const admin = adminManagedPolicy(arn);
     if (admin) {
       out.push({ grant: { level: "admin", detail: `AWS managed policy ${admin}` }, via, certain });
       return;
     }
-    for (const p of all) {
-      if (p.type !== T.policy) continue;
-      const m =
-        holder && prop
-          ? refers(holder, prop, p, ["name"], arn)
-          : typeof arn === "string" && p.props.arn === arn
-            ? "yes"
-            : "no";
-      if (m !== "no")
-        add(
-          analysePolicy(p.props.policy, s.wildcardServices),
-          `${via} → policy ${p.name}`,
-          certain && m === "yes",
-        );
-    }
+    const matches = holder ? g.policies.match(holder, prop, arn) : g.policies.match(role, "\0", arn);
+    for (const { target, m } of matches)
+      add(
+        analysePolicy(target.props.policy, s.wildcardServices),
+        `${via} → policy ${target.name}`,
+        certain && m === "yes",
+      );
   };
   const inline = list(role.props.inlinePolicies);
   for (const [i, p] of (inline.value ?? []).entries())
@@ -61,23 +99,18 @@ function roleGrants(role: StackResource, all: readonly StackResource[], s: Setti
       `inlinePolicies[${i}]`,
       true,
     );
-  for (const a of list(role.props.managedPolicyArns).value ?? []) byArn(a, "managedPolicyArns", true);
-  for (const r of all) {
-    let m: Match = "no";
-    if (r.type === T.rolePolicy || r.type === T.attachment) m = refers(r, "role", role, ["name"]);
-    else if (r.type === T.exclusive) m = refers(r, "roleName", role, ["name"]);
-    else if (r.type === T.policyAttachment) {
-      const roles = r.props.roles;
-      m = isUnknown(roles) ? "maybe" : best(asArray(roles).map((v) => refers(r, "roles", role, ["name"], v)));
-    }
-    if (m === "no") continue;
+  for (const a of list(role.props.managedPolicyArns).value ?? [])
+    byArn(undefined, "", a, "managedPolicyArns", true);
+  for (const { r, m } of g.attachedTo.get(role) ?? []) {
     const certain = m === "yes";
     if (r.type === T.rolePolicy)
       add(analysePolicy(r.props.policy, s.wildcardServices), `role policy ${r.name}`, certain);
     else if (r.type === T.exclusive)
-      for (const a of list(r.props.policyArns).value ?? []) byArn(a, `attachment ${r.name}`, certain);
-    else byArn(r.props.policyArn, `attachment ${r.name}`, certain, r, "policyArn");
+      for (const a of list(r.props.policyArns).value ?? [])
+        byArn(undefined, "", a, `attachment ${r.name}`, certain);
+    else byArn(r, "policyArn", r.props.policyArn, `attachment ${r.name}`, certain);
   }
+  g.grants.set(role, out);
   return out;
 }
 
@@ -108,28 +141,26 @@ export const instanceRoleNotAdmin = stackPolicy<Settings>({
       .map((v) => v.toLowerCase()),
   }),
   checkStack: (resources, s, report) => {
-    const profiles = resources.filter((r) => r.type === T.profile);
-    const roles = resources.filter((r) => r.type === T.role);
-    for (const launcher of resources) {
-      if (!LAUNCHERS.includes(launcher.type as (typeof LAUNCHERS)[number])) continue;
+    const launchers = resources.filter((r) => (LAUNCHERS as readonly string[]).includes(r.type));
+    if (!launchers.length) return;
+    const g = graphOf(resources);
+    for (const launcher of launchers) {
       let ref: unknown = launcher.props.iamInstanceProfile;
       if (launcher.type === COMPUTE.launchTemplate) {
         const lt = obj(ref);
-        if (!lt.known) ref = ref as string;
-        else ref = lt.value ? (lt.value.arn ?? lt.value.name) : undefined;
+        if (lt.known) ref = lt.value ? (lt.value.arn ?? lt.value.name) : undefined;
       }
       if (ref === undefined || ref === null || ref === "") continue;
-      for (const profile of profiles) {
-        const pm = refers(launcher, "iamInstanceProfile", profile, ["name"], ref);
-        if (pm === "no") continue;
-        for (const role of roles) {
-          const rm = refers(profile, "role", role, ["name"]);
-          if (rm === "no") continue;
-          for (const f of roleGrants(role, resources, s)) {
+      for (const { target: profile, m: pm } of g.profiles.match(launcher, "iamInstanceProfile", ref)) {
+        for (const { target: role, m: rm } of g.roles.match(profile, "role")) {
+          for (const f of roleGrants(role, g, s)) {
             const path = `instance profile ${profile.name} → role ${role.name} → ${f.via}`;
             const what = f.grant.level === "admin" ? "administrator access" : "a service-wide wildcard";
-            const msg = `reaches ${what} through ${path}: ${f.grant.detail}. Scope the role to what the workload needs.`;
-            if (pm === "yes" && rm === "yes" && f.certain) report.violation(launcher, msg);
+            if (pm === "yes" && rm === "yes" && f.certain)
+              report.violation(
+                launcher,
+                `reaches ${what} through ${path}: ${f.grant.detail}. Scope the role to what the workload needs.`,
+              );
             else
               report.note(
                 launcher,

@@ -1,5 +1,5 @@
 import { stackPolicy } from "../../lib/define";
-import { refers } from "../../lib/refs";
+import { RefIndex, referrers } from "../../lib/refs";
 import { str } from "../../lib/values";
 
 const VPC = ["aws:ec2/vpc:Vpc", "aws:ec2/defaultVpc:DefaultVpc"];
@@ -34,9 +34,15 @@ export const vpcFlowLogs = stackPolicy<Settings>({
     ),
   }),
   checkStack: (resources, s, report) => {
-    const logs = resources.filter((r) => r.type === FLOW_LOG);
-    for (const vpc of resources.filter((r) => VPC.includes(r.type))) {
-      const matches = logs.map((l) => ({ l, m: refers(l, "vpcId", vpc, []) })).filter((x) => x.m !== "no");
+    const vpcs = resources.filter((r) => VPC.includes(r.type));
+    if (!vpcs.length) return;
+    const logsByVpc = referrers(
+      new RefIndex(vpcs, []),
+      resources.filter((r) => r.type === FLOW_LOG),
+      "vpcId",
+    );
+    for (const vpc of vpcs) {
+      const matches = (logsByVpc.get(vpc) ?? []).map((x) => ({ l: x.r, m: x.m }));
       const good = matches.filter((x) => {
         const t = str(x.l.props.trafficType);
         return !t.known || s.trafficTypes.includes(t.value ?? "");
