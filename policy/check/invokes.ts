@@ -16,13 +16,15 @@ export interface InvokeRecord {
   answer?: string;
 }
 
-type Answer = (inputs: Record<string, any>, ctx: InvokeContext) => Record<string, unknown>;
+// biome-ignore lint/suspicious/noExplicitAny: invoke inputs are untyped JSON from the program
+type Json = Record<string, any>;
+type Answer = (inputs: Json, ctx: InvokeContext) => Record<string, unknown>;
 
 const partitionOf = (region: string) =>
   region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
 
 /** Renders aws.iam.getPolicyDocument inputs into the JSON AWS would return. */
-export function renderPolicyDocument(inputs: Record<string, any>): string {
+export function renderPolicyDocument(inputs: Json): string {
   const list = (v: unknown) => (v === undefined ? undefined : Array.isArray(v) && v.length === 1 ? v[0] : v);
   const principals = (ps?: Array<{ type: string; identifiers: string[] }>) => {
     if (!ps?.length) return undefined;
@@ -31,7 +33,7 @@ export function renderPolicyDocument(inputs: Record<string, any>): string {
     for (const p of ps) out[p.type] = list(p.identifiers);
     return out;
   };
-  const statements = (inputs.statements ?? []).map((s: Record<string, any>) => {
+  const statements = (inputs.statements ?? []).map((s: Json) => {
     const conditions: Record<string, Record<string, unknown>> = {};
     for (const c of s.conditions ?? []) {
       conditions[c.test] = conditions[c.test] ?? {};

@@ -10,6 +10,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { ANSWERS, type InvokeRecord } from "./invokes";
 
+// biome-ignore lint/suspicious/noExplicitAny: Pulumi.yaml and resource inputs are untyped JSON
+type Json = Record<string, any>;
+
 export interface Collected {
   type: string;
   name: string;
@@ -49,7 +52,7 @@ export function readStackConfig(dir: string, stack: string) {
   const project = parse(readFileSync(projectFile, "utf8")) as {
     name: string;
     main?: string;
-    config?: Record<string, any>;
+    config?: Json;
   };
   const stackFile = join(dir, `Pulumi.${stack}.yaml`);
   if (!existsSync(stackFile))
@@ -92,13 +95,7 @@ async function settle(count: () => number, quietTurns = 8) {
   }
 }
 
-function outputsOf(
-  type: string,
-  name: string,
-  inputs: Record<string, any>,
-  accountId: string,
-  region: string,
-) {
+function outputsOf(type: string, name: string, inputs: Json, accountId: string, region: string) {
   const [, mod = "x"] = type.split(":");
   const service = mod.split("/")[0];
   const physical = inputs.name ?? name;
@@ -142,7 +139,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        const inputs = (args.inputs ?? {}) as Record<string, any>;
+        const inputs = (args.inputs ?? {}) as Json;
         const r = args.provider
           ? (providerRegions.get(args.provider.split("::").slice(0, -1).join("::")) ?? region)
           : region;

@@ -113,8 +113,6 @@ const DEFAULT_TLS_POLICIES = [
   "ELBSecurityPolicy-TLS13-1-3-2021-06",
   "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
   "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
-  "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09",
-  "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
   "ELBSecurityPolicy-FS-1-2-Res-2020-10",
   "ELBSecurityPolicy-FS-1-2-Res-2019-08",
   "ELBSecurityPolicy-TLS-1-2-2017-01",
