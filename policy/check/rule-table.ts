@@ -2,6 +2,8 @@
  * Prints the rule table of policy/README.md from the policies' own metadata, so the documentation
  * cannot drift from the code (a test compares them). `npx ts-node --transpile-only policy/check/rule-table.ts`
  */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { RULES } from "../lib/define";
 import { policies } from "../policies";
 
@@ -26,4 +28,20 @@ export function ruleTable(): string {
   return rows.join("\n");
 }
 
-if (require.main === module) console.log(ruleTable());
+const START = /<!-- rules:start[^>]*-->\n/;
+const END = "\n<!-- rules:end -->";
+
+/** Replaces the table between the markers of policy/README.md. */
+export function writeReadmeTable(path = join(__dirname, "..", "README.md")) {
+  const text = readFileSync(path, "utf8");
+  const start = START.exec(text);
+  const end = text.indexOf(END);
+  if (!start || end < 0)
+    throw new Error(`${path} has no <!-- rules:start --> ... <!-- rules:end --> markers`);
+  writeFileSync(path, text.slice(0, start.index + start[0].length) + ruleTable() + text.slice(end));
+}
+
+if (require.main === module) {
+  if (process.argv.includes("--write")) writeReadmeTable();
+  else console.log(ruleTable());
+}

@@ -7,10 +7,12 @@
 import { expect } from "chai";
 import type { ResourceInput } from "../../policy/lib/run";
 import "./cases/compute";
+import "./cases/fleet";
 import "./cases/identity";
 import "./cases/logging";
 import "./cases/network";
 import "./cases/storage";
+import { policies } from "../../policy/policies";
 import { checkAll, SPECS, UNKNOWN } from "./harness";
 
 /** All paths to values inside props (objects, arrays and leaves). */
@@ -38,6 +40,20 @@ const relevant = (p: string[]) => p[0] !== "tags";
 
 describe("policy pack: preview-time unknowns", () => {
   it("has cases to mutate", () => expect(SPECS.length).to.be.greaterThan(30));
+
+  it("every policy has at least one compliant and one non-compliant case", () => {
+    for (const p of policies) {
+      const specs = SPECS.filter((s) => s.policy === p.name);
+      expect(
+        specs.flatMap((s) => s.compliant),
+        `${p.name}: compliant cases`,
+      ).to.not.be.empty;
+      expect(
+        specs.flatMap((s) => s.noncompliant),
+        `${p.name}: non-compliant cases`,
+      ).to.not.be.empty;
+    }
+  });
 
   for (const spec of SPECS) {
     it(`${spec.policy}: no crash and no false violation with any single value unknown`, async () => {

@@ -1,5 +1,5 @@
 import { SSM } from "../../../facts/names";
-import { COMPUTE } from "../../lib/compute";
+import { COMPUTE, launchSpecs, SPOT_FLEET } from "../../lib/compute";
 import { resourcePolicy } from "../../lib/define";
 import { str } from "../../lib/values";
 
@@ -20,7 +20,13 @@ export const approvedAmi = resourcePolicy<Settings>({
   severity: "high",
   remediationSteps: `Reference the image through its known-good parameter, e.g. ami: "resolve:ssm:${SSM.knownGoodAmiRoot}/<workload>", or add the id to allowedAmiIds for this policy.`,
   configRule: "approved-amis-by-id",
-  resourceTypes: [COMPUTE.instance, COMPUTE.spot, COMPUTE.launchTemplate, COMPUTE.launchConfiguration],
+  resourceTypes: [
+    COMPUTE.instance,
+    COMPUTE.spot,
+    COMPUTE.launchTemplate,
+    COMPUTE.launchConfiguration,
+    SPOT_FLEET,
+  ],
   settings: {
     allowedAmiIds: {
       type: "array",
@@ -58,28 +64,45 @@ export const approvedAmi = resourcePolicy<Settings>({
     ),
   }),
   check: (r, s, report) => {
-    const key = r.type === COMPUTE.instance || r.type === COMPUTE.spot ? "ami" : "imageId";
-    const image = str(r.props[key]);
-    if (!image.known) return report.undetermined(key);
-    if (image.value === undefined || image.value === "") {
-      if (r.type === COMPUTE.launchTemplate || r.props.launchTemplate !== undefined) return; // image chosen elsewhere
-      return;
-    }
-    const id = image.value;
-    if (id.startsWith("resolve:ssm:")) {
-      const param = id.slice("resolve:ssm:".length).replace(/:\d+$/, "");
-      const prefixes = [
-        ...s.allowedParameterPrefixes,
-        ...s.allowedOwners.map((o) => OWNER_PARAMETER_PREFIXES[o]),
-      ];
-      if (prefixes.some((p) => (p.endsWith("/") ? param.startsWith(p) : param === p))) return;
-      return report.violation(
-        `${key} resolves from SSM parameter ${param}, which is not an approved source (${prefixes.join(", ")}).`,
+    const specs = launchSpecs(r);
+    if (specs === "unknown") return report.undetermined("launchSpecifications");
+    for (const { at, props } of specs)
+      judgeImage(
+        r.type === COMPUTE.launchTemplate || r.type === COMPUTE.launchConfiguration ? "imageId" : "ami",
+        at,
+        props,
+        s,
+        report,
       );
-    }
-    if (s.allowedAmiIds.includes(id)) return;
-    report.violation(
-      `${key} ${id} is not approved: it is not in allowedAmiIds, and the owner of a literal AMI id cannot be verified offline. Use resolve:ssm:${SSM.knownGoodAmiRoot}/<workload> or add the id to allowedAmiIds.`,
-    );
   },
 });
+
+function judgeImage(
+  prop: string,
+  at: string,
+  props: Record<string, unknown>,
+  s: Settings,
+  report: { violation(m: string): void; undetermined(p: string): void },
+) {
+  const key = `${at}${prop}`;
+  const image = str(props[prop]);
+  if (!image.known) return report.undetermined(key);
+  // No image here: a launch template (or the fleet's template) chooses it, and is checked itself.
+  if (image.value === undefined || image.value === "") return;
+  const id = image.value;
+  if (id.startsWith("resolve:ssm:")) {
+    const param = id.slice("resolve:ssm:".length).replace(/:\d+$/, "");
+    const prefixes = [
+      ...s.allowedParameterPrefixes,
+      ...s.allowedOwners.map((o) => OWNER_PARAMETER_PREFIXES[o]),
+    ];
+    if (prefixes.some((p) => (p.endsWith("/") ? param.startsWith(p) : param === p))) return;
+    return report.violation(
+      `${key} resolves from SSM parameter ${param}, which is not an approved source (${prefixes.join(", ")}).`,
+    );
+  }
+  if (s.allowedAmiIds.includes(id)) return;
+  report.violation(
+    `${key} ${id} is not approved: it is not in allowedAmiIds, and the owner of a literal AMI id cannot be verified offline. Use resolve:ssm:${SSM.knownGoodAmiRoot}/<workload> or add the id to allowedAmiIds.`,
+  );
+}

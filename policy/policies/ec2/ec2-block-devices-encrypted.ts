@@ -1,4 +1,4 @@
-import { COMPUTE } from "../../lib/compute";
+import { COMPUTE, launchSpecs, SPOT_FLEET } from "../../lib/compute";
 import { resourcePolicy } from "../../lib/define";
 import { isUnknown } from "../../lib/unknown";
 import { bool, list, obj, type Props } from "../../lib/values";
@@ -17,7 +17,13 @@ export const ec2BlockDevicesEncrypted = resourcePolicy<Settings>({
     'Set encrypted: true on rootBlockDevice and every ebsBlockDevices entry (launch templates: blockDeviceMappings[].ebs.encrypted = "true"), or enable EBS encryption by default in the account and set requireExplicitRoot: false.',
   cis: ["2.2.1"],
   configRule: "encrypted-volumes",
-  resourceTypes: [COMPUTE.instance, COMPUTE.spot, COMPUTE.launchTemplate, COMPUTE.launchConfiguration],
+  resourceTypes: [
+    COMPUTE.instance,
+    COMPUTE.spot,
+    COMPUTE.launchTemplate,
+    COMPUTE.launchConfiguration,
+    SPOT_FLEET,
+  ],
   settings: {
     requireExplicitRoot: {
       type: "boolean",
@@ -48,6 +54,17 @@ export const ec2BlockDevicesEncrypted = resourcePolicy<Settings>({
         else if ((m as Props | undefined)?.ebs !== undefined)
           checkDevice((m as Props).ebs, `blockDeviceMappings[${i}].ebs`);
       }
+      return;
+    }
+    if (r.type === SPOT_FLEET) {
+      const specs = launchSpecs(r);
+      if (specs === "unknown") return report.undetermined("launchSpecifications");
+      for (const { at, props } of specs)
+        for (const key of ["rootBlockDevices", "ebsBlockDevices"]) {
+          const devices = list(props[key]);
+          if (!devices.known) report.undetermined(`${at}${key}`);
+          else for (const [i, d] of (devices.value ?? []).entries()) checkDevice(d, `${at}${key}[${i}]`);
+        }
       return;
     }
     const root = r.props.rootBlockDevice;

@@ -1,4 +1,4 @@
-import { COMPUTE } from "../../lib/compute";
+import { COMPUTE, launchSpecs, SPOT_FLEET } from "../../lib/compute";
 import { resourcePolicy } from "../../lib/define";
 import { isUnknown } from "../../lib/unknown";
 import { bool, list, type Props } from "../../lib/values";
@@ -16,6 +16,7 @@ export const ec2NoPublicIp = resourcePolicy({
     "Put instances in private subnets behind a load balancer or NAT gateway and set associatePublicIpAddress: false. Exempt genuine edge hosts with a tag that gives the reason.",
   configRule: "ec2-instance-no-public-ip",
   resourceTypes: [
+    SPOT_FLEET,
     COMPUTE.instance,
     COMPUTE.spot,
     COMPUTE.launchTemplate,
@@ -50,11 +51,15 @@ export const ec2NoPublicIp = resourcePolicy({
       });
       return;
     }
-    const v = bool(r.props.associatePublicIpAddress);
-    if (!v.known) return report.undetermined("associatePublicIpAddress");
-    if (v.value === true)
-      report.violation(
-        "associatePublicIpAddress is true: the instance gets a public IPv4 address. Set it to false and use a private subnet.",
-      );
+    const specs = launchSpecs(r);
+    if (specs === "unknown") return report.undetermined("launchSpecifications");
+    for (const { at, props } of specs) {
+      const v = bool(props.associatePublicIpAddress);
+      if (!v.known) report.undetermined(`${at}associatePublicIpAddress`);
+      else if (v.value === true)
+        report.violation(
+          `${at}associatePublicIpAddress is true: the instance gets a public IPv4 address. Set it to false and use a private subnet.`,
+        );
+    }
   },
 });

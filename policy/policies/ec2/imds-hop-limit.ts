@@ -43,6 +43,7 @@ export const imdsHopLimit = resourcePolicy<Settings>({
         : obj(r.props.metadataOptions);
     if (!mo.known) return report.undetermined("metadataOptions");
     if (!mo.value) return;
+    if (mo.value.httpEndpoint === "disabled") return;
     const hops = num(mo.value.httpPutResponseHopLimit);
     if (!hops.known) return report.undetermined(path);
     if (hops.value !== undefined && hops.value > s.maxHopLimit)

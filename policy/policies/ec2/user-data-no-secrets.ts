@@ -1,4 +1,4 @@
-import { COMPUTE } from "../../lib/compute";
+import { COMPUTE, launchSpecs, SPOT_FLEET } from "../../lib/compute";
 import { resourcePolicy } from "../../lib/define";
 import { findSecrets } from "../../lib/secrets";
 import { isUnknown } from "../../lib/unknown";
@@ -16,7 +16,13 @@ export const userDataNoSecrets = resourcePolicy<Settings>({
   remediationSteps:
     "Put the secret in Secrets Manager or SSM Parameter Store (SecureString) and fetch it at boot with the instance role, e.g. DB_PASSWORD=$(aws ssm get-parameter --with-decryption ...). Rotate any secret that was committed.",
   configRule: undefined,
-  resourceTypes: [COMPUTE.instance, COMPUTE.spot, COMPUTE.launchTemplate, COMPUTE.launchConfiguration],
+  resourceTypes: [
+    COMPUTE.instance,
+    COMPUTE.spot,
+    COMPUTE.launchTemplate,
+    COMPUTE.launchConfiguration,
+    SPOT_FLEET,
+  ],
   settings: {
     allowPatterns: {
       type: "array",
@@ -28,18 +34,21 @@ export const userDataNoSecrets = resourcePolicy<Settings>({
   },
   parse: (r) => ({ allowPatterns: r.regexes("allowPatterns") }),
   check: (r, s, report) => {
-    for (const key of ["userData", "userDataBase64"]) {
-      const v = r.props[key];
-      if (v === undefined || v === null) continue;
-      if (isUnknown(v)) {
-        report.undetermined(key);
-        continue;
+    const specs = launchSpecs(r);
+    if (specs === "unknown") return report.undetermined("launchSpecifications");
+    for (const { at, props } of specs)
+      for (const key of ["userData", "userDataBase64"]) {
+        const v = props[key];
+        if (v === undefined || v === null) continue;
+        if (isUnknown(v)) {
+          report.undetermined(`${at}${key}`);
+          continue;
+        }
+        if (typeof v !== "string") continue;
+        for (const f of findSecrets(v, s.allowPatterns))
+          report.violation(
+            `${at}${key} contains a secret: ${f.kind} (${f.excerpt}). Fetch secrets at boot from Secrets Manager or SSM instead, and rotate this one.`,
+          );
       }
-      if (typeof v !== "string") continue;
-      for (const f of findSecrets(v, s.allowPatterns))
-        report.violation(
-          `${key} contains a secret: ${f.kind} (${f.excerpt}). Fetch secrets at boot from Secrets Manager or SSM instead, and rotate this one.`,
-        );
-    }
   },
 });

@@ -1,4 +1,4 @@
-import { COMPUTE } from "../../lib/compute";
+import { COMPUTE, launchSpecs, SPOT_FLEET } from "../../lib/compute";
 import { type StackResource, stackPolicy } from "../../lib/define";
 import { adminManagedPolicy, analysePolicy, DEFAULT_WILDCARD_SERVICES, type Grant } from "../../lib/iam";
 import { type Match, RefIndex } from "../../lib/refs";
@@ -14,7 +14,13 @@ const T = {
   exclusive: "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
   policy: "aws:iam/policy:Policy",
 };
-const LAUNCHERS = [COMPUTE.instance, COMPUTE.spot, COMPUTE.launchTemplate, COMPUTE.launchConfiguration];
+const LAUNCHERS = [
+  COMPUTE.instance,
+  COMPUTE.spot,
+  COMPUTE.launchTemplate,
+  COMPUTE.launchConfiguration,
+  SPOT_FLEET,
+];
 
 interface Settings {
   wildcardServices: string[];
@@ -24,6 +30,27 @@ interface Finding {
   grant: Grant;
   via: string;
   certain: boolean;
+}
+
+/** The instance-profile references of a launcher (one per spot-fleet launch specification). */
+function profileRefs(launcher: StackResource): Array<{ prop: string; ref: unknown }> {
+  if (launcher.type === SPOT_FLEET) {
+    const specs = launchSpecs(launcher);
+    if (specs === "unknown")
+      return [{ prop: "launchSpecifications", ref: launcher.props.launchSpecifications }];
+    return specs
+      .map((s) => ({
+        prop: "launchSpecifications",
+        ref: s.props.iamInstanceProfileArn ?? s.props.iamInstanceProfile,
+      }))
+      .filter((x) => x.ref !== undefined && x.ref !== null && x.ref !== "");
+  }
+  let ref: unknown = launcher.props.iamInstanceProfile;
+  if (launcher.type === COMPUTE.launchTemplate) {
+    const lt = obj(ref);
+    if (lt.known) ref = lt.value ? (lt.value.arn ?? lt.value.name) : undefined;
+  }
+  return ref === undefined || ref === null || ref === "" ? [] : [{ prop: "iamInstanceProfile", ref }];
 }
 
 /** Indexes of the IAM resources of one stack evaluation. */
@@ -145,30 +172,25 @@ export const instanceRoleNotAdmin = stackPolicy<Settings>({
     if (!launchers.length) return;
     const g = graphOf(resources);
     for (const launcher of launchers) {
-      let ref: unknown = launcher.props.iamInstanceProfile;
-      if (launcher.type === COMPUTE.launchTemplate) {
-        const lt = obj(ref);
-        if (lt.known) ref = lt.value ? (lt.value.arn ?? lt.value.name) : undefined;
-      }
-      if (ref === undefined || ref === null || ref === "") continue;
-      for (const { target: profile, m: pm } of g.profiles.match(launcher, "iamInstanceProfile", ref)) {
-        for (const { target: role, m: rm } of g.roles.match(profile, "role")) {
-          for (const f of roleGrants(role, g, s)) {
-            const path = `instance profile ${profile.name} → role ${role.name} → ${f.via}`;
-            const what = f.grant.level === "admin" ? "administrator access" : "a service-wide wildcard";
-            if (pm === "yes" && rm === "yes" && f.certain)
-              report.violation(
-                launcher,
-                `reaches ${what} through ${path}: ${f.grant.detail}. Scope the role to what the workload needs.`,
-              );
-            else
-              report.note(
-                launcher,
-                `may reach ${what} (a link is not known during preview) through ${path}: ${f.grant.detail}.`,
-              );
+      for (const { prop, ref } of profileRefs(launcher))
+        for (const { target: profile, m: pm } of g.profiles.match(launcher, prop, ref)) {
+          for (const { target: role, m: rm } of g.roles.match(profile, "role")) {
+            for (const f of roleGrants(role, g, s)) {
+              const path = `instance profile ${profile.name} → role ${role.name} → ${f.via}`;
+              const what = f.grant.level === "admin" ? "administrator access" : "a service-wide wildcard";
+              if (pm === "yes" && rm === "yes" && f.certain)
+                report.violation(
+                  launcher,
+                  `reaches ${what} through ${path}: ${f.grant.detail}. Scope the role to what the workload needs.`,
+                );
+              else
+                report.note(
+                  launcher,
+                  `may reach ${what} (a link is not known during preview) through ${path}: ${f.grant.detail}.`,
+                );
+            }
           }
         }
-      }
     }
   },
 });
