@@ -57,6 +57,11 @@ export const hopLimit = spec({
     one("hop limit 1", T.instance, inst()),
     one("hop limit not set", T.lt, { metadataOptions: { httpTokens: "required" } }),
     one(
+      "hop limit irrelevant when IMDS is disabled",
+      T.instance,
+      inst({ metadataOptions: { httpEndpoint: "disabled", httpPutResponseHopLimit: 5 } }),
+    ),
+    one(
       "hop limit 2 when allowed",
       T.lt,
       { metadataOptions: { httpPutResponseHopLimit: 2 } },
