@@ -1,5 +1,6 @@
 import { COMPUTE } from "../../lib/compute";
 import { resourcePolicy } from "../../lib/define";
+import { isUnknown } from "../../lib/unknown";
 import { num, obj } from "../../lib/values";
 
 interface Settings {
@@ -46,6 +47,8 @@ export const imdsHopLimit = resourcePolicy<Settings>({
     if (mo.value.httpEndpoint === "disabled") return;
     const hops = num(mo.value.httpPutResponseHopLimit);
     if (!hops.known) return report.undetermined(path);
+    if (hops.value !== undefined && hops.value > s.maxHopLimit && isUnknown(mo.value.httpEndpoint))
+      return report.undetermined("metadataOptions.httpEndpoint");
     if (hops.value !== undefined && hops.value > s.maxHopLimit)
       report.violation(
         `${path} is ${hops.value}; at most ${s.maxHopLimit} is allowed, so that only the instance itself can reach IMDS.`,
