@@ -75,7 +75,11 @@ export interface ResourceRule<S> extends RuleMeta {
   /** Parses settings (use the reader: it fails with a clear message). */
   parse?: (reader: SettingsReader) => S;
   check(resource: RuleResource, settings: S, report: Reporter): void;
-  /** Returns the fixed props, or undefined when nothing needs fixing. Only for always-safe fixes. */
+  /**
+   * Returns the top-level properties to set (a patch), or undefined when nothing needs fixing. Only
+   * for always-safe fixes. The wrapper writes the patch through the engine's secrets-preserving
+   * proxy, so every other property keeps its secretness.
+   */
   remediate?(resource: RuleResource, settings: S): Props | undefined;
 }
 
@@ -265,7 +269,11 @@ export function resourcePolicy<S = undefined>(rule: ResourceRule<S>): ResourceVa
       const exemption = findExemption(rule.name, resource, exemptions);
       if (exemption.kind === "tag" || exemption.kind === "config" || exemption.kind === "tags-unknown")
         return undefined;
-      return remediate(resource, settings);
+      const patch = remediate(resource, settings);
+      if (!patch) return undefined;
+      const target = args.props as Props;
+      for (const [key, value] of Object.entries(patch)) target[key] = value;
+      return target;
     };
   }
   return policy;

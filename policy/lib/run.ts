@@ -159,10 +159,15 @@ export async function runPolicies(resources: readonly ResourceInput[], opts: Run
     for (const p of opts.policies) {
       if (isStack(p) || levelOf(p, opts) !== "remediate" || !p.remediateResource) continue;
       try {
-        const result = await Promise.resolve(p.remediateResource(argsFor(p, props)));
+        // A private copy: remediations write into the props they are given, as in the engine.
+        const before = props;
+        const result = await Promise.resolve(
+          p.remediateResource(argsFor(p, JSON.parse(JSON.stringify(props)))),
+        );
         if (result) {
-          remediations.push({ policy: p.name, urn, before: props, after: result as Record<string, unknown> });
-          props = result as Record<string, unknown>;
+          const after = JSON.parse(JSON.stringify(result)) as Record<string, unknown>;
+          remediations.push({ policy: p.name, urn, before, after });
+          props = after;
         }
       } catch (e) {
         if (e instanceof policyRuntime.UnknownValueError) unknownAdvisory(p, e, urn);

@@ -172,3 +172,34 @@ describe("policy pack: remediation (always-safe fixes only)", () => {
     ).to.equal(undefined);
   });
 });
+
+describe("policy pack: remediation inside the engine's proxies", () => {
+  it("keeps other properties secret (writes through the secrets-preserving proxy)", async () => {
+    const { Secret } = require("@pulumi/policy");
+    const { secretsPreservingProxy } = require("@pulumi/policy/secret");
+    const { unknownCheckingProxy } = require("@pulumi/policy");
+    const { policyNamed } = await import("./harness");
+    const raw = {
+      ami: "a",
+      userData: new Secret("#!/bin/bash\necho secret\n"),
+      metadataOptions: { httpTokens: "optional" },
+    };
+    const props = unknownCheckingProxy(secretsPreservingProxy(raw));
+    const p = policyNamed("imdsv2-required") as import("@pulumi/policy").ResourceValidationPolicy;
+    const result = (await p.remediateResource!({
+      type: T.instance,
+      name: "web",
+      urn: "urn:pulumi:s::p::aws:ec2/instance:Instance::web",
+      props,
+      opts: {} as never,
+      stackTags: new Map(),
+      isType: () => false,
+      asType: () => undefined,
+      getConfig: () => ({}) as never,
+      notApplicable: () => undefined as never,
+    })) as Record<string, unknown>;
+    expect(result).to.equal(props);
+    expect(raw.userData).to.be.instanceOf(Secret);
+    expect(raw.metadataOptions).to.deep.equal({ httpTokens: "required" });
+  });
+});

@@ -1,5 +1,5 @@
-import { clone } from "../../lib/compute";
 import { resourcePolicy } from "../../lib/define";
+import { isUnknown } from "../../lib/unknown";
 import { bool } from "../../lib/values";
 
 const VOLUME = "aws:ebs/volume:Volume";
@@ -29,5 +29,6 @@ export const ebsVolumeEncrypted = resourcePolicy({
         );
     }
   },
-  remediate: (r) => (r.props.encrypted === true ? undefined : { ...clone(r.props), encrypted: true }),
+  remediate: (r) =>
+    r.props.encrypted === true || isUnknown(r.props.encrypted) ? undefined : { encrypted: true },
 });

@@ -60,7 +60,7 @@ export const imdsv2Required = resourcePolicy({
   remediate: (r) => {
     if (r.type === COMPUTE.metadataDefaults) {
       if (r.props.httpTokens !== "optional") return undefined;
-      return { ...clone(r.props), httpTokens: "required" };
+      return { httpTokens: "required" };
     }
     const mo = r.props.metadataOptions;
     if (isUnknown(mo)) return undefined;
@@ -77,6 +77,6 @@ export const imdsv2Required = resourcePolicy({
       r.props.launchTemplate !== undefined
     )
       return undefined;
-    return { ...clone(r.props), metadataOptions: { ...clone(current), httpTokens: "required" } };
+    return { metadataOptions: { ...clone(current), httpTokens: "required" } };
   },
 });

@@ -1,4 +1,3 @@
-import { clone } from "../../lib/compute";
 import { resourcePolicy } from "../../lib/define";
 import { bool, str } from "../../lib/values";
 
@@ -38,6 +37,6 @@ export const kmsKeyRotation = resourcePolicy({
   remediate: (r) => {
     const rotation = bool(r.props.enableKeyRotation);
     if (rotatable(r.props) !== true || !rotation.known || rotation.value === true) return undefined;
-    return { ...clone(r.props), enableKeyRotation: true };
+    return { enableKeyRotation: true };
   },
 });
