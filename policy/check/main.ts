@@ -7,8 +7,8 @@
  * (the program failed, or invokes could not be answered offline) and found no mandatory violation;
  * 3 usage or configuration error.
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { Command } from "commander";
 import { RULES } from "../lib/define";
 import { levelOf, type PackConfig, runPolicies } from "../lib/run";
@@ -112,6 +112,12 @@ async function main(argv: string[]) {
       console.error(`policy config ${o.policyConfig} could not be read: ${(e as Error).message}`);
       process.exit(3);
     }
+  }
+  if (!existsSync(join(dir, "Pulumi.yaml")) && !existsSync(join(dir, "Pulumi.yml"))) {
+    console.error(
+      `policy:check: ${dir} is not a Pulumi program directory (no Pulumi.yaml): pass the directory that holds one`,
+    );
+    process.exit(3);
   }
   // Program-relative module resolution (ts-node compiles the program's TypeScript).
   process.chdir(dir);
