@@ -127,7 +127,7 @@ describe("policy pack: parity with @pulumi/policy's analyzer handlers", () => {
           c.title,
         ).to.deep.equal(ours.map((d) => d.level));
         // Mandatory messages are prefixed by the policy description in the analyzer; notes are not.
-        theirs.forEach((d, i) => expect(d.message, c.title).to.include(ours[i].message));
+        for (const [i, d] of theirs.entries()) expect(d.message, c.title).to.include(ours[i].message);
       }
     });
   }
