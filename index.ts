@@ -11,15 +11,21 @@ import { Alerting } from "./components/alerting";
 import { AuditTrail, TRAIL_NAME } from "./components/audit-trail";
 import { configRole } from "./components/config-recording";
 import { CustomerManagedKey } from "./components/customer-managed-key";
+import { ForensicReadiness } from "./components/forensic-readiness";
+import { responderSettings as settingsOf } from "./components/forensic-settings";
+import { ForensicVpc } from "./components/forensic-vpc";
 import { LogArchive } from "./components/log-archive";
 import { RegionalBaseline } from "./components/regional-baseline";
 import { loadBaselineConfig } from "./config/pulumi-config";
+import { SSM } from "./facts";
 
 const cfg = loadBaselineConfig();
 const home = cfg.homeRegion;
 
 // One explicit provider per region: nothing regional depends on the ambient aws:region.
-const providers = new Map(cfg.regions.map((region) => [region, new aws.Provider(`aws-${region}`, { region: region as aws.Region })]));
+const providers = new Map(
+  cfg.regions.map((region) => [region, new aws.Provider(`aws-${region}`, { region: region as aws.Region })]),
+);
 const homeProvider = providers.get(home)!;
 const inHome = { provider: homeProvider };
 const accountId = aws.getCallerIdentityOutput({}, inHome).accountId;
@@ -27,6 +33,11 @@ const accountId = aws.getCallerIdentityOutput({}, inHome).accountId;
 // Encryption: one key per purpose; the EBS key is regional (created in each RegionalBaseline).
 const auditKey = new CustomerManagedKey("audit", { purpose: "audit", accountId, region: home }, inHome);
 const alertsKey = new CustomerManagedKey("alerts", { purpose: "alerts", accountId, region: home }, inHome);
+const evidenceKey = new CustomerManagedKey(
+  "evidence",
+  { purpose: "evidence", accountId, region: home },
+  inHome,
+);
 
 // Audit logging.
 const archive = new LogArchive(
@@ -62,7 +73,10 @@ const alerting = new Alerting(
   inHome,
 );
 const homeBusArn = pulumi.interpolate`arn:aws:events:${home}:${accountId}:event-bus/default`;
-const forwarder = cfg.regions.length > 1 || home !== "us-east-1" ? forwardingRole("alert-forwarding", homeBusArn, inHome) : undefined;
+const forwarder =
+  cfg.regions.length > 1 || home !== "us-east-1"
+    ? forwardingRole("alert-forwarding", homeBusArn, inHome)
+    : undefined;
 
 // Account-wide (not regional) guardrail.
 if (cfg.accountGuardrails)
@@ -72,7 +86,17 @@ if (cfg.accountGuardrails)
     inHome,
   );
 
-const recorderRole = cfg.configRecorder === "create" ? configRole("config-recorder", archive.arn, auditKey.arn, inHome) : undefined;
+const recorderRole =
+  cfg.configRecorder === "create"
+    ? configRole("config-recorder", archive.arn, auditKey.arn, inHome)
+    : undefined;
+
+// Forensic VPC first: like every VPC this project creates, it gets flow logs in the regional baseline.
+const forensicVpc = new ForensicVpc(
+  "forensic",
+  { cidrBlock: cfg.forensicVpcCidr, azCount: cfg.forensicAzCount },
+  inHome,
+);
 
 // Regional baseline in every region.
 const regional = cfg.regions.map((region) => {
@@ -91,8 +115,15 @@ const regional = cfg.regions.map((region) => {
       forwarding: !isHomeRegion && forwarder ? { homeBusArn, roleArn: forwarder.arn } : undefined,
       // Protected VPCs always get flow logs: an isolation without flow logs cannot show what leaked.
       flowLogVpcIds: [
-        ...new Set(cfg.flowLogVpcs.concat(cfg.protectedVpcs).filter((v) => v.region === region).map((v) => v.vpcId)),
+        ...new Set(
+          cfg.flowLogVpcs
+            .concat(cfg.protectedVpcs)
+            .filter((v) => v.region === region)
+            .map((v) => v.vpcId),
+        ),
+        ...(isHomeRegion ? [forensicVpc.vpcId] : []),
       ],
+      protectedVpcIds: cfg.protectedVpcs.filter((v) => v.region === region).map((v) => v.vpcId),
     },
     { providers: [providers.get(region)!] },
   );
@@ -108,11 +139,70 @@ if (!providers.has("us-east-1") && forwarder) {
   );
 }
 
+// Forensic readiness: evidence store, responder access, forensic AMI, reference workload.
+const homeBaseline = regional[0];
+const readiness = new ForensicReadiness(
+  "readiness",
+  {
+    config: cfg,
+    forensicVpc,
+    evidenceKmsKeyArn: evidenceKey.arn,
+    responderKmsKeyArns: [evidenceKey.arn, ...regional.map((r) => r.ebsKey.arn)],
+    elbLogBucketName: homeBaseline.elbLogBucket.name,
+    ebsKmsKeyArn: homeBaseline.ebsKey.arn,
+    alertTopicArn: alerting.topicArn,
+  },
+  inHome,
+);
+
+// What `ir` needs, as one document: a stack output (`pulumi stack output responderSettings > ir.config.json`)
+// and an SSM parameter the responder reads when no config file is given.
+export const responderSettings = settingsOf({
+  region: home,
+  accountId,
+  evidenceKmsKeyArn: evidenceKey.arn,
+  alertTopicArn: alerting.topicArn,
+  evidence: readiness.evidence,
+  access: readiness.access,
+  isolation: regional.flatMap((r) => r.isolation),
+  forensicVpc,
+  forensicAmiParameter: readiness.forensicAmiParameter,
+});
+new aws.ssm.Parameter(
+  "responder-settings",
+  {
+    name: SSM.responderConfig,
+    type: "String",
+    tier: "Advanced",
+    // Not a secret: names and ids only. (`value` would be stored as a secret by default.)
+    insecureValue: responderSettings.apply((s) => JSON.stringify(s)),
+    description: "incident-ready responder settings (read by `ir` when no config file is given)",
+  },
+  inHome,
+);
+
 export const homeRegion = home;
 export const regions = cfg.regions;
 export const trailArn = trail.arn;
 export const logArchiveBucket = archive.name;
 export const alertTopicArn = alerting.topicArn;
-export const elbLogBuckets = Object.fromEntries(cfg.regions.map((r, i) => [r, regional[i].elbLogBucket.name]));
+export const elbLogBuckets = Object.fromEntries(
+  cfg.regions.map((r, i) => [r, regional[i].elbLogBucket.name]),
+);
 export const guardDutyDetectors = Object.fromEntries(cfg.regions.map((r, i) => [r, regional[i].detectorId]));
-export const kmsKeys = { audit: auditKey.arn, alerts: alertsKey.arn, ebs: Object.fromEntries(cfg.regions.map((r, i) => [r, regional[i].ebsKey.arn])) };
+export const evidenceBucket = readiness.evidence.evidenceBucketName;
+export const journalTable = readiness.evidence.journalTableName;
+export const responderRoleArn = readiness.access.responderRoleArn;
+export const forensicVpcId = forensicVpc.vpcId;
+export const workload = readiness.workload
+  ? {
+      loadBalancerDnsName: readiness.workload.loadBalancerDnsName,
+      autoScalingGroupName: readiness.workload.autoScalingGroupName,
+    }
+  : undefined;
+export const kmsKeys = {
+  evidence: evidenceKey.arn,
+  audit: auditKey.arn,
+  alerts: alertsKey.arn,
+  ebs: Object.fromEntries(cfg.regions.map((r, i) => [r, regional[i].ebsKey.arn])),
+};

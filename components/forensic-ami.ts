@@ -17,7 +17,7 @@ import { ImagePipeline } from "./image-pipeline";
 
 export interface ForensicAmiArgs {
   /** Tools bucket (EvidenceStore.toolsBucketName): artefacts are read from `forensic-ami/<tool>/<version>/`. */
-  toolsBucketName: string;
+  toolsBucketName: pulumi.Input<string>;
   /** Pinned versions and SHA-256 of the staged artefacts (AVML has a default; see DEFAULT_AVML_PIN). */
   tools: ForensicToolPins;
   /** CMK (ARN) for the build volumes, the AMI, and decrypting the tools bucket. */
@@ -69,12 +69,15 @@ export class ForensicAmi extends pulumi.ComponentResource {
     const partition = aws.getPartitionOutput({}, p).partition;
 
     // The build document names the bucket owner (this account) for S3Download's expectedBucketOwner.
-    this.buildDocument = account.apply((a) => forensicBuildDocument(tools, args.toolsBucketName, a));
+    const toolsBucket = pulumi.output(args.toolsBucketName);
+    this.buildDocument = pulumi
+      .all([account, toolsBucket])
+      .apply(([a, b]) => forensicBuildDocument(tools, b, a));
     this.testDocument = forensicTestDocument(tools);
 
     const instancePolicyJson = pulumi
-      .all([partition, pulumi.output(args.kmsKeyArn), region])
-      .apply(([part, key, r]) =>
+      .all([partition, pulumi.output(args.kmsKeyArn), region, toolsBucket])
+      .apply(([part, key, r, bucket]) =>
         JSON.stringify({
           Version: "2012-10-17",
           Statement: [
@@ -82,7 +85,7 @@ export class ForensicAmi extends pulumi.ComponentResource {
               Sid: "ReadForensicTools",
               Effect: "Allow",
               Action: "s3:GetObject",
-              Resource: `arn:${part}:s3:::${args.toolsBucketName}/forensic-ami/*`,
+              Resource: `arn:${part}:s3:::${bucket}/forensic-ami/*`,
             },
             {
               Sid: "DecryptTools",

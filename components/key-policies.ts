@@ -27,7 +27,14 @@ const service = (
   principal: string,
   actions: string[],
   condition: Record<string, Record<string, string | string[]>>,
-): Statement => ({ Sid: sid, Effect: "Allow", Principal: { Service: principal }, Action: actions, Resource: "*", Condition: condition });
+): Statement => ({
+  Sid: sid,
+  Effect: "Allow",
+  Principal: { Service: principal },
+  Action: actions,
+  Resource: "*",
+  Condition: condition,
+});
 
 function auditStatements(c: KeyPolicyContext): Statement[] {
   const p = c.partition ?? "aws";
@@ -35,9 +42,13 @@ function auditStatements(c: KeyPolicyContext): Statement[] {
   return [
     service("CloudTrailEncryptsLogs", "cloudtrail.amazonaws.com", ["kms:GenerateDataKey*"], {
       StringEquals: sourceAccount,
-      StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": `arn:${p}:cloudtrail:*:${c.accountId}:trail/*` },
+      StringLike: {
+        "kms:EncryptionContext:aws:cloudtrail:arn": `arn:${p}:cloudtrail:*:${c.accountId}:trail/*`,
+      },
     }),
-    service("CloudTrailDescribesKey", "cloudtrail.amazonaws.com", ["kms:DescribeKey"], { StringEquals: sourceAccount }),
+    service("CloudTrailDescribesKey", "cloudtrail.amazonaws.com", ["kms:DescribeKey"], {
+      StringEquals: sourceAccount,
+    }),
     service(
       "CloudWatchLogsEncryptsLogGroups",
       `logs.${c.region}.amazonaws.com`,
@@ -47,9 +58,14 @@ function auditStatements(c: KeyPolicyContext): Statement[] {
     service("ConfigDeliversToArchive", "config.amazonaws.com", ["kms:GenerateDataKey", "kms:Decrypt"], {
       StringEquals: sourceAccount,
     }),
-    service("FlowLogsDeliverToArchive", "delivery.logs.amazonaws.com", ["kms:GenerateDataKey*", "kms:Decrypt"], {
-      StringEquals: sourceAccount,
-    }),
+    service(
+      "FlowLogsDeliverToArchive",
+      "delivery.logs.amazonaws.com",
+      ["kms:GenerateDataKey*", "kms:Decrypt"],
+      {
+        StringEquals: sourceAccount,
+      },
+    ),
     {
       // Readers of the archive (auditors, `ir analyze`) decrypt through S3 only, never directly.
       Sid: "AccountDecryptsThroughS3",
@@ -57,7 +73,9 @@ function auditStatements(c: KeyPolicyContext): Statement[] {
       Principal: { AWS: `arn:${p}:iam::${c.accountId}:root` },
       Action: ["kms:Decrypt", "kms:DescribeKey"],
       Resource: "*",
-      Condition: { StringEquals: { "kms:CallerAccount": c.accountId, "kms:ViaService": `s3.${c.region}.amazonaws.com` } },
+      Condition: {
+        StringEquals: { "kms:CallerAccount": c.accountId, "kms:ViaService": `s3.${c.region}.amazonaws.com` },
+      },
     },
   ];
 }
@@ -65,9 +83,24 @@ function auditStatements(c: KeyPolicyContext): Statement[] {
 function alertStatements(c: KeyPolicyContext): Statement[] {
   const sourceAccount = { StringEquals: { "aws:SourceAccount": c.accountId } };
   return [
-    service("EventBridgePublishesAlerts", "events.amazonaws.com", ["kms:GenerateDataKey*", "kms:Decrypt"], sourceAccount),
-    service("SnsDeliversEncryptedMessages", "sns.amazonaws.com", ["kms:GenerateDataKey*", "kms:Decrypt"], sourceAccount),
-    service("CloudWatchAlarmsPublish", "cloudwatch.amazonaws.com", ["kms:GenerateDataKey*", "kms:Decrypt"], sourceAccount),
+    service(
+      "EventBridgePublishesAlerts",
+      "events.amazonaws.com",
+      ["kms:GenerateDataKey*", "kms:Decrypt"],
+      sourceAccount,
+    ),
+    service(
+      "SnsDeliversEncryptedMessages",
+      "sns.amazonaws.com",
+      ["kms:GenerateDataKey*", "kms:Decrypt"],
+      sourceAccount,
+    ),
+    service(
+      "CloudWatchAlarmsPublish",
+      "cloudwatch.amazonaws.com",
+      ["kms:GenerateDataKey*", "kms:Decrypt"],
+      sourceAccount,
+    ),
   ];
 }
 
@@ -76,7 +109,14 @@ function viaServiceStatement(c: KeyPolicyContext, sid: string, services: string[
     Sid: sid,
     Effect: "Allow",
     Principal: { AWS: "*" },
-    Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant"],
+    Action: [
+      "kms:Encrypt",
+      "kms:Decrypt",
+      "kms:ReEncrypt*",
+      "kms:GenerateDataKey*",
+      "kms:DescribeKey",
+      "kms:CreateGrant",
+    ],
     Resource: "*",
     Condition: {
       StringEquals: {
@@ -87,25 +127,63 @@ function viaServiceStatement(c: KeyPolicyContext, sid: string, services: string[
   };
 }
 
-function ebsStatements(c: KeyPolicyContext): Statement[] {
-  const p = c.partition ?? "aws";
-  return [
-    // Principals of this account use the key only through EC2 (volumes, snapshots, AMIs).
-    viaServiceStatement(c, "AccountUsesKeyThroughEc2", ["ec2"]),
-    {
-      // Auto Scaling launches encrypted volumes with its service-linked role, outside kms:ViaService.
-      Sid: "AutoScalingLaunchesEncryptedVolumes",
-      Effect: "Allow",
-      Principal: { AWS: `arn:${p}:iam::${c.accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling` },
-      Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant"],
-      Resource: "*",
+/** A service-linked role that uses the key directly (outside kms:ViaService), e.g. for encrypted launches. */
+function serviceLinkedRoleStatement(
+  c: KeyPolicyContext,
+  sid: string,
+  service: string,
+  roleName: string,
+): Statement {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Principal: {
+      AWS: `arn:${c.partition ?? "aws"}:iam::${c.accountId}:role/aws-service-role/${service}/${roleName}`,
     },
+    Action: [
+      "kms:Encrypt",
+      "kms:Decrypt",
+      "kms:ReEncrypt*",
+      "kms:GenerateDataKey*",
+      "kms:DescribeKey",
+      "kms:CreateGrant",
+    ],
+    Resource: "*",
+  };
+}
+
+const autoScalingRole = (c: KeyPolicyContext) =>
+  serviceLinkedRoleStatement(
+    c,
+    "AutoScalingLaunchesEncryptedVolumes",
+    "autoscaling.amazonaws.com",
+    "AWSServiceRoleForAutoScaling",
+  );
+const imageBuilderRole = (c: KeyPolicyContext) =>
+  serviceLinkedRoleStatement(
+    c,
+    "ImageBuilderEncryptsImages",
+    "imagebuilder.amazonaws.com",
+    "AWSServiceRoleForImageBuilder",
+  );
+
+function ebsStatements(c: KeyPolicyContext): Statement[] {
+  // Principals of this account use the key only through EC2 (volumes, snapshots, AMIs); Auto Scaling
+  // and Image Builder (golden AMIs) use it through their service-linked roles.
+  return [
+    viaServiceStatement(c, "AccountUsesKeyThroughEc2", ["ec2"]),
+    autoScalingRole(c),
+    imageBuilderRole(c),
   ];
 }
 
 function evidenceStatements(c: KeyPolicyContext): Statement[] {
-  // Evidence objects (S3), snapshots and volumes made from them (EC2), and the journal (DynamoDB).
-  return [viaServiceStatement(c, "AccountUsesKeyThroughEvidenceServices", ["s3", "ec2", "dynamodb"])];
+  // Evidence objects (S3), snapshots and volumes made from them (EC2), the journal (DynamoDB), and the
+  // forensic AMI that Image Builder encrypts with this key.
+  return [
+    viaServiceStatement(c, "AccountUsesKeyThroughEvidenceServices", ["s3", "ec2", "dynamodb"]),
+    imageBuilderRole(c),
+  ];
 }
 
 const BUILDERS: Record<KeyPurpose, (c: KeyPolicyContext) => Statement[]> = {
@@ -116,6 +194,9 @@ const BUILDERS: Record<KeyPurpose, (c: KeyPolicyContext) => Statement[]> = {
 };
 
 /** The key policy document for a purpose. */
-export function keyPolicy(purpose: KeyPurpose, c: KeyPolicyContext): { Version: string; Statement: Statement[] } {
+export function keyPolicy(
+  purpose: KeyPurpose,
+  c: KeyPolicyContext,
+): { Version: string; Statement: Statement[] } {
   return { Version: "2012-10-17", Statement: [rootStatement(c), ...BUILDERS[purpose](c)] };
 }

@@ -6,6 +6,7 @@ import { ConfigRecording } from "./config-recording";
 import { CustomerManagedKey } from "./customer-managed-key";
 import { ElbLogBucket } from "./elb-log-bucket";
 import { FlowLogs } from "./flow-logs";
+import { IsolationGroups } from "./isolation-groups";
 import { SecurityServices } from "./security-services";
 import { ThreatDetection } from "./threat-detection";
 
@@ -24,25 +25,36 @@ export interface RegionalBaselineArgs {
   forwarding?: { homeBusArn: pulumi.Input<string>; roleArn: pulumi.Input<string> };
   /** VPCs in this region that get flow logs (existing ones from config, and ours). */
   flowLogVpcIds: pulumi.Input<string>[];
+  /** Protected VPCs in this region: each gets the pre-created isolation groups. */
+  protectedVpcIds: string[];
 }
 
 /**
  * Everything the baseline declares in each region, through that region's explicit provider (passed
  * in the options): the EBS key and guardrails, GuardDuty, AWS Config and its rules, optional Security
- * Hub / Detective / Access Analyzer, the ELB access-log bucket, flow logs, and alert forwarding.
+ * Hub / Detective / Access Analyzer, the ELB access-log bucket, flow logs, isolation groups for protected VPCs, and alert forwarding.
  */
 export class RegionalBaseline extends pulumi.ComponentResource {
   readonly ebsKey: CustomerManagedKey;
   readonly elbLogBucket: ElbLogBucket;
   readonly detectorId: pulumi.Output<string>;
+  readonly isolation: IsolationGroups[];
 
   constructor(name: string, args: RegionalBaselineArgs, opts?: pulumi.ComponentResourceOptions) {
     super("incident-ready:baseline:RegionalBaseline", name, {}, opts);
     const c = args.config;
     const parent = { parent: this };
-    this.ebsKey = new CustomerManagedKey(`${name}-ebs`, { purpose: "ebs", accountId: args.accountId, region: args.region }, parent);
+    this.ebsKey = new CustomerManagedKey(
+      `${name}-ebs`,
+      { purpose: "ebs", accountId: args.accountId, region: args.region },
+      parent,
+    );
     if (c.accountGuardrails)
-      new AccountGuardrails(name, { ebsKmsKeyArn: this.ebsKey.arn, imdsHopLimit: c.imdsDefaultHopLimit }, parent);
+      new AccountGuardrails(
+        name,
+        { ebsKmsKeyArn: this.ebsKey.arn, imdsHopLimit: c.imdsDefaultHopLimit },
+        parent,
+      );
     this.detectorId = new ThreatDetection(name, { features: c.guardDutyFeatures }, parent).detectorId;
     new ConfigRecording(
       name,
@@ -68,14 +80,22 @@ export class RegionalBaseline extends pulumi.ComponentResource {
       },
       parent,
     );
-    this.elbLogBucket = new ElbLogBucket(`${name}-elb-logs`, { accountId: args.accountId, region: args.region }, parent);
+    this.elbLogBucket = new ElbLogBucket(
+      `${name}-elb-logs`,
+      { accountId: args.accountId, region: args.region },
+      parent,
+    );
     if (args.flowLogVpcIds.length) {
       // CloudWatch Logs needs a key in its own region: the home region reuses the audit key.
       const cloudWatchKey =
         c.flowLogDestination === "cloudwatch"
           ? args.isHomeRegion
             ? args.auditKeyArn
-            : new CustomerManagedKey(`${name}-logs`, { purpose: "audit", accountId: args.accountId, region: args.region }, parent).arn
+            : new CustomerManagedKey(
+                `${name}-logs`,
+                { purpose: "audit", accountId: args.accountId, region: args.region },
+                parent,
+              ).arn
           : undefined;
       new FlowLogs(
         `${name}-flow-logs`,
@@ -89,6 +109,9 @@ export class RegionalBaseline extends pulumi.ComponentResource {
         parent,
       );
     }
+    this.isolation = args.protectedVpcIds.map(
+      (vpcId) => new IsolationGroups(`${name}-${vpcId}`, { vpcId }, parent),
+    );
     if (args.forwarding)
       new AlertForwarding(name, { ...args.forwarding, minSeverity: c.alertMinSeverity }, parent);
     this.registerOutputs({ detectorId: this.detectorId });

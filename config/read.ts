@@ -5,7 +5,7 @@
  */
 import type { GuardDutyFeature } from "./guardduty-features";
 import { type ConfigKey, type KeySpec, SCHEMA } from "./schema";
-import { parseVpcRef } from "./validators";
+import { parseVpcRef, subnetId, TOOL_PIN, vpcRef } from "./validators";
 
 type Raw = (key: ConfigKey) => string | undefined;
 
@@ -42,12 +42,17 @@ export interface BaselineConfig {
   forensicAzCount: number;
   forensicAmiPipeline: boolean;
   forensicAmiSchedule: string;
+  /** Tool pins by tool name (from forensicToolPins). */
+  forensicToolPins: Record<string, { version: string; sha256: string }>;
   evidenceRetentionDays: number;
   responderPrincipals: string[];
   analystPrincipals: string[];
   protectedVpcs: VpcRef[];
   referenceWorkload: boolean;
   workloadName: string;
+  workloadVpcId: string;
+  workloadPublicSubnetIds: string[];
+  workloadPrivateSubnetIds: string[];
   workloadCertificateArn: string;
 }
 
@@ -87,7 +92,8 @@ function parseValue(key: string, spec: KeySpec, raw: string, problems: string[])
       return parsed;
     }
     default:
-      if (spec.numeric) return Number.isFinite(Number(raw)) && raw.trim() !== "" ? Number(raw) : bad("a number");
+      if (spec.numeric)
+        return Number.isFinite(Number(raw)) && raw.trim() !== "" ? Number(raw) : bad("a number");
       return raw;
   }
 }
@@ -100,7 +106,11 @@ export function readConfig(raw: Raw, project = "incident-ready"): BaselineConfig
     const given = raw(key);
     const fq = `${project}:${key}`;
     let value: unknown =
-      given === undefined ? (spec.numeric ? Number(spec.default) : spec.default) : parseValue(fq, spec, given, problems);
+      given === undefined
+        ? spec.numeric
+          ? Number(spec.default)
+          : spec.default
+        : parseValue(fq, spec, given, problems);
     if (value === undefined) continue;
     if (spec.check) {
       const items = Array.isArray(value) ? value : [value];
@@ -132,7 +142,10 @@ export function readConfig(raw: Raw, project = "incident-ready"): BaselineConfig
     });
   const flowLogVpcs = vpcs("flowLogVpcIds");
   const protectedVpcs = vpcs("protectedVpcIds");
-  if (c.workloadCertificateArn && !/^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/.test(c.workloadCertificateArn))
+  if (
+    c.workloadCertificateArn &&
+    !/^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/.test(c.workloadCertificateArn)
+  )
     problems.push(
       `${project}:workloadCertificateArn: ${JSON.stringify(c.workloadCertificateArn)} is not an ACM certificate ARN: expected arn:aws:acm:<region>:<account>:certificate/<id>, or empty for HTTP with redirect`,
     );
@@ -140,10 +153,42 @@ export function readConfig(raw: Raw, project = "incident-ready"): BaselineConfig
     problems.push(
       `${project}:forensicAmiSchedule: ${JSON.stringify(c.forensicAmiSchedule)} is not a schedule expression: expected cron(...) as Image Builder takes it, e.g. "cron(0 4 ? * sun *)"`,
     );
+  const pins = Object.fromEntries(
+    (c.forensicToolPins as string[]).map((pin) => {
+      const [, tool, version, sha256] = TOOL_PIN.exec(pin)!;
+      return [tool, { version, sha256 }];
+    }),
+  );
+  if (c.forensicAmiPipeline) {
+    const missing = ["sleuthkit", "volatility3", "plaso"].filter((t) => !pins[t]);
+    if (missing.length)
+      problems.push(
+        `${project}:forensicToolPins: ${JSON.stringify(c.forensicToolPins)} does not pin ${missing.join(", ")}: stage them in the tools bucket and pin them (see components/image-builder/README.md), or set ${project}:forensicAmiPipeline false`,
+      );
+  }
+  if (c.referenceWorkload) {
+    const vpcProblem = vpcRef(c.workloadVpcId);
+    if (!c.workloadVpcId || c.workloadVpcId.includes(":") || vpcProblem)
+      problems.push(
+        `${project}:workloadVpcId: ${JSON.stringify(c.workloadVpcId)} is not a home-region VPC id: the reference workload needs one (vpc-...)`,
+      );
+    for (const key of ["workloadPublicSubnetIds", "workloadPrivateSubnetIds"] as const) {
+      const ids = c[key] as string[];
+      if (ids.length < 2)
+        problems.push(
+          `${project}:${key}: ${JSON.stringify(ids)} has fewer than 2 subnets: a load balancer needs two AZs`,
+        );
+      for (const id of ids) {
+        const bad = subnetId(id);
+        if (bad) problems.push(`${project}:${key}: ${bad}`);
+      }
+    }
+  }
   if (problems.length) throw new ConfigError(problems, project);
 
   return {
     ...(c as unknown as BaselineConfig),
+    forensicToolPins: pins,
     regions: [c.homeRegion, ...regions.filter((r) => r !== c.homeRegion)],
     flowLogVpcs,
     protectedVpcs,

@@ -51,7 +51,8 @@ export const SCHEMA = {
     type: "array",
     default: [],
     check: v.oneOf(["s3", "lambda"]),
-    description: 'Data events the trail records in addition to management events: "s3" and/or "lambda" (cost!).',
+    description:
+      'Data events the trail records in addition to management events: "s3" and/or "lambda" (cost!).',
   },
   trailInsights: {
     type: "boolean",
@@ -81,7 +82,8 @@ export const SCHEMA = {
     type: "string",
     default: "s3",
     check: v.oneOf(["s3", "cloudwatch"]),
-    description: 'Where VPC flow logs go: "s3" (the log archive, cheapest, queryable by `ir analyze`) or "cloudwatch".',
+    description:
+      'Where VPC flow logs go: "s3" (the log archive, cheapest, queryable by `ir analyze`) or "cloudwatch".',
   },
   flowLogVpcIds: {
     type: "array",
@@ -113,7 +115,8 @@ export const SCHEMA = {
     type: "array",
     default: [],
     check: v.amiId,
-    description: "AMI ids allowed for instances (Config rule approved-amis-by-id); empty leaves the rule out.",
+    description:
+      "AMI ids allowed for instances (Config rule approved-amis-by-id); empty leaves the rule out.",
   },
   securityHub: { type: "boolean", default: false, description: "Enable Security Hub in every region." },
   securityHubStandards: {
@@ -122,7 +125,11 @@ export const SCHEMA = {
     check: v.oneOf([...SECURITY_HUB_STANDARDS]),
     description: `Security Hub standards to subscribe to: any of ${SECURITY_HUB_STANDARDS.join(", ")}.`,
   },
-  detective: { type: "boolean", default: false, description: "Enable Amazon Detective (behaviour graph) in every region." },
+  detective: {
+    type: "boolean",
+    default: false,
+    description: "Enable Amazon Detective (behaviour graph) in every region.",
+  },
   accessAnalyzer: {
     type: "boolean",
     default: true,
@@ -151,7 +158,8 @@ export const SCHEMA = {
     type: "integer",
     default: 1,
     check: v.integerRange(1, 2),
-    description: "Account-default IMDS hop limit: 1 keeps credentials away from containers; 2 if containers need IMDS.",
+    description:
+      "Account-default IMDS hop limit: 1 keeps credentials away from containers; 2 if containers need IMDS.",
   },
   // --- forensic readiness ---
   forensicVpcCidr: {
@@ -168,8 +176,16 @@ export const SCHEMA = {
   },
   forensicAmiPipeline: {
     type: "boolean",
-    default: true,
-    description: "Build the forensic workstation AMI with EC2 Image Builder and publish it to SSM.",
+    default: false,
+    description:
+      "Build the forensic workstation AMI with EC2 Image Builder and publish it to SSM /ir/forensic-ami. Needs forensicToolPins: the forensic VPC has no internet, so tools are staged in the tools bucket first.",
+  },
+  forensicToolPins: {
+    type: "array",
+    default: [],
+    check: v.toolPin,
+    description:
+      'Pinned forensic tools staged in the tools bucket, as "<tool>=<version>@<sha256>" for sleuthkit, volatility3 and plaso (avml has a default pin); see components/image-builder/README.md.',
   },
   forensicAmiSchedule: {
     type: "string",
@@ -187,7 +203,8 @@ export const SCHEMA = {
     type: "array",
     default: [],
     check: v.principalArn,
-    description: "IAM principals allowed to assume the responder role (MFA required for users and roles of humans).",
+    description:
+      "IAM principals allowed to assume the responder role (MFA required for users and roles of humans).",
   },
   analystPrincipals: {
     type: "array",
@@ -205,18 +222,36 @@ export const SCHEMA = {
   referenceWorkload: {
     type: "boolean",
     default: false,
-    description: "Deploy the reference workload (ALB + ASG from the known-good AMI) that game days and recovery exercise.",
+    description:
+      "Deploy the reference workload (ALB + ASG from the known-good AMI) that game days and recovery exercise.",
   },
   workloadName: {
     type: "string",
     default: "web",
     check: v.resourceName,
-    description: "Name of the reference workload (its known-good AMI parameter is /ir/known-good-ami/<name>).",
+    description:
+      "Name of the reference workload (its known-good AMI parameter is /ir/known-good-ami/<name>).",
+  },
+  workloadVpcId: {
+    type: "string",
+    default: "",
+    description: "VPC (home region) of the reference workload; required when referenceWorkload is true.",
+  },
+  workloadPublicSubnetIds: {
+    type: "array",
+    default: [],
+    description: "Subnets (two AZs at least) of the reference workload's load balancer.",
+  },
+  workloadPrivateSubnetIds: {
+    type: "array",
+    default: [],
+    description: "Subnets (two AZs at least) of the reference workload's instances.",
   },
   workloadCertificateArn: {
     type: "string",
     default: "",
-    description: "ACM certificate for the reference workload's HTTPS listener; empty serves HTTP that redirects to HTTPS.",
+    description:
+      "ACM certificate for the reference workload's HTTPS listener; empty serves HTTP that redirects to HTTPS.",
   },
 } satisfies Record<string, KeySpec>;
 

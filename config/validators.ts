@@ -28,7 +28,9 @@ export const logRetention: Check<number> = (v) =>
 export const positiveDays =
   (max: number): Check<number> =>
   (v) =>
-    Number.isInteger(v) && v >= 1 && v <= max ? undefined : `${v} is not allowed: expected whole days from 1 to ${max}`;
+    Number.isInteger(v) && v >= 1 && v <= max
+      ? undefined
+      : `${v} is not allowed: expected whole days from 1 to ${max}`;
 
 export const nonNegativeDays =
   (max: number): Check<number> =>
@@ -68,7 +70,8 @@ export function parseVpcRef(ref: string, homeRegion: string): { region: string; 
   return { region: r, vpcId: id };
 }
 
-const PRINCIPAL = /^arn:aws:(iam::\d{12}:(root|user\/[\w+=,.@/-]+|role\/[\w+=,.@/-]+)|sts::\d{12}:assumed-role\/[\w+=,.@/-]+)$/;
+const PRINCIPAL =
+  /^arn:aws:(iam::\d{12}:(root|user\/[\w+=,.@/-]+|role\/[\w+=,.@/-]+)|sts::\d{12}:assumed-role\/[\w+=,.@/-]+)$/;
 export const principalArn: Check<string> = (v) =>
   PRINCIPAL.test(v)
     ? undefined
@@ -87,15 +90,31 @@ export const oneOf =
 export const cidr: Check<string> = (v) => {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(v);
   const ok = m && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) >= 16 && Number(m[5]) <= 24;
-  return ok ? undefined : `${show(v)} is not an IPv4 CIDR block from /16 to /24: expected e.g. "10.200.0.0/16"`;
+  return ok
+    ? undefined
+    : `${show(v)} is not an IPv4 CIDR block from /16 to /24: expected e.g. "10.200.0.0/16"`;
 };
 
 export const integerRange =
   (min: number, max: number): Check<number> =>
   (v) =>
-    Number.isInteger(v) && v >= min && v <= max ? undefined : `${v} is not allowed: expected a whole number from ${min} to ${max}`;
+    Number.isInteger(v) && v >= min && v <= max
+      ? undefined
+      : `${v} is not allowed: expected a whole number from ${min} to ${max}`;
 
 export const resourceName: Check<string> = (v) =>
   /^[a-z][a-z0-9-]{0,30}$/.test(v)
     ? undefined
     : `${show(v)} is not a valid name: expected lower-case letters, digits and hyphens, starting with a letter, at most 31 characters`;
+
+/** A forensic tool pin: `<tool>=<version>@<sha256>`. */
+export const TOOL_PIN = /^(avml|sleuthkit|volatility3|plaso)=([0-9A-Za-z.+_-]+)@([0-9a-f]{64})$/;
+export const toolPin: Check<string> = (v) =>
+  TOOL_PIN.test(v)
+    ? undefined
+    : `${show(v)} is not a tool pin: expected "<tool>=<version>@<64 hex sha256>" with tool one of avml, sleuthkit, volatility3, plaso`;
+
+export const subnetId: Check<string> = (v) =>
+  /^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/.test(v)
+    ? undefined
+    : `${show(v)} is not a subnet id: expected subnet- followed by 8 or 17 lower-case hex digits`;

@@ -3,6 +3,7 @@
  * policy pack (`policy/`) all import. It has no dependencies, so the policy pack can import it too.
  */
 export * from "./flow-logs";
+export * from "./forensic";
 export * from "./names";
 export * from "./responder-actions";
 export * from "./responder-settings";

@@ -27,7 +27,10 @@ export function pulumiYaml(): string {
     main: "index.ts",
     config,
   };
-  return "# Generated from config/schema.ts by `npm run gen:config`: edit the schema, not this file.\n" + stringify(project, { lineWidth: 0 });
+  return (
+    "# Generated from config/schema.ts by `npm run gen:config`: edit the schema, not this file.\n" +
+    stringify(project, { lineWidth: 0 })
+  );
 }
 
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/>/g, "&gt;");

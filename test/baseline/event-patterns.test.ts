@@ -14,7 +14,13 @@ import {
   PutTargetsCommand,
   RemoveTargetsCommand,
 } from "@aws-sdk/client-eventbridge";
-import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
 import { expect } from "chai";
 import { alertRules } from "../../components/event-patterns";
 import { TEST_CREDENTIALS, TEST_REGION, useMoto } from "../helpers/moto";
@@ -48,7 +54,8 @@ const EXPECTED: Record<(typeof SAMPLES)[number], string | undefined> = {
   "signin-iam-user": undefined,
 };
 
-const sample = (name: string) => readFileSync(join(__dirname, "..", "fixtures", "events", `${name}.json`), "utf8");
+const sample = (name: string) =>
+  readFileSync(join(__dirname, "..", "fixtures", "events", `${name}.json`), "utf8");
 
 describe("alert event patterns (EventBridge rules in the emulator)", () => {
   let events: EventBridgeClient;
@@ -65,12 +72,23 @@ describe("alert event patterns (EventBridge rules in the emulator)", () => {
     const e = JSON.parse(event);
     const put = await events.send(
       new PutEventsCommand({
-        Entries: [{ Source: e.source, DetailType: e["detail-type"], Detail: JSON.stringify(e.detail), Resources: e.resources, Time: new Date(e.time) }],
+        Entries: [
+          {
+            Source: e.source,
+            DetailType: e["detail-type"],
+            Detail: JSON.stringify(e.detail),
+            Resources: e.resources,
+            Time: new Date(e.time),
+          },
+        ],
       }),
     );
     expect(put.FailedEntryCount ?? 0).to.equal(0);
-    const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
-    for (const m of received.Messages ?? []) await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
+    const received = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+    );
+    for (const m of received.Messages ?? [])
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
     await events.send(new RemoveTargetsCommand({ Rule: name, Ids: ["q"] }));
     await events.send(new DeleteRuleCommand({ Name: name }));
     return (received.Messages?.length ?? 0) > 0;
@@ -87,7 +105,9 @@ describe("alert event patterns (EventBridge rules in the emulator)", () => {
     events = new EventBridgeClient(common);
     sqs = new SQSClient(common);
     queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: "alerts-under-test" }))).QueueUrl!;
-    queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn!;
+    queueArn = (
+      await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }))
+    ).Attributes!.QueueArn!;
   });
 
   for (const name of SAMPLES)
@@ -97,7 +117,9 @@ describe("alert event patterns (EventBridge rules in the emulator)", () => {
     });
 
   it("moves the finding threshold with the configured severity", async () => {
-    const finding = (min: number) => [{ id: `finding-${min}`, pattern: alertRules(min).find((r) => r.id === "guardduty-finding")!.pattern }];
+    const finding = (min: number) => [
+      { id: `finding-${min}`, pattern: alertRules(min).find((r) => r.id === "guardduty-finding")!.pattern },
+    ];
     expect(await fired(finding(4), sample("guardduty-medium-6.9"))).to.deep.equal(["finding-4"]);
     expect(await fired(finding(4), sample("guardduty-low"))).to.deep.equal([]);
     expect(await fired(finding(8.5), sample("guardduty-high"))).to.deep.equal([]);

@@ -24,6 +24,8 @@ describe("baseline program (Pulumi.prod.yaml)", () => {
     return byRegion;
   };
 
+  const forensicVpcId = () => one("aws:ec2/vpc:Vpc").id;
+
   before(async () => {
     p = await loadProgram(stackConfig("prod"));
     all = p.resources;
@@ -41,7 +43,9 @@ describe("baseline program (Pulumi.prod.yaml)", () => {
         for (const s of policyDoc(k.inputs.policy).Statement) {
           const actions = [s.Action].flat();
           if (actions.includes("kms:*") || actions.includes("*"))
-            expect(s.Principal, `${k.name} ${s.Sid}`).to.deep.equal({ AWS: `arn:aws:iam::${ACCOUNT_ID}:root` });
+            expect(s.Principal, `${k.name} ${s.Sid}`).to.deep.equal({
+              AWS: `arn:aws:iam::${ACCOUNT_ID}:root`,
+            });
           expect(s.Principal, `${k.name} ${s.Sid}`).to.not.equal("*");
         }
       }
@@ -53,9 +57,16 @@ describe("baseline program (Pulumi.prod.yaml)", () => {
         .Statement.filter((s) => s.Principal?.Service)
         .map((s) => s.Principal.Service);
       expect(new Set(services)).to.deep.equal(
-        new Set(["cloudtrail.amazonaws.com", `logs.${HOME}.amazonaws.com`, "config.amazonaws.com", "delivery.logs.amazonaws.com"]),
+        new Set([
+          "cloudtrail.amazonaws.com",
+          `logs.${HOME}.amazonaws.com`,
+          "config.amazonaws.com",
+          "delivery.logs.amazonaws.com",
+        ]),
       );
-      const trailStatement = policyDoc(audit.inputs.policy).Statement.find((s) => s.Sid === "CloudTrailEncryptsLogs");
+      const trailStatement = policyDoc(audit.inputs.policy).Statement.find(
+        (s) => s.Sid === "CloudTrailEncryptsLogs",
+      );
       expect(trailStatement.Condition.StringEquals["aws:SourceAccount"]).to.equal(ACCOUNT_ID);
     });
 
@@ -72,7 +83,11 @@ describe("baseline program (Pulumi.prod.yaml)", () => {
   describe("audit trail", () => {
     it("is multi-region, with global events, log-file validation, KMS and CloudWatch Logs, in the home region", () => {
       const t = one("aws:cloudtrail/trail:Trail");
-      expect(t.inputs).to.include({ isMultiRegionTrail: true, includeGlobalServiceEvents: true, enableLogFileValidation: true });
+      expect(t.inputs).to.include({
+        isMultiRegionTrail: true,
+        includeGlobalServiceEvents: true,
+        enableLogFileValidation: true,
+      });
       expect(t.inputs.kmsKeyId).to.match(/:audit$/);
       expect(t.inputs.cloudWatchLogsGroupArn).to.be.a("string").and.match(/:\*$/);
       expect(t.inputs.cloudWatchLogsRoleArn).to.be.a("string");
@@ -84,7 +99,10 @@ describe("baseline program (Pulumi.prod.yaml)", () => {
       const fields = t.inputs.advancedEventSelectors.map((s: any) => s.fieldSelectors);
       expect(fields[0]).to.deep.equal([{ field: "eventCategory", equals: ["Management"] }]);
       expect(fields[1]).to.deep.include({ field: "resources.type", equals: ["AWS::S3::Object"] });
-      expect(t.inputs.insightSelectors.map((s: any) => s.insightType)).to.have.members(["ApiCallRateInsight", "ApiErrorRateInsight"]);
+      expect(t.inputs.insightSelectors.map((s: any) => s.insightType)).to.have.members([
+        "ApiCallRateInsight",
+        "ApiErrorRateInsight",
+      ]);
     });
 
     it("keeps the trail's log group for the configured retention, encrypted", () => {
@@ -95,44 +113,66 @@ describe("baseline program (Pulumi.prod.yaml)", () => {
   });
 
   describe("buckets", () => {
+    const of = (type: string, bucket: RecordedResource) => one(type, (r) => r.inputs.bucket === bucket.id);
     const policyOf = (bucket: RecordedResource) =>
-      policyDoc(one("aws:s3/bucketPolicy:BucketPolicy", (r) => r.name === bucket.name).inputs.policy);
+      policyDoc(of("aws:s3/bucketPolicy:BucketPolicy", bucket).inputs.policy);
 
     it("gives every bucket a TLS-only policy, versioning, all public access blocks and no ACLs", () => {
       const buckets = ofType(all, "aws:s3/bucket:Bucket");
       expect(buckets.length).to.be.at.least(4);
       for (const b of buckets) {
-        const tls = policyOf(b).Statement.find((s) => s.Effect === "Deny" && s.Condition?.Bool?.["aws:SecureTransport"] === "false");
+        const tls = policyOf(b).Statement.find(
+          (s) => s.Effect === "Deny" && s.Condition?.Bool?.["aws:SecureTransport"] === "false",
+        );
         expect(tls, `${b.name} TLS-only`).to.include({ Principal: "*", Action: "s3:*" });
-        expect(one("aws:s3/bucketVersioning:BucketVersioning", (r) => r.name === b.name).inputs.versioningConfiguration.status).to.equal("Enabled");
-        expect(one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", (r) => r.name === b.name).inputs).to.include({
+        expect(
+          of("aws:s3/bucketVersioning:BucketVersioning", b).inputs.versioningConfiguration.status,
+        ).to.equal("Enabled");
+        expect(of("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", b).inputs).to.include({
           blockPublicAcls: true,
           blockPublicPolicy: true,
           ignorePublicAcls: true,
           restrictPublicBuckets: true,
         });
-        expect(one("aws:s3/bucketOwnershipControls:BucketOwnershipControls", (r) => r.name === b.name).inputs.rule.objectOwnership).to.equal(
-          "BucketOwnerEnforced",
-        );
+        expect(
+          of("aws:s3/bucketOwnershipControls:BucketOwnershipControls", b).inputs.rule.objectOwnership,
+        ).to.equal("BucketOwnerEnforced");
       }
     });
 
     it("encrypts the log archive with the audit key, ages it to Glacier IR and locks it as configured", () => {
-      const sse = one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", (r) => r.name === "log-archive");
-      expect(sse.inputs.rules[0].applyServerSideEncryptionByDefault).to.deep.include({ sseAlgorithm: "aws:kms" });
+      const sse = one(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        (r) => r.name === "log-archive",
+      );
+      expect(sse.inputs.rules[0].applyServerSideEncryptionByDefault).to.deep.include({
+        sseAlgorithm: "aws:kms",
+      });
       expect(sse.inputs.rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId).to.match(/:audit$/);
-      const rule = one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", (r) => r.name === "log-archive").inputs.rules[0];
+      const rule = one(
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        (r) => r.name === "log-archive",
+      ).inputs.rules[0];
       expect(rule.transitions).to.deep.equal([{ days: 90, storageClass: "GLACIER_IR" }]);
       expect(rule.expiration).to.deep.equal({ days: 2557 });
-      expect(one("aws:s3/bucket:Bucket", (r) => r.name === "log-archive").inputs.objectLockEnabled).to.equal(true);
-      const lock = one("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", (r) => r.name === "log-archive");
+      expect(one("aws:s3/bucket:Bucket", (r) => r.name === "log-archive").inputs.objectLockEnabled).to.equal(
+        true,
+      );
+      const lock = one(
+        "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+        (r) => r.name === "log-archive",
+      );
       expect(lock.inputs.rule.defaultRetention).to.deep.equal({ mode: "GOVERNANCE", days: 365 });
     });
 
     it("lets CloudTrail write the archive only for our trail, and Config and flow logs only for this account", () => {
       const statements = policyOf(one("aws:s3/bucket:Bucket", (r) => r.name === "log-archive")).Statement;
-      const trail = statements.find((s) => s.Principal?.Service === "cloudtrail.amazonaws.com" && s.Action === "s3:PutObject");
-      expect(trail.Condition.StringEquals["aws:SourceArn"]).to.equal(`arn:aws:cloudtrail:${HOME}:${ACCOUNT_ID}:trail/ir-audit`);
+      const trail = statements.find(
+        (s) => s.Principal?.Service === "cloudtrail.amazonaws.com" && s.Action === "s3:PutObject",
+      );
+      expect(trail.Condition.StringEquals["aws:SourceArn"]).to.equal(
+        `arn:aws:cloudtrail:${HOME}:${ACCOUNT_ID}:trail/ir-audit`,
+      );
       for (const service of ["config.amazonaws.com", "delivery.logs.amazonaws.com"]) {
         const s = statements.find((x) => x.Principal?.Service === service && x.Action === "s3:PutObject");
         expect(s.Condition.StringEquals["aws:SourceAccount"], service).to.equal(ACCOUNT_ID);
@@ -144,7 +184,10 @@ describe("baseline program (Pulumi.prod.yaml)", () => {
       expect(elb.map((b) => p.regionOf(b)).sort()).to.deep.equal([...REGIONS].sort());
       for (const b of elb) {
         const region = p.regionOf(b)!;
-        const sse = one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", (r) => r.name === b.name);
+        const sse = one(
+          "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+          (r) => r.name === b.name,
+        );
         expect(sse.inputs.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm).to.equal("AES256");
         const writer = policyOf(b).Statement.find((s) => s.Sid === "ElbWritesAccessLogs");
         expect(writer.Principal).to.deep.equal({ AWS: `arn:aws:iam::${ELB_ACCOUNT_BY_REGION[region]}:root` });
@@ -160,9 +203,14 @@ describe("baseline program (Pulumi.prod.yaml)", () => {
         ["eu-central-1", "vpc-0a1b2c3d4e5f60718"],
         ["eu-west-1", "vpc-0f1e2d3c4b5a69788"],
         ["us-east-1", "vpc-08899aabbccddeeff"],
+        [HOME, forensicVpcId()],
       ]);
       for (const f of ofType(all, "aws:ec2/flowLog:FlowLog")) {
-        expect(f.inputs).to.include({ trafficType: "ALL", logDestinationType: "s3", maxAggregationInterval: 60 });
+        expect(f.inputs).to.include({
+          trafficType: "ALL",
+          logDestinationType: "s3",
+          maxAggregationInterval: 60,
+        });
         expect(f.inputs.logDestination).to.match(/^arn:aws:s3:::.*\/vpc-flow-logs\/$/);
         expect(f.inputs.logFormat).to.include("${instance-id}").and.include("${pkt-srcaddr}");
       }
@@ -175,8 +223,12 @@ describe("baseline program (Pulumi.prod.yaml)", () => {
       expect(Object.keys(detectors).sort()).to.deep.equal([...REGIONS].sort());
       for (const [region, [d]] of Object.entries(detectors)) {
         expect(d.inputs.findingPublishingFrequency).to.equal("FIFTEEN_MINUTES");
-        const features = ofType(all, "aws:guardduty/detectorFeature:DetectorFeature").filter((f) => p.regionOf(f) === region);
-        expect(features.filter((f) => f.inputs.status === "ENABLED").map((f) => f.inputs.name)).to.have.members([
+        const features = ofType(all, "aws:guardduty/detectorFeature:DetectorFeature").filter(
+          (f) => p.regionOf(f) === region,
+        );
+        expect(
+          features.filter((f) => f.inputs.status === "ENABLED").map((f) => f.inputs.name),
+        ).to.have.members([
           "S3_DATA_EVENTS",
           "EBS_MALWARE_PROTECTION",
           "RUNTIME_MONITORING",
@@ -185,17 +237,25 @@ describe("baseline program (Pulumi.prod.yaml)", () => {
           "LAMBDA_NETWORK_LOGS",
         ]);
         const runtime = features.find((f) => f.inputs.name === "RUNTIME_MONITORING")!;
-        expect(runtime.inputs.additionalConfigurations).to.deep.include({ name: "EC2_AGENT_MANAGEMENT", status: "ENABLED" });
+        expect(runtime.inputs.additionalConfigurations).to.deep.include({
+          name: "EC2_AGENT_MANAGEMENT",
+          status: "ENABLED",
+        });
       }
     });
 
     it("records all resources in every region, global types in the home region only", () => {
       for (const r of ofType(all, "aws:cfg/recorder:Recorder")) {
         expect(r.inputs.recordingGroup.allSupported).to.equal(true);
-        expect(r.inputs.recordingGroup.includeGlobalResourceTypes, p.regionOf(r)).to.equal(p.regionOf(r) === HOME);
+        expect(r.inputs.recordingGroup.includeGlobalResourceTypes, p.regionOf(r)).to.equal(
+          p.regionOf(r) === HOME,
+        );
       }
-      for (const c of ofType(all, "aws:cfg/deliveryChannel:DeliveryChannel")) expect(c.inputs.s3KmsKeyArn).to.match(/:audit$/);
-      expect(ofType(all, "aws:cfg/recorderStatus:RecorderStatus").every((s) => s.inputs.isEnabled)).to.equal(true);
+      for (const c of ofType(all, "aws:cfg/deliveryChannel:DeliveryChannel"))
+        expect(c.inputs.s3KmsKeyArn).to.match(/:audit$/);
+      expect(ofType(all, "aws:cfg/recorderStatus:RecorderStatus").every((s) => s.inputs.isEnabled)).to.equal(
+        true,
+      );
     });
 
     it("deploys the curated Config rules (at least 15) in the home region", () => {
@@ -221,24 +281,38 @@ describe("baseline program (Pulumi.prod.yaml)", () => {
         "S3_ACCOUNT_LEVEL_PUBLIC_ACCESS_BLOCKS_PERIODIC",
         "IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS",
       ]);
-      const approved = ofType(all, "aws:cfg/rule:Rule").find((r) => r.inputs.source.sourceIdentifier === "APPROVED_AMIS_BY_ID")!;
-      expect(JSON.parse(approved.inputs.inputParameters)).to.deep.equal({ amiIds: "ami-0123456789abcdef0,ami-0fedcba9876543210" });
+      const approved = ofType(all, "aws:cfg/rule:Rule").find(
+        (r) => r.inputs.source.sourceIdentifier === "APPROVED_AMIS_BY_ID",
+      )!;
+      expect(JSON.parse(approved.inputs.inputParameters)).to.deep.equal({
+        amiIds: "ami-0123456789abcdef0,ami-0fedcba9876543210",
+      });
     });
 
     it("evaluates account-level rules once, in the home region", () => {
-      const trailRules = ofType(all, "aws:cfg/rule:Rule").filter((r) => r.inputs.source.sourceIdentifier === "MULTI_REGION_CLOUD_TRAIL_ENABLED");
+      const trailRules = ofType(all, "aws:cfg/rule:Rule").filter(
+        (r) => r.inputs.source.sourceIdentifier === "MULTI_REGION_CLOUD_TRAIL_ENABLED",
+      );
       expect(trailRules.map((r) => p.regionOf(r))).to.deep.equal([HOME]);
-      const ssh = ofType(all, "aws:cfg/rule:Rule").filter((r) => r.inputs.source.sourceIdentifier === "INCOMING_SSH_DISABLED");
+      const ssh = ofType(all, "aws:cfg/rule:Rule").filter(
+        (r) => r.inputs.source.sourceIdentifier === "INCOMING_SSH_DISABLED",
+      );
       expect(ssh.map((r) => p.regionOf(r)).sort()).to.deep.equal([...REGIONS].sort());
     });
 
     it("subscribes Security Hub to the configured standards with regional ARNs, and runs Access Analyzer", () => {
-      const subs = ofType(all, "aws:securityhub/standardsSubscription:StandardsSubscription").filter((s) => p.regionOf(s) === "eu-west-1");
+      const subs = ofType(all, "aws:securityhub/standardsSubscription:StandardsSubscription").filter(
+        (s) => p.regionOf(s) === "eu-west-1",
+      );
       expect(subs.map((s) => s.inputs.standardsArn)).to.have.members([
         "arn:aws:securityhub:eu-west-1::standards/aws-foundational-security-best-practices/v/1.0.0",
         "arn:aws:securityhub:eu-west-1::standards/cis-aws-foundations-benchmark/v/3.0.0",
       ]);
-      expect(ofType(all, "aws:accessanalyzer/analyzer:Analyzer").map((a) => a.inputs.type)).to.deep.equal(["ACCOUNT", "ACCOUNT", "ACCOUNT"]);
+      expect(ofType(all, "aws:accessanalyzer/analyzer:Analyzer").map((a) => a.inputs.type)).to.deep.equal([
+        "ACCOUNT",
+        "ACCOUNT",
+        "ACCOUNT",
+      ]);
       expect(ofType(all, "aws:detective/graph:Graph")).to.have.length(0);
     });
   });
@@ -247,26 +321,43 @@ describe("baseline program (Pulumi.prod.yaml)", () => {
     it("publishes to a KMS-encrypted topic, with email subscriptions", () => {
       const topic = one("aws:sns/topic:Topic");
       expect(topic.inputs.kmsMasterKeyId).to.match(/:alerts$/);
-      expect(ofType(all, "aws:sns/topicSubscription:TopicSubscription").map((s) => [s.inputs.protocol, s.inputs.endpoint])).to.have.deep.members([
+      expect(
+        ofType(all, "aws:sns/topicSubscription:TopicSubscription").map((s) => [
+          s.inputs.protocol,
+          s.inputs.endpoint,
+        ]),
+      ).to.have.deep.members([
         ["email", "security-oncall@example.com"],
         ["email", "cloud-platform@example.com"],
       ]);
     });
 
     it("routes every home-region alert rule to the topic with a dead-letter queue", () => {
-      const targets = ofType(all, "aws:cloudwatch/eventTarget:EventTarget").filter((t) => p.regionOf(t) === HOME);
-      expect(targets.map((t) => t.inputs.rule).sort()).to.deep.equal(["ir-detection-disabled", "ir-guardduty-finding", "ir-root-sign-in", "ir-trail-tampering"]);
+      const targets = ofType(all, "aws:cloudwatch/eventTarget:EventTarget").filter(
+        (t) => p.regionOf(t) === HOME,
+      );
+      expect(targets.map((t) => t.inputs.rule).sort()).to.deep.equal([
+        "ir-detection-disabled",
+        "ir-guardduty-finding",
+        "ir-root-sign-in",
+        "ir-trail-tampering",
+      ]);
       for (const t of targets) {
         expect(t.inputs.arn).to.match(/:alerting$/);
         expect(t.inputs.deadLetterConfig.arn).to.match(/alerting-dlq$/);
       }
-      const finding = one("aws:cloudwatch/eventRule:EventRule", (r) => r.inputs.name === "ir-guardduty-finding");
+      const finding = one(
+        "aws:cloudwatch/eventRule:EventRule",
+        (r) => r.inputs.name === "ir-guardduty-finding",
+      );
       expect(JSON.parse(finding.inputs.eventPattern).detail.severity).to.deep.equal([{ numeric: [">=", 7] }]);
       expect(one("aws:sqs/queue:Queue").inputs.kmsMasterKeyId).to.match(/:alerts$/);
     });
 
     it("forwards the same events from the other regions to the home region's bus", () => {
-      const forwarded = ofType(all, "aws:cloudwatch/eventTarget:EventTarget").filter((t) => p.regionOf(t) !== HOME);
+      const forwarded = ofType(all, "aws:cloudwatch/eventTarget:EventTarget").filter(
+        (t) => p.regionOf(t) !== HOME,
+      );
       expect(forwarded).to.have.length(8);
       for (const t of forwarded) {
         expect(t.inputs.arn).to.equal(`arn:aws:events:${HOME}:${ACCOUNT_ID}:event-bus/default`);
@@ -281,7 +372,10 @@ describe("baseline program (Pulumi.prod.yaml)", () => {
         ["aws:ebs/encryptionByDefault:EncryptionByDefault", { enabled: true }],
         ["aws:ec2/imageBlockPublicAccess:ImageBlockPublicAccess", { state: "block-new-sharing" }],
         ["aws:ebs/snapshotBlockPublicAccess:SnapshotBlockPublicAccess", { state: "block-all-sharing" }],
-        ["aws:ec2/instanceMetadataDefaults:InstanceMetadataDefaults", { httpTokens: "required", httpPutResponseHopLimit: 1 }],
+        [
+          "aws:ec2/instanceMetadataDefaults:InstanceMetadataDefaults",
+          { httpTokens: "required", httpPutResponseHopLimit: 1 },
+        ],
       ] as const) {
         const found = perRegion(type);
         expect(Object.keys(found).sort(), type).to.deep.equal([...REGIONS].sort());
@@ -300,7 +394,105 @@ describe("baseline program (Pulumi.prod.yaml)", () => {
   });
 
   it("puts every regional resource under an explicit provider", () => {
-    const regional = ["aws:guardduty/detector:Detector", "aws:cfg/rule:Rule", "aws:ec2/flowLog:FlowLog", "aws:kms/key:Key", "aws:s3/bucket:Bucket"];
-    for (const type of regional) for (const r of ofType(all, type)) expect(p.regionOf(r), `${type} ${r.name}`).to.be.oneOf(REGIONS);
+    const regional = [
+      "aws:guardduty/detector:Detector",
+      "aws:cfg/rule:Rule",
+      "aws:ec2/flowLog:FlowLog",
+      "aws:kms/key:Key",
+      "aws:s3/bucket:Bucket",
+    ];
+    for (const type of regional)
+      for (const r of ofType(all, type)) expect(p.regionOf(r), `${type} ${r.name}`).to.be.oneOf(REGIONS);
+  });
+
+  describe("forensic readiness", () => {
+    it("locks evidence in COMPLIANCE mode for the configured retention, in the home region", () => {
+      const lock = ofType(all, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration").find(
+        (l) => l.inputs.rule?.defaultRetention?.mode === "COMPLIANCE",
+      )!;
+      expect(lock.inputs.rule.defaultRetention.days).to.equal(365);
+      expect(p.regionOf(lock)).to.equal(HOME);
+    });
+
+    it("pre-creates isolation groups for each protected VPC in that VPC's region", () => {
+      const groups = ofType(all, "aws:ec2/securityGroup:SecurityGroup").filter((g) =>
+        /^ir-(untrack|isolation|forensic-egress)-vpc-/.test(g.inputs.name),
+      );
+      expect(groups.map((g) => [p.regionOf(g), g.inputs.name])).to.have.deep.members([
+        [HOME, "ir-untrack-vpc-0a1b2c3d4e5f60718"],
+        [HOME, "ir-isolation-vpc-0a1b2c3d4e5f60718"],
+        [HOME, "ir-forensic-egress-vpc-0a1b2c3d4e5f60718"],
+        ["us-east-1", "ir-untrack-vpc-08899aabbccddeeff"],
+        ["us-east-1", "ir-isolation-vpc-08899aabbccddeeff"],
+        ["us-east-1", "ir-forensic-egress-vpc-08899aabbccddeeff"],
+      ]);
+    });
+
+    it("publishes the responder settings (every field ir needs) to SSM", () => {
+      const param = one("aws:ssm/parameter:Parameter", (r) => r.inputs.name === "/ir/responder-config");
+      const settings = JSON.parse(param.inputs.insecureValue);
+      expect(settings).to.include({ region: HOME, accountId: ACCOUNT_ID });
+      expect(settings.evidenceBucket).to.be.a("string").and.not.empty;
+      expect(settings.journalTable).to.equal("ir-case-journal");
+      expect(settings.denyAllInstanceProfile).to.equal("ir-deny-all");
+      expect(settings.responderRoleArn).to.equal(`arn:aws:iam::${ACCOUNT_ID}:role/ir-responder`);
+      expect(Object.keys(settings.isolationGroups)).to.have.members([
+        "vpc-0a1b2c3d4e5f60718",
+        "vpc-08899aabbccddeeff",
+      ]);
+      for (const ids of Object.values<any>(settings.isolationGroups))
+        expect(ids).to.have.keys("untrack", "isolation", "forensicEgress");
+      expect(settings.forensic.vpcId).to.equal(forensicVpcId());
+      expect(settings.forensic.subnetIds).to.have.length(2);
+      expect(settings.forensic.amiParameter).to.equal("/ir/forensic-ami");
+      expect(settings.alertTopicArn).to.match(/:alerting$/);
+    });
+
+    it("builds the forensic AMI in the home region, publishing to /ir/forensic-ami", () => {
+      const dist = one("aws:imagebuilder/distributionConfiguration:DistributionConfiguration");
+      expect(p.regionOf(dist)).to.equal(HOME);
+      expect(JSON.stringify(dist.inputs)).to.include("/ir/forensic-ami");
+    });
+
+    it("lets the responder use the evidence key and every region's EBS key", () => {
+      const policy = ofType(all, "aws:iam/rolePolicy:RolePolicy").find(
+        (r) => r.name.startsWith("responder") && !r.name.includes("deny-all"),
+      );
+      if (!policy) return; // empty action list: covered by the responder-access tests
+      const text = JSON.stringify(policyDoc(policy.inputs.policy));
+      for (const key of ["evidence", "baseline-eu-west-1-ebs", "baseline-us-east-1-ebs"])
+        expect(text).to.include(`:${key}`);
+    });
+  });
+});
+
+describe("baseline program with the reference workload", () => {
+  it("deploys the workload in the home region with IMDSv2, encrypted volumes and ALB access logs to the ELB bucket", async () => {
+    const config = {
+      ...stackConfig("prod"),
+      "incident-ready:referenceWorkload": "true",
+      "incident-ready:workloadVpcId": "vpc-0a1b2c3d4e5f60718",
+      "incident-ready:workloadPublicSubnetIds": '["subnet-0a1b2c3d","subnet-1a2b3c4d"]',
+      "incident-ready:workloadPrivateSubnetIds": '["subnet-2a3b4c5d","subnet-3a4b5c6d"]',
+    };
+    const p = await loadProgram(config);
+    const [lt] = ofType(p.resources, "aws:ec2/launchTemplate:LaunchTemplate");
+    expect(lt.inputs.metadataOptions).to.include({ httpTokens: "required", httpPutResponseHopLimit: 1 });
+    expect(lt.inputs.imageId).to.equal("resolve:ssm:/ir/known-good-ami/web");
+    const [alb] = ofType(p.resources, "aws:lb/loadBalancer:LoadBalancer");
+    expect(alb.inputs.accessLogs.enabled).to.equal(true);
+    expect(alb.inputs.accessLogs.bucket).to.equal(`baseline-${HOME}-elb-logs`); // the bucket's physical name
+    expect(p.regionOf(alb)).to.equal(HOME);
+  });
+
+  it("refuses to deploy it without a VPC and two subnets per tier", async () => {
+    let error: Error | undefined;
+    try {
+      await loadProgram({ ...stackConfig("prod"), "incident-ready:referenceWorkload": "true" });
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.message).to.match(/workloadVpcId: "" is not a home-region VPC id/);
+    expect(error?.message).to.match(/workloadPublicSubnetIds: \[\] has fewer than 2 subnets/);
   });
 });

@@ -27,7 +27,10 @@ describe("generated config documentation", () => {
   });
 
   it("Pulumi.prod.yaml sets only known keys, and is valid", () => {
-    const stack = parse(readFileSync(join(ROOT, "Pulumi.prod.yaml"), "utf8")).config as Record<string, unknown>;
+    const stack = parse(readFileSync(join(ROOT, "Pulumi.prod.yaml"), "utf8")).config as Record<
+      string,
+      unknown
+    >;
     for (const key of Object.keys(stack).filter((k) => k.startsWith("incident-ready:")))
       expect(Object.keys(SCHEMA), key).to.include(key.slice("incident-ready:".length));
   });

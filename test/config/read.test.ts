@@ -41,29 +41,117 @@ describe("baseline configuration", () => {
   });
 
   const cases: [string, Record<string, string>, RegExp][] = [
-    ["an unknown region", { regions: '["us-east-1","moon-west-1"]' }, /incident-ready:regions: "moon-west-1" is not a known AWS region: expected one of .*eu-west-1/],
-    ["a GovCloud home region", { homeRegion: "us-gov-west-1" }, /incident-ready:homeRegion: region "us-gov-west-1" is in a partition this baseline does not support yet/],
-    ["regions without the home region", { homeRegion: "eu-west-1", regions: '["us-east-1"]' }, /incident-ready:regions: \["us-east-1"\] does not include the home region "eu-west-1"/],
-    ["a bad email", { alertEmails: '["oncall@example.com","not-an-email"]' }, /incident-ready:alertEmails: "not-an-email" is not an email address: expected name@example.com/],
-    ["a negative retention", { logRetentionDays: "-5" }, /incident-ready:logRetentionDays: -5 is not a CloudWatch Logs retention period: expected one of 1, 3, 5/],
-    ["a retention CloudWatch refuses", { logRetentionDays: "100" }, /logRetentionDays: 100 is not a CloudWatch Logs retention period/],
-    ["a severity above 8.9", { alertMinSeverity: "9.5" }, /incident-ready:alertMinSeverity: 9.5 is not a GuardDuty severity threshold: expected a number from 1 to 8.9/],
-    ["a severity below 1", { alertMinSeverity: "0" }, /alertMinSeverity: 0 is not a GuardDuty severity threshold/],
-    ["a severity that is not a number", { alertMinSeverity: "high" }, /incident-ready:alertMinSeverity: "high" is not a number/],
-    ["a bad VPC id", { protectedVpcIds: '["vpc-12"]' }, /incident-ready:protectedVpcIds: "vpc-12" is not a VPC id: expected vpc- followed by 8 or 17 lower-case hex digits/],
-    ["a VPC in a region not deployed", { flowLogVpcIds: '["eu-west-1:vpc-0a1b2c3d"]' }, /flowLogVpcIds: "eu-west-1:vpc-0a1b2c3d" is in region "eu-west-1", which is not in incident-ready:regions/],
-    ["evidence retention 0", { evidenceRetentionDays: "0" }, /incident-ready:evidenceRetentionDays: 0 is not allowed: expected whole days from 1 to 3650/],
-    ["an unknown principal format", { responderPrincipals: '["alice"]' }, /incident-ready:responderPrincipals: "alice" is not an IAM principal ARN: expected arn:aws:iam::<12-digit account>:role\/<name>/],
-    ["an unknown GuardDuty plan", { guardDutyFeatures: '["s3","kubernetes"]' }, /guardDutyFeatures: "kubernetes" is not allowed: expected one of s3, ebs-malware, runtime, rds, eks, lambda/],
-    ["an unknown Config rule to disable", { configDisabledRules: '["restricted-sshh"]' }, /configDisabledRules: "restricted-sshh" is not allowed: expected one of restricted-ssh/],
+    [
+      "an unknown region",
+      { regions: '["us-east-1","moon-west-1"]' },
+      /incident-ready:regions: "moon-west-1" is not a known AWS region: expected one of .*eu-west-1/,
+    ],
+    [
+      "a GovCloud home region",
+      { homeRegion: "us-gov-west-1" },
+      /incident-ready:homeRegion: region "us-gov-west-1" is in a partition this baseline does not support yet/,
+    ],
+    [
+      "regions without the home region",
+      { homeRegion: "eu-west-1", regions: '["us-east-1"]' },
+      /incident-ready:regions: \["us-east-1"\] does not include the home region "eu-west-1"/,
+    ],
+    [
+      "a bad email",
+      { alertEmails: '["oncall@example.com","not-an-email"]' },
+      /incident-ready:alertEmails: "not-an-email" is not an email address: expected name@example.com/,
+    ],
+    [
+      "a negative retention",
+      { logRetentionDays: "-5" },
+      /incident-ready:logRetentionDays: -5 is not a CloudWatch Logs retention period: expected one of 1, 3, 5/,
+    ],
+    [
+      "a retention CloudWatch refuses",
+      { logRetentionDays: "100" },
+      /logRetentionDays: 100 is not a CloudWatch Logs retention period/,
+    ],
+    [
+      "a severity above 8.9",
+      { alertMinSeverity: "9.5" },
+      /incident-ready:alertMinSeverity: 9.5 is not a GuardDuty severity threshold: expected a number from 1 to 8.9/,
+    ],
+    [
+      "a severity below 1",
+      { alertMinSeverity: "0" },
+      /alertMinSeverity: 0 is not a GuardDuty severity threshold/,
+    ],
+    [
+      "a severity that is not a number",
+      { alertMinSeverity: "high" },
+      /incident-ready:alertMinSeverity: "high" is not a number/,
+    ],
+    [
+      "a bad VPC id",
+      { protectedVpcIds: '["vpc-12"]' },
+      /incident-ready:protectedVpcIds: "vpc-12" is not a VPC id: expected vpc- followed by 8 or 17 lower-case hex digits/,
+    ],
+    [
+      "a VPC in a region not deployed",
+      { flowLogVpcIds: '["eu-west-1:vpc-0a1b2c3d"]' },
+      /flowLogVpcIds: "eu-west-1:vpc-0a1b2c3d" is in region "eu-west-1", which is not in incident-ready:regions/,
+    ],
+    [
+      "evidence retention 0",
+      { evidenceRetentionDays: "0" },
+      /incident-ready:evidenceRetentionDays: 0 is not allowed: expected whole days from 1 to 3650/,
+    ],
+    [
+      "an unknown principal format",
+      { responderPrincipals: '["alice"]' },
+      /incident-ready:responderPrincipals: "alice" is not an IAM principal ARN: expected arn:aws:iam::<12-digit account>:role\/<name>/,
+    ],
+    [
+      "an unknown GuardDuty plan",
+      { guardDutyFeatures: '["s3","kubernetes"]' },
+      /guardDutyFeatures: "kubernetes" is not allowed: expected one of s3, ebs-malware, runtime, rds, eks, lambda/,
+    ],
+    [
+      "an unknown Config rule to disable",
+      { configDisabledRules: '["restricted-sshh"]' },
+      /configDisabledRules: "restricted-sshh" is not allowed: expected one of restricted-ssh/,
+    ],
     ["a malformed AMI id", { approvedAmiIds: '["ami-xyz"]' }, /approvedAmiIds: "ami-xyz" is not an AMI id/],
-    ["a list given as a scalar", { alertEmails: "oncall@example.com" }, /incident-ready:alertEmails: "oncall@example.com" is not a list/],
-    ["a boolean that is not one", { securityHub: "yes" }, /incident-ready:securityHub: "yes" is not a boolean: expected true or false/],
-    ["a non-integer", { logArchiveTransitionDays: "ninety" }, /logArchiveTransitionDays: "ninety" is not a whole number/],
-    ["a bad flow-log destination", { flowLogDestination: "kinesis" }, /flowLogDestination: "kinesis" is not allowed: expected one of s3, cloudwatch/],
-    ["a forensic CIDR too large", { forensicVpcCidr: "10.0.0.0/8" }, /forensicVpcCidr: "10.0.0.0\/8" is not an IPv4 CIDR block from \/16 to \/24/],
-    ["a bad certificate ARN", { workloadCertificateArn: "my-cert" }, /workloadCertificateArn: "my-cert" is not an ACM certificate ARN/],
-    ["a bad schedule", { forensicAmiSchedule: "weekly" }, /forensicAmiSchedule: "weekly" is not a schedule expression/],
+    [
+      "a list given as a scalar",
+      { alertEmails: "oncall@example.com" },
+      /incident-ready:alertEmails: "oncall@example.com" is not a list/,
+    ],
+    [
+      "a boolean that is not one",
+      { securityHub: "yes" },
+      /incident-ready:securityHub: "yes" is not a boolean: expected true or false/,
+    ],
+    [
+      "a non-integer",
+      { logArchiveTransitionDays: "ninety" },
+      /logArchiveTransitionDays: "ninety" is not a whole number/,
+    ],
+    [
+      "a bad flow-log destination",
+      { flowLogDestination: "kinesis" },
+      /flowLogDestination: "kinesis" is not allowed: expected one of s3, cloudwatch/,
+    ],
+    [
+      "a forensic CIDR too large",
+      { forensicVpcCidr: "10.0.0.0/8" },
+      /forensicVpcCidr: "10.0.0.0\/8" is not an IPv4 CIDR block from \/16 to \/24/,
+    ],
+    [
+      "a bad certificate ARN",
+      { workloadCertificateArn: "my-cert" },
+      /workloadCertificateArn: "my-cert" is not an ACM certificate ARN/,
+    ],
+    [
+      "a bad schedule",
+      { forensicAmiSchedule: "weekly" },
+      /forensicAmiSchedule: "weekly" is not a schedule expression/,
+    ],
   ];
   for (const [what, values, message] of cases)
     it(`refuses ${what}, naming the key, the value and what is allowed`, () => {
