@@ -149,6 +149,9 @@ function common(meta: RuleMeta) {
     enforcementLevel: meta.enforcementLevel ?? "mandatory",
     severity: meta.severity,
     remediationSteps: meta.remediationSteps,
+    ...(meta.configRule
+      ? { url: `https://docs.aws.amazon.com/config/latest/developerguide/${meta.configRule}.html` }
+      : {}),
     configSchema: schemaOf(meta),
     tags,
     ...(meta.cis?.length
@@ -187,7 +190,7 @@ function publish(
   const { violations, notes, undetermined } = outcome;
   if (exemption.kind === "tag-without-reason")
     report(missingReasonMessage(exemption.tagKey, resource.name), urn);
-  if (exemption.kind === "tag" || exemption.kind === "config") {
+  if (exemption.kind === "tag" || exemption.kind === "config" || exemption.kind === "role") {
     const head = `"${resource.name}" is exempted from ${policy} by ${describeExemption(exemption)} (reason: "${exemption.reason}")`;
     advisory(
       report,
@@ -267,8 +270,7 @@ export function resourcePolicy<S = undefined>(rule: ResourceRule<S>): ResourceVa
         props: unwrap(args.props),
       };
       const exemption = findExemption(rule.name, resource, exemptions);
-      if (exemption.kind === "tag" || exemption.kind === "config" || exemption.kind === "tags-unknown")
-        return undefined;
+      if (exemption.kind !== "none" && exemption.kind !== "tag-without-reason") return undefined;
       const patch = remediate(resource, settings);
       if (!patch) return undefined;
       const target = args.props as Props;

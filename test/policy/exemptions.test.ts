@@ -130,3 +130,43 @@ describe("policy pack: exemptions", () => {
     expect(out.remediations).to.deep.equal([]);
   });
 });
+
+describe("policy pack: exemptions by incident-response role (facts/policy-names.ts)", () => {
+  const everything = {
+    protocol: "-1",
+    fromPort: 0,
+    toPort: 0,
+    cidrBlocks: ["0.0.0.0/0"],
+    ipv6CidrBlocks: ["::/0"],
+  };
+  const untrack = (tags: Record<string, string>) => ({
+    vpcId: "vpc-1",
+    ingress: [everything],
+    egress: [everything],
+    tags,
+  });
+
+  it("1: GIVEN the baseline's untrack group THEN the SG rules report it as an advisory note with the role's reason", async () => {
+    const v = await check(
+      "sg-all-traffic-open-to-world",
+      T.sg,
+      untrack({ "ir:role": "untrack", "ir:managed-by": "ec2-incident-ready" }),
+    );
+    expect(v.violations).to.deep.equal([]);
+    expect(v.notes[0]).to.include("ir:role=untrack").and.include("untracked");
+  });
+
+  it("2: GIVEN the role tag without the managed-by tag THEN no exemption", async () => {
+    const v = await check("sg-all-traffic-open-to-world", T.sg, untrack({ "ir:role": "untrack" }));
+    expect(v.violations).to.have.length(2);
+  });
+
+  it("3: GIVEN the untrack role THEN only the listed policies are exempted", async () => {
+    const v = await check(
+      "default-sg-restricts-all",
+      T.defaultSg,
+      untrack({ "ir:role": "untrack", "ir:managed-by": "ec2-incident-ready" }),
+    );
+    expect(v.violations).to.have.length(2);
+  });
+});

@@ -48,6 +48,12 @@ describe("policy pack: catalogue", () => {
         if (t !== "*") expect(awsTokens.has(t), `${rule.name}: ${t}`).to.equal(true);
   });
 
+  it("facts/policy-names.ts lists exactly the pack's policies (exemption tags written by components agree)", () => {
+    const { POLICY, policyExemptionTag } = require("../../facts/policy-names");
+    expect(Object.values(POLICY).sort()).to.deep.equal(policies.map((p) => p.name).sort());
+    expect(policyExemptionTag("ec2-no-public-ip")).to.equal("ir:policy-exempt:ec2-no-public-ip");
+  });
+
   it("CIS ids and Config rules are well-formed", () => {
     for (const rule of RULES.values()) {
       for (const c of rule.cis ?? []) expect(c).to.match(/^\d+(\.\d+)+$/);
