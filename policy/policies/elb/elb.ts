@@ -5,6 +5,7 @@ import { bool, list, obj, type Props, str } from "../../lib/values";
 const LB = ["aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"];
 const CLASSIC = "aws:elb/loadBalancer:LoadBalancer";
 const LISTENER = ["aws:lb/listener:Listener", "aws:alb/listener:Listener"];
+const CLASSIC_POLICY = "aws:elb/loadBalancerPolicy:LoadBalancerPolicy";
 
 interface LogSettings {
   loadBalancerTypes: string[];
@@ -132,7 +133,7 @@ export const elbTlsPolicy = resourcePolicy<TlsSettings>({
   remediationSteps:
     'Set sslPolicy to "ELBSecurityPolicy-TLS13-1-2-2021-06" (or another policy in allowedPolicies).',
   configRule: "elb-predefined-security-policy-ssl-check",
-  resourceTypes: LISTENER,
+  resourceTypes: [...LISTENER, CLASSIC_POLICY],
   settings: {
     allowedPolicies: {
       type: "array",
@@ -143,6 +144,7 @@ export const elbTlsPolicy = resourcePolicy<TlsSettings>({
   },
   parse: (r) => ({ allowedPolicies: r.strings("allowedPolicies", DEFAULT_TLS_POLICIES) }),
   check: (r, s, report) => {
+    if (r.type === CLASSIC_POLICY) return checkClassicPolicy(r.props, s, report);
     const protocol = str(r.props.protocol);
     if (!protocol.known) return report.undetermined("protocol");
     if (!["HTTPS", "TLS"].includes(protocol.value?.toUpperCase() ?? "")) return;
@@ -158,3 +160,40 @@ export const elbTlsPolicy = resourcePolicy<TlsSettings>({
       );
   },
 });
+
+/** Classic load balancers: an SSL negotiation policy must reference an approved predefined policy. */
+function checkClassicPolicy(
+  props: Props,
+  s: TlsSettings,
+  report: { violation(m: string): void; undetermined(p: string): void },
+) {
+  const type = str(props.policyTypeName);
+  if (!type.known) return report.undetermined("policyTypeName");
+  if (type.value !== "SSLNegotiationPolicyType") return;
+  const attrs = list(props.policyAttributes);
+  if (!attrs.known) return report.undetermined("policyAttributes");
+  const ref = (attrs.value ?? []).find(
+    (a) => (a as Props | undefined)?.name === "Reference-Security-Policy",
+  ) as Props | undefined;
+  if (!ref) {
+    // Custom cipher lists: protocol attributes such as Protocol-TLSv1 = true are the risk.
+    const old = (attrs.value ?? []).filter((a) => {
+      const attr = (a ?? {}) as Props;
+      return (
+        ["Protocol-SSLv3", "Protocol-TLSv1", "Protocol-TLSv1.1"].includes(String(attr.name)) &&
+        String(attr.value) === "true"
+      );
+    });
+    for (const a of old)
+      report.violation(
+        `policyAttributes enables ${(a as Props).name}: the listener accepts a deprecated protocol. Reference "ELBSecurityPolicy-TLS-1-2-2017-01" instead.`,
+      );
+    return;
+  }
+  const value = str(ref.value);
+  if (!value.known) return report.undetermined("policyAttributes.Reference-Security-Policy");
+  if (!value.value || !s.allowedPolicies.includes(value.value))
+    report.violation(
+      `Reference-Security-Policy "${value.value ?? ""}" is not an approved TLS policy. Reference "ELBSecurityPolicy-TLS-1-2-2017-01" (classic load balancers do not support TLS 1.3 policies).`,
+    );
+}

@@ -1,6 +1,8 @@
 import { one, spec } from "../harness";
 import { T } from "./types";
 
+const CLASSIC_POLICY = "aws:elb/loadBalancerPolicy:LoadBalancerPolicy";
+
 const trail = {
   s3BucketName: "trail-b",
   isMultiRegionTrail: true,
@@ -107,6 +109,18 @@ export const tls = spec({
       sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
       defaultActions: [],
     }),
+    one("classic ELB policy referencing TLS 1.2", CLASSIC_POLICY, {
+      loadBalancerName: "lb",
+      policyName: "tls",
+      policyTypeName: "SSLNegotiationPolicyType",
+      policyAttributes: [{ name: "Reference-Security-Policy", value: "ELBSecurityPolicy-TLS-1-2-2017-01" }],
+    }),
+    one("classic ELB policy of another type", CLASSIC_POLICY, {
+      loadBalancerName: "lb",
+      policyName: "p",
+      policyTypeName: "ProxyProtocolPolicyType",
+      policyAttributes: [{ name: "ProxyProtocol", value: "true" }],
+    }),
     one("plain HTTP listener is not in scope", T.listener, {
       loadBalancerArn: "arn",
       protocol: "HTTP",
@@ -120,6 +134,31 @@ export const tls = spec({
       sslPolicy: "ELBSecurityPolicy-2016-08",
       defaultActions: [],
     }),
+    one(
+      "classic ELB policy referencing 2016-08",
+      CLASSIC_POLICY,
+      {
+        loadBalancerName: "lb",
+        policyName: "tls",
+        policyTypeName: "SSLNegotiationPolicyType",
+        policyAttributes: [{ name: "Reference-Security-Policy", value: "ELBSecurityPolicy-2016-08" }],
+      },
+      { expect: "ELBSecurityPolicy-2016-08" },
+    ),
+    one(
+      "classic ELB custom policy enabling TLS 1.0",
+      CLASSIC_POLICY,
+      {
+        loadBalancerName: "lb",
+        policyName: "tls",
+        policyTypeName: "SSLNegotiationPolicyType",
+        policyAttributes: [
+          { name: "Protocol-TLSv1", value: "true" },
+          { name: "Protocol-TLSv1.2", value: "true" },
+        ],
+      },
+      { expect: "Protocol-TLSv1" },
+    ),
     one(
       "no policy on a TLS (NLB) listener",
       T.listener,
