@@ -77,6 +77,27 @@ describe("policy pack: catalogue", () => {
   });
 });
 
+describe("policy pack: the example pack config (policy/pack-config.example.json)", () => {
+  it("is accepted by every policy", async () => {
+    const { runPolicies } = await import("../../policy/lib/run");
+    const config = JSON.parse(
+      fs.readFileSync(path.join(__dirname, "..", "..", "policy", "pack-config.example.json"), "utf8"),
+    );
+    const { all: _all, ...perPolicy } = config;
+    for (const name of Object.keys(perPolicy))
+      expect(
+        policies.map((p) => p.name),
+        name,
+      ).to.include(name);
+    const resources = [...RULES.values()].flatMap((r) =>
+      r.resourceTypes
+        .filter((t) => t !== "*")
+        .map((t, i) => ({ type: t, name: `${r.name}-${i}`, props: {} })),
+    );
+    await runPolicies(resources, { policies, config: perPolicy });
+  });
+});
+
 describe("policy pack: configuration errors name the bad value and what is allowed", () => {
   const attempt = async (policy: string, type: string, config: Record<string, unknown>) => {
     try {
