@@ -64,10 +64,16 @@ export interface RunOptions {
 export const urnOf = (r: ResourceInput, stack = "dev", project = "check") =>
   r.urn ?? `urn:pulumi:${stack}::${project}::${r.type}::${r.name}`;
 
+/** Enforcement level as the CLI resolves it: the policy's own config, then "all", then the policy's default. */
 export function levelOf(p: AnyPolicy, opts: Pick<RunOptions, "config" | "packLevel">): EnforcementLevel {
-  const c = opts.config?.[p.name];
-  const fromConfig = typeof c === "string" ? c : c?.enforcementLevel;
-  return fromConfig ?? p.enforcementLevel ?? opts.packLevel ?? "mandatory";
+  const levelIn = (c: PackConfig[string] | undefined) => (typeof c === "string" ? c : c?.enforcementLevel);
+  return (
+    levelIn(opts.config?.[p.name]) ??
+    levelIn(opts.config?.all) ??
+    p.enforcementLevel ??
+    opts.packLevel ??
+    "mandatory"
+  );
 }
 
 function configOf(p: AnyPolicy, config?: PackConfig): Record<string, unknown> {

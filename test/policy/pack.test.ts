@@ -98,6 +98,18 @@ describe("policy pack: the example pack config (policy/pack-config.example.json)
   });
 });
 
+describe("policy pack: enforcement levels", () => {
+  it('resolves the policy\'s own level, then "all", then its default', async () => {
+    const { levelOf } = await import("../../policy/lib/run");
+    const p = policies.find((x) => x.name === "exemption-tags-valid")!;
+    expect(levelOf(p, {})).to.equal("advisory");
+    expect(levelOf(p, { config: { all: "mandatory" } })).to.equal("mandatory");
+    expect(
+      levelOf(p, { config: { all: "mandatory", "exemption-tags-valid": { enforcementLevel: "disabled" } } }),
+    ).to.equal("disabled");
+  });
+});
+
 describe("policy pack: configuration errors name the bad value and what is allowed", () => {
   const attempt = async (policy: string, type: string, config: Record<string, unknown>) => {
     try {
