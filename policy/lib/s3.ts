@@ -2,7 +2,7 @@
 import type { StackResource } from "./define";
 import { best, type Match, RefIndex, referrers, refers } from "./refs";
 import { isUnknown } from "./unknown";
-import { asArray, containsUnknown, jsonDoc, type Props } from "./values";
+import { asArray, bool, containsUnknown, jsonDoc, type Props } from "./values";
 
 export const S3 = {
   bucket: "aws:s3/bucket:Bucket",
@@ -132,4 +132,20 @@ export function deniesInsecureTransport(policy: unknown): boolean | "unknown" {
     const actions = asArray(stmt.Action).map((a) => String(a).toLowerCase());
     return actions.includes("*") || actions.includes("s3:*");
   });
+}
+
+/** Reports each of the four public-access-block flags that is not true. */
+export function checkPublicAccessBlockFlags(
+  props: Record<string, unknown>,
+  report: { violation(m: string): void; undetermined(p: string): void },
+  scope: string,
+) {
+  for (const flag of PAB_FLAGS) {
+    const v = bool(props[flag]);
+    if (!v.known) report.undetermined(flag);
+    else if (v.value !== true)
+      report.violation(
+        `${flag} is ${v.value === false ? "false" : "not set (false)"}: ${scope}. Set all four flags to true.`,
+      );
+  }
 }

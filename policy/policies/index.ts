@@ -3,39 +3,43 @@
  * policy/index.ts builds the PolicyPack from it.
  */
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { cloudtrailKms, cloudtrailLogValidation, cloudtrailMultiRegion } from "./cloudtrail/trail";
+import { cloudtrailKms } from "./cloudtrail/cloudtrail-kms";
+import { cloudtrailLogValidation } from "./cloudtrail/cloudtrail-log-validation";
+import { cloudtrailMultiRegion } from "./cloudtrail/cloudtrail-multi-region";
 import { ebsEncryptionByDefault } from "./ebs/ebs-encryption-by-default";
 import { ebsVolumeEncrypted } from "./ebs/ebs-volume-encrypted";
+import { amiBlockPublicAccess } from "./ec2/ami-block-public-access";
 import { amiNotPublic } from "./ec2/ami-not-public";
 import { approvedAmi } from "./ec2/approved-ami";
-import { amiBlockPublicAccess, snapshotBlockPublicAccess } from "./ec2/block-public-access";
 import { ec2BlockDevicesEncrypted } from "./ec2/ec2-block-devices-encrypted";
 import { ec2NoPublicIp } from "./ec2/ec2-no-public-ip";
 import { imdsHopLimit } from "./ec2/imds-hop-limit";
 import { imdsv2Required } from "./ec2/imdsv2-required";
-import { naclAdminPortsOpenToWorld, sgAdminPortsOpenToWorld } from "./ec2/sg-admin-ports-open-to-world";
+import { sgAdminPortsOpenToWorld } from "./ec2/sg-admin-ports-open-to-world";
 import { sgAllTrafficOpenToWorld } from "./ec2/sg-all-traffic-open-to-world";
 import { sgDatabasePortsOpenToWorld } from "./ec2/sg-database-ports-open-to-world";
+import { snapshotBlockPublicAccess } from "./ec2/snapshot-block-public-access";
 import { snapshotNotPublic } from "./ec2/snapshot-not-public";
 import { userDataNoSecrets } from "./ec2/user-data-no-secrets";
 import { efsEncrypted } from "./efs/efs-encrypted";
-import { elbAccessLogs, elbHttpRedirectsToHttps, elbTlsPolicy } from "./elb/elb";
+import { elbAccessLogs } from "./elb/elb-access-logs";
+import { elbHttpRedirectsToHttps } from "./elb/elb-http-redirects-to-https";
+import { elbTlsPolicy } from "./elb/elb-tls-policy";
 import { iamNoAccessKeys } from "./iam/iam-no-access-keys";
 import { iamPolicyNoAdmin } from "./iam/iam-policy-no-admin";
 import { instanceRoleNotAdmin } from "./iam/instance-role-not-admin";
 import { kmsKeyRotation } from "./kms/kms-key-rotation";
 import { exemptionTagsValid } from "./pack/exemption-tags-valid";
-import {
-  s3AccountPublicAccessBlock,
-  s3BucketPublicAccessBlockFlags,
-} from "./s3/s3-account-public-access-block";
+import { s3AccountPublicAccessBlock } from "./s3/s3-account-public-access-block";
 import { s3AclsDisabled } from "./s3/s3-acls-disabled";
 import { s3BucketEncryption } from "./s3/s3-bucket-encryption";
 import { s3BucketPublicAccessBlock } from "./s3/s3-bucket-public-access-block";
+import { s3BucketPublicAccessBlockFlags } from "./s3/s3-bucket-public-access-block-flags";
 import { s3NoPublicAcl } from "./s3/s3-no-public-acl";
 import { s3NoPublicPolicy } from "./s3/s3-no-public-policy";
 import { s3TlsOnly } from "./s3/s3-tls-only";
 import { defaultSgRestrictsAll } from "./vpc/default-sg-restricts-all";
+import { naclAdminPortsOpenToWorld } from "./vpc/nacl-admin-ports-open-to-world";
 import { subnetNoAutoPublicIp } from "./vpc/subnet-no-auto-public-ip";
 import { vpcFlowLogs } from "./vpc/vpc-flow-logs";
 

@@ -33,6 +33,16 @@ describe("policy pack: catalogue", () => {
     for (const n of names) expect(n).to.match(/^[a-z0-9]+(-[a-z0-9]+)*$/);
   });
 
+  it("each policy lives in its own file, policies/<service>/<policy-name>.ts", () => {
+    const root = path.join(__dirname, "..", "..", "policy", "policies");
+    const files = fs
+      .readdirSync(root, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .flatMap((d) => fs.readdirSync(path.join(root, d.name)));
+    for (const p of policies) expect(files, p.name).to.include(`${p.name}.ts`);
+    expect(files.length).to.equal(policies.length);
+  });
+
   it("every policy has a risk description, severity, remediation steps and a config schema with exemptions", () => {
     for (const p of policies) {
       expect(p.description.length, p.name).to.be.greaterThan(60);
