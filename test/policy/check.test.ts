@@ -162,3 +162,23 @@ describe("policy:check", function () {
     });
   });
 });
+
+describe("policy:check command line", function () {
+  this.timeout(120_000);
+  it("exits 1 with JSON on the misconfigured program, and 3 on a directory without Pulumi.yaml", () => {
+    const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
+    const main = join(__dirname, "..", "..", "policy", "check", "main.ts");
+    const tsNode = require.resolve("ts-node/dist/bin.js");
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [tsNode, "--transpile-only", main, ...args], {
+        encoding: "utf8",
+        env: { ...process.env, NO_COLOR: "1" },
+      });
+    const bad = run(join(FIXTURES, "misconfigured"), "--stack", "dev", "--json");
+    expect(bad.status, bad.stderr).to.equal(1);
+    expect(JSON.parse(bad.stdout).summary.mandatory).to.be.greaterThan(40);
+    const none = run(FIXTURES);
+    expect(none.status).to.equal(3);
+    expect(none.stderr).to.include("no Pulumi.yaml");
+  });
+});
