@@ -12,7 +12,11 @@ const TYPES = [
 ];
 
 /** IMDSv1 lets any SSRF bug read the instance role's credentials with a single GET. */
-export const imdsv2Required = resourcePolicy({
+interface Settings {
+  trustAccountDefault: boolean;
+}
+
+export const imdsv2Required = resourcePolicy<Settings>({
   name: "imdsv2-required",
   description:
     'Instances, launch templates and launch configurations must require IMDSv2 (httpTokens = "required"): with IMDSv1 a single server-side request forgery hands the instance role\'s credentials to an attacker (the Capital One breach).',
@@ -22,7 +26,16 @@ export const imdsv2Required = resourcePolicy({
   cis: ["5.6"],
   configRule: "ec2-imdsv2-check",
   resourceTypes: TYPES,
-  check: (r, _s, report) => {
+  settings: {
+    trustAccountDefault: {
+      type: "boolean",
+      default: false,
+      description:
+        'Accept resources without metadataOptions because every account and region sets ec2.InstanceMetadataDefaults httpTokens = "required" (the baseline does). Resources that set httpTokens explicitly are still checked.',
+    },
+  },
+  parse: (r) => ({ trustAccountDefault: r.boolean("trustAccountDefault", false) }),
+  check: (r, s, report) => {
     if (r.type === COMPUTE.metadataDefaults) {
       const tokens = str(r.props.httpTokens);
       if (!tokens.known) report.undetermined("httpTokens");
@@ -41,8 +54,14 @@ export const imdsv2Required = resourcePolicy({
         );
         return;
       }
+      if (s.trustAccountDefault) {
+        report.note(
+          "metadataOptions is not set: relying on the account's instance metadata defaults (trustAccountDefault).",
+        );
+        return;
+      }
       report.violation(
-        'metadataOptions is not set, so IMDSv1 stays allowed (AWS defaults httpTokens to "optional"). Set metadataOptions.httpTokens = "required".',
+        'metadataOptions is not set, so IMDSv1 stays allowed unless the account default requires tokens (AWS defaults httpTokens to "optional"). Set metadataOptions.httpTokens = "required", or set trustAccountDefault when every account requires IMDSv2 by default.',
       );
       return;
     }
@@ -57,13 +76,13 @@ export const imdsv2Required = resourcePolicy({
         `metadataOptions.httpTokens is ${tokens.value === undefined ? 'not set (defaults to "optional")' : `"${tokens.value}"`}, which allows IMDSv1. Set it to "required".`,
       );
   },
-  remediate: (r) => {
+  remediate: (r, s) => {
     if (r.type === COMPUTE.metadataDefaults) {
       if (r.props.httpTokens !== "optional") return undefined;
       return { httpTokens: "required" };
     }
     const mo = r.props.metadataOptions;
-    if (isUnknown(mo)) return undefined;
+    if (isUnknown(mo) || (mo === undefined && s.trustAccountDefault)) return undefined;
     const current = (mo ?? {}) as Props;
     if (
       current.httpTokens === "required" ||

@@ -26,6 +26,12 @@ export const imdsv2 = spec({
     }),
     one("account default requires tokens", T.metadataDefaults, { httpTokens: "required" }),
     one("instance from a launch template defers to it", T.instance, { launchTemplate: { id: "lt-1" } }),
+    one(
+      "no metadataOptions when the account default is trusted",
+      T.lt,
+      { imageId: "ami-1" },
+      { config: { trustAccountDefault: true } },
+    ),
   ],
   noncompliant: [
     one(
