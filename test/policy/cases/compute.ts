@@ -227,6 +227,27 @@ export const approvedAmi = spec({
 });
 
 const fakeKey = ["AKIA", "Q3EGRL6YB2WXNZAP"].join("");
+/** A realistic bootstrap that must not be reported (low false positives). */
+const BENIGN_BOOTSTRAP = [
+  "#cloud-config",
+  "ssh_pwauth: false",
+  "chpasswd: { expire: False }",
+  "users:",
+  "  - name: app",
+  "    passwd: $6$rounds=4096$saltsalt$hashedhashedhashed",
+  "write_files:",
+  "  - path: /etc/app/config.yaml",
+  "    content: |",
+  "      db_password_parameter: /prod/app/db-password",
+  "      secret_name: production/database/credentials",
+  "      SECRET_ARN: arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod-db",
+  "runcmd:",
+  '  - TOKEN=$(curl -sX PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 60")',
+  "  - aws ecr get-login-password --region eu-west-1 | docker login --username AWS --password-stdin 123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+  "  - export OLDPWD=/root PWD=/srv/app",
+  "  - api_key=`aws ssm get-parameter --name /app/api-key --with-decryption --query Parameter.Value --output text`",
+].join("\n");
+
 export const userData = spec({
   policy: "user-data-no-secrets",
   compliant: [
@@ -256,6 +277,14 @@ export const userData = spec({
       userData: "password=changeme\ntoken=abc\n",
     }),
     one("plain word that looks like base64", T.instance, inst({ userData: "abcdABCD" })),
+    one(
+      "realistic cloud-init and bootstrap (false-positive guard)",
+      T.instance,
+      inst({ userData: BENIGN_BOOTSTRAP }),
+    ),
+    one("the same bootstrap, base64 in a launch template", T.lt, {
+      userData: Buffer.from(BENIGN_BOOTSTRAP).toString("base64"),
+    }),
     one("allow-listed test value", T.instance, inst({ userData: "api_key=test-key-not-secret-123\n" }), {
       config: { allowPatterns: ["^test-key-"] },
     }),
