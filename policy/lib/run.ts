@@ -13,7 +13,7 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 
-// Both are exported at runtime by @pulumi/policy, but its proxy.d.ts declares nothing.
+// Exported by @pulumi/policy but marked @internal: proxy.d.ts declares nothing, so they would arrive untyped.
 const policyRuntime = require("@pulumi/policy") as {
   unknownCheckingProxy: <T>(v: T) => T;
   UnknownValueError: new (...args: never[]) => Error;
