@@ -182,3 +182,37 @@ describe("policy:check command line", function () {
     expect(none.stderr).to.include("no Pulumi.yaml");
   });
 });
+
+describe("policy:check invoke answers", () => {
+  it("renders aws.iam.getPolicyDocument the way AWS does, so IAM policies can judge it", () => {
+    const { renderPolicyDocument } =
+      require("../../policy/check/invokes") as typeof import("../../policy/check/invokes");
+    const doc = JSON.parse(
+      renderPolicyDocument({
+        statements: [
+          { sid: "All", effect: "Allow", actions: ["*"], resources: ["*"] },
+          {
+            effect: "Deny",
+            principals: [{ type: "*", identifiers: ["*"] }],
+            actions: ["s3:*"],
+            resources: ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+            conditions: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+          },
+        ],
+      }),
+    );
+    expect(doc).to.deep.equal({
+      Version: "2012-10-17",
+      Statement: [
+        { Sid: "All", Effect: "Allow", Action: "*", Resource: "*" },
+        {
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:*",
+          Resource: ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+      ],
+    });
+  });
+});
