@@ -171,6 +171,8 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
     opts.stack,
     true,
   );
+  // Restored afterwards: other code in the same process (tests) must not inherit this stack's config.
+  const previousConfig = pulumi.runtime.allConfig();
   pulumi.runtime.setAllConfig(config, secrets);
 
   const { runInPulumiStack } = require("@pulumi/pulumi/runtime/stack") as {
@@ -201,6 +203,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
     await settle(() => collected.length);
   } finally {
     process.off("unhandledRejection", onError);
+    pulumi.runtime.setAllConfig(previousConfig);
   }
 
   const byKey = new Map(collected.map((c) => [`${c.type}::${c.name}`, c]));
