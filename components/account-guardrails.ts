@@ -17,7 +17,8 @@ export class AccountGuardrails extends pulumi.ComponentResource {
   constructor(name: string, args: AccountGuardrailsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("incident-ready:guardrails:AccountGuardrails", name, {}, opts);
     const hopLimit = args.imdsHopLimit ?? 1;
-    if (hopLimit !== 1 && hopLimit !== 2) throw new Error(`IMDS hop limit ${hopLimit} is not allowed: expected 1 or 2`);
+    if (hopLimit !== 1 && hopLimit !== 2)
+      throw new Error(`IMDS hop limit ${hopLimit} is not allowed: expected 1 or 2`);
     const parent = { parent: this };
     new aws.ebs.EncryptionByDefault(name, { enabled: true }, parent);
     new aws.ebs.DefaultKmsKey(name, { keyArn: args.ebsKmsKeyArn }, parent);
@@ -25,7 +26,12 @@ export class AccountGuardrails extends pulumi.ComponentResource {
     new aws.ebs.SnapshotBlockPublicAccess(name, { state: "block-all-sharing" }, parent);
     new aws.ec2.InstanceMetadataDefaults(
       name,
-      { httpTokens: "required", httpPutResponseHopLimit: hopLimit, httpEndpoint: "enabled", instanceMetadataTags: "disabled" },
+      {
+        httpTokens: "required",
+        httpPutResponseHopLimit: hopLimit,
+        httpEndpoint: "enabled",
+        instanceMetadataTags: "disabled",
+      },
       parent,
     );
     this.registerOutputs({});

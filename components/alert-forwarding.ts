@@ -15,13 +15,19 @@ export interface AlertForwardingArgs {
 }
 
 /** The IAM role (global, created once) that lets EventBridge forward events to the home region's bus. */
-export function forwardingRole(name: string, homeBusArn: pulumi.Input<string>, opts: pulumi.CustomResourceOptions) {
+export function forwardingRole(
+  name: string,
+  homeBusArn: pulumi.Input<string>,
+  opts: pulumi.CustomResourceOptions,
+) {
   const role = new aws.iam.Role(
     name,
     {
       assumeRolePolicy: JSON.stringify({
         Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        Statement: [
+          { Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sts:AssumeRole" },
+        ],
       }),
       tags: baseTags(),
     },
@@ -31,9 +37,12 @@ export function forwardingRole(name: string, homeBusArn: pulumi.Input<string>, o
     name,
     {
       role: role.name,
-      policy: pulumi
-        .output(homeBusArn)
-        .apply((bus) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "events:PutEvents", Resource: bus }] })),
+      policy: pulumi.output(homeBusArn).apply((bus) =>
+        JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "events:PutEvents", Resource: bus }],
+        }),
+      ),
     },
     opts,
   );
@@ -47,7 +56,9 @@ export function forwardingRole(name: string, homeBusArn: pulumi.Input<string>, o
 export class AlertForwarding extends pulumi.ComponentResource {
   constructor(name: string, args: AlertForwardingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("incident-ready:alerting:AlertForwarding", name, {}, opts);
-    const rules: AlertRule[] = alertRules(args.minSeverity).filter((r) => !args.only || args.only.includes(r.id));
+    const rules: AlertRule[] = alertRules(args.minSeverity).filter(
+      (r) => !args.only || args.only.includes(r.id),
+    );
     for (const rule of rules) {
       const eventRule = new aws.cloudwatch.EventRule(
         `${name}-${rule.id}`,

@@ -31,7 +31,11 @@ export class Alerting extends pulumi.ComponentResource {
     if (!Number.isFinite(args.minSeverity) || args.minSeverity < 1 || args.minSeverity > 8.9)
       throw new Error(`alert severity ${args.minSeverity} is not allowed: expected a number from 1 to 8.9`);
     const parent = { parent: this };
-    this.topic = new aws.sns.Topic(name, { name: `${NAME_PREFIX}-alerts`, kmsMasterKeyId: args.kmsKeyArn, tags: baseTags() }, parent);
+    this.topic = new aws.sns.Topic(
+      name,
+      { name: `${NAME_PREFIX}-alerts`, kmsMasterKeyId: args.kmsKeyArn, tags: baseTags() },
+      parent,
+    );
     this.topicArn = this.topic.arn;
     new aws.sns.TopicPolicy(
       name,
@@ -64,17 +68,31 @@ export class Alerting extends pulumi.ComponentResource {
       parent,
     );
     (args.emails ?? []).forEach((endpoint, i) => {
-      new aws.sns.TopicSubscription(`${name}-email-${i}`, { topic: this.topic.arn, protocol: "email", endpoint }, parent);
+      new aws.sns.TopicSubscription(
+        `${name}-email-${i}`,
+        { topic: this.topic.arn, protocol: "email", endpoint },
+        parent,
+      );
     });
     this.deadLetterQueue = new aws.sqs.Queue(
       `${name}-dlq`,
-      { name: `${NAME_PREFIX}-alerts-dlq`, kmsMasterKeyId: args.kmsKeyArn, messageRetentionSeconds: 1209600, tags: baseTags() },
+      {
+        name: `${NAME_PREFIX}-alerts-dlq`,
+        kmsMasterKeyId: args.kmsKeyArn,
+        messageRetentionSeconds: 1209600,
+        tags: baseTags(),
+      },
       parent,
     );
     for (const rule of alertRules(args.minSeverity)) {
       const eventRule = new aws.cloudwatch.EventRule(
         `${name}-${rule.id}`,
-        { name: `${NAME_PREFIX}-${rule.id}`, description: rule.description, eventPattern: JSON.stringify(rule.pattern), tags: baseTags() },
+        {
+          name: `${NAME_PREFIX}-${rule.id}`,
+          description: rule.description,
+          eventPattern: JSON.stringify(rule.pattern),
+          tags: baseTags(),
+        },
         parent,
       );
       new aws.cloudwatch.EventTarget(
@@ -93,21 +111,23 @@ export class Alerting extends pulumi.ComponentResource {
       `${name}-dlq`,
       {
         queueUrl: this.deadLetterQueue.url,
-        policy: pulumi.all([this.deadLetterQueue.arn, ...this.rules.map((r) => r.arn)]).apply(([queueArn, ...ruleArns]) =>
-          JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Sid: "AlertRulesDeadLetter",
-                Effect: "Allow",
-                Principal: { Service: "events.amazonaws.com" },
-                Action: "sqs:SendMessage",
-                Resource: queueArn,
-                Condition: { ArnEquals: { "aws:SourceArn": ruleArns } },
-              },
-            ],
-          }),
-        ),
+        policy: pulumi
+          .all([this.deadLetterQueue.arn, ...this.rules.map((r) => r.arn)])
+          .apply(([queueArn, ...ruleArns]) =>
+            JSON.stringify({
+              Version: "2012-10-17",
+              Statement: [
+                {
+                  Sid: "AlertRulesDeadLetter",
+                  Effect: "Allow",
+                  Principal: { Service: "events.amazonaws.com" },
+                  Action: "sqs:SendMessage",
+                  Resource: queueArn,
+                  Condition: { ArnEquals: { "aws:SourceArn": ruleArns } },
+                },
+              ],
+            }),
+          ),
       },
       parent,
     );

@@ -22,7 +22,9 @@ export interface AuditTrailArgs {
 }
 
 /** Advanced event selectors: all management events, plus the requested data events. */
-export function eventSelectors(dataEvents: ("s3" | "lambda")[]): aws.types.input.cloudtrail.TrailAdvancedEventSelector[] {
+export function eventSelectors(
+  dataEvents: ("s3" | "lambda")[],
+): aws.types.input.cloudtrail.TrailAdvancedEventSelector[] {
   const selectors: aws.types.input.cloudtrail.TrailAdvancedEventSelector[] = [
     { name: "All management events", fieldSelectors: [{ field: "eventCategory", equals: ["Management"] }] },
   ];
@@ -52,7 +54,12 @@ export class AuditTrail extends pulumi.ComponentResource {
     const parent = { parent: this };
     this.logGroup = new aws.cloudwatch.LogGroup(
       name,
-      { name: `/${NAME_PREFIX}/cloudtrail`, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn, tags: baseTags() },
+      {
+        name: `/${NAME_PREFIX}/cloudtrail`,
+        retentionInDays: args.logRetentionDays,
+        kmsKeyId: args.kmsKeyArn,
+        tags: baseTags(),
+      },
       parent,
     );
     const role = new aws.iam.Role(
@@ -60,7 +67,9 @@ export class AuditTrail extends pulumi.ComponentResource {
       {
         assumeRolePolicy: JSON.stringify({
           Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "sts:AssumeRole" }],
+          Statement: [
+            { Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "sts:AssumeRole" },
+          ],
         }),
         tags: baseTags(),
       },
@@ -73,7 +82,13 @@ export class AuditTrail extends pulumi.ComponentResource {
         policy: this.logGroup.arn.apply((arn) =>
           JSON.stringify({
             Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${arn}:log-stream:*` }],
+            Statement: [
+              {
+                Effect: "Allow",
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                Resource: `${arn}:log-stream:*`,
+              },
+            ],
           }),
         ),
       },

@@ -21,19 +21,30 @@ export interface ConfigRecordingArgs {
 }
 
 /** The curated rules that apply to one region, after exclusions. */
-export function rulesForRegion(isHomeRegion: boolean, disabled: string[], approvedAmiIds: string[]): ConfigRuleSpec[] {
+export function rulesForRegion(
+  isHomeRegion: boolean,
+  disabled: string[],
+  approvedAmiIds: string[],
+): ConfigRuleSpec[] {
   const all = approvedAmiIds.length ? [...CONFIG_RULES, approvedAmisRule(approvedAmiIds)] : [...CONFIG_RULES];
   return all.filter((r) => !disabled.includes(r.name) && (isHomeRegion || !r.homeRegionOnly));
 }
 
 /** The role AWS Config records with, and the archive writes its delivery channel makes. */
-export function configRole(name: string, archiveBucketArn: pulumi.Input<string>, kmsKeyArn: pulumi.Input<string>, opts: pulumi.CustomResourceOptions) {
+export function configRole(
+  name: string,
+  archiveBucketArn: pulumi.Input<string>,
+  kmsKeyArn: pulumi.Input<string>,
+  opts: pulumi.CustomResourceOptions,
+) {
   const role = new aws.iam.Role(
     name,
     {
       assumeRolePolicy: JSON.stringify({
         Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "config.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        Statement: [
+          { Effect: "Allow", Principal: { Service: "config.amazonaws.com" }, Action: "sts:AssumeRole" },
+        ],
       }),
       managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AWS_ConfigRole"],
       tags: baseTags(),
@@ -48,7 +59,12 @@ export function configRole(name: string, archiveBucketArn: pulumi.Input<string>,
         JSON.stringify({
           Version: "2012-10-17",
           Statement: [
-            { Effect: "Allow", Action: "s3:PutObject", Resource: `${bucket}/${ARCHIVE_PREFIX.config}/*`, Condition: { StringLike: { "s3:x-amz-acl": "bucket-owner-full-control" } } },
+            {
+              Effect: "Allow",
+              Action: "s3:PutObject",
+              Resource: `${bucket}/${ARCHIVE_PREFIX.config}/*`,
+              Condition: { StringLike: { "s3:x-amz-acl": "bucket-owner-full-control" } },
+            },
             { Effect: "Allow", Action: "s3:GetBucketAcl", Resource: bucket },
             { Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: key },
           ],
@@ -72,7 +88,9 @@ export class ConfigRecording extends pulumi.ComponentResource {
     let ready: pulumi.Resource[] = [];
     if (args.recorder === "create") {
       if (!args.roleArn || !args.archiveBucketName || !args.archiveKmsKeyArn)
-        throw new Error(`config recording "${name}": recorder "create" needs roleArn, archiveBucketName and archiveKmsKeyArn`);
+        throw new Error(
+          `config recording "${name}": recorder "create" needs roleArn, archiveBucketName and archiveKmsKeyArn`,
+        );
       const recorder = new aws.cfg.Recorder(
         name,
         {
@@ -100,7 +118,11 @@ export class ConfigRecording extends pulumi.ComponentResource {
       );
       ready = [status];
     }
-    for (const rule of rulesForRegion(args.isHomeRegion, args.disabledRules ?? [], args.approvedAmiIds ?? [])) {
+    for (const rule of rulesForRegion(
+      args.isHomeRegion,
+      args.disabledRules ?? [],
+      args.approvedAmiIds ?? [],
+    )) {
       this.rules.push(
         new aws.cfg.Rule(
           `${name}-${rule.name}`,

@@ -15,12 +15,22 @@ export interface ConfigRuleSpec {
 }
 
 export const CONFIG_RULES: readonly ConfigRuleSpec[] = [
-  { name: "restricted-ssh", identifier: "INCOMING_SSH_DISABLED", why: "SSH open to the world is the first way in." },
+  {
+    name: "restricted-ssh",
+    identifier: "INCOMING_SSH_DISABLED",
+    why: "SSH open to the world is the first way in.",
+  },
   {
     name: "restricted-common-ports",
     identifier: "RESTRICTED_INCOMING_TRAFFIC",
     why: "RDP, databases and admin ports open to the world.",
-    parameters: { blockedPort1: "3389", blockedPort2: "3306", blockedPort3: "5432", blockedPort4: "6379", blockedPort5: "27017" },
+    parameters: {
+      blockedPort1: "3389",
+      blockedPort2: "3306",
+      blockedPort3: "5432",
+      blockedPort4: "6379",
+      blockedPort5: "27017",
+    },
   },
   {
     name: "vpc-sg-open-only-to-authorized-ports",
@@ -28,22 +38,39 @@ export const CONFIG_RULES: readonly ConfigRuleSpec[] = [
     why: "Anything open to 0.0.0.0/0 beyond HTTP and HTTPS.",
     parameters: { authorizedTcpPorts: "443,80" },
   },
-  { name: "ec2-imdsv2-check", identifier: "EC2_IMDSV2_CHECK", why: "IMDSv1 lets SSRF steal the instance role's credentials." },
-  { name: "encrypted-volumes", identifier: "ENCRYPTED_VOLUMES", why: "Unencrypted volumes leak through snapshots." },
+  {
+    name: "ec2-imdsv2-check",
+    identifier: "EC2_IMDSV2_CHECK",
+    why: "IMDSv1 lets SSRF steal the instance role's credentials.",
+  },
+  {
+    name: "encrypted-volumes",
+    identifier: "ENCRYPTED_VOLUMES",
+    why: "Unencrypted volumes leak through snapshots.",
+  },
   {
     name: "ec2-ebs-encryption-by-default",
     identifier: "EC2_EBS_ENCRYPTION_BY_DEFAULT",
     why: "New volumes must be encrypted without anyone remembering to.",
     periodic: true,
   },
-  { name: "vpc-flow-logs-enabled", identifier: "VPC_FLOW_LOGS_ENABLED", why: "Without flow logs, exfiltration is invisible.", periodic: true },
+  {
+    name: "vpc-flow-logs-enabled",
+    identifier: "VPC_FLOW_LOGS_ENABLED",
+    why: "Without flow logs, exfiltration is invisible.",
+    periodic: true,
+  },
   {
     name: "ebs-snapshot-public-restorable-check",
     identifier: "EBS_SNAPSHOT_PUBLIC_RESTORABLE_CHECK",
     why: "A public snapshot publishes the disk.",
     periodic: true,
   },
-  { name: "elb-logging-enabled", identifier: "ELB_LOGGING_ENABLED", why: "Access logs show the request that broke in." },
+  {
+    name: "elb-logging-enabled",
+    identifier: "ELB_LOGGING_ENABLED",
+    why: "Access logs show the request that broke in.",
+  },
   {
     name: "alb-http-to-https-redirection-check",
     identifier: "ALB_HTTP_TO_HTTPS_REDIRECTION_CHECK",
@@ -77,7 +104,11 @@ export const CONFIG_RULES: readonly ConfigRuleSpec[] = [
     why: "Key rotation limits what one exposed key version can decrypt.",
     periodic: true,
   },
-  { name: "s3-bucket-ssl-requests-only", identifier: "S3_BUCKET_SSL_REQUESTS_ONLY", why: "Requests without TLS leak data and credentials." },
+  {
+    name: "s3-bucket-ssl-requests-only",
+    identifier: "S3_BUCKET_SSL_REQUESTS_ONLY",
+    why: "Requests without TLS leak data and credentials.",
+  },
   {
     name: "s3-account-level-public-access-blocks-periodic",
     identifier: "S3_ACCOUNT_LEVEL_PUBLIC_ACCESS_BLOCKS_PERIODIC",

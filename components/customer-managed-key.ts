@@ -42,7 +42,11 @@ export class CustomerManagedKey extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new aws.kms.Alias(name, { name: `alias/${NAME_PREFIX}-${args.purpose}`, targetKeyId: this.key.keyId }, { parent: this });
+    new aws.kms.Alias(
+      name,
+      { name: `alias/${NAME_PREFIX}-${args.purpose}`, targetKeyId: this.key.keyId },
+      { parent: this },
+    );
     this.arn = this.key.arn;
     this.keyId = this.key.keyId;
     this.registerOutputs({ arn: this.arn });

@@ -50,7 +50,9 @@ export class ElbLogBucket extends pulumi.ComponentResource {
           },
         ],
         policyStatements: (arn) =>
-          pulumi.output(args.accountId).apply((account) => [elbLogWriterStatement(arn, account, args.region)]),
+          pulumi
+            .output(args.accountId)
+            .apply((account) => [elbLogWriterStatement(arn, account, args.region)]),
         tags: { Purpose: "elb-access-logs" },
       },
       { parent: this },

@@ -31,14 +31,33 @@ export const detectionDisabledPattern = (): EventPattern => ({
     $or: [
       {
         eventSource: ["guardduty.amazonaws.com"],
-        eventName: ["DeleteDetector", "DisassociateFromAdministratorAccount", "DisassociateFromMasterAccount", "StopMonitoringMembers", "DeleteMembers"],
+        eventName: [
+          "DeleteDetector",
+          "DisassociateFromAdministratorAccount",
+          "DisassociateFromMasterAccount",
+          "StopMonitoringMembers",
+          "DeleteMembers",
+        ],
       },
-      { eventSource: ["guardduty.amazonaws.com"], eventName: ["UpdateDetector"], requestParameters: { enable: [false] } },
+      {
+        eventSource: ["guardduty.amazonaws.com"],
+        eventName: ["UpdateDetector"],
+        requestParameters: { enable: [false] },
+      },
       // An auto-archive filter hides findings from everyone: a favourite of attackers who got in.
-      { eventSource: ["guardduty.amazonaws.com"], eventName: ["CreateFilter", "UpdateFilter"], requestParameters: { action: ["ARCHIVE"] } },
+      {
+        eventSource: ["guardduty.amazonaws.com"],
+        eventName: ["CreateFilter", "UpdateFilter"],
+        requestParameters: { action: ["ARCHIVE"] },
+      },
       {
         eventSource: ["config.amazonaws.com"],
-        eventName: ["StopConfigurationRecorder", "DeleteConfigurationRecorder", "DeleteDeliveryChannel", "DeleteConfigRule"],
+        eventName: [
+          "StopConfigurationRecorder",
+          "DeleteConfigurationRecorder",
+          "DeleteDeliveryChannel",
+          "DeleteConfigRule",
+        ],
       },
     ],
   },
@@ -59,8 +78,20 @@ export interface AlertRule {
 
 /** Every alert rule, in the order they are declared. */
 export const alertRules = (minSeverity: number): AlertRule[] => [
-  { id: "guardduty-finding", description: `GuardDuty findings of severity ${minSeverity} or more`, pattern: guardDutyFindingPattern(minSeverity) },
-  { id: "trail-tampering", description: "CloudTrail stopped, deleted or changed", pattern: trailTamperingPattern() },
-  { id: "detection-disabled", description: "GuardDuty or AWS Config disabled, or findings suppressed", pattern: detectionDisabledPattern() },
+  {
+    id: "guardduty-finding",
+    description: `GuardDuty findings of severity ${minSeverity} or more`,
+    pattern: guardDutyFindingPattern(minSeverity),
+  },
+  {
+    id: "trail-tampering",
+    description: "CloudTrail stopped, deleted or changed",
+    pattern: trailTamperingPattern(),
+  },
+  {
+    id: "detection-disabled",
+    description: "GuardDuty or AWS Config disabled, or findings suppressed",
+    pattern: detectionDisabledPattern(),
+  },
   { id: "root-sign-in", description: "Console sign-in as the root user", pattern: rootSignInPattern() },
 ];

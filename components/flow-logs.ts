@@ -66,7 +66,12 @@ export class FlowLogs extends pulumi.ComponentResource {
         this.flowLogs.push(
           new aws.ec2.FlowLog(
             id,
-            { ...common, logDestinationType: "cloud-watch-logs", logDestination: group.arn, iamRoleArn: role!.arn },
+            {
+              ...common,
+              logDestinationType: "cloud-watch-logs",
+              logDestination: group.arn,
+              iamRoleArn: role!.arn,
+            },
             { parent: this },
           ),
         );
@@ -81,7 +86,13 @@ export class FlowLogs extends pulumi.ComponentResource {
       {
         assumeRolePolicy: JSON.stringify({
           Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Principal: { Service: "vpc-flow-logs.amazonaws.com" }, Action: "sts:AssumeRole" }],
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+              Action: "sts:AssumeRole",
+            },
+          ],
         }),
         tags: baseTags(),
       },

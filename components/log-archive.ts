@@ -4,7 +4,11 @@ import { FLOW_LOG_PREFIX } from "../facts";
 import { SecureBucket } from "./secure-bucket";
 
 /** Key prefixes inside the log archive, one per delivering service. */
-export const ARCHIVE_PREFIX = { cloudtrail: "cloudtrail", config: "config", flowLogs: FLOW_LOG_PREFIX } as const;
+export const ARCHIVE_PREFIX = {
+  cloudtrail: "cloudtrail",
+  config: "config",
+  flowLogs: FLOW_LOG_PREFIX,
+} as const;
 
 export interface LogArchiveArgs {
   accountId: pulumi.Input<string>;
@@ -28,7 +32,9 @@ export function logDeliveryStatements(bucketArn: string, accountId: string, trai
     {
       Sid: "LogDeliveryChecksAcl",
       Effect: "Allow",
-      Principal: { Service: ["cloudtrail.amazonaws.com", "config.amazonaws.com", "delivery.logs.amazonaws.com"] },
+      Principal: {
+        Service: ["cloudtrail.amazonaws.com", "config.amazonaws.com", "delivery.logs.amazonaws.com"],
+      },
       Action: ["s3:GetBucketAcl", "s3:ListBucket"],
       Resource: bucketArn,
       Condition: { StringEquals: sourceAccount },
@@ -101,7 +107,11 @@ export class LogArchive extends pulumi.ComponentResource {
           pulumi
             .output(args.accountId)
             .apply((account) =>
-              logDeliveryStatements(arn, account, `arn:aws:cloudtrail:${args.homeRegion}:${account}:trail/${args.trailName}`),
+              logDeliveryStatements(
+                arn,
+                account,
+                `arn:aws:cloudtrail:${args.homeRegion}:${account}:trail/${args.trailName}`,
+              ),
             ),
         tags: { Purpose: "log-archive" },
       },

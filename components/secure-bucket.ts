@@ -68,7 +68,11 @@ export class SecureBucket extends pulumi.ComponentResource {
       },
       parent,
     );
-    new aws.s3.BucketOwnershipControls(name, { bucket: this.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, parent);
+    new aws.s3.BucketOwnershipControls(
+      name,
+      { bucket: this.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      parent,
+    );
     const versioning = new aws.s3.BucketVersioning(
       name,
       { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } },
@@ -82,7 +86,10 @@ export class SecureBucket extends pulumi.ComponentResource {
           args.encryption === "s3"
             ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }
             : {
-                applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.encryption.kmsKeyArn },
+                applyServerSideEncryptionByDefault: {
+                  sseAlgorithm: "aws:kms",
+                  kmsMasterKeyId: args.encryption.kmsKeyArn,
+                },
                 bucketKeyEnabled: true,
               },
         ],
@@ -112,7 +119,9 @@ export class SecureBucket extends pulumi.ComponentResource {
         policy: this.bucket.arn.apply((arn) =>
           pulumi
             .output(args.policyStatements?.(arn) ?? [])
-            .apply((extra) => JSON.stringify({ Version: "2012-10-17", Statement: [denyInsecureTransport(arn), ...extra] })),
+            .apply((extra) =>
+              JSON.stringify({ Version: "2012-10-17", Statement: [denyInsecureTransport(arn), ...extra] }),
+            ),
         ),
       },
       // The public access block must exist first, or a policy with service principals can be refused.

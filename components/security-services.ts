@@ -29,18 +29,32 @@ export class SecurityServices extends pulumi.ComponentResource {
     super("incident-ready:detection:SecurityServices", name, {}, opts);
     const parent = { parent: this };
     if (args.securityHub) {
-      const hub = new aws.securityhub.Account(name, { enableDefaultStandards: false, autoEnableControls: true }, parent);
+      const hub = new aws.securityhub.Account(
+        name,
+        { enableDefaultStandards: false, autoEnableControls: true },
+        parent,
+      );
       for (const standard of args.standards ?? []) {
         const path = STANDARD_ARN_PATHS[standard];
         if (!path)
-          throw new Error(`security hub standard "${standard}" is not known: expected one of ${Object.keys(STANDARD_ARN_PATHS).join(", ")}`);
+          throw new Error(
+            `security hub standard "${standard}" is not known: expected one of ${Object.keys(STANDARD_ARN_PATHS).join(", ")}`,
+          );
         const arn = `arn:aws:securityhub:${args.region}::${path}`;
-        new aws.securityhub.StandardsSubscription(`${name}-${standard}`, { standardsArn: arn }, { parent: this, dependsOn: [hub] });
+        new aws.securityhub.StandardsSubscription(
+          `${name}-${standard}`,
+          { standardsArn: arn },
+          { parent: this, dependsOn: [hub] },
+        );
       }
     }
     if (args.detective) new aws.detective.Graph(name, { tags: baseTags() }, parent);
     if (args.accessAnalyzer ?? true)
-      new aws.accessanalyzer.Analyzer(name, { analyzerName: `${NAME_PREFIX}-account-${args.region}`, type: "ACCOUNT", tags: baseTags() }, parent);
+      new aws.accessanalyzer.Analyzer(
+        name,
+        { analyzerName: `${NAME_PREFIX}-account-${args.region}`, type: "ACCOUNT", tags: baseTags() },
+        parent,
+      );
     this.registerOutputs({});
   }
 }

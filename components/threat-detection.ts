@@ -1,6 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { GUARDDUTY_FEATURE_NAMES, GUARDDUTY_FEATURES, type GuardDutyFeature } from "../config/guardduty-features";
+import {
+  GUARDDUTY_FEATURE_NAMES,
+  GUARDDUTY_FEATURES,
+  type GuardDutyFeature,
+} from "../config/guardduty-features";
 import { baseTags } from "./tags";
 
 export interface ThreatDetectionArgs {

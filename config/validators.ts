@@ -89,7 +89,7 @@ export const oneOf =
 
 export const cidr: Check<string> = (v) => {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(v);
-  const ok = m && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) >= 16 && Number(m[5]) <= 24;
+  const ok = m?.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) >= 16 && Number(m[5]) <= 24;
   return ok
     ? undefined
     : `${show(v)} is not an IPv4 CIDR block from /16 to /24: expected e.g. "10.200.0.0/16"`;

@@ -20,7 +20,10 @@ describe("baseline program (Pulumi.prod.yaml)", () => {
   };
   const perRegion = (type: string) => {
     const byRegion: Record<string, RecordedResource[]> = {};
-    for (const r of ofType(all, type)) (byRegion[p.regionOf(r) ?? "default"] ??= []).push(r);
+    for (const r of ofType(all, type)) {
+      const region = p.regionOf(r) ?? "default";
+      byRegion[region] = [...(byRegion[region] ?? []), r];
+    }
     return byRegion;
   };
 

@@ -11,7 +11,7 @@ import {
   ACCOUNT_ID,
   installMocks,
   ofType,
-  valueOf as outputValue,
+  outputValue,
   policyDoc,
   type RecordedResource,
   settle,

@@ -13,7 +13,7 @@ import {
   ACCOUNT_ID,
   installMocks,
   ofType,
-  valueOf as outputValue,
+  outputValue,
   policyDoc,
   type RecordedResource,
   settle,

@@ -5,7 +5,7 @@ import { ForensicVpc } from "../../components/forensic-vpc";
 import { IsolationGroups } from "../../components/isolation-groups";
 import { ResponderAccess } from "../../components/responder-access";
 import { isolationGroupNames, SSM } from "../../facts";
-import { ACCOUNT_ID, installMocks, valueOf as outputValue, settle } from "../helpers/pulumi-mocks";
+import { ACCOUNT_ID, installMocks, outputValue, settle } from "../helpers/pulumi-mocks";
 
 const KEY = `arn:aws:kms:us-east-1:${ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 const VPCS = ["vpc-0123456789abcdef0", "vpc-89abcdef"];

@@ -4,7 +4,7 @@ import { isolationGroupNames, ROLE_TAG_VALUES, TAG } from "../../facts";
 import {
   installMocks,
   ofType,
-  valueOf as outputValue,
+  outputValue,
   type RecordedResource,
   settle,
 } from "../helpers/pulumi-mocks";

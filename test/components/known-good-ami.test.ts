@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { KnownGoodAmi } from "../../components/known-good-ami";
 import { TAG } from "../../facts";
-import { ACCOUNT_ID, installMocks, ofType, valueOf as outputValue, settle } from "../helpers/pulumi-mocks";
+import { ACCOUNT_ID, installMocks, ofType, outputValue, settle } from "../helpers/pulumi-mocks";
 
 describe("KnownGoodAmi", () => {
   it("creates /ir/known-good-ami/<workload> as an aws:ec2:image String parameter tagged with the workload", async () => {

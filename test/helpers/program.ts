@@ -13,7 +13,9 @@ const PROGRAM = join(ROOT, "index.ts");
 
 /** A stack file's config as Pulumi hands it to the program: every value a string, lists as JSON. */
 export function stackConfig(stack: string): Record<string, string> {
-  const doc = parse(readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> };
+  const doc = parse(readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
+    config?: Record<string, unknown>;
+  };
   return toConfigMap(doc.config ?? {});
 }
 
@@ -35,14 +37,19 @@ export interface LoadedProgram {
  * Runs index.ts with the given config (fully qualified keys, "incident-ready:regions"...). Throws what
  * the program throws (configuration errors).
  */
-export async function loadProgram(config: Record<string, string>, options: MockOptions = {}): Promise<LoadedProgram> {
+export async function loadProgram(
+  config: Record<string, string>,
+  options: MockOptions = {},
+): Promise<LoadedProgram> {
   const resources = await installMocks({ region: config["aws:region"], ...options });
   pulumi.runtime.setAllConfig(config);
   delete require.cache[require.resolve(PROGRAM)];
   require(PROGRAM);
   await settle(resources);
   const providerRegion = new Map(
-    resources.filter((r) => r.type === "pulumi:providers:aws").map((p) => [`${p.urn}::${p.id}`, p.inputs.region as string]),
+    resources
+      .filter((r) => r.type === "pulumi:providers:aws")
+      .map((p) => [`${p.urn}::${p.id}`, p.inputs.region as string]),
   );
   return {
     resources,

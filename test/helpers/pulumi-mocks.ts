@@ -128,7 +128,7 @@ export async function installMocks(options: MockOptions = {}): Promise<RecordedR
 }
 
 /** Resolves an Output (or plain value) to its value under mocks. */
-export function valueOf<T>(output: pulumi.Input<T> | undefined): Promise<T> {
+export function outputValue<T>(output: pulumi.Input<T> | undefined): Promise<T> {
   return new Promise((resolve) => pulumi.output(output as pulumi.Input<T>).apply((v) => resolve(v as T)));
 }
 
