@@ -80,6 +80,9 @@ export async function startMoto(options: StartOptions = {}): Promise<MotoServer>
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, MOTO_PORT: String(port) },
   });
+  // The server must not keep the caller alive (a test run ends when its tests do); it dies with us.
+  child.unref();
+  (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

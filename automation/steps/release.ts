@@ -138,9 +138,13 @@ export const restoreEipsStep: Step<RespondContext> = {
     return { status: "done" };
   },
   async verify(ctx) {
-    const res = await ctx.clients.ec2.send(new DescribeAddressesCommand({ Filters: [{ Name: "instance-id", Values: [ctx.instanceId] }] }));
     const want = rec<{ addresses: AddressFacts[] }>(ctx, "disassociate-eips")?.addresses ?? [];
-    return (res.Addresses ?? []).length >= want.length ? { ok: true } : { ok: false, detail: "Elastic IPs not re-associated" };
+    const res = await ctx.clients.ec2.send(
+      new DescribeAddressesCommand({ AllocationIds: want.map((a) => a.allocationId!).filter(Boolean) }),
+    );
+    const byId = new Map((res.Addresses ?? []).map((a) => [a.AllocationId, a]));
+    const bad = want.filter((w) => byId.get(w.allocationId)?.NetworkInterfaceId !== w.networkInterfaceId).map((w) => w.publicIp);
+    return bad.length ? { ok: false, detail: `not re-associated: ${bad.join(", ")}` } : { ok: true };
   },
 };
 
