@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { NAME_PREFIX } from "../facts";
 import { type AlertRule, alertRules } from "./event-patterns";
+import { policyJson, serviceRole } from "./service-role";
 import { baseTags } from "./tags";
 
 export interface AlertForwardingArgs {
@@ -20,33 +21,10 @@ export function forwardingRole(
   homeBusArn: pulumi.Input<string>,
   opts: pulumi.CustomResourceOptions,
 ) {
-  const role = new aws.iam.Role(
-    name,
-    {
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          { Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sts:AssumeRole" },
-        ],
-      }),
-      tags: baseTags(),
-    },
-    opts,
-  );
-  new aws.iam.RolePolicy(
-    name,
-    {
-      role: role.name,
-      policy: pulumi.output(homeBusArn).apply((bus) =>
-        JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Action: "events:PutEvents", Resource: bus }],
-        }),
-      ),
-    },
-    opts,
-  );
-  return role;
+  const policy = pulumi
+    .output(homeBusArn)
+    .apply((bus) => policyJson({ Effect: "Allow", Action: "events:PutEvents", Resource: bus }));
+  return serviceRole(name, "events.amazonaws.com", policy, opts).role;
 }
 
 /**

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { NAME_PREFIX } from "../facts";
 import { ARCHIVE_PREFIX } from "./log-archive";
+import { policyJson, serviceRole } from "./service-role";
 import { baseTags } from "./tags";
 
 export const TRAIL_NAME = `${NAME_PREFIX}-audit`;
@@ -62,36 +63,16 @@ export class AuditTrail extends pulumi.ComponentResource {
       },
       parent,
     );
-    const role = new aws.iam.Role(
+    const { role, policy: rolePolicy } = serviceRole(
       `${name}-to-logs`,
-      {
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            { Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "sts:AssumeRole" },
-          ],
+      "cloudtrail.amazonaws.com",
+      this.logGroup.arn.apply((arn) =>
+        policyJson({
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          Resource: `${arn}:log-stream:*`,
         }),
-        tags: baseTags(),
-      },
-      parent,
-    );
-    const rolePolicy = new aws.iam.RolePolicy(
-      `${name}-to-logs`,
-      {
-        role: role.name,
-        policy: this.logGroup.arn.apply((arn) =>
-          JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Effect: "Allow",
-                Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-                Resource: `${arn}:log-stream:*`,
-              },
-            ],
-          }),
-        ),
-      },
+      ),
       parent,
     );
     this.trail = new aws.cloudtrail.Trail(

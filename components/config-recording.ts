@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { NAME_PREFIX } from "../facts";
 import { approvedAmisRule, CONFIG_RULES, type ConfigRuleSpec } from "./config-rule-catalog";
 import { ARCHIVE_PREFIX } from "./log-archive";
+import { policyJson, serviceRole } from "./service-role";
 import { baseTags } from "./tags";
 
 export interface ConfigRecordingArgs {
@@ -37,43 +38,21 @@ export function configRole(
   kmsKeyArn: pulumi.Input<string>,
   opts: pulumi.CustomResourceOptions,
 ) {
-  const role = new aws.iam.Role(
-    name,
-    {
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          { Effect: "Allow", Principal: { Service: "config.amazonaws.com" }, Action: "sts:AssumeRole" },
-        ],
-      }),
-      managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AWS_ConfigRole"],
-      tags: baseTags(),
-    },
-    opts,
+  const policy = pulumi.all([archiveBucketArn, kmsKeyArn]).apply(([bucket, key]) =>
+    policyJson(
+      {
+        Effect: "Allow",
+        Action: "s3:PutObject",
+        Resource: `${bucket}/${ARCHIVE_PREFIX.config}/*`,
+        Condition: { StringLike: { "s3:x-amz-acl": "bucket-owner-full-control" } },
+      },
+      { Effect: "Allow", Action: "s3:GetBucketAcl", Resource: bucket },
+      { Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: key },
+    ),
   );
-  new aws.iam.RolePolicy(
-    name,
-    {
-      role: role.name,
-      policy: pulumi.all([archiveBucketArn, kmsKeyArn]).apply(([bucket, key]) =>
-        JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Action: "s3:PutObject",
-              Resource: `${bucket}/${ARCHIVE_PREFIX.config}/*`,
-              Condition: { StringLike: { "s3:x-amz-acl": "bucket-owner-full-control" } },
-            },
-            { Effect: "Allow", Action: "s3:GetBucketAcl", Resource: bucket },
-            { Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: key },
-          ],
-        }),
-      ),
-    },
-    opts,
-  );
-  return role;
+  return serviceRole(name, "config.amazonaws.com", policy, opts, [
+    "arn:aws:iam::aws:policy/service-role/AWS_ConfigRole",
+  ]).role;
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { FLOW_LOG_FORMAT, FLOW_LOG_PREFIX, NAME_PREFIX } from "../facts";
+import { policyJson, serviceRole } from "./service-role";
 import { baseTags } from "./tags";
 
 export interface FlowLogsArgs {
@@ -81,40 +82,11 @@ export class FlowLogs extends pulumi.ComponentResource {
   }
 
   private deliveryRole(name: string): aws.iam.Role {
-    const role = new aws.iam.Role(
-      `${name}-delivery`,
-      {
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "vpc-flow-logs.amazonaws.com" },
-              Action: "sts:AssumeRole",
-            },
-          ],
-        }),
-        tags: baseTags(),
-      },
-      { parent: this },
-    );
-    new aws.iam.RolePolicy(
-      `${name}-delivery`,
-      {
-        role: role.name,
-        policy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-              Resource: `arn:aws:logs:*:*:log-group:/${NAME_PREFIX}/vpc-flow-logs/*`,
-            },
-          ],
-        }),
-      },
-      { parent: this },
-    );
-    return role;
+    const policy = policyJson({
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+      Resource: `arn:aws:logs:*:*:log-group:/${NAME_PREFIX}/vpc-flow-logs/*`,
+    });
+    return serviceRole(`${name}-delivery`, "vpc-flow-logs.amazonaws.com", policy, { parent: this }).role;
   }
 }

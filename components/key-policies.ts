@@ -104,19 +104,22 @@ function alertStatements(c: KeyPolicyContext): Statement[] {
   ];
 }
 
+/** What a principal needs to use a key for EBS/S3/DynamoDB encryption (grants: for attached volumes). */
+const USE_KEY_ACTIONS = [
+  "kms:Encrypt",
+  "kms:Decrypt",
+  "kms:ReEncrypt*",
+  "kms:GenerateDataKey*",
+  "kms:DescribeKey",
+  "kms:CreateGrant",
+];
+
 function viaServiceStatement(c: KeyPolicyContext, sid: string, services: string[]): Statement {
   return {
     Sid: sid,
     Effect: "Allow",
     Principal: { AWS: "*" },
-    Action: [
-      "kms:Encrypt",
-      "kms:Decrypt",
-      "kms:ReEncrypt*",
-      "kms:GenerateDataKey*",
-      "kms:DescribeKey",
-      "kms:CreateGrant",
-    ],
+    Action: USE_KEY_ACTIONS,
     Resource: "*",
     Condition: {
       StringEquals: {
@@ -140,14 +143,7 @@ function serviceLinkedRoleStatement(
     Principal: {
       AWS: `arn:${c.partition ?? "aws"}:iam::${c.accountId}:role/aws-service-role/${service}/${roleName}`,
     },
-    Action: [
-      "kms:Encrypt",
-      "kms:Decrypt",
-      "kms:ReEncrypt*",
-      "kms:GenerateDataKey*",
-      "kms:DescribeKey",
-      "kms:CreateGrant",
-    ],
+    Action: USE_KEY_ACTIONS,
     Resource: "*",
   };
 }
