@@ -31,6 +31,18 @@ export interface Ingress {
   to: Known<number>;
   /** IPv4 and IPv6 CIDRs with their property paths. */
   sources: Array<{ path: string; cidr: Known<string> }>;
+  /** Network ACLs: lower-numbered deny entries for the whole world that take precedence. */
+  shadows?: Shadow[];
+  /** Network ACLs: a lower-numbered (or unnumbered) deny entry is not known during preview. */
+  shadowUnknown?: boolean;
+}
+
+/** A deny entry of a network ACL that applies before an allow entry. */
+export interface Shadow {
+  family: "v4" | "v6";
+  protocol: Protocol;
+  from: number;
+  to: number;
 }
 
 export function normaliseProtocol(v: unknown): Known<Protocol> {
@@ -122,9 +134,7 @@ export function ingressOf(type: string, props: Props): Ingress[] | undefined {
   if (type === NACL_TYPES.acl || type === NACL_TYPES.defaultAcl) {
     const rules = list(props.ingress);
     if (!rules.known) return undefined;
-    return (rules.value ?? []).flatMap((r, i) =>
-      naclEntry(r, `ingress[${i}].`, "protocol", "action", "ipv6CidrBlock"),
-    );
+    return naclInline(rules.value ?? []);
   }
   if (type === NACL_TYPES.rule) {
     const egress = props.egress;
@@ -151,6 +161,84 @@ function naclEntry(r: unknown, base: string, protoKey: string, actionKey: string
       sources: cidrs(rule, base, ["cidrBlock", v6Key]),
     },
   ];
+}
+
+/**
+ * Inline network-ACL entries, with the deny entries that precede each allow (lower rule number):
+ * traffic matching a deny first is never allowed, so those ports are not open.
+ */
+function naclInline(rules: unknown[]): Ingress[] {
+  const out: Ingress[] = [];
+  rules.forEach((r, i) => {
+    const entries = naclEntry(r, `ingress[${i}].`, "protocol", "action", "ipv6CidrBlock");
+    if (!entries.length || isUnknown(r)) {
+      out.push(...entries);
+      return;
+    }
+    const ruleNo = num((r as Props).ruleNo);
+    const shadows: Shadow[] = [];
+    let shadowUnknown = false;
+    rules.forEach((d, j) => {
+      if (j === i) return;
+      if (isUnknown(d)) {
+        shadowUnknown = true;
+        return;
+      }
+      const deny = (d ?? {}) as Props;
+      const action = str(deny.action);
+      if (action.known && action.value?.toLowerCase() !== "deny") return;
+      const n = num(deny.ruleNo);
+      const protocol = normaliseProtocol(deny.protocol);
+      const ports = portsOf(protocol, deny.fromPort, deny.toPort);
+      const v4 = str(deny.cidrBlock);
+      const v6 = str(deny.ipv6CidrBlock);
+      if (
+        !action.known ||
+        !n.known ||
+        !protocol.known ||
+        !ports.from.known ||
+        !ports.to.known ||
+        !v4.known ||
+        !v6.known
+      ) {
+        shadowUnknown = true;
+        return;
+      }
+      if (!ruleNo.known) {
+        shadowUnknown = true; // a deny exists, but whether it comes first is not known yet
+        return;
+      }
+      if ((n.value ?? 0) >= (ruleNo.value ?? 0)) return;
+      const range = {
+        protocol: protocol.value ?? "other",
+        from: ports.from.value ?? 0,
+        to: ports.to.value ?? 65535,
+      };
+      if (v4.value && isWorld(v4.value)) shadows.push({ family: "v4", ...range });
+      if (v6.value && isWorld(v6.value)) shadows.push({ family: "v6", ...range });
+    });
+    for (const e of entries) out.push({ ...e, shadows, shadowUnknown });
+  });
+  return out;
+}
+
+/** Port ranges of [from, to] left after removing the ranges of the shadows that apply. */
+function unshadowed(protocol: Protocol, from: number, to: number, family: "v4" | "v6", shadows: Shadow[]) {
+  let ranges: Array<[number, number]> = [[from, to]];
+  for (const s of shadows) {
+    // A deny applies when it covers the allow's protocol; remote administration listens on TCP, so a
+    // TCP deny also counts against an allow of all protocols.
+    if (s.family !== family) continue;
+    if (!(s.protocol === "all" || s.protocol === protocol || (protocol === "all" && s.protocol === "tcp")))
+      continue;
+    ranges = ranges.flatMap(([a, b]): Array<[number, number]> => {
+      if (s.to < a || s.from > b) return [[a, b]];
+      const left: Array<[number, number]> = a < s.from ? [[a, s.from - 1]] : [];
+      const right: Array<[number, number]> = b > s.to ? [[s.to + 1, b]] : [];
+      return [...left, ...right];
+    });
+  }
+  return ranges;
 }
 
 /** 0.0.0.0/0 and ::/0 (and their spellings). */
@@ -198,7 +286,20 @@ export function forEachWorldIngress(
       continue;
     }
     const protocol = ing.protocol.value ?? "other";
-    for (const w of worldSources)
-      onOpen(ing, protocol, ing.from.value ?? 0, ing.to.value ?? 65535, w.cidr, w.path);
+    if (ing.shadowUnknown) {
+      onUnknown(`${ing.path} (the network ACL's deny entries)`);
+      continue;
+    }
+    for (const w of worldSources) {
+      const family = w.cidr.includes(":") ? "v6" : "v4";
+      for (const [from, to] of unshadowed(
+        protocol,
+        ing.from.value ?? 0,
+        ing.to.value ?? 65535,
+        family,
+        ing.shadows ?? [],
+      ))
+        onOpen(ing, protocol, from, to, w.cidr, w.path);
+    }
   }
 }

@@ -166,6 +166,14 @@ export const sgAll = spec({
 export const naclAdmin = spec({
   policy: "nacl-admin-ports-open-to-world",
   compliant: [
+    one("allow-all after lower-numbered denies of 22 and 3389 (IPv4)", T.nacl, {
+      vpcId: "vpc-1",
+      ingress: [
+        { ruleNo: 90, action: "deny", protocol: "tcp", cidrBlock: "0.0.0.0/0", fromPort: 22, toPort: 22 },
+        { ruleNo: 91, action: "deny", protocol: "tcp", cidrBlock: "0.0.0.0/0", fromPort: 3389, toPort: 3389 },
+        { ruleNo: 100, action: "allow", protocol: "-1", cidrBlock: "0.0.0.0/0", fromPort: 0, toPort: 0 },
+      ],
+    }),
     one("allow 443 from the world", T.naclRule, {
       networkAclId: "acl-1",
       ruleNumber: 100,
@@ -198,6 +206,48 @@ export const naclAdmin = spec({
     }),
   ],
   noncompliant: [
+    one(
+      "deny after the allow does not help",
+      T.nacl,
+      {
+        vpcId: "vpc-1",
+        ingress: [
+          { ruleNo: 100, action: "allow", protocol: "-1", cidrBlock: "0.0.0.0/0", fromPort: 0, toPort: 0 },
+          { ruleNo: 110, action: "deny", protocol: "tcp", cidrBlock: "0.0.0.0/0", fromPort: 22, toPort: 22 },
+        ],
+      },
+      { expect: "SSH (22)" },
+    ),
+    one(
+      "an IPv4 deny does not shadow an IPv6 allow",
+      T.defaultNacl,
+      {
+        ingress: [
+          { ruleNo: 90, action: "deny", protocol: "tcp", cidrBlock: "0.0.0.0/0", fromPort: 22, toPort: 22 },
+          { ruleNo: 100, action: "allow", protocol: "tcp", ipv6CidrBlock: "::/0", fromPort: 0, toPort: 1024 },
+        ],
+      },
+      { expect: "::/0" },
+    ),
+    one(
+      "a deny of 22 leaves 3389 of the range open",
+      T.nacl,
+      {
+        vpcId: "vpc-1",
+        ingress: [
+          { ruleNo: 90, action: "deny", protocol: "tcp", cidrBlock: "0.0.0.0/0", fromPort: 22, toPort: 22 },
+          {
+            ruleNo: 100,
+            action: "allow",
+            protocol: "tcp",
+            cidrBlock: "0.0.0.0/0",
+            fromPort: 0,
+            toPort: 65535,
+          },
+        ],
+      },
+      { expect: "RDP (3389)" },
+    ),
     one("allow 22 from 0.0.0.0/0", T.naclRule, {
       networkAclId: "acl-1",
       ruleNumber: 100,

@@ -6,6 +6,7 @@ export const T = {
   ingressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
   nacl: "aws:ec2/networkAcl:NetworkAcl",
   naclRule: "aws:ec2/networkAclRule:NetworkAclRule",
+  defaultNacl: "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl",
   instance: "aws:ec2/instance:Instance",
   spot: "aws:ec2/spotInstanceRequest:SpotInstanceRequest",
   lt: "aws:ec2/launchTemplate:LaunchTemplate",
