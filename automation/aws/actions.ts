@@ -47,6 +47,56 @@ export function iamActionFor(clientName: string, commandName: string): string {
   return `${prefix}:${op}`;
 }
 
+/**
+ * Every IAM action one call needs: its own, plus those IAM evaluates for what the input asks for
+ * (tag-on-create, Object Lock retention, passing a role, each item of a DynamoDB transaction...).
+ */
+export function iamActionsFor(clientName: string, commandName: string, input: any): string[] {
+  const op = commandName.replace(/Command$/, "");
+  const own = iamActionFor(clientName, commandName);
+  const out = new Set<string>(op === "TransactWriteItems" ? [] : [own]);
+  const tagged = Array.isArray(input?.TagSpecifications) && input.TagSpecifications.length > 0;
+  switch (op) {
+    case "TransactWriteItems":
+      for (const item of input?.TransactItems ?? []) {
+        if (item.Put) out.add("dynamodb:PutItem");
+        if (item.Update) out.add("dynamodb:UpdateItem");
+        if (item.Delete) out.add("dynamodb:DeleteItem");
+        if (item.ConditionCheck) out.add("dynamodb:ConditionCheckItem");
+      }
+      break;
+    case "CreateSnapshots":
+    case "CreateSecurityGroup":
+      if (tagged) out.add("ec2:CreateTags");
+      break;
+    case "ReplaceIamInstanceProfileAssociation":
+    case "AssociateIamInstanceProfile":
+      out.add("iam:PassRole");
+      break;
+    case "CreateRole":
+      if (input?.Tags?.length) out.add("iam:TagRole");
+      break;
+    case "CreateInstanceProfile":
+      if (input?.Tags?.length) out.add("iam:TagInstanceProfile");
+      break;
+    case "CreateTable":
+      if (input?.Tags?.length) out.add("dynamodb:TagResource");
+      break;
+    case "CreateBucket":
+      if (input?.ObjectLockEnabledForBucket) {
+        out.add("s3:PutBucketObjectLockConfiguration");
+        out.add("s3:PutBucketVersioning");
+      }
+      break;
+    case "PutObject":
+    case "CreateMultipartUpload":
+      if (input?.ObjectLockMode) out.add("s3:PutObjectRetention");
+      if (input?.SSEKMSKeyId) out.add("kms:GenerateDataKey");
+      break;
+  }
+  return [...out];
+}
+
 /** Read-only operations: safe to retry on any transient error. */
 export function isReadOnly(op: string): boolean {
   return /^(Describe|Get|List|Head|Query|Scan|Lookup|Select)/.test(op.replace(/Command$/, ""));

@@ -13,13 +13,15 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { iamActionFor, isIdempotent } from "./actions";
+import { iamActionFor, iamActionsFor, isIdempotent } from "./actions";
 import { backoffMs, DEFAULT_RETRY, isThrottling, isTransient, type RetryPolicy, sleep } from "./retry";
 
 /** One AWS call as the recorder sees it (one per command, however many attempts it took). */
 export interface RecordedCall {
-  /** IAM action, e.g. "ec2:CreateSnapshots". */
+  /** IAM action of the operation, e.g. "ec2:CreateSnapshots". */
   action: string;
+  /** Every IAM action the call needs (the operation's, plus tag-on-create, PassRole...). */
+  iamActions: string[];
   startedAt: number;
   endedAt: number;
   attempts: number;
@@ -38,7 +40,7 @@ export class MemoryRecorder implements CallRecorder {
     this.calls.push(call);
   }
   actions(): string[] {
-    return [...new Set(this.calls.map((c) => c.action))].sort();
+    return [...new Set(this.calls.flatMap((c) => c.iamActions))].sort();
   }
 }
 
@@ -74,14 +76,16 @@ function instrument<T extends AnyClient>(client: T, options: ClientOptions, poli
   client.middlewareStack.add(
     (next: any, context: any) => async (args: any) => {
       const command = String(context.commandName ?? "UnknownCommand");
-      const action = iamActionFor(String(context.clientName ?? "UnknownClient"), command);
+      const clientName = String(context.clientName ?? "UnknownClient");
+      const action = iamActionFor(clientName, command);
+      const iamActions = iamActionsFor(clientName, command, args.input);
       const startedAt = Date.now();
       let attempt = 0;
       for (;;) {
         attempt += 1;
         try {
           const out = await next(args);
-          options.recorder?.record({ action, startedAt, endedAt: Date.now(), attempts: attempt, ok: true });
+          options.recorder?.record({ action, iamActions, startedAt, endedAt: Date.now(), attempts: attempt, ok: true });
           return out;
         } catch (err) {
           const retryable = isThrottling(err) || (isTransient(err) && isIdempotent(command));
@@ -89,6 +93,7 @@ function instrument<T extends AnyClient>(client: T, options: ClientOptions, poli
             const e = err as { name?: string };
             options.recorder?.record({
               action,
+              iamActions,
               startedAt,
               endedAt: Date.now(),
               attempts: attempt,

@@ -19,11 +19,14 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { createHash } from "node:crypto";
 import { JOURNAL_KEYS } from "../../facts/names";
+import { backoffMs, isThrottling, isTransient, sleep } from "../aws/retry";
 import type { Json } from "../engine/types";
 import type { JournalEntry } from "./chain";
 import { ChainWriter } from "./chain-writer";
 import { type AcquireResult, type CaseMeta, type Journal, LeaseLostError } from "./journal";
 
+/** Attempts of one journal batch (transient errors only). */
+const JOURNAL_WRITE_ATTEMPTS = 8;
 const PK = JOURNAL_KEYS.partition;
 const SK = JOURNAL_KEYS.sort;
 const s = (v: string): AttributeValue => ({ S: v });
@@ -170,50 +173,70 @@ export class DynamoJournal implements Journal {
     this.writers.set(caseId, new ChainWriter(caseId, last, (batch) => this.writeBatch(caseId, batch)));
   }
 
+  /**
+   * Writes a batch in one transaction that also checks this run still holds the lock. The write is
+   * idempotent (ClientRequestToken, and entries are checked back after an ambiguous failure), so it is
+   * retried on transient errors whatever the client's policy: the journal is the record of the case.
+   */
   private async writeBatch(caseId: string, batch: JournalEntry[]): Promise<void> {
     const run = this.runs.get(caseId)!;
     const token = createHash("sha256")
       .update(batch.map((e) => e.hash).join(""))
       .digest("hex")
       .slice(0, 36);
-    try {
-      await this.ddb.send(
-        new TransactWriteItemsCommand({
-          ClientRequestToken: token,
-          TransactItems: [
-            {
-              ConditionCheck: {
-                TableName: this.location,
-                Key: key(instanceKey(run.instanceId), "lock"),
-                ConditionExpression: "runId = :me AND caseId = :case",
-                ExpressionAttributeValues: { ":me": s(run.runId), ":case": s(caseId) },
-              },
+    const command = new TransactWriteItemsCommand({
+      ClientRequestToken: token,
+      TransactItems: [
+        {
+          ConditionCheck: {
+            TableName: this.location,
+            Key: key(instanceKey(run.instanceId), "lock"),
+            ConditionExpression: "runId = :me AND caseId = :case",
+            ExpressionAttributeValues: { ":me": s(run.runId), ":case": s(caseId) },
+          },
+        },
+        ...batch.map((e) => ({
+          Put: {
+            TableName: this.location,
+            Item: {
+              ...key(caseKey(caseId), entryKey(e.seq)),
+              caseId: s(e.caseId),
+              seq: n(e.seq),
+              at: s(e.at),
+              stepId: s(e.stepId),
+              event: s(e.event),
+              ...(e.data === undefined ? {} : { data: s(JSON.stringify(e.data)) }),
+              prevHash: s(e.prevHash),
+              hash: s(e.hash),
             },
-            ...batch.map((e) => ({
-              Put: {
-                TableName: this.location,
-                Item: {
-                  ...key(caseKey(caseId), entryKey(e.seq)),
-                  caseId: s(e.caseId),
-                  seq: n(e.seq),
-                  at: s(e.at),
-                  stepId: s(e.stepId),
-                  event: s(e.event),
-                  ...(e.data === undefined ? {} : { data: s(JSON.stringify(e.data)) }),
-                  prevHash: s(e.prevHash),
-                  hash: s(e.hash),
-                },
-                ConditionExpression: "attribute_not_exists(#sk)",
-                ExpressionAttributeNames: { "#sk": SK },
-              },
-            })),
-          ],
-        }),
-      );
-    } catch (err) {
-      if (isConditionFailure(err)) throw new LeaseLostError(run.instanceId);
-      throw err;
+            ConditionExpression: "attribute_not_exists(#sk)",
+            ExpressionAttributeNames: { "#sk": SK },
+          },
+        })),
+      ],
+    });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.ddb.send(command);
+        return;
+      } catch (err) {
+        if (isConditionFailure(err)) {
+          // After an ambiguous failure the first attempt may have landed: then the entries are ours.
+          if (attempt > 1 && (await this.landed(caseId, batch))) return;
+          throw new LeaseLostError(run.instanceId);
+        }
+        if (attempt >= JOURNAL_WRITE_ATTEMPTS || !(isTransient(err) || isThrottling(err))) throw err;
+        await sleep(backoffMs({ maxAttempts: JOURNAL_WRITE_ATTEMPTS, baseDelayMs: 25, maxDelayMs: 1000 }, attempt));
+      }
     }
+  }
+
+  private async landed(caseId: string, batch: JournalEntry[]): Promise<boolean> {
+    const last = batch[batch.length - 1]!;
+    const got = await this.ddb.send(
+      new GetItemCommand({ TableName: this.location, Key: key(caseKey(caseId), entryKey(last.seq)), ConsistentRead: true }),
+    );
+    return got.Item?.hash?.S === last.hash;
   }
 
   append(caseId: string, stepId: string, event: string, data?: Json): Promise<JournalEntry> {
