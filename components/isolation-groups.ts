@@ -8,7 +8,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { isolationGroupNames, MANAGED_BY, ROLE_TAG_VALUES, TAG } from "../facts";
+import { isolationGroupNames, MANAGED_BY, POLICY, policyExemptionTag, ROLE_TAG_VALUES, TAG } from "../facts";
 import { checkIfPlain, validateCidr, validateVpcId } from "./validation";
 
 export interface IsolationGroupsArgs {
@@ -41,6 +41,15 @@ export interface IsolationGroupsArgs {
   /** @default {} */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
+
+const UNTRACK_REASON =
+  "incident-response untrack group: it must allow all traffic in and out (IPv4 and IPv6) so that a contained ENI's existing flows become untracked; it is attached only for seconds during containment";
+/** Exemption tags of the untrack group, one per security-group exposure policy. */
+export const UNTRACK_EXEMPTIONS = Object.fromEntries(
+  [POLICY.sgAllTrafficOpenToWorld, POLICY.sgAdminPortsOpenToWorld, POLICY.sgDatabasePortsOpenToWorld].map(
+    (policy) => [policyExemptionTag(policy), UNTRACK_REASON],
+  ),
+);
 
 export class IsolationGroups extends pulumi.ComponentResource {
   public readonly vpcId: string;
@@ -81,7 +90,11 @@ export class IsolationGroups extends pulumi.ComponentResource {
         ingress: [{ ...everything, description: "all (untracks existing flows)" }],
         egress: [{ ...everything, description: "all (untracks existing flows)" }],
         revokeRulesOnDelete: true,
-        tags: tags(ROLE_TAG_VALUES.untrackGroup, names.untrack),
+        // Open by design: the policy pack sees why in explicit exemption tags (and reports them as advisory).
+        tags: tags(ROLE_TAG_VALUES.untrackGroup, names.untrack).apply((t) => ({
+          ...t,
+          ...UNTRACK_EXEMPTIONS,
+        })),
       },
       p,
     );

@@ -5,6 +5,7 @@
 export * from "./flow-logs";
 export * from "./forensic";
 export * from "./names";
+export * from "./policy-names";
 export * from "./responder-actions";
 export * from "./responder-settings";
 export * from "./tags";

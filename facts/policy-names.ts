@@ -3,7 +3,7 @@
  * that must deviate from a rule tags its resource with `policyExemptionTag(POLICY.x)` and a reason, and
  * the pack honours it. A test keeps this list and the pack identical.
  */
-import { ROLE_TAG_VALUES, TAG } from "./tags";
+import { TAG } from "./tags";
 
 export const POLICY = {
   sgAdminPortsOpenToWorld: "sg-admin-ports-open-to-world",
@@ -51,22 +51,3 @@ export type PolicyName = (typeof POLICY)[keyof typeof POLICY];
 
 /** The exemption tag key for one policy: `tags: { [policyExemptionTag(POLICY.ec2NoPublicIp)]: "<reason>" }`. */
 export const policyExemptionTag = (policy: PolicyName): string => `${TAG.policyExemptPrefix}${policy}`;
-
-/**
- * Exemptions that follow from an incident-response resource's role (`TAG.role`, on a resource that
- * also carries `TAG.managedBy` = MANAGED_BY): the baseline creates these resources on purpose, so the
- * pack exempts them from exactly these policies, with this reason, and still reports each one as an
- * advisory note. Everything else must carry an explicit exemption tag.
- */
-export const ROLE_EXEMPTIONS: Readonly<Record<string, { policies: readonly PolicyName[]; reason: string }>> =
-  {
-    [ROLE_TAG_VALUES.untrackGroup]: {
-      policies: [
-        POLICY.sgAllTrafficOpenToWorld,
-        POLICY.sgAdminPortsOpenToWorld,
-        POLICY.sgDatabasePortsOpenToWorld,
-      ],
-      reason:
-        "incident-response untrack group: it must allow all traffic in and out (IPv4 and IPv6) so that a contained ENI's existing flows become untracked; it is attached only for seconds during containment",
-    },
-  };

@@ -5,8 +5,7 @@
  * A reason is always required. An exempted resource is reported as an advisory note naming the policy
  * and the reason; an exemption tag with an empty reason is a violation.
  */
-import { ROLE_EXEMPTIONS } from "../../facts/policy-names";
-import { MANAGED_BY, TAG } from "../../facts/tags";
+import { TAG } from "../../facts/tags";
 import type { SettingsReader } from "./config";
 import { isUnknown } from "./unknown";
 import type { Props } from "./values";
@@ -25,8 +24,7 @@ export type Exemption =
   | { kind: "tags-unknown" }
   | { kind: "tag-without-reason"; tagKey: string }
   | { kind: "tag"; tagKey: string; reason: string }
-  | { kind: "config"; pattern: string; reason: string }
-  | { kind: "role"; role: string; reason: string };
+  | { kind: "config"; pattern: string; reason: string };
 
 export const exemptionTagKey = (policyName: string) => `${TAG.policyExemptPrefix}${policyName}`;
 
@@ -102,17 +100,6 @@ export function findExemption(
       return { kind: "tag", tagKey, reason: value.trim() };
     else return { kind: "tag-without-reason", tagKey };
   }
-  if (!tagsUnknown && tags && typeof tags === "object") {
-    const t = tags as Record<string, unknown>;
-    const role = t[TAG.role];
-    const byRole = typeof role === "string" ? ROLE_EXEMPTIONS[role] : undefined;
-    if (
-      byRole &&
-      t[TAG.managedBy] === MANAGED_BY &&
-      (byRole.policies as readonly string[]).includes(policyName)
-    )
-      return { kind: "role", role: role as string, reason: byRole.reason };
-  }
   for (const p of patterns) {
     if (p.type && p.type !== resource.type) continue;
     const re = globToRegExp(p.resourceName);
@@ -124,7 +111,6 @@ export function findExemption(
 
 export function describeExemption(e: Exemption & { reason: string }): string {
   if (e.kind === "tag") return `tag "${e.tagKey}"`;
-  if (e.kind === "role") return `its incident-response role (${TAG.role}=${e.role}, facts/policy-names.ts)`;
   return `config exemption "${(e as { pattern: string }).pattern}"`;
 }
 

@@ -30,7 +30,7 @@ export function publish(
   const { violations, notes, undetermined } = outcome;
   if (exemption.kind === "tag-without-reason")
     report(missingReasonMessage(exemption.tagKey, resource.name), urn);
-  if (exemption.kind === "tag" || exemption.kind === "config" || exemption.kind === "role") {
+  if (exemption.kind === "tag" || exemption.kind === "config") {
     const head = `"${resource.name}" is exempted from ${policy} by ${describeExemption(exemption)} (reason: "${exemption.reason}")`;
     advisory(
       report,

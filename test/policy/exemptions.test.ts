@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { UNTRACK_EXEMPTIONS } from "../../components/isolation-groups";
 import { T } from "./cases/types";
 import { check, checkAll, checkPack, res } from "./harness";
 
@@ -131,7 +132,7 @@ describe("policy pack: exemptions", () => {
   });
 });
 
-describe("policy pack: exemptions by incident-response role (facts/policy-names.ts)", () => {
+describe("policy pack: the baseline's untrack group (open by design)", () => {
   const everything = {
     protocol: "-1",
     fromPort: 0,
@@ -145,27 +146,28 @@ describe("policy pack: exemptions by incident-response role (facts/policy-names.
     egress: [everything],
     tags,
   });
+  const roleTags = { "ir:role": "untrack", "ir:managed-by": "ec2-incident-ready" };
 
-  it("1: GIVEN the baseline's untrack group THEN the SG rules report it as an advisory note with the role's reason", async () => {
+  it("1: GIVEN the exemption tags the component writes THEN the SG rules report an advisory note with the reason", async () => {
     const v = await check(
       "sg-all-traffic-open-to-world",
       T.sg,
-      untrack({ "ir:role": "untrack", "ir:managed-by": "ec2-incident-ready" }),
+      untrack({ ...roleTags, ...UNTRACK_EXEMPTIONS }),
     );
     expect(v.violations).to.deep.equal([]);
-    expect(v.notes[0]).to.include("ir:role=untrack").and.include("untracked");
+    expect(v.notes[0]).to.include("untracked");
   });
 
-  it("2: GIVEN the role tag without the managed-by tag THEN no exemption", async () => {
-    const v = await check("sg-all-traffic-open-to-world", T.sg, untrack({ "ir:role": "untrack" }));
+  it("2: GIVEN only the role tags (which anyone can copy) THEN no exemption", async () => {
+    const v = await check("sg-all-traffic-open-to-world", T.sg, untrack(roleTags));
     expect(v.violations).to.have.length(2);
   });
 
-  it("3: GIVEN the untrack role THEN only the listed policies are exempted", async () => {
+  it("3: GIVEN the untrack exemptions THEN only the listed policies are exempted", async () => {
     const v = await check(
       "default-sg-restricts-all",
       T.defaultSg,
-      untrack({ "ir:role": "untrack", "ir:managed-by": "ec2-incident-ready" }),
+      untrack({ ...roleTags, ...UNTRACK_EXEMPTIONS }),
     );
     expect(v.violations).to.have.length(2);
   });
