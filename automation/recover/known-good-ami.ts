@@ -4,7 +4,11 @@
  * after that moment may have been built by the attacker's hands or from a poisoned pipeline; the
  * parameter's history with its timestamps is the record of what was known good when.
  */
-import { GetParameterHistoryCommand, type GetParameterHistoryCommandOutput, type SSMClient } from "@aws-sdk/client-ssm";
+import {
+  GetParameterHistoryCommand,
+  type GetParameterHistoryCommandOutput,
+  type SSMClient,
+} from "@aws-sdk/client-ssm";
 
 export interface AmiVersion {
   amiId: string;
@@ -24,7 +28,9 @@ export async function knownGoodHistory(ssm: SSMClient, parameterName: string): P
   do {
     let page: GetParameterHistoryCommandOutput;
     try {
-      page = await ssm.send(new GetParameterHistoryCommand({ Name: parameterName, NextToken, MaxResults: 50 }));
+      page = await ssm.send(
+        new GetParameterHistoryCommand({ Name: parameterName, NextToken, MaxResults: 50 }),
+      );
     } catch (e) {
       if ((e as { name?: string }).name === "ParameterNotFound")
         throw new Error(
@@ -66,7 +72,8 @@ export interface PickedAmi {
 
 /** Chooses the AMI, or throws an error that says why none qualifies and what to do. */
 export function pickKnownGood(parameterName: string, history: AmiVersion[], o: PickOptions): PickedAmi {
-  if (Number.isNaN(o.before.getTime())) throw new Error(`compromise time is not a valid date: pass --before as ISO-8601 UTC`);
+  if (Number.isNaN(o.before.getTime()))
+    throw new Error(`compromise time is not a valid date: pass --before as ISO-8601 UTC`);
   const before = history.filter((v) => v.publishedAt < o.before);
   const ignoredAfter = history.filter((v) => v.publishedAt >= o.before);
   const newest = before.at(-1);
@@ -82,7 +89,9 @@ export function pickKnownGood(parameterName: string, history: AmiVersion[], o: P
     throw new Error(
       `the newest known-good AMI before the compromise, ${newest.amiId} (version ${newest.version}), is the compromised instance's own AMI: ` +
         `rebuilding from it may bring the attacker's way in back. ` +
-        (older ? `The previous one is ${older.amiId} (version ${older.version}): pass --ami ${older.amiId} to use it, ` : "") +
+        (older
+          ? `The previous one is ${older.amiId} (version ${older.version}): pass --ami ${older.amiId} to use it, `
+          : "") +
         `or --allow-ami if the image itself is known not to be the cause`,
     );
   }
