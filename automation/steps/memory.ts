@@ -87,7 +87,10 @@ export function memoryStep(opts: MemoryOptions = DEFAULT_MEMORY): Step<RespondCo
         }),
       );
       const uploadId = upload.UploadId!;
-      const abort = () => ctx.clients.s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
+      const abort = () =>
+        Promise.resolve()
+          .then(() => ctx.clients.s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })))
+          .catch(() => undefined);
       try {
         const partUrls = await Promise.all(
           Array.from({ length: parts }, (_, i) =>

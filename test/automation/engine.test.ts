@@ -1,0 +1,150 @@
+/**
+ * The step engine: dependencies, parallelism, resume, bounded waits, and the rule that no destructive
+ * step runs before every evidence step verified (a failure injected at every step in turn).
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { type EngineContext, planPlaybook, runPlaybook } from "../../automation/engine/runner";
+import type { Step } from "../../automation/engine/types";
+import { verifyChain } from "../../automation/journal/chain";
+import type { CaseMeta } from "../../automation/journal/journal";
+import { LocalJournal } from "../../automation/journal/local";
+
+interface Ctx extends EngineContext {
+  log: string[];
+}
+
+async function openCase(caseId = `c-${Math.random().toString(16).slice(2)}`) {
+  const journal = new LocalJournal(mkdtempSync(join(tmpdir(), "ir-engine-")));
+  const meta: CaseMeta = { caseId, instanceId: "i-0123abcd", region: "us-east-1", createdAt: new Date().toISOString(), options: {} };
+  await journal.acquire(meta, "run-1", 60_000);
+  const ctx: Ctx = { caseId, records: new Map(), resumed: false, log: [] };
+  return { journal, ctx, meta };
+}
+
+function step(id: string, opts: Partial<Step<Ctx>> & { fail?: "run" | "verify"; delay?: number } = {}): Step<Ctx> {
+  return {
+    id,
+    title: id,
+    async plan() {
+      return [{ action: `x:${id}`, target: id, detail: "would" }];
+    },
+    async run(ctx) {
+      ctx.log.push(`run:${id}`);
+      if (opts.delay) await new Promise((r) => setTimeout(r, opts.delay));
+      if (opts.fail === "run") throw new Error(`${id} broke`);
+      return { status: "done", record: { id } };
+    },
+    async verify(ctx) {
+      ctx.log.push(`verify:${id}`);
+      return opts.fail === "verify" ? { ok: false, detail: "not there" } : { ok: true };
+    },
+    verifyTimeoutMs: 100,
+    verifyIntervalMs: 10,
+    ...opts,
+  };
+}
+
+const playbook = (failing?: string, mode?: "run" | "verify"): Step<Ctx>[] => {
+  const f = (id: string) => (id === failing ? { fail: mode ?? "run" } : {});
+  return [
+    step("snapshot", { evidence: true, ...f("snapshot") }),
+    step("isolate", { after: ["snapshot"], ...f("isolate") }),
+    step("memory", { after: ["isolate"], evidence: true, ...f("memory") }),
+    step("manifest", { after: ["snapshot", "memory"], evidence: true, always: true, ...f("manifest") }),
+    step("terminate", { after: ["manifest"], destructive: true, always: true }),
+  ];
+};
+
+describe("step engine", () => {
+  it("runs independent steps in parallel and dependants after them", async () => {
+    const { journal, ctx } = await openCase();
+    const t0 = Date.now();
+    const reports = await runPlaybook({
+      steps: [step("a", { delay: 150 }), step("b", { delay: 150 }), step("c", { after: ["a", "b"] })],
+      ctx,
+      journal,
+    });
+    expect(Date.now() - t0).to.be.lessThan(290);
+    expect(reports.map((r) => r.status)).to.deep.equal(["verified", "verified", "verified"]);
+    expect(ctx.log.indexOf("run:c")).to.be.greaterThan(ctx.log.indexOf("run:a"));
+  });
+
+  it("blocks the dependants of a failed step and names the blocker", async () => {
+    const { journal, ctx } = await openCase();
+    const reports = await runPlaybook({ steps: [step("a", { fail: "run" }), step("b", { after: ["a"] })], ctx, journal });
+    expect(reports[0]).to.deep.include({ status: "failed", detail: "a broke" });
+    expect(reports[1]).to.deep.include({ status: "blocked", detail: "blocked by a" });
+    expect(ctx.log).to.not.include("run:b");
+  });
+
+  for (const failing of ["snapshot", "isolate", "memory", "manifest"]) {
+    for (const mode of ["run", "verify"] as const) {
+      // isolate is not evidence: when only its verification fails, the evidence is still complete.
+      if (failing === "isolate" && mode === "verify") continue;
+      it(`refuses the destructive step when ${failing} fails to ${mode}`, async () => {
+        const { journal, ctx } = await openCase();
+        const reports = await runPlaybook({ steps: playbook(failing, mode), ctx, journal });
+        const terminate = reports.find((r) => r.id === "terminate")!;
+        expect(terminate.status).to.equal("refused");
+        expect(terminate.detail).to.match(/^refused: evidence not verified/);
+        expect(ctx.log).to.not.include("run:terminate");
+      });
+    }
+  }
+
+  it("runs the destructive step only once every evidence step verified", async () => {
+    const { journal, ctx } = await openCase();
+    const reports = await runPlaybook({ steps: playbook(), ctx, journal });
+    expect(reports.at(-1)!.status).to.equal("verified");
+    const term = ctx.log.indexOf("run:terminate");
+    for (const id of ["snapshot", "memory", "manifest"]) expect(ctx.log.indexOf(`verify:${id}`)).to.be.lessThan(term);
+  });
+
+  it("bounds a step that hangs", async () => {
+    const { journal, ctx } = await openCase();
+    const hang: Step<Ctx> = { ...step("hang"), timeoutMs: 50, run: () => new Promise(() => undefined) };
+    const [r] = await runPlaybook({ steps: [hang], ctx, journal });
+    expect(r).to.deep.include({ status: "failed", detail: "step hang did not finish within 50 ms" });
+  });
+
+  it("resumes: verified steps are not run again, ran-but-unverified steps are verified before any re-run", async () => {
+    const { journal, ctx, meta } = await openCase();
+    await runPlaybook({ steps: [step("a"), step("b", { after: ["a"], fail: "run" })], ctx, journal });
+    await journal.releaseLease(meta.instanceId, "run-1");
+    const again = await journal.resume(meta.instanceId, meta.caseId, "run-2", 60_000);
+    expect(again).to.deep.include({ acquired: true, resumed: true });
+    const history = (await journal.readCase(meta.caseId))!.entries;
+    const ctx2: Ctx = { caseId: meta.caseId, records: new Map(), resumed: true, log: [] };
+    const reports = await runPlaybook({ steps: [step("a"), step("b", { after: ["a"] })], ctx: ctx2, journal, history });
+    expect(reports[0]).to.deep.include({ status: "verified", resumed: true });
+    expect(ctx2.log).to.deep.equal(["run:b", "verify:b"]);
+    expect(ctx2.records.get("a")).to.deep.equal({ id: "a" });
+    const all = (await journal.readCase(meta.caseId))!.entries;
+    expect(verifyChain(all).ok).to.equal(true);
+  });
+
+  it("a second run cannot take a case whose lease is alive, and reports who holds it", async () => {
+    const { journal, meta } = await openCase();
+    const other = await journal.acquire({ ...meta, caseId: "c-other" }, "run-2", 60_000);
+    expect(other).to.deep.include({ acquired: false, caseId: meta.caseId, heldBy: "run-1" });
+  });
+
+  it("plans without running anything but read-only steps", async () => {
+    const { ctx } = await openCase();
+    const reports = await planPlaybook([step("read", { readOnly: true }), step("write", { after: ["read"] })], ctx);
+    expect(ctx.log).to.deep.equal(["run:read"]);
+    expect(reports[1]!.changes).to.deep.equal([{ action: "x:write", target: "write", detail: "would" }]);
+  });
+
+  it("refuses a playbook whose step comes after an unknown step", async () => {
+    const { journal, ctx } = await openCase();
+    let err: Error | undefined;
+    await runPlaybook({ steps: [step("a", { after: ["zzz"] })], ctx, journal }).catch((e) => {
+      err = e;
+    });
+    expect(err?.message).to.equal('step "a" comes after "zzz", which is not earlier in the playbook');
+  });
+});
