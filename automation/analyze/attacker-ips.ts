@@ -8,7 +8,12 @@
 import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { type AbuseGuidance, type AddressScope, abuseGuidance } from "./abuse";
-import { type CredentialUseByAddress, type CredentialUseOptions, type CredentialUseResult, findCredentialUse } from "./credential-use";
+import {
+  type CredentialUseByAddress,
+  type CredentialUseOptions,
+  type CredentialUseResult,
+  findCredentialUse,
+} from "./credential-use";
 import { type FindingAddress, findingAddresses } from "./finding-ips";
 import type { FlowLogLocation } from "./flow-log-keys";
 import { type FlowLogOptions, type FlowLogResult, type FlowPeer, readFlowLogs } from "./flow-logs";
@@ -77,7 +82,8 @@ export interface AttackerIpInput {
     };
 }
 
-const message = (err: unknown) => `${(err as Error).name ?? "Error"}: ${(err as Error).message ?? String(err)}`;
+const message = (err: unknown) =>
+  `${(err as Error).name ?? "Error"}: ${(err as Error).message ?? String(err)}`;
 
 export async function analyzeAttackerIps(input: AttackerIpInput): Promise<AttackerIpReport> {
   const window = checkWindow(input.window.start, input.window.end);
@@ -90,7 +96,15 @@ export async function analyzeAttackerIps(input: AttackerIpInput): Promise<Attack
     if (!e) {
       const aws = input.ipRanges?.match(parsed.text);
       const scope: AddressScope = aws ? "aws" : isPrivate(parsed) ? "private" : "internet";
-      e = { address: parsed.text, family: parsed.family, scope, ...(aws ? { aws } : {}), abuse: abuseGuidance(parsed.text, scope, aws), sources: [], evidence: {} };
+      e = {
+        address: parsed.text,
+        family: parsed.family,
+        scope,
+        ...(aws ? { aws } : {}),
+        abuse: abuseGuidance(parsed.text, scope, aws),
+        sources: [],
+        evidence: {},
+      };
       entries.set(parsed.text, e);
     }
     if (!e.sources.includes(source)) e.sources.push(source);
@@ -105,7 +119,12 @@ export async function analyzeAttackerIps(input: AttackerIpInput): Promise<Attack
     (async (): Promise<AttackerIpReport["sources"]["cloudtrail"]> => {
       if (!input.clients.cloudTrail) return { status: "skipped", reason: "no CloudTrail client given" };
       try {
-        const { outside, ...summary } = await findCredentialUse(input.clients.cloudTrail, subject, window, opts);
+        const { outside, ...summary } = await findCredentialUse(
+          input.clients.cloudTrail,
+          subject,
+          window,
+          opts,
+        );
         for (const use of outside) {
           const e = entry(use.address, "cloudtrail");
           e.evidence.credentialUse = use;
@@ -117,10 +136,17 @@ export async function analyzeAttackerIps(input: AttackerIpInput): Promise<Attack
       }
     })(),
     (async (): Promise<AttackerIpReport["sources"]["flowLogs"]> => {
-      if (!input.flowLogs) return { status: "skipped", reason: "flow logs are not in S3 (or their location was not given)" };
+      if (!input.flowLogs)
+        return { status: "skipped", reason: "flow logs are not in S3 (or their location was not given)" };
       if (!input.clients.s3) return { status: "skipped", reason: "no S3 client given" };
       try {
-        const { peers, ...summary } = await readFlowLogs(input.clients.s3, input.flowLogs, subject, window, opts);
+        const { peers, ...summary } = await readFlowLogs(
+          input.clients.s3,
+          input.flowLogs,
+          subject,
+          window,
+          opts,
+        );
         for (const peer of peers) {
           const e = entry(peer.address, "flow-logs");
           e.evidence.flowLogs = peer;
@@ -133,7 +159,10 @@ export async function analyzeAttackerIps(input: AttackerIpInput): Promise<Attack
     })(),
   ]);
 
-  let finding: AttackerIpReport["sources"]["finding"] = { status: "skipped", reason: "no finding given (the case started from an instance id)" };
+  let finding: AttackerIpReport["sources"]["finding"] = {
+    status: "skipped",
+    reason: "no finding given (the case started from an instance id)",
+  };
   let domains: string[] = [];
   if (input.finding !== undefined) {
     const found = findingAddresses(input.finding, subject);
@@ -146,16 +175,26 @@ export async function analyzeAttackerIps(input: AttackerIpInput): Promise<Attack
   }
 
   // Most evidenced first; credential use outranks traffic volume because it proves possession.
-  const rank = (a: AttackerAddress) => a.sources.length * 10 + (a.evidence.credentialUse ? 5 : 0) + (a.evidence.finding ? 2 : 0);
-  const volume = (a: AttackerAddress) => (a.evidence.flowLogs ? a.evidence.flowLogs.bytesIn + a.evidence.flowLogs.bytesOut : 0);
-  const all = [...entries.values()].sort((a, b) => rank(b) - rank(a) || volume(b) - volume(a) || a.address.localeCompare(b.address));
+  const rank = (a: AttackerAddress) =>
+    a.sources.length * 10 + (a.evidence.credentialUse ? 5 : 0) + (a.evidence.finding ? 2 : 0);
+  const volume = (a: AttackerAddress) =>
+    a.evidence.flowLogs ? a.evidence.flowLogs.bytesIn + a.evidence.flowLogs.bytesOut : 0;
+  const all = [...entries.values()].sort(
+    (a, b) => rank(b) - rank(a) || volume(b) - volume(a) || a.address.localeCompare(b.address),
+  );
   const max = opts.maxAddresses ?? 500;
   return {
     instanceId: subject.instanceId,
     window: { start: window.start.toISOString(), end: window.end.toISOString() },
     generatedAt: (opts.now?.() ?? new Date()).toISOString(),
     ...(input.ipRanges
-      ? { ipRanges: { ...(input.ipRanges.syncToken ? { syncToken: input.ipRanges.syncToken } : {}), ...(input.ipRanges.createDate ? { createDate: input.ipRanges.createDate } : {}), prefixCount: input.ipRanges.prefixCount } }
+      ? {
+          ipRanges: {
+            ...(input.ipRanges.syncToken ? { syncToken: input.ipRanges.syncToken } : {}),
+            ...(input.ipRanges.createDate ? { createDate: input.ipRanges.createDate } : {}),
+            prefixCount: input.ipRanges.prefixCount,
+          },
+        }
       : {}),
     addresses: all.slice(0, max),
     omitted: Math.max(0, all.length - max),

@@ -4,7 +4,11 @@
  * at 2 calls per second per account and region, so callers bound the pages and the result says when
  * the bound cut it short rather than pretending to be complete.
  */
-import { type CloudTrailClient, type LookupAttributeKey, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
+import {
+  type CloudTrailClient,
+  type LookupAttributeKey,
+  LookupEventsCommand,
+} from "@aws-sdk/client-cloudtrail";
 import type { IncidentWindow } from "./subject";
 
 /** The parts of a CloudTrail record the analysis reads (the record has many more). */
@@ -74,7 +78,9 @@ export async function lookupEvents(
   do {
     const page = await client.send(
       new LookupEventsCommand({
-        LookupAttributes: [{ AttributeKey: attribute.key as LookupAttributeKey, AttributeValue: attribute.value }],
+        LookupAttributes: [
+          { AttributeKey: attribute.key as LookupAttributeKey, AttributeValue: attribute.value },
+        ],
         StartTime: window.start,
         EndTime: window.end,
         MaxResults: 50,
@@ -95,9 +101,15 @@ export async function lookupEvents(
         eventName: e.EventName ?? record.eventName ?? "",
         eventSource: e.EventSource ?? record.eventSource ?? "",
         eventTime: (e.EventTime ?? new Date(record.eventTime ?? 0)).toISOString(),
-        ...(e.ReadOnly !== undefined ? { readOnly: e.ReadOnly === "true" } : record.readOnly !== undefined ? { readOnly: record.readOnly } : {}),
+        ...(e.ReadOnly !== undefined
+          ? { readOnly: e.ReadOnly === "true" }
+          : record.readOnly !== undefined
+            ? { readOnly: record.readOnly }
+            : {}),
         ...(e.Username ? { username: e.Username } : {}),
-        ...(e.AccessKeyId ?? record.userIdentity?.accessKeyId ? { accessKeyId: e.AccessKeyId ?? record.userIdentity?.accessKeyId } : {}),
+        ...((e.AccessKeyId ?? record.userIdentity?.accessKeyId)
+          ? { accessKeyId: e.AccessKeyId ?? record.userIdentity?.accessKeyId }
+          : {}),
         resources: (e.Resources ?? []).map((r) => ({ type: r.ResourceType, name: r.ResourceName })),
         record,
       });

@@ -3,8 +3,8 @@
  * before the window so the first change in it can be shown as a difference and not a full document.
  */
 import {
-  type ConfigurationItem,
   type ConfigServiceClient,
+  type ConfigurationItem,
   GetResourceConfigHistoryCommand,
   ListDiscoveredResourcesCommand,
   type ResourceType,
@@ -26,7 +26,13 @@ export async function configHistory(
 ): Promise<HistoryPage> {
   const type = resourceType as ResourceType;
   const before = await config.send(
-    new GetResourceConfigHistoryCommand({ resourceType: type, resourceId, laterTime: window.start, chronologicalOrder: "Reverse", limit: 1 }),
+    new GetResourceConfigHistoryCommand({
+      resourceType: type,
+      resourceId,
+      laterTime: window.start,
+      chronologicalOrder: "Reverse",
+      limit: 1,
+    }),
   );
   const items: ConfigurationItem[] = [];
   let token: string | undefined;
@@ -49,14 +55,23 @@ export async function configHistory(
   } while (token && pages < maxPages);
   const baseline = before.configurationItems?.[0];
   // earlierTime is inclusive: the baseline item can come back in the window too.
-  const fresh = items.filter((i) => i.configurationStateId !== baseline?.configurationStateId || !baseline);
+  const fresh = baseline
+    ? items.filter((i) => i.configurationStateId !== baseline.configurationStateId)
+    : items;
   return { items: fresh, ...(baseline ? { baseline } : {}), truncated: !!token };
 }
 
 /** Config keys an IAM role by its role id (AROA...), not its name: find it from the name. */
-export async function roleResourceId(config: ConfigServiceClient, roleName: string): Promise<string | undefined> {
+export async function roleResourceId(
+  config: ConfigServiceClient,
+  roleName: string,
+): Promise<string | undefined> {
   const res = await config.send(
-    new ListDiscoveredResourcesCommand({ resourceType: "AWS::IAM::Role", resourceName: roleName, includeDeletedResources: true }),
+    new ListDiscoveredResourcesCommand({
+      resourceType: "AWS::IAM::Role",
+      resourceName: roleName,
+      includeDeletedResources: true,
+    }),
   );
   return res.resourceIdentifiers?.find((r) => r.resourceName === roleName)?.resourceId;
 }

@@ -56,7 +56,8 @@ export function classifySource(event: LookedUpEvent, subject: CheckedSubject): S
 /** Whether the event is a session of the subject's role (when the role is known) for this instance. */
 export function isInstanceRoleSession(event: LookedUpEvent, subject: CheckedSubject): boolean {
   const id = event.record.userIdentity;
-  if (id?.type !== "AssumedRole" || !id.arn) return event.username === subject.instanceId && !subject.roleName;
+  if (id?.type !== "AssumedRole" || !id.arn)
+    return event.username === subject.instanceId && !subject.roleName;
   const m = /:assumed-role\/([^/]+)\/(.+)$/.exec(id.arn);
   if (!m || m[2] !== subject.instanceId) return false;
   return !subject.roleName || m[1] === subject.roleName;
@@ -104,11 +105,18 @@ export async function findCredentialUse(
   window: IncidentWindow,
   options: CredentialUseOptions = {},
 ): Promise<CredentialUseResult> {
-  const first = await lookupEvents(cloudTrail, { key: "Username", value: subject.instanceId }, window, options);
+  const first = await lookupEvents(
+    cloudTrail,
+    { key: "Username", value: subject.instanceId },
+    window,
+    options,
+  );
   const seen = new Map<string, LookedUpEvent>(first.events.map((e) => [e.eventId, e]));
   let { pages, truncated, unparsable } = first;
   const outsideKeys = new Set(
-    first.events.filter((e) => isInstanceRoleSession(e, subject) && classifySource(e, subject) === "outside").flatMap((e) => (e.accessKeyId ? [e.accessKeyId] : [])),
+    first.events
+      .filter((e) => isInstanceRoleSession(e, subject) && classifySource(e, subject) === "outside")
+      .flatMap((e) => (e.accessKeyId ? [e.accessKeyId] : [])),
   );
   // A stolen session key can show up in events without the session name (Username is derived, not
   // guaranteed); looking the key up catches those. Bounded: each lookup costs rate-limited calls.
@@ -136,6 +144,8 @@ export async function findCredentialUse(
     if (!agg) byAddress.set(address, (agg = new AddressAggregate(address)));
     agg.add(e);
   }
-  const outside = [...byAddress.values()].map((a) => a.result()).sort((a, b) => b.events - a.events || a.address.localeCompare(b.address));
+  const outside = [...byAddress.values()]
+    .map((a) => a.result())
+    .sort((a, b) => b.events - a.events || a.address.localeCompare(b.address));
   return { counts, otherRoleEvents, outside, lookupPages: pages, truncated, unparsable };
 }

@@ -67,7 +67,8 @@ function fromRemoteIp(details: Obj | undefined, base: Omit<FindingAddress, "addr
 }
 
 const num = (v: unknown) => (typeof v === "number" ? v : undefined);
-const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+const defined = <T extends object>(o: T) =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
 function guardDuty(f: Obj, domains: string[]): FindingAddress[] {
   const action: Obj = f.service?.action ?? {};
@@ -76,20 +77,57 @@ function guardDuty(f: Obj, domains: string[]): FindingAddress[] {
   const nc = action.networkConnectionAction;
   if (nc) {
     out.push(
-      ...fromRemoteIp(nc.remoteIpDetails, defined({ ...base, action: "NETWORK_CONNECTION", direction: nc.connectionDirection, localPort: num(nc.localPortDetails?.port), remotePort: num(nc.remotePortDetails?.port), protocol: nc.protocol })),
+      ...fromRemoteIp(
+        nc.remoteIpDetails,
+        defined({
+          ...base,
+          action: "NETWORK_CONNECTION",
+          direction: nc.connectionDirection,
+          localPort: num(nc.localPortDetails?.port),
+          remotePort: num(nc.remotePortDetails?.port),
+          protocol: nc.protocol,
+        }),
+      ),
     );
   }
   for (const p of action.portProbeAction?.portProbeDetails ?? []) {
-    out.push(...fromRemoteIp(p?.remoteIpDetails, defined({ ...base, action: "PORT_PROBE", direction: "INBOUND", localPort: num(p?.localPortDetails?.port) })));
+    out.push(
+      ...fromRemoteIp(
+        p?.remoteIpDetails,
+        defined({
+          ...base,
+          action: "PORT_PROBE",
+          direction: "INBOUND",
+          localPort: num(p?.localPortDetails?.port),
+        }),
+      ),
+    );
   }
   const api = action.awsApiCallAction;
-  if (api) out.push(...fromRemoteIp(api.remoteIpDetails, defined({ ...base, action: "AWS_API_CALL", api: [api.serviceName, api.api].filter(Boolean).join(":") || undefined })));
+  if (api)
+    out.push(
+      ...fromRemoteIp(
+        api.remoteIpDetails,
+        defined({
+          ...base,
+          action: "AWS_API_CALL",
+          api: [api.serviceName, api.api].filter(Boolean).join(":") || undefined,
+        }),
+      ),
+    );
   const dns = action.dnsRequestAction;
   if (typeof dns?.domain === "string") domains.push(dns.domain);
   // Other action kinds (RDS login, Kubernetes API) carry remoteIpDetails too.
   for (const [key, value] of Object.entries(action)) {
-    if (["networkConnectionAction", "portProbeAction", "awsApiCallAction", "dnsRequestAction"].includes(key)) continue;
-    if (value && typeof value === "object") out.push(...fromRemoteIp((value as Obj).remoteIpDetails, defined({ ...base, action: String(action.actionType ?? key) })));
+    if (["networkConnectionAction", "portProbeAction", "awsApiCallAction", "dnsRequestAction"].includes(key))
+      continue;
+    if (value && typeof value === "object")
+      out.push(
+        ...fromRemoteIp(
+          (value as Obj).remoteIpDetails,
+          defined({ ...base, action: String(action.actionType ?? key) }),
+        ),
+      );
   }
   return out;
 }
@@ -100,19 +138,61 @@ function asff(f: Obj, domains: string[]): FindingAddress[] {
   const n: Obj = f.Network ?? {};
   const direction = typeof n.Direction === "string" ? n.Direction : undefined;
   const sides: [string, string | undefined, number | undefined][] = [];
-  if (direction !== "OUT") sides.push(["Network.SourceIpV4", n.SourceIpV4, n.SourcePort], ["Network.SourceIpV6", n.SourceIpV6, n.SourcePort]);
-  if (direction !== "IN") sides.push(["Network.DestinationIpV4", n.DestinationIpV4, n.DestinationPort], ["Network.DestinationIpV6", n.DestinationIpV6, n.DestinationPort]);
+  if (direction !== "OUT")
+    sides.push(
+      ["Network.SourceIpV4", n.SourceIpV4, n.SourcePort],
+      ["Network.SourceIpV6", n.SourceIpV6, n.SourcePort],
+    );
+  if (direction !== "IN")
+    sides.push(
+      ["Network.DestinationIpV4", n.DestinationIpV4, n.DestinationPort],
+      ["Network.DestinationIpV6", n.DestinationIpV6, n.DestinationPort],
+    );
   for (const [action, address, port] of sides) {
-    if (typeof address === "string") out.push(defined({ address, ...base, action, direction, remotePort: num(port), protocol: n.Protocol }));
+    if (typeof address === "string")
+      out.push(defined({ address, ...base, action, direction, remotePort: num(port), protocol: n.Protocol }));
   }
   const a: Obj = f.Action ?? {};
   const nc = a.NetworkConnectionAction;
-  if (nc) out.push(...fromRemoteIp(nc.RemoteIpDetails, defined({ ...base, action: "NETWORK_CONNECTION", direction: nc.ConnectionDirection, localPort: num(nc.LocalPortDetails?.Port), remotePort: num(nc.RemotePortDetails?.Port), protocol: nc.Protocol })));
+  if (nc)
+    out.push(
+      ...fromRemoteIp(
+        nc.RemoteIpDetails,
+        defined({
+          ...base,
+          action: "NETWORK_CONNECTION",
+          direction: nc.ConnectionDirection,
+          localPort: num(nc.LocalPortDetails?.Port),
+          remotePort: num(nc.RemotePortDetails?.Port),
+          protocol: nc.Protocol,
+        }),
+      ),
+    );
   for (const p of a.PortProbeAction?.PortProbeDetails ?? []) {
-    out.push(...fromRemoteIp(p?.RemoteIpDetails, defined({ ...base, action: "PORT_PROBE", direction: "INBOUND", localPort: num(p?.LocalPortDetails?.Port) })));
+    out.push(
+      ...fromRemoteIp(
+        p?.RemoteIpDetails,
+        defined({
+          ...base,
+          action: "PORT_PROBE",
+          direction: "INBOUND",
+          localPort: num(p?.LocalPortDetails?.Port),
+        }),
+      ),
+    );
   }
   const api = a.AwsApiCallAction;
-  if (api) out.push(...fromRemoteIp(api.RemoteIpDetails, defined({ ...base, action: "AWS_API_CALL", api: [api.ServiceName, api.Api].filter(Boolean).join(":") || undefined })));
+  if (api)
+    out.push(
+      ...fromRemoteIp(
+        api.RemoteIpDetails,
+        defined({
+          ...base,
+          action: "AWS_API_CALL",
+          api: [api.ServiceName, api.Api].filter(Boolean).join(":") || undefined,
+        }),
+      ),
+    );
   if (typeof a.DnsRequestAction?.Domain === "string") domains.push(a.DnsRequestAction.Domain);
   return out;
 }

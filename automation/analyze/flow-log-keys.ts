@@ -21,10 +21,14 @@ const pad = (n: number) => String(n).padStart(2, "0");
 /** The hour folders to list for a window, oldest first; refuses windows longer than `maxHours`. */
 export function hourPrefixes(location: FlowLogLocation, window: IncidentWindow, maxHours = 168): string[] {
   if (!/^\d{12}$/.test(location.accountId)) {
-    throw new AnalyzeInputError(`flow log account id "${location.accountId}" is not a 12-digit AWS account id: pass the account that owns the VPC`);
+    throw new AnalyzeInputError(
+      `flow log account id "${location.accountId}" is not a 12-digit AWS account id: pass the account that owns the VPC`,
+    );
   }
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(location.region)) {
-    throw new AnalyzeInputError(`flow log region "${location.region}" is not an AWS region name such as us-east-1`);
+    throw new AnalyzeInputError(
+      `flow log region "${location.region}" is not an AWS region name such as us-east-1`,
+    );
   }
   const base = (location.prefix ?? FLOW_LOG_PREFIX).replace(/^\/+|\/+$/g, "");
   const root = `${base ? `${base}/` : ""}AWSLogs/${location.accountId}/vpcflowlogs/${location.region}/`;
@@ -38,7 +42,9 @@ export function hourPrefixes(location: FlowLogLocation, window: IncidentWindow, 
   const out: string[] = [];
   for (let h = first; h <= last; h++) {
     const d = new Date(h * HOUR);
-    out.push(`${root}${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}/${pad(d.getUTCHours())}/`);
+    out.push(
+      `${root}${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}/${pad(d.getUTCHours())}/`,
+    );
   }
   return out;
 }

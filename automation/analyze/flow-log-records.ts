@@ -66,7 +66,10 @@ export function viewFromInstance(r: FlowRecord, own: Set<string>): FlowView | un
   if (r["flow-direction"] === "ingress" || r["flow-direction"] === "egress") direction = r["flow-direction"];
   else if (own.has(canon(src)!)) direction = "egress";
   else direction = "ingress";
-  const remote = direction === "egress" ? canon(present(r["pkt-dstaddr"]) ?? dst) : canon(present(r["pkt-srcaddr"]) ?? src);
+  const remote =
+    direction === "egress"
+      ? canon(present(r["pkt-dstaddr"]) ?? dst)
+      : canon(present(r["pkt-srcaddr"]) ?? src);
   if (!remote || own.has(remote)) return undefined;
   const srcPort = int(r.srcport);
   const dstPort = int(r.dstport);

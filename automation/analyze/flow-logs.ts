@@ -3,9 +3,10 @@
  * gunzip each file line by line (files can be large; nothing is held whole in memory), keep the
  * records of the instance's ENIs or instance id, and aggregate per remote address.
  */
-import { createGunzip } from "node:zlib";
+
 import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { CappedSet, Counter } from "./counter";
 import { type FlowLogLocation, hourPrefixes } from "./flow-log-keys";
@@ -90,7 +91,13 @@ async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<s
   const keys: string[] = [];
   let token: string | undefined;
   do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+    const page = await s3.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: prefix,
+        ...(token ? { ContinuationToken: token } : {}),
+      }),
+    );
     for (const o of page.Contents ?? []) if (o.Key?.endsWith(".log.gz")) keys.push(o.Key);
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
@@ -109,14 +116,25 @@ export async function readFlowLogs(
   const from = window.start.getTime() / 1000;
   const to = window.end.getTime() / 1000;
   const peers = new Map<string, PeerAggregate>();
-  const result: FlowLogResult = { peers: [], files: 0, records: 0, matched: 0, badLines: 0, skippedFiles: [], prefixes };
+  const result: FlowLogResult = {
+    peers: [],
+    files: 0,
+    records: 0,
+    matched: 0,
+    badLines: 0,
+    skippedFiles: [],
+    prefixes,
+  };
 
   const readFile = async (key: string) => {
     const obj = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: key }));
     const body = obj.Body as Readable | undefined;
     if (!body) return void result.skippedFiles.push({ key, reason: "empty body" });
     const gunzip = createGunzip();
-    const lines = createInterface({ input: Readable.from(body).pipe(gunzip), crlfDelay: Number.POSITIVE_INFINITY });
+    const lines = createInterface({
+      input: Readable.from(body).pipe(gunzip),
+      crlfDelay: Number.POSITIVE_INFINITY,
+    });
     let fields: string[] | undefined;
     try {
       for await (const line of lines) {
@@ -125,7 +143,8 @@ export async function readFlowLogs(
           const head = fieldsFromHeader(line);
           fields = head.fields;
           const missing = missingFields(fields);
-          if (missing.length) return void result.skippedFiles.push({ key, reason: `log format lacks ${missing.join(", ")}` });
+          if (missing.length)
+            return void result.skippedFiles.push({ key, reason: `log format lacks ${missing.join(", ")}` });
           if (head.isHeader) continue;
         }
         const r = parseRecord(fields, line);
@@ -171,6 +190,8 @@ export async function readFlowLogs(
     for (let key = queue.shift(); key !== undefined; key = queue.shift()) await readFile(key);
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
-  result.peers = [...peers.values()].map((p) => p.result()).sort((a, b) => b.bytesIn + b.bytesOut - (a.bytesIn + a.bytesOut) || a.address.localeCompare(b.address));
+  result.peers = [...peers.values()]
+    .map((p) => p.result())
+    .sort((a, b) => b.bytesIn + b.bytesOut - (a.bytesIn + a.bytesOut) || a.address.localeCompare(b.address));
   return result;
 }

@@ -43,7 +43,13 @@ export class IpRangesError extends Error {
 
 type Buckets = Map<number, Map<bigint, AwsRange[]>>;
 
-function add(buckets: Record<Family, Buckets>, family: Family, length: number, network: bigint, range: AwsRange) {
+function add(
+  buckets: Record<Family, Buckets>,
+  family: Family,
+  length: number,
+  network: bigint,
+  range: AwsRange,
+) {
   let byLength = buckets[family].get(length);
   if (!byLength) buckets[family].set(length, (byLength = new Map()));
   const list = byLength.get(network);
@@ -63,12 +69,17 @@ function entries(doc: Record<string, unknown>, key: string, source: string): Rec
 /** Builds the index from the parsed file; `source` names the file in errors. */
 export function buildIpRanges(doc: unknown, source = "ip-ranges.json"): IpRangesIndex {
   if (!doc || typeof doc !== "object" || Array.isArray(doc)) {
-    throw new IpRangesError(`${source} holds ${Array.isArray(doc) ? "a list" : typeof doc}, not an object: ${FIX}`);
+    throw new IpRangesError(
+      `${source} holds ${Array.isArray(doc) ? "a list" : typeof doc}, not an object: ${FIX}`,
+    );
   }
   const d = doc as Record<string, unknown>;
   const buckets: Record<Family, Buckets> = { 4: new Map(), 6: new Map() };
   let count = 0;
-  for (const [key, field, family] of [["prefixes", "ip_prefix", 4], ["ipv6_prefixes", "ipv6_prefix", 6]] as const) {
+  for (const [key, field, family] of [
+    ["prefixes", "ip_prefix", 4],
+    ["ipv6_prefixes", "ipv6_prefix", 6],
+  ] as const) {
     entries(d, key, source).forEach((e, i) => {
       const text = e?.[field];
       const cidr = typeof text === "string" ? parseCidr(text) : undefined;
@@ -112,7 +123,10 @@ export function buildIpRanges(doc: unknown, source = "ip-ranges.json"): IpRanges
       if (!parsed) return undefined;
       const found = lookup(parsed);
       if (found.length === 0) return undefined;
-      const ranges = [...found.filter((r) => r.service !== "AMAZON"), ...found.filter((r) => r.service === "AMAZON")];
+      const ranges = [
+        ...found.filter((r) => r.service !== "AMAZON"),
+        ...found.filter((r) => r.service === "AMAZON"),
+      ];
       return { ranges, service: ranges[0]!.service, region: ranges[0]!.region };
     },
   };
@@ -135,7 +149,9 @@ export function loadIpRanges(path: string): IpRangesIndex {
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    throw new IpRangesError(`cannot read ip ranges file "${path}" (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): ${FIX}`);
+    throw new IpRangesError(
+      `cannot read ip ranges file "${path}" (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): ${FIX}`,
+    );
   }
   return parseIpRanges(text, `ip ranges file "${path}"`);
 }

@@ -100,10 +100,20 @@ export function parseCidr(text: string): ParsedCidr | undefined {
 }
 
 /** RFC 1918, loopback, link-local, CGNAT, ULA: addresses that are never on the public internet. */
-const PRIVATE = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16", "100.64.0.0/10", "fc00::/7", "fe80::/10", "::1/128"].map(
-  (c) => parseCidr(c)!,
-);
+const PRIVATE = [
+  "10.0.0.0/8",
+  "172.16.0.0/12",
+  "192.168.0.0/16",
+  "127.0.0.0/8",
+  "169.254.0.0/16",
+  "100.64.0.0/10",
+  "fc00::/7",
+  "fe80::/10",
+  "::1/128",
+].map((c) => parseCidr(c)!);
 
 export function isPrivate(address: ParsedAddress): boolean {
-  return PRIVATE.some((c) => c.family === address.family && maskTo(address.value, c.family, c.length) === c.network);
+  return PRIVATE.some(
+    (c) => c.family === address.family && maskTo(address.value, c.family, c.length) === c.network,
+  );
 }

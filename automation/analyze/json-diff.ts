@@ -9,7 +9,8 @@ export interface Change {
   after?: unknown;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  !!v && typeof v === "object" && !Array.isArray(v);
 const key = (v: unknown) => JSON.stringify(v);
 
 function walk(before: unknown, after: unknown, path: string, out: Change[], max: number): void {
@@ -23,12 +24,18 @@ function walk(before: unknown, after: unknown, path: string, out: Change[], max:
   if (Array.isArray(before) && Array.isArray(after)) {
     const b = new Set(before.map(key));
     const a = new Set(after.map(key));
-    for (const item of before) if (!a.has(key(item)) && out.length < max) out.push({ path: `${path}[-]`, before: item });
-    for (const item of after) if (!b.has(key(item)) && out.length < max) out.push({ path: `${path}[+]`, after: item });
+    for (const item of before)
+      if (!a.has(key(item)) && out.length < max) out.push({ path: `${path}[-]`, before: item });
+    for (const item of after)
+      if (!b.has(key(item)) && out.length < max) out.push({ path: `${path}[+]`, after: item });
     return;
   }
   if (key(before) === key(after)) return;
-  out.push({ path: path || "(document)", ...(before !== undefined ? { before } : {}), ...(after !== undefined ? { after } : {}) });
+  out.push({
+    path: path || "(document)",
+    ...(before !== undefined ? { before } : {}),
+    ...(after !== undefined ? { after } : {}),
+  });
 }
 
 /** Changed paths from `before` to `after`, at most `max` of them. */

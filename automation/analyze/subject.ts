@@ -51,8 +51,14 @@ export interface CheckedSubject extends InstanceSubject {
 export function checkWindow(start: Date | string, end: Date | string): IncidentWindow {
   const s = start instanceof Date ? start : new Date(start);
   const e = end instanceof Date ? end : new Date(end);
-  if (Number.isNaN(s.getTime())) throw new AnalyzeInputError(`window start "${String(start)}" is not a date: pass an ISO 8601 UTC time such as 2026-11-28T02:00:00Z`);
-  if (Number.isNaN(e.getTime())) throw new AnalyzeInputError(`window end "${String(end)}" is not a date: pass an ISO 8601 UTC time such as 2026-11-28T06:00:00Z`);
+  if (Number.isNaN(s.getTime()))
+    throw new AnalyzeInputError(
+      `window start "${String(start)}" is not a date: pass an ISO 8601 UTC time such as 2026-11-28T02:00:00Z`,
+    );
+  if (Number.isNaN(e.getTime()))
+    throw new AnalyzeInputError(
+      `window end "${String(end)}" is not a date: pass an ISO 8601 UTC time such as 2026-11-28T06:00:00Z`,
+    );
   if (e.getTime() <= s.getTime()) {
     throw new AnalyzeInputError(
       `window end ${e.toISOString()} is not after its start ${s.toISOString()}: pass the start first, or widen the window`,
@@ -63,14 +69,24 @@ export function checkWindow(start: Date | string, end: Date | string): IncidentW
 
 export function checkSubject(subject: InstanceSubject): CheckedSubject {
   if (!INSTANCE_ID.test(subject.instanceId ?? "")) {
-    throw new AnalyzeInputError(`instance id "${subject.instanceId}" is not valid: expected i- followed by 8 or 17 hex digits`);
+    throw new AnalyzeInputError(
+      `instance id "${subject.instanceId}" is not valid: expected i- followed by 8 or 17 hex digits`,
+    );
   }
   const own = new Set<string>();
-  const lists = { privateIpv4: subject.privateIpv4, publicIpv4: subject.publicIpv4, ipv6: subject.ipv6, egressAddresses: subject.egressAddresses ?? [] };
+  const lists = {
+    privateIpv4: subject.privateIpv4,
+    publicIpv4: subject.publicIpv4,
+    ipv6: subject.ipv6,
+    egressAddresses: subject.egressAddresses ?? [],
+  };
   for (const [field, list] of Object.entries(lists)) {
     for (const a of list ?? []) {
       const parsed = parseAddress(a);
-      if (!parsed) throw new AnalyzeInputError(`${field} of instance ${subject.instanceId} holds "${a}", not an IP address: pass addresses only`);
+      if (!parsed)
+        throw new AnalyzeInputError(
+          `${field} of instance ${subject.instanceId} holds "${a}", not an IP address: pass addresses only`,
+        );
       own.add(parsed.text);
     }
   }
@@ -83,25 +99,46 @@ export function checkSubject(subject: InstanceSubject): CheckedSubject {
   let accountId: string | undefined;
   if (subject.roleArn !== undefined) {
     const m = ROLE_ARN.exec(subject.roleArn);
-    if (!m) throw new AnalyzeInputError(`role arn "${subject.roleArn}" is not an IAM role ARN: expected arn:aws:iam::<account>:role/<name>`);
+    if (!m)
+      throw new AnalyzeInputError(
+        `role arn "${subject.roleArn}" is not an IAM role ARN: expected arn:aws:iam::<account>:role/<name>`,
+      );
     accountId = m[1];
     roleName = m[2];
   }
-  return { ...subject, ownAddresses: own, ...(roleName ? { roleName } : {}), ...(accountId ? { accountId } : {}) };
+  return {
+    ...subject,
+    ownAddresses: own,
+    ...(roleName ? { roleName } : {}),
+    ...(accountId ? { accountId } : {}),
+  };
 }
 
 /** Builds a subject from a DescribeInstances record (the case keeps one from before containment). */
-export function subjectFromInstance(instance: Instance, roleArn?: string, egressAddresses: string[] = []): InstanceSubject {
+export function subjectFromInstance(
+  instance: Instance,
+  roleArn?: string,
+  egressAddresses: string[] = [],
+): InstanceSubject {
   const enis = instance.NetworkInterfaces ?? [];
   const uniq = (xs: (string | undefined)[]) => [...new Set(xs.filter((x): x is string => !!x))];
   return {
     instanceId: instance.InstanceId ?? "",
-    privateIpv4: uniq([instance.PrivateIpAddress, ...enis.flatMap((n) => (n.PrivateIpAddresses ?? []).map((p) => p.PrivateIpAddress))]),
+    privateIpv4: uniq([
+      instance.PrivateIpAddress,
+      ...enis.flatMap((n) => (n.PrivateIpAddresses ?? []).map((p) => p.PrivateIpAddress)),
+    ]),
     publicIpv4: uniq([
       instance.PublicIpAddress,
-      ...enis.flatMap((n) => [n.Association?.PublicIp, ...(n.PrivateIpAddresses ?? []).map((p) => p.Association?.PublicIp)]),
+      ...enis.flatMap((n) => [
+        n.Association?.PublicIp,
+        ...(n.PrivateIpAddresses ?? []).map((p) => p.Association?.PublicIp),
+      ]),
     ]),
-    ipv6: uniq([instance.Ipv6Address, ...enis.flatMap((n) => (n.Ipv6Addresses ?? []).map((a) => a.Ipv6Address))]),
+    ipv6: uniq([
+      instance.Ipv6Address,
+      ...enis.flatMap((n) => (n.Ipv6Addresses ?? []).map((a) => a.Ipv6Address)),
+    ]),
     eniIds: uniq(enis.map((n) => n.NetworkInterfaceId)),
     ...(roleArn ? { roleArn } : {}),
     egressAddresses,
