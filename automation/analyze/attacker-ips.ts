@@ -169,7 +169,7 @@ export async function analyzeAttackerIps(input: AttackerIpInput): Promise<Attack
     domains = found.domains;
     for (const mention of found.addresses) {
       const e = entry(mention.address, "finding");
-      (e.evidence.finding ??= []).push(mention);
+      e.evidence.finding = [...(e.evidence.finding ?? []), mention];
     }
     finding = { status: "done", summary: { mentions: found.addresses.length } };
   }

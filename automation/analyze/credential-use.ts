@@ -141,7 +141,10 @@ export async function findCredentialUse(
     if (kind !== "outside") continue;
     const address = parseAddress(e.record.sourceIPAddress!)!.text;
     let agg = byAddress.get(address);
-    if (!agg) byAddress.set(address, (agg = new AddressAggregate(address)));
+    if (!agg) {
+      agg = new AddressAggregate(address);
+      byAddress.set(address, agg);
+    }
     agg.add(e);
   }
   const outside = [...byAddress.values()]

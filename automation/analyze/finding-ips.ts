@@ -33,6 +33,7 @@ export interface FindingIps {
   domains: string[];
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: findings are untyped JSON read defensively field by field
 type Obj = Record<string, any>;
 
 function unwrap(doc: unknown): Obj[] {

@@ -158,7 +158,10 @@ export async function readFlowLogs(
         if (!v || v.end < from || v.start > to) continue;
         result.matched++;
         let p = peers.get(v.remote);
-        if (!p) peers.set(v.remote, (p = new PeerAggregate(v.remote)));
+        if (!p) {
+          p = new PeerAggregate(v.remote);
+          peers.set(v.remote, p);
+        }
         p.flows++;
         if (v.direction === "ingress") {
           p.bytesIn += v.bytes;

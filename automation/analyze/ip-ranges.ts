@@ -51,7 +51,10 @@ function add(
   range: AwsRange,
 ) {
   let byLength = buckets[family].get(length);
-  if (!byLength) buckets[family].set(length, (byLength = new Map()));
+  if (!byLength) {
+    byLength = new Map();
+    buckets[family].set(length, byLength);
+  }
   const list = byLength.get(network);
   if (list) list.push(range);
   else byLength.set(network, [range]);

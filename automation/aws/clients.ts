@@ -59,6 +59,8 @@ export interface ClientOptions {
   recorder?: CallRecorder;
   /** Socket timeout per attempt in ms. @default 30000 */
   requestTimeoutMs?: number;
+  /** Replaces the HTTP handler (tests, fault injection). */
+  requestHandler?: { handle: (request: any, options?: any) => Promise<{ response: any }>; destroy?: () => void };
   /** Extra headers on every request (e.g. x-moto-account-id on an emulator). */
   headers?: Record<string, string>;
 }
@@ -134,13 +136,13 @@ export class AwsClients {
   readonly endpoint?: string;
   private readonly cache = new Map<string, unknown>();
   private readonly policy: RetryPolicy;
-  private readonly handler: NodeHttpHandler;
+  private readonly handler: NodeHttpHandler | NonNullable<ClientOptions["requestHandler"]>;
 
   constructor(readonly options: ClientOptions = {}) {
     this.region = resolveRegion(options.region);
     this.endpoint = options.endpoint || process.env.AWS_ENDPOINT_URL || undefined;
     this.policy = { ...DEFAULT_RETRY, ...options.retry };
-    this.handler = new NodeHttpHandler({
+    this.handler = options.requestHandler ?? new NodeHttpHandler({
       requestTimeout: options.requestTimeoutMs ?? 30_000,
       connectionTimeout: 5_000,
       httpAgent: { keepAlive: true, maxSockets: 200 },
@@ -200,7 +202,7 @@ export class AwsClients {
   /** Closes keep-alive sockets so the process can exit promptly. */
   destroy(): void {
     for (const client of this.cache.values()) (client as { destroy?: () => void }).destroy?.();
-    this.handler.destroy();
+    this.handler.destroy?.();
     this.cache.clear();
   }
 }

@@ -135,6 +135,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   const program = new Command("ir")
     .description("contain, preserve and release compromised EC2 instances (see automation/README.md)")
     .showHelpAfterError()
+    .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err.write(s) });
 
   const respondCmd = commonOptions(
@@ -258,7 +259,6 @@ export async function run(argv: string[], io: Io = { out: (s) => process.stdout.
   const program = buildProgram(io, (c) => {
     code = c;
   });
-  program.exitOverride();
   const json = argv.includes("--json");
   try {
     await program.parseAsync(argv);

@@ -1,0 +1,87 @@
+/**
+ * The client factory's retry policy: throttling is retried for every call, other transient errors only
+ * for read-only and idempotent calls (a CreateSnapshots that hit a 500 may have happened); every call
+ * is recorded once with its IAM actions.
+ */
+import { CreateSnapshotsCommand, DescribeInstancesCommand } from "@aws-sdk/client-ec2";
+import { Readable } from "node:stream";
+import { expect } from "chai";
+import { iamActionsFor } from "../../automation/aws/actions";
+import { AwsClients, MemoryRecorder } from "../../automation/aws/clients";
+import { backoffMs, isThrottling, isTransient } from "../../automation/aws/retry";
+
+function scripted(statuses: number[], codes: string[]) {
+  let i = 0;
+  const handler = {
+    calls: 0,
+    async handle() {
+      handler.calls++;
+      const status = statuses[Math.min(i, statuses.length - 1)]!;
+      const code = codes[Math.min(i, codes.length - 1)]!;
+      i++;
+      const body =
+        status === 200
+          ? '<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><reservationSet/></DescribeInstancesResponse>'
+          : `<Response><Errors><Error><Code>${code}</Code><Message>m</Message></Error></Errors><RequestID>r</RequestID></Response>`;
+      return { response: { statusCode: status, headers: {}, body: Readable.from([Buffer.from(body)]) } };
+    },
+  };
+  return handler;
+}
+
+const make = (handler: ReturnType<typeof scripted>, recorder = new MemoryRecorder()) =>
+  new AwsClients({
+    region: "us-east-1",
+    endpoint: "http://127.0.0.1:1",
+    credentials: { accessKeyId: "a", secretAccessKey: "b" },
+    retry: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 2 },
+    requestHandler: handler,
+    recorder,
+  });
+
+describe("client factory: retry policy and call recording", () => {
+  it("retries throttling on a non-idempotent create", async () => {
+    const h = scripted([503, 503, 200], ["RequestLimitExceeded", "RequestLimitExceeded", ""]);
+    await make(h).ec2.send(new CreateSnapshotsCommand({ InstanceSpecification: { InstanceId: "i-0123abcd" } })).catch(() => undefined);
+    expect(h.calls).to.equal(3);
+  });
+  it("does not retry a 500 on a non-idempotent create", async () => {
+    const h = scripted([500], ["InternalError"]);
+    const rec = new MemoryRecorder();
+    let err: Error | undefined;
+    await make(h, rec).ec2.send(new CreateSnapshotsCommand({ InstanceSpecification: { InstanceId: "i-0123abcd" } })).catch((e) => {
+      err = e;
+    });
+    expect(h.calls).to.equal(1);
+    expect(err?.name).to.equal("InternalError");
+    expect(rec.calls[0]).to.deep.include({ action: "ec2:CreateSnapshots", ok: false, attempts: 1 });
+  });
+  it("retries a 500 on a read, up to the bound, and records one call", async () => {
+    const h = scripted([500, 500, 200], ["InternalError", "InternalError", ""]);
+    const rec = new MemoryRecorder();
+    await make(h, rec).ec2.send(new DescribeInstancesCommand({}));
+    expect(h.calls).to.equal(3);
+    expect(rec.calls).to.have.length(1);
+    expect(rec.calls[0]).to.deep.include({ action: "ec2:DescribeInstances", ok: true, attempts: 3 });
+    const h2 = scripted([500], ["InternalError"]);
+    await make(h2).ec2.send(new DescribeInstancesCommand({})).catch(() => undefined);
+    expect(h2.calls).to.equal(4);
+  });
+  it("classifies errors and bounds backoff", () => {
+    expect(isThrottling({ name: "ThrottlingException" })).to.equal(true);
+    expect(isThrottling({ $metadata: { httpStatusCode: 429 } })).to.equal(true);
+    expect(isTransient({ $metadata: { httpStatusCode: 503 } })).to.equal(true);
+    expect(isTransient({ code: "ECONNRESET" })).to.equal(true);
+    expect(isTransient({ name: "ValidationError", $metadata: { httpStatusCode: 400 } })).to.equal(false);
+    for (let a = 1; a < 20; a++) expect(backoffMs({ maxAttempts: 9, baseDelayMs: 100, maxDelayMs: 5000 }, a)).to.be.below(5000);
+  });
+  it("maps a call to every IAM action it needs", () => {
+    expect(iamActionsFor("EC2Client", "CreateSnapshotsCommand", { TagSpecifications: [{}] })).to.deep.equal(["ec2:CreateSnapshots", "ec2:CreateTags"]);
+    expect(iamActionsFor("DynamoDBClient", "TransactWriteItemsCommand", { TransactItems: [{ Put: {} }, { ConditionCheck: {} }] })).to.deep.equal([
+      "dynamodb:PutItem",
+      "dynamodb:ConditionCheckItem",
+    ]);
+    expect(iamActionsFor("S3Client", "HeadObjectCommand", {})).to.deep.equal(["s3:GetObject"]);
+    expect(iamActionsFor("EC2Client", "ReplaceIamInstanceProfileAssociationCommand", {})).to.include("iam:PassRole");
+  });
+});
