@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { NAME_PREFIX } from "../facts";
+import { deadLetterQueue, TARGET_RETRY } from "./dead-letter-queue";
 import { type AlertRule, alertRules } from "./event-patterns";
 import { policyJson, serviceRole } from "./service-role";
 import { baseTags } from "./tags";
@@ -37,6 +38,9 @@ export class AlertForwarding extends pulumi.ComponentResource {
     const rules: AlertRule[] = alertRules(args.minSeverity).filter(
       (r) => !args.only || args.only.includes(r.id),
     );
+    // Deliveries to the home bus that keep failing land here (SQS-managed keys: the alerts CMK is in the home region).
+    const dlq = deadLetterQueue(`${name}-dlq`, `${NAME_PREFIX}-forward-dlq`, undefined, { parent: this });
+    const eventRules: aws.cloudwatch.EventRule[] = [];
     for (const rule of rules) {
       const eventRule = new aws.cloudwatch.EventRule(
         `${name}-${rule.id}`,
@@ -50,10 +54,18 @@ export class AlertForwarding extends pulumi.ComponentResource {
       );
       new aws.cloudwatch.EventTarget(
         `${name}-${rule.id}`,
-        { rule: eventRule.name, arn: args.homeBusArn, roleArn: args.roleArn },
+        {
+          rule: eventRule.name,
+          arn: args.homeBusArn,
+          roleArn: args.roleArn,
+          deadLetterConfig: { arn: dlq.queue.arn },
+          retryPolicy: TARGET_RETRY,
+        },
         { parent: this },
       );
+      eventRules.push(eventRule);
     }
+    dlq.allowRules(eventRules);
     this.registerOutputs({});
   }
 }

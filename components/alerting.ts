@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { NAME_PREFIX } from "../facts";
+import { deadLetterQueue, TARGET_RETRY } from "./dead-letter-queue";
 import { alertRules } from "./event-patterns";
 import { baseTags } from "./tags";
 
@@ -74,16 +75,8 @@ export class Alerting extends pulumi.ComponentResource {
         parent,
       );
     });
-    this.deadLetterQueue = new aws.sqs.Queue(
-      `${name}-dlq`,
-      {
-        name: `${NAME_PREFIX}-alerts-dlq`,
-        kmsMasterKeyId: args.kmsKeyArn,
-        messageRetentionSeconds: 1209600,
-        tags: baseTags(),
-      },
-      parent,
-    );
+    const dlq = deadLetterQueue(`${name}-dlq`, `${NAME_PREFIX}-alerts-dlq`, args.kmsKeyArn, parent);
+    this.deadLetterQueue = dlq.queue;
     for (const rule of alertRules(args.minSeverity)) {
       const eventRule = new aws.cloudwatch.EventRule(
         `${name}-${rule.id}`,
@@ -101,36 +94,13 @@ export class Alerting extends pulumi.ComponentResource {
           rule: eventRule.name,
           arn: this.topic.arn,
           deadLetterConfig: { arn: this.deadLetterQueue.arn },
-          retryPolicy: { maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 },
+          retryPolicy: TARGET_RETRY,
         },
         parent,
       );
       this.rules.push(eventRule);
     }
-    new aws.sqs.QueuePolicy(
-      `${name}-dlq`,
-      {
-        queueUrl: this.deadLetterQueue.url,
-        policy: pulumi
-          .all([this.deadLetterQueue.arn, ...this.rules.map((r) => r.arn)])
-          .apply(([queueArn, ...ruleArns]) =>
-            JSON.stringify({
-              Version: "2012-10-17",
-              Statement: [
-                {
-                  Sid: "AlertRulesDeadLetter",
-                  Effect: "Allow",
-                  Principal: { Service: "events.amazonaws.com" },
-                  Action: "sqs:SendMessage",
-                  Resource: queueArn,
-                  Condition: { ArnEquals: { "aws:SourceArn": ruleArns } },
-                },
-              ],
-            }),
-          ),
-      },
-      parent,
-    );
+    dlq.allowRules(this.rules);
     this.registerOutputs({ topicArn: this.topicArn });
   }
 }

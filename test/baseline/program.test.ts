@@ -354,7 +354,8 @@ describe("baseline program (Pulumi.prod.yaml)", () => {
         (r) => r.inputs.name === "ir-guardduty-finding",
       );
       expect(JSON.parse(finding.inputs.eventPattern).detail.severity).to.deep.equal([{ numeric: [">=", 7] }]);
-      expect(one("aws:sqs/queue:Queue").inputs.kmsMasterKeyId).to.match(/:alerts$/);
+      const homeQueue = one("aws:sqs/queue:Queue", (q) => p.regionOf(q) === HOME);
+      expect(homeQueue.inputs.kmsMasterKeyId).to.match(/:alerts$/);
     });
 
     it("forwards the same events from the other regions to the home region's bus", () => {
@@ -365,6 +366,7 @@ describe("baseline program (Pulumi.prod.yaml)", () => {
       for (const t of forwarded) {
         expect(t.inputs.arn).to.equal(`arn:aws:events:${HOME}:${ACCOUNT_ID}:event-bus/default`);
         expect(t.inputs.roleArn).to.be.a("string");
+        expect(t.inputs.deadLetterConfig.arn, "forwarding target DLQ").to.match(/-dlq$/);
       }
     });
   });
