@@ -70,7 +70,7 @@ export function mountReadOnlyScript(input: MountInput): string {
   const cases = Object.entries(READ_ONLY_MOUNT_OPTIONS)
     .map(([fs, opts]) => `    ${fs}) opts=${shellQuote(opts)} ;;`)
     .join("\n");
-  return String.raw`#!/bin/bash
+  return `#!/bin/bash
 # ec2-incident-ready: mount evidence volumes read-only. Block devices are set read-only first.
 set -uo pipefail
 export LC_ALL=C
@@ -88,12 +88,15 @@ resolve() {
 }
 
 # Read-only at the block layer for the disk and every partition, verified before any mount.
+# The disk itself must be among the devices protected, or nothing is mounted (lsblk could print nothing).
 protect() {
-  local dev
+  local dev n=0
   while IFS= read -r dev; do
     blockdev --setro "$dev" || return 1
     [ "$(blockdev --getro "$dev")" = 1 ] || return 1
+    n=$((n + 1))
   done < <(lsblk -lnpo NAME -- "$1")
+  [ "$n" -gt 0 ] && [ "$(blockdev --getro "$1")" = 1 ]
 }
 
 mount_fs() {
@@ -104,6 +107,8 @@ ${cases}
     "") echo "volume=$vid device=$dev status=skipped reason=no-filesystem"; return 0 ;;
     *) echo "volume=$vid device=$dev fstype=$fstype status=skipped reason=unsupported-type-mount-by-hand-read-only"; return 0 ;;
   esac
+  # Checked again right before mounting: a device that is not read-only is never mounted.
+  [ "$(blockdev --getro "$dev")" = 1 ] || { echo "volume=$vid device=$dev status=failed reason=not-read-only"; failed=1; return 0; }
   mkdir -p -- "$dir" || { echo "volume=$vid device=$dev status=failed reason=mkdir"; failed=1; return 0; }
   if mountpoint -q -- "$dir"; then
     if findmnt -no OPTIONS -- "$dir" | grep -qE '^ro(,|$)'; then echo "volume=$vid device=$dev fstype=$fstype mount=$dir status=already-mounted-ro"; return 0; fi
