@@ -137,11 +137,9 @@ describe("analyze: role credentials used from outside the instance (CloudTrail)"
   });
 
   it("3. the instance's NAT gateway address counts as its own (egressAddresses)", async () => {
-    trail
-      .on(LookupEventsCommand)
-      .resolves({
-        Events: [trailEvent({ time: "2026-11-28T02:10:00Z", name: "PutObject", sourceIp: "192.0.2.200" })],
-      });
+    trail.on(LookupEventsCommand).resolves({
+      Events: [trailEvent({ time: "2026-11-28T02:10:00Z", name: "PutObject", sourceIp: "192.0.2.200" })],
+    });
     const result = await findCredentialUse(
       client,
       checkSubject({ ...SUBJECT, egressAddresses: ["192.0.2.200"] }),
