@@ -84,23 +84,51 @@ export async function runPlaybook<C extends EngineContext>(options: RunOptions<C
   /** Resolves true when the step verified. */
   const verified = new Map<string, Promise<boolean>>();
   const evidenceIds = steps.filter((s) => s.evidence).map((s) => s.id);
+  /** Resolves when a durable step's record is in the journal (at once for other steps). */
+  const recorded = new Map<string, Promise<void>>();
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  const ancestors = (id: string, seen = new Set<string>()): Set<string> => {
+    for (const d of byId.get(id)?.after ?? []) {
+      if (!seen.has(d)) {
+        seen.add(d);
+        ancestors(d, seen);
+      }
+    }
+    return seen;
+  };
   const journalErrors: unknown[] = [];
+  let leaseLost = false;
   const note = (stepId: string, event: string, data?: Json, durable = false): Promise<void> => {
     const p = journal.append(ctx.caseId, stepId, event, data).then(
       () => undefined,
       (err) => {
         journalErrors.push(err);
+        if ((err as Error)?.name === "LeaseLostError") leaseLost = true;
       },
     );
     return durable ? p : Promise.resolve();
   };
 
+  // Containment first: steps that containment does not need, and every verification, wait until the
+  // containment steps have run, so they never compete with them for round trips or API rate limits.
+  const critical = new Set<string>();
+  for (const s of steps) {
+    if (s.containment || s.urgent) {
+      critical.add(s.id);
+      for (const a of ancestors(s.id)) critical.add(a);
+    }
+  }
+  let containmentRan: Promise<unknown> = Promise.resolve();
+
   for (const step of steps) {
     let markRan!: (ok: boolean) => void;
     let markVerified!: (ok: boolean) => void;
+    let markRecorded!: () => void;
+    recorded.set(step.id, new Promise((r) => (markRecorded = r)));
     ran.set(step.id, new Promise((r) => (markRan = r)));
     verified.set(step.id, new Promise((r) => (markVerified = r)));
     const finish = (report: StepReport, ranOk: boolean, verifiedOk: boolean) => {
+      markRecorded();
       reports.set(step.id, report);
       markRan(ranOk);
       markVerified(verifiedOk);
@@ -115,6 +143,10 @@ export async function runPlaybook<C extends EngineContext>(options: RunOptions<C
         await note(step.id, "blocked", { by: failedDeps });
         return finish({ ...base, status: "blocked", detail: `blocked by ${failedDeps.join(", ")}` }, false, false);
       }
+      // A step that changes the target waits until the original state it may destroy is journaled.
+      if (!step.readOnly && !step.independentOfRecord) {
+        await Promise.all([...ancestors(step.id)].filter((id) => byId.get(id)?.durable).map((id) => recorded.get(id)!));
+      }
       if (step.destructive) {
         const ev = await Promise.all(evidenceIds.map((id) => verified.get(id)!));
         const missing = evidenceIds.filter((_, i) => !ev[i]);
@@ -127,7 +159,8 @@ export async function runPlaybook<C extends EngineContext>(options: RunOptions<C
           );
         }
       }
-      if (signal?.aborted) {
+      if (!critical.has(step.id)) await containmentRan;
+      if (signal?.aborted || leaseLost) {
         return finish({ ...base, status: "blocked", detail: "stopped: the run lost its lock" }, false, false);
       }
       const before = prior.get(step.id);
@@ -173,7 +206,10 @@ export async function runPlaybook<C extends EngineContext>(options: RunOptions<C
       }
       ctx.records.set(step.id, result.record);
       const event = result.status === "skipped" ? "skipped" : "ran";
-      await note(step.id, event, { record: result.record ?? null, reason: result.reason ?? null }, step.durable);
+      const written = note(step.id, event, { record: result.record ?? null, reason: result.reason ?? null }, true);
+      if (step.durable) {
+        written.then(markRecorded);
+      } else markRecorded();
       observe?.({
         type: "step-ran",
         caseId: ctx.caseId,
@@ -198,6 +234,7 @@ export async function runPlaybook<C extends EngineContext>(options: RunOptions<C
           !step.evidence,
         );
       }
+      await containmentRan;
       const check = await verifyBounded(step, ctx, result.record);
       await note(step.id, check.ok ? "verified" : "unverified", { detail: check.detail ?? null });
       return finish(
@@ -217,6 +254,7 @@ export async function runPlaybook<C extends EngineContext>(options: RunOptions<C
     });
   }
 
+  containmentRan = Promise.all(steps.filter((s) => s.containment).map((s) => ran.get(s.id)!));
   await Promise.all([...verified.values()]);
   await journal.flush().catch((err) => journalErrors.push(err));
   const out = steps.map((s) => reports.get(s.id)!);

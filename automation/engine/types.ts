@@ -48,6 +48,8 @@ export interface Step<C> {
   after?: string[];
   /** Part of containment (out of service, isolated, credentials revoked): timed as time to containment. */
   containment?: boolean;
+  /** Not containment, but not deferred behind it either (e.g. termination protection). */
+  urgent?: boolean;
   /** Produces evidence: destructive steps are refused until every evidence step verified. */
   evidence?: boolean;
   /** Stops, terminates or releases something: refused unless every evidence step verified. */
@@ -58,6 +60,11 @@ export interface Step<C> {
   readOnly?: boolean;
   /** Its journal entry must be durable before dependants start (it records what release needs). */
   durable?: boolean;
+  /**
+   * Changes nothing the journal records as original state (creates shared prerequisites): may start
+   * before a durable step it comes after is journaled.
+   */
+  independentOfRecord?: boolean;
   /** Upper bound of `run` in ms. @default 120000 */
   timeoutMs?: number;
   /** Upper bound of verification (retried every `verifyIntervalMs`). @default 30000 */

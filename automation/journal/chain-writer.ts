@@ -43,7 +43,8 @@ export class ChainWriter {
     this.head = entry.hash;
     return new Promise((resolve, reject) => {
       this.pending.push({ entry, resolve, reject });
-      if (!this.flushing) this.flushing = this.drain();
+      // Appends made in the same tick (parallel steps) go out in one batch.
+      if (!this.flushing) this.flushing = new Promise<void>((r) => setImmediate(r)).then(() => this.drain());
     });
   }
 

@@ -43,8 +43,6 @@ export interface InstanceFacts {
   addresses: AddressFacts[];
   /** Target groups of the instance's VPC (membership is resolved next). */
   targetGroupArns: string[];
-  /** Classic load balancers that list the instance. */
-  classicElbs: string[];
   /** The instance as DescribeInstances returned it (evidence: metadata before). */
   raw: unknown;
 }
@@ -84,10 +82,14 @@ export function facts(ctx: RespondContext): InstanceFacts {
 export interface ResolvedDeps {
   targets: { targetGroupArn: string; id: string; port?: number; availabilityZone?: string }[];
   role?: { name: string; arn: string; profileName: string };
+  /** Classic load balancers that list the instance. */
+  classicElbs: string[];
+  /** Set when the classic ELB API could not be read (the step says so instead of guessing). */
+  classicElbError?: string;
 }
 
 export function resolved(ctx: RespondContext): ResolvedDeps {
-  return (ctx.records.get("resolve") as unknown as ResolvedDeps | undefined) ?? { targets: [] };
+  return (ctx.records.get("resolve") as unknown as ResolvedDeps | undefined) ?? { targets: [], classicElbs: [] };
 }
 
 export interface IsolationGroups {

@@ -163,13 +163,14 @@ export class Discovery {
   /** Reads everything about one instance; bad input (unknown or terminated) is an InputError. */
   async facts(instanceId: string): Promise<InstanceFacts> {
     const region = this.clients.region;
-    const [found, asg, profile, addresses, tgs, elbs] = await Promise.all([
+    // Account-wide listings the next round needs start now, beside the instance reads.
+    this.classicElbs().catch(() => undefined);
+    const [found, asg, profile, addresses, tgs] = await Promise.all([
       this.instances.get(instanceId),
       this.asg.get(instanceId),
       this.profiles.get(instanceId),
       this.addresses.get(instanceId),
       this.targetGroups(),
-      this.classicElbs().catch(() => [] as { name: string; instances: string[] }[]),
     ]);
     if (!found) {
       throw new InputError(
@@ -218,7 +219,6 @@ export class Discovery {
       ...(profile ? { profile } : {}),
       addresses: addresses ?? [],
       targetGroupArns: tgs.filter((tg) => !tg.VpcId || tg.VpcId === i.VpcId).map((tg) => tg.TargetGroupArn!),
-      classicElbs: elbs.filter((lb) => lb.instances.includes(instanceId)).map((lb) => lb.name),
       raw: JSON.parse(JSON.stringify(i)),
     };
   }

@@ -20,7 +20,9 @@ export const closeEgressStep: Step<RespondContext> = {
   async run(ctx) {
     const iso = ctx.records.get("isolate") as unknown as IsolateRecord | undefined;
     if (!iso) throw new Error("the isolate step did not run: nothing to tighten");
-    if (!iso.forensicEgress) return { status: "skipped", reason: "no forensic egress was opened" };
+    if (!iso.forensicEgress && !ctx.records.get("memory-egress")) {
+      return { status: "skipped", reason: "no forensic egress was opened" };
+    }
     const g = groups(ctx);
     await Promise.all(
       iso.enis.map((id) =>

@@ -87,6 +87,7 @@ export function denyAllProfileStep(resolver: DenyAllProfileResolver): Step<Respo
     id: "deny-all-profile",
     title: "Find (or create) the deny-all instance profile",
     containment: true,
+    independentOfRecord: true,
     async plan(ctx) {
       const name = ctx.settings.denyAllInstanceProfile;
       const exists = await ctx.clients.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name })).then(

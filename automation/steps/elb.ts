@@ -5,7 +5,7 @@
 import { DeregisterInstancesFromLoadBalancerCommand, DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing";
 import { DeregisterTargetsCommand, DescribeTargetHealthCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { Json, Step } from "../engine/types";
-import { facts, type RespondContext, resolved } from "../respond/context";
+import { type RespondContext, resolved } from "../respond/context";
 
 export interface ElbRecord {
   targets: { targetGroupArn: string; id: string; port?: number; availabilityZone?: string }[];
@@ -30,7 +30,7 @@ export const elbStep: Step<RespondContext> = {
         target: t.targetGroupArn,
         detail: `deregister target ${t.id}${t.port ? `:${t.port}` : ""}`,
       })),
-      ...facts(ctx).classicElbs.map((name) => ({
+      ...resolved(ctx).classicElbs.map((name) => ({
         action: "elasticloadbalancing:DeregisterInstancesFromLoadBalancer",
         target: name,
         detail: `deregister ${ctx.instanceId} from classic load balancer ${name}`,
@@ -38,7 +38,7 @@ export const elbStep: Step<RespondContext> = {
     ];
   },
   async run(ctx) {
-    const record: ElbRecord = { targets: resolved(ctx).targets, classicElbs: facts(ctx).classicElbs };
+    const record: ElbRecord = { targets: resolved(ctx).targets, classicElbs: resolved(ctx).classicElbs };
     if (record.targets.length === 0 && record.classicElbs.length === 0) {
       return { status: "skipped", reason: "the instance is registered with no load balancer", record: record as unknown as Json };
     }

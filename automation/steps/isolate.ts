@@ -27,7 +27,9 @@ export function wantsForensicEgress(ctx: RespondContext): boolean {
 export const isolateStep: Step<RespondContext> = {
   id: "isolate",
   title: "Move every ENI to the isolation group",
-  after: ["untrack", "asg-out-of-service", "elb-deregister", "ssm-check"],
+  // Not after ssm-check: containment never waits on SSM. If SSM answered by now and a capture will
+  // run, forensic egress is opened here; otherwise the memory step opens it itself.
+  after: ["untrack", "asg-out-of-service", "elb-deregister"],
   containment: true,
   async plan(ctx) {
     const g = ctx.records.get("isolation-groups") as { isolation?: string } | undefined;

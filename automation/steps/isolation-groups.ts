@@ -165,6 +165,7 @@ export function isolationGroupsStep(resolver: IsolationGroupResolver): Step<Resp
     title: "Find (or create) the VPC's untrack and isolation groups",
     after: ["discover"],
     containment: true,
+    independentOfRecord: true,
     async plan(ctx) {
       const vpcId = facts(ctx).vpcId;
       const names = isolationGroupNames(vpcId);

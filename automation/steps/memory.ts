@@ -5,7 +5,7 @@
  * captures over 5 GB work. Runs after isolation (through the forensic-egress group) and never blocks
  * containment; skipped with the reason when SSM does not manage the instance.
  */
-import { DescribeInstanceTypesCommand, type _InstanceType } from "@aws-sdk/client-ec2";
+import { DescribeInstanceTypesCommand, ModifyNetworkInterfaceAttributeCommand, type _InstanceType } from "@aws-sdk/client-ec2";
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -20,7 +20,8 @@ import { GetCommandInvocationCommand, SendCommandCommand } from "@aws-sdk/client
 import { EVIDENCE_LOCK_MODE, toolsBucketName } from "../../facts/names";
 import type { Json, Step } from "../engine/types";
 import { caseKey, evidenceBucket, hashObject, retainUntil } from "../evidence/store";
-import { facts, type RespondContext } from "../respond/context";
+import { facts, type IsolationGroups, type RespondContext } from "../respond/context";
+import type { IsolateRecord } from "./isolate";
 import { captureScript } from "./memory-script";
 import type { SsmCheck } from "./ssm-check";
 import { sleep } from "./util";
@@ -44,6 +45,19 @@ export function partPlan(memoryMiB: number): { partSize: number; parts: number }
   const bytes = Math.ceil(memoryMiB * 1.05 * MIB) + 64 * MIB;
   const partSize = Math.max(512 * MIB, Math.ceil(bytes / MAX_PARTS / MIB) * MIB);
   return { partSize, parts: Math.ceil(bytes / partSize) };
+}
+
+/** Adds the forensic-egress group to the isolated ENIs (the host must reach S3 to upload). */
+async function openForensicEgress(ctx: RespondContext): Promise<void> {
+  const iso = ctx.records.get("isolate") as unknown as IsolateRecord | undefined;
+  const g = ctx.records.get("isolation-groups") as unknown as IsolationGroups | undefined;
+  if (!iso || iso.forensicEgress || !g?.forensicEgress) return;
+  ctx.records.set("memory-egress", true);
+  await Promise.all(
+    iso.enis.map((id) =>
+      ctx.clients.ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: id, Groups: [g.isolation, g.forensicEgress!] })),
+    ),
+  );
 }
 
 export function memoryStep(opts: MemoryOptions = DEFAULT_MEMORY): Step<RespondContext> {
@@ -72,6 +86,7 @@ export function memoryStep(opts: MemoryOptions = DEFAULT_MEMORY): Step<RespondCo
       if (!toolSha || !/^[0-9a-f]{64}$/.test(toolSha)) {
         throw new Error(`capture tool s3://${toolsBucket}/${CAPTURE_TOOL_KEY} has no pinned sha256 metadata: refusing to run an unpinned binary`);
       }
+      await openForensicEgress(ctx);
       const types = await ctx.clients.ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: [f.instanceType as _InstanceType] }));
       const memoryMiB = types.InstanceTypes?.[0]?.MemoryInfo?.SizeInMiB ?? 16_384;
       const { partSize, parts } = partPlan(memoryMiB);

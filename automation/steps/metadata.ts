@@ -49,7 +49,9 @@ const json = (v: unknown) => JSON.stringify(v, null, 2);
 export const metadataBeforeStep: Step<RespondContext> = {
   id: "metadata-before",
   title: "Preserve metadata as it was before containment",
-  after: ["discover", "resolve", "evidence-bucket"],
+  // The instance and ENIs "before" come from discover (read ahead of any change); the rest is read
+  // once containment is done, so it never competes with containment calls (or their API rate limits).
+  after: ["discover", "resolve", "evidence-bucket", "isolate"],
   evidence: true,
   async plan(ctx) {
     return [{ action: "s3:PutObject", target: `cases/${ctx.caseId}/before/`, detail: "instance, ENIs, groups, role policies, console output" }];

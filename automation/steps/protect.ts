@@ -13,6 +13,7 @@ export const protectStep: Step<RespondContext> = {
   id: "protect",
   title: "Termination protection, shutdown behaviour stop, keep volumes",
   after: ["snapshot", "discover"],
+  urgent: true,
   async plan(ctx) {
     const f = facts(ctx);
     const answer = await dryRun(() =>

@@ -18,21 +18,29 @@ export function resolveStep(discovery: Discovery): Step<RespondContext> {
     async run(ctx) {
       const f = facts(ctx);
       const ips = new Set(f.enis.flatMap((e) => e.privateIps));
-      const perGroup = await Promise.all(
-        f.targetGroupArns.map(async (arn) =>
-          (await discovery.targetsOf(arn))
-            .filter((t) => t.id === f.instanceId || ips.has(t.id))
-            .map((t) => ({
-              targetGroupArn: arn,
-              id: t.id,
-              ...(t.port ? { port: t.port } : {}),
-              ...(t.az ? { availabilityZone: t.az } : {}),
-            })),
+      const [perGroup, role, classic] = await Promise.all([
+        Promise.all(
+          f.targetGroupArns.map(async (arn) =>
+            (await discovery.targetsOf(arn))
+              .filter((t) => t.id === f.instanceId || ips.has(t.id))
+              .map((t) => ({
+                targetGroupArn: arn,
+                id: t.id,
+                ...(t.port ? { port: t.port } : {}),
+                ...(t.az ? { availabilityZone: t.az } : {}),
+              })),
+          ),
         ),
-      );
-      const role = f.profile ? await discovery.roleOf(f.profile.arn) : undefined;
+        f.profile ? discovery.roleOf(f.profile.arn) : Promise.resolve(undefined),
+        discovery.classicElbs().then(
+          (lbs) => ({ names: lbs.filter((lb) => lb.instances.includes(f.instanceId)).map((lb) => lb.name) }),
+          (err) => ({ names: [] as string[], error: `${(err as Error).name}: ${(err as Error).message}` }),
+        ),
+      ]);
       const record: ResolvedDeps = {
         targets: perGroup.flat(),
+        classicElbs: classic.names,
+        ...("error" in classic && classic.error ? { classicElbError: classic.error } : {}),
         ...(role && f.profile ? { role: { ...role, profileName: f.profile.arn.split("/").pop()! } } : {}),
       };
       return { status: "done", record: record as unknown as Json };
