@@ -1,13 +1,7 @@
 import { expect } from "chai";
 import { IsolationGroups } from "../../components/isolation-groups";
 import { isolationGroupNames, ROLE_TAG_VALUES, TAG } from "../../facts";
-import {
-  installMocks,
-  ofType,
-  outputValue,
-  type RecordedResource,
-  settle,
-} from "../helpers/pulumi-mocks";
+import { installMocks, ofType, outputValue, type RecordedResource, settle } from "../helpers/pulumi-mocks";
 
 const VPC = "vpc-0123456789abcdef0";
 const groupNamed = (rs: RecordedResource[], name: string) =>
