@@ -42,6 +42,8 @@ umask 077
 shopt -s nullglob
 export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 SINCE=${w.since}
+# As seconds since the epoch: find and journalctl both read "@<seconds>", whatever their version.
+SINCE_EPOCH="$(date -u -d "$SINCE" +%s)" || { echo "error: cannot read the start time" >&2; exit 2; }
 UPLOAD_TIMEOUT=${w.uploadTimeout}
 WORK="$(mktemp -d /var/tmp/ir-collect.XXXXXX)" || { echo "error: cannot create a work directory" >&2; exit 2; }
 trap 'rm -rf -- "$WORK"' EXIT
@@ -80,14 +82,14 @@ upload() {
 
 {
   echo "# files modified since $SINCE: mtime size mode owner name (quoted), then sha256"
-  find /bin /sbin /usr/bin /usr/sbin /usr/local/bin /usr/local/sbin /lib /lib64 /usr/lib /usr/local/lib /etc /tmp /var/tmp /dev/shm -xdev -type f -newermt "$SINCE" -print0 2>/dev/null | head -z -n 5000 > "$WORK/recent.list"
+  find /bin /sbin /usr/bin /usr/sbin /usr/local/bin /usr/local/sbin /lib /lib64 /usr/lib /usr/local/lib /etc /tmp /var/tmp /dev/shm -xdev -type f -newermt "@$SINCE_EPOCH" -print0 2>/dev/null | head -z -n 5000 > "$WORK/recent.list"
   xargs -0 -r stat -c '%y %s %a %U %N' -- < "$WORK/recent.list" 2>/dev/null
   xargs -0 -r sha256sum -- < "$WORK/recent.list" 2>/dev/null
 } | gzip > "$WORK/recent-binaries.txt.gz"
 
 paths /var/log/auth.log* /var/log/secure* /var/log/wtmp* /var/log/btmp* /var/log/lastlog /var/log/faillog /var/log/audit | pack "$WORK/auth-logs.tar.gz"
 paths /var/log/syslog* /var/log/messages* /var/log/kern.log* /var/log/cloud-init.log /var/log/cloud-init-output.log /var/log/dpkg.log* /var/log/yum.log* /var/log/dnf.log* | pack "$WORK/system-logs.tar.gz"
-if command -v journalctl > /dev/null; then journalctl --no-pager --utc -o export --since "$SINCE" 2>/dev/null | gzip > "$WORK/journal.export.gz"; fi
+if command -v journalctl > /dev/null; then journalctl --no-pager --utc -o export --since "@$SINCE_EPOCH" 2>/dev/null | gzip > "$WORK/journal.export.gz"; fi
 homes | while IFS= read -r -d '' h; do paths "$h"/.*history "$h"/.*_history "$h"/.local/share/fish/fish_history; done | pack "$WORK/shell-histories.tar.gz"
 { paths /etc/crontab /etc/cron.d /etc/cron.hourly /etc/cron.daily /etc/cron.weekly /etc/cron.monthly /var/spool/cron /etc/anacrontab /etc/systemd /run/systemd/system /usr/lib/systemd/system /lib/systemd/system /etc/rc.local /etc/init.d /etc/ld.so.preload /etc/ld.so.conf.d /etc/profile /etc/profile.d /etc/bash.bashrc /etc/environment /etc/modules-load.d /etc/udev/rules.d; homes | while IFS= read -r -d '' h; do paths "$h"/.bashrc "$h"/.profile "$h"/.bash_profile "$h"/.config/systemd "$h"/.config/autostart; done; } | pack "$WORK/persistence.tar.gz"
 { paths /etc/ssh/sshd_config /etc/ssh/sshd_config.d /etc/ssh/ssh_known_hosts; homes | while IFS= read -r -d '' h; do paths "$h"/.ssh; done; } | pack "$WORK/ssh.tar.gz"
