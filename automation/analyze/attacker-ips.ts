@@ -8,6 +8,7 @@
 import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { type AbuseGuidance, type AddressScope, abuseGuidance } from "./abuse";
+import { retentionWarning } from "./cloudtrail-lookup";
 import {
   type CredentialUseByAddress,
   type CredentialUseOptions,
@@ -57,6 +58,8 @@ export interface AttackerIpReport {
   omitted: number;
   /** Domains a DNS_REQUEST finding named. */
   domains: string[];
+  /** Limits of this answer a responder must know (e.g. CloudTrail retention). */
+  warnings: string[];
   sources: {
     cloudtrail: SourceStatus<Omit<CredentialUseResult, "outside">>;
     finding: SourceStatus<{ mentions: number }>;
@@ -199,6 +202,9 @@ export async function analyzeAttackerIps(input: AttackerIpInput): Promise<Attack
     addresses: all.slice(0, max),
     omitted: Math.max(0, all.length - max),
     domains,
+    warnings: input.clients.cloudTrail
+      ? [retentionWarning(window, opts.now?.())].filter((w): w is string => !!w)
+      : [],
     sources: { cloudtrail, finding, flowLogs },
   };
 }

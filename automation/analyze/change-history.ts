@@ -7,7 +7,7 @@
  */
 import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import type { ConfigServiceClient, ConfigurationItem } from "@aws-sdk/client-config-service";
-import { type LookedUpEvent, lookupEvents } from "./cloudtrail-lookup";
+import { type LookedUpEvent, lookupEvents, retentionWarning } from "./cloudtrail-lookup";
 import { configHistory, roleResourceId } from "./config-history";
 import { type Change, diffJson } from "./json-diff";
 import { AnalyzeInputError, checkWindow, INSTANCE_ID } from "./subject";
@@ -70,7 +70,7 @@ export interface ChangeHistoryInput {
     globalConfig?: ConfigServiceClient;
     globalCloudTrail?: CloudTrailClient;
   };
-  options?: { maxPages?: number };
+  options?: { maxPages?: number; now?: () => Date };
 }
 
 const roleNameOf = (role: string) => role.split("/").pop()!;
@@ -164,7 +164,7 @@ export async function changeHistory(input: ChangeHistoryInput): Promise<ChangeTi
     ...[...new Set(input.securityGroupIds)].map((id) => ({ type: "AWS::EC2::SecurityGroup" as const, id })),
     ...(input.role ? [{ type: "AWS::IAM::Role" as const, id: roleNameOf(input.role) }] : []),
   ];
-  const gaps: string[] = [];
+  const gaps: string[] = [retentionWarning(window, input.options?.now?.())].filter((w): w is string => !!w);
   const entries: TimelineEntry[] = [];
   const events = new Map<string, LookedUpEvent>();
 

@@ -2,7 +2,8 @@
  * CloudTrail `LookupEvents`, paginated, with the event record (a JSON string in `CloudTrailEvent`)
  * parsed once. LookupEvents takes one lookup attribute per call and answers at most 50 events a page
  * at 2 calls per second per account and region, so callers bound the pages and the result says when
- * the bound cut it short rather than pretending to be complete.
+ * the bound cut it short rather than pretending to be complete. It serves management events of the
+ * last 90 days only: data events (S3 object reads, Lambda invocations) need the trail's files in S3.
  */
 import {
   type CloudTrailClient,
@@ -56,6 +57,16 @@ export interface LookupResult {
   truncated: boolean;
   /** Events whose CloudTrailEvent was not valid JSON (kept out of `events`). */
   unparsable: number;
+}
+
+/** LookupEvents answers for the last 90 days only. */
+export const LOOKUP_RETENTION_DAYS = 90;
+
+/** A warning when part of the window is older than LookupEvents can answer for, else undefined. */
+export function retentionWarning(window: IncidentWindow, now = new Date()): string | undefined {
+  const oldest = new Date(now.getTime() - LOOKUP_RETENTION_DAYS * 86_400_000);
+  if (window.start >= oldest) return undefined;
+  return `the window starts ${window.start.toISOString()}, before ${oldest.toISOString()}: CloudTrail LookupEvents keeps ${LOOKUP_RETENTION_DAYS} days, so earlier events are missing; query the trail's files in S3 (Athena) for them`;
 }
 
 export interface LookupOptions {

@@ -61,6 +61,7 @@ export function renderAttackerIps(report: AttackerIpReport): string {
   if (report.sources.cloudtrail.status === "done" && report.sources.cloudtrail.summary.truncated) {
     out.push("  warning: CloudTrail lookup stopped at its page bound; narrow the window or raise maxPages");
   }
+  for (const w of report.warnings) out.push(`  warning: ${s(w, 300)}`);
   if (!report.ipRanges) out.push("  note: no ip-ranges.json given, so AWS addresses are not marked");
   if (report.addresses.length === 0) out.push("no remote addresses found");
   for (const a of report.addresses) out.push(...addressLines(a));

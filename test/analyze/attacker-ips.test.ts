@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { mockClient } from "aws-sdk-client-mock";
+import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { AWS_ABUSE_EMAIL, AWS_ABUSE_FORM } from "../../automation/analyze/abuse";
 import { analyzeAttackerIps } from "../../automation/analyze/attacker-ips";
@@ -67,11 +67,15 @@ function flowLine(src: string, dst: string, dstport: string, bytes: string, star
 }
 
 describe("analyze: attacker addresses (CloudTrail + finding + flow logs)", () => {
-  const trail = mockClient(CloudTrailClient);
+  // A class-level stub replaces send() on the prototype: made per suite and restored after it, so
+  // suites in other files that mock the same class never see each other's answers.
+  let trail: AwsClientStub<CloudTrailClient>;
+  after(() => trail.restore());
   const cloudTrail = new CloudTrailClient({ region: "eu-central-1" });
   let s3: S3Client;
 
   before(async () => {
+    trail = mockClient(CloudTrailClient);
     const endpoint = await useMoto();
     s3 = new S3Client({
       endpoint,
@@ -104,7 +108,12 @@ describe("analyze: attacker addresses (CloudTrail + finding + flow logs)", () =>
         ? { Events: [] }
         : {
             Events: [
-              trailEvent({ time: "2026-11-28T02:30:00Z", name: "GetObject", sourceIp: PUBLIC_IP }),
+              trailEvent({
+                time: "2026-11-28T02:30:00Z",
+                name: "DescribeInstances",
+                source: "ec2.amazonaws.com",
+                sourceIp: PUBLIC_IP,
+              }),
               trailEvent({ time: "2026-11-28T03:40:00Z", name: "ListBuckets", sourceIp: "3.64.10.20" }),
               trailEvent({
                 time: "2026-11-28T03:41:00Z",

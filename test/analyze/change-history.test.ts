@@ -10,7 +10,7 @@ import {
   GetResourceConfigHistoryCommand,
   ListDiscoveredResourcesCommand,
 } from "@aws-sdk/client-config-service";
-import { mockClient } from "aws-sdk-client-mock";
+import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { changeHistory } from "../../automation/analyze/change-history";
 import { renderTimeline } from "../../automation/analyze/render";
@@ -71,8 +71,17 @@ function item(
 }
 
 describe("analyze: change history timeline (Config + CloudTrail writes)", () => {
-  const config = mockClient(ConfigServiceClient);
-  const trail = mockClient(CloudTrailClient);
+  // Class-level stubs (the test checks which client instance was called), made per suite and restored.
+  let config: AwsClientStub<ConfigServiceClient>;
+  let trail: AwsClientStub<CloudTrailClient>;
+  before(() => {
+    config = mockClient(ConfigServiceClient);
+    trail = mockClient(CloudTrailClient);
+  });
+  after(() => {
+    config.restore();
+    trail.restore();
+  });
   const regional = {
     config: new ConfigServiceClient({ region: "eu-central-1" }),
     cloudTrail: new CloudTrailClient({ region: "eu-central-1" }),
@@ -123,13 +132,9 @@ describe("analyze: change history timeline (Config + CloudTrail writes)", () => 
   beforeEach(() => {
     config.reset();
     trail.reset();
-    config
-      .on(ListDiscoveredResourcesCommand)
-      .resolves({
-        resourceIdentifiers: [
-          { resourceType: "AWS::IAM::Role", resourceId: ROLE_ID, resourceName: ROLE_NAME },
-        ],
-      });
+    config.on(ListDiscoveredResourcesCommand).resolves({
+      resourceIdentifiers: [{ resourceType: "AWS::IAM::Role", resourceId: ROLE_ID, resourceName: ROLE_NAME }],
+    });
     config.on(GetResourceConfigHistoryCommand).callsFake((input) => {
       const inWindow = input.earlierTime !== undefined;
       if (input.resourceId === SG_UNRECORDED)

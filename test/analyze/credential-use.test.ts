@@ -1,5 +1,5 @@
 import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
-import { mockClient } from "aws-sdk-client-mock";
+import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { findCredentialUse } from "../../automation/analyze/credential-use";
 import { checkSubject, checkWindow } from "../../automation/analyze/subject";
@@ -17,7 +17,13 @@ const OUTSIDE = "203.0.113.66";
 const AWS_EC2 = "3.64.10.20";
 
 describe("analyze: role credentials used from outside the instance (CloudTrail)", () => {
-  const trail = mockClient(CloudTrailClient);
+  // A class-level stub replaces send() on the prototype: made per suite and restored after it, so
+  // suites in other files that mock the same class never see each other's answers.
+  let trail: AwsClientStub<CloudTrailClient>;
+  before(() => {
+    trail = mockClient(CloudTrailClient);
+  });
+  after(() => trail.restore());
   const client = new CloudTrailClient({ region: "eu-central-1" });
   afterEach(() => trail.reset());
 
@@ -26,11 +32,17 @@ describe("analyze: role credentials used from outside the instance (CloudTrail)"
     const page1 = [
       trailEvent({
         time: "2026-11-28T02:05:00Z",
-        name: "GetObject",
+        name: "DescribeInstances",
+        source: "ec2.amazonaws.com",
         sourceIp: PRIVATE_IP,
         vpcEndpointId: "vpce-0a1b2c3d",
       }),
-      trailEvent({ time: "2026-11-28T02:06:00Z", name: "PutObject", sourceIp: PUBLIC_IP }),
+      trailEvent({
+        time: "2026-11-28T02:06:00Z",
+        name: "DescribeTags",
+        source: "ec2.amazonaws.com",
+        sourceIp: PUBLIC_IP,
+      }),
       trailEvent({
         time: "2026-11-28T02:07:00Z",
         name: "Decrypt",
@@ -138,7 +150,14 @@ describe("analyze: role credentials used from outside the instance (CloudTrail)"
 
   it("3. the instance's NAT gateway address counts as its own (egressAddresses)", async () => {
     trail.on(LookupEventsCommand).resolves({
-      Events: [trailEvent({ time: "2026-11-28T02:10:00Z", name: "PutObject", sourceIp: "192.0.2.200" })],
+      Events: [
+        trailEvent({
+          time: "2026-11-28T02:10:00Z",
+          name: "DescribeTags",
+          source: "ec2.amazonaws.com",
+          sourceIp: "192.0.2.200",
+        }),
+      ],
     });
     const result = await findCredentialUse(
       client,
@@ -151,7 +170,14 @@ describe("analyze: role credentials used from outside the instance (CloudTrail)"
 
   it("4. stops at the page bound and says so", async () => {
     trail.on(LookupEventsCommand).callsFake((input) => ({
-      Events: [trailEvent({ time: "2026-11-28T02:10:00Z", name: "GetObject", sourceIp: PRIVATE_IP })],
+      Events: [
+        trailEvent({
+          time: "2026-11-28T02:10:00Z",
+          name: "DescribeInstances",
+          source: "ec2.amazonaws.com",
+          sourceIp: PRIVATE_IP,
+        }),
+      ],
       NextToken: `t${(Number(input.NextToken?.slice(1)) || 0) + 1}`,
     }));
     const result = await findCredentialUse(client, checkSubject(SUBJECT), WINDOW, { maxPages: 3 });
