@@ -5,7 +5,7 @@
  */
 
 import { createInterface } from "node:readline";
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { CappedSet, Counter } from "./counter";
@@ -127,12 +127,24 @@ export async function readFlowLogs(
   };
 
   const readFile = async (key: string) => {
-    const obj = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: key }));
-    const body = obj.Body as Readable | undefined;
+    let body: Readable | undefined;
+    try {
+      body = (await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: key }))).Body as
+        | Readable
+        | undefined;
+    } catch (err) {
+      // One unreadable file (e.g. kms:Decrypt denied on the archive key) must not hide the others.
+      return void result.skippedFiles.push({
+        key,
+        reason: `${(err as Error).name}: ${(err as Error).message}`,
+      });
+    }
     if (!body) return void result.skippedFiles.push({ key, reason: "empty body" });
     const gunzip = createGunzip();
+    // pipe() does not forward errors: a connection reset mid-file must fail the file, not hang it.
+    body.once("error", (err) => gunzip.destroy(err));
     const lines = createInterface({
-      input: Readable.from(body).pipe(gunzip),
+      input: body.pipe(gunzip),
       crlfDelay: Number.POSITIVE_INFINITY,
     });
     let fields: string[] | undefined;

@@ -2,8 +2,17 @@
  * Flow logs read back from S3 (moto): gzipped plain-text files with a header line, under the
  * baseline's per-hour keys, streamed through the same code `ir analyze` runs.
  */
+
+import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { hourPrefixes } from "../../automation/analyze/flow-log-keys";
 import { readFlowLogs } from "../../automation/analyze/flow-logs";
@@ -274,5 +283,51 @@ describe("analyze: flow-log peers from S3 (moto)", () => {
         /region "Frankfurt" is not an AWS region/,
       );
     });
+  });
+});
+
+describe("analyze: flow-log files that cannot be read (S3 client stub)", () => {
+  it("1. a denied GetObject and a stream that breaks mid-file are skipped with their reason; the rest is read", async () => {
+    const s3 = new S3Client({ region: "us-east-1", credentials: TEST_CREDENTIALS });
+    const stub = mockClient(s3);
+    const good = key("03", "good");
+    const denied = key("03", "denied");
+    const broken = key("03", "broken");
+    stub.on(ListObjectsV2Command).callsFake((input) =>
+      input.Prefix.endsWith("/03/")
+        ? input.ContinuationToken
+          ? { Contents: [{ Key: broken }], IsTruncated: false }
+          : {
+              Contents: [{ Key: good }, { Key: denied }, { Key: `${good}.tmp` }],
+              IsTruncated: true,
+              NextContinuationToken: "next",
+            }
+        : { Contents: [], IsTruncated: false },
+    );
+    const line = rec({
+      srcaddr: "203.0.113.66",
+      dstaddr: PRIVATE_IP,
+      dstport: "22",
+      start: t("2026-11-28T03:00:00Z"),
+      end: t("2026-11-28T03:01:00Z"),
+    });
+    stub.on(GetObjectCommand, { Key: good }).callsFake(() => ({ Body: Readable.from([file([line])]) }));
+    stub
+      .on(GetObjectCommand, { Key: denied })
+      .rejects(Object.assign(new Error("Access Denied"), { name: "AccessDenied" }));
+    stub.on(GetObjectCommand, { Key: broken }).callsFake(() => {
+      const gz = file([line, line, line]);
+      const body = new Readable({ read() {} });
+      body.push(gz.subarray(0, 20));
+      setTimeout(() => body.destroy(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })), 10);
+      return { Body: body };
+    });
+    const r = await readFlowLogs(s3, LOCATION, checkSubject(SUBJECT), WINDOW);
+    expect(r.files).to.equal(3);
+    expect(r.skippedFiles.map((f) => [f.key, f.reason])).to.deep.equal([
+      [denied, "AccessDenied: Access Denied"],
+      [broken, "not readable as gzip text: socket hang up"],
+    ]);
+    expect(r.peers.map((p) => p.address)).to.deep.equal(["203.0.113.66"]);
   });
 });

@@ -1,6 +1,7 @@
 import type { Instance } from "@aws-sdk/client-ec2";
 import { expect } from "chai";
-import { checkSubject, subjectFromInstance } from "../../automation/analyze/subject";
+import { retentionWarning } from "../../automation/analyze/cloudtrail-lookup";
+import { checkSubject, checkWindow, subjectFromInstance } from "../../automation/analyze/subject";
 import { terminalSafe } from "../../automation/analyze/terminal-safe";
 import { ROLE_ARN } from "../fixtures/analyze/cloudtrail";
 
@@ -52,6 +53,14 @@ describe("analyze: the subject and terminal-safe text", () => {
         roleArn: "arn:aws:iam::111122223333:role/app/web",
       }).roleName,
     ).to.equal("web");
+  });
+
+  it("4. warns when the window starts before CloudTrail LookupEvents' 90 days", () => {
+    const window = checkWindow("2026-11-28T02:00:00Z", "2026-11-28T06:00:00Z");
+    expect(retentionWarning(window, new Date("2026-12-01T00:00:00Z"))).to.equal(undefined);
+    expect(retentionWarning(window, new Date("2027-03-01T00:00:00Z"))).to.match(
+      /keeps 90 days, so earlier events are missing; query the trail's files in S3/,
+    );
   });
 
   it("3. terminalSafe turns escapes, carriage returns and bidi overrides into visible text and caps length", () => {
