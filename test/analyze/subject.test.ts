@@ -55,7 +55,7 @@ describe("analyze: the subject and terminal-safe text", () => {
     ).to.equal("web");
   });
 
-  it("4. warns when the window starts before CloudTrail LookupEvents' 90 days", () => {
+  it("3. warns when the window starts before CloudTrail LookupEvents' 90 days", () => {
     const window = checkWindow("2026-11-28T02:00:00Z", "2026-11-28T06:00:00Z");
     expect(retentionWarning(window, new Date("2026-12-01T00:00:00Z"))).to.equal(undefined);
     expect(retentionWarning(window, new Date("2027-03-01T00:00:00Z"))).to.match(
@@ -63,7 +63,7 @@ describe("analyze: the subject and terminal-safe text", () => {
     );
   });
 
-  it("3. terminalSafe turns escapes, carriage returns and bidi overrides into visible text and caps length", () => {
+  it("4. terminalSafe turns escapes, carriage returns and bidi overrides into visible text and caps length", () => {
     expect(terminalSafe("ok\u001b]8;;http://x\u0007link\rHIDDEN\u202etxt.exe")).to.equal(
       "ok\\u001b]8;;http://x\\u0007link\\u000dHIDDEN\\u202etxt.exe",
     );
