@@ -13,8 +13,8 @@ import { type Change, diffJson } from "./json-diff";
 import { AnalyzeInputError, checkWindow, INSTANCE_ID } from "./subject";
 
 export interface TimelineResource {
-  type: "AWS::EC2::Instance" | "AWS::EC2::SecurityGroup" | "AWS::IAM::Role";
-  /** Instance id, group id, or role name. */
+  type: "AWS::EC2::Instance" | "AWS::EC2::SecurityGroup" | "AWS::EC2::NetworkInterface" | "AWS::IAM::Role";
+  /** Instance id, group id, ENI id, or role name. */
   id: string;
 }
 
@@ -55,6 +55,11 @@ export interface ChangeTimeline {
 export interface ChangeHistoryInput {
   instanceId: string;
   securityGroupIds: string[];
+  /**
+   * The instance's network interfaces: group changes are made per ENI (by the responder's isolation
+   * as well as by an attacker), and CloudTrail names the ENI, not the instance. @default []
+   */
+  networkInterfaceIds?: string[];
   /** Role name or ARN of the instance role. */
   role?: string;
   /** Config's id for the role (AROA...); looked up by name when omitted. */
@@ -155,6 +160,13 @@ export async function changeHistory(input: ChangeHistoryInput): Promise<ChangeTi
         `security group id "${g}" is not valid: expected sg- followed by 8 or 17 hex digits`,
       );
   }
+  for (const n of input.networkInterfaceIds ?? []) {
+    if (!/^eni-[0-9a-f]{8,17}$/.test(n)) {
+      throw new AnalyzeInputError(
+        `network interface id "${n}" is not valid: expected eni- followed by 8 or 17 hex digits`,
+      );
+    }
+  }
   const { config, cloudTrail } = input.clients;
   const globalConfig = input.clients.globalConfig ?? config;
   const globalTrail = input.clients.globalCloudTrail ?? cloudTrail;
@@ -162,6 +174,10 @@ export async function changeHistory(input: ChangeHistoryInput): Promise<ChangeTi
   const resources: TimelineResource[] = [
     { type: "AWS::EC2::Instance", id: input.instanceId },
     ...[...new Set(input.securityGroupIds)].map((id) => ({ type: "AWS::EC2::SecurityGroup" as const, id })),
+    ...[...new Set(input.networkInterfaceIds ?? [])].map((id) => ({
+      type: "AWS::EC2::NetworkInterface" as const,
+      id,
+    })),
     ...(input.role ? [{ type: "AWS::IAM::Role" as const, id: roleNameOf(input.role) }] : []),
   ];
   const gaps: string[] = [retentionWarning(window, input.options?.now?.())].filter((w): w is string => !!w);

@@ -14,7 +14,7 @@ import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { changeHistory } from "../../automation/analyze/change-history";
 import { renderTimeline } from "../../automation/analyze/render";
-import { ACCOUNT, INSTANCE_ID, ROLE_ARN, ROLE_NAME, trailEvent } from "../fixtures/analyze/cloudtrail";
+import { ACCOUNT, ENI, INSTANCE_ID, ROLE_ARN, ROLE_NAME, trailEvent } from "../fixtures/analyze/cloudtrail";
 
 const SG = "sg-0a1b2c3d";
 const SG_UNRECORDED = "sg-0e0e0e0e";
@@ -129,6 +129,16 @@ describe("analyze: change history timeline (Config + CloudTrail writes)", () => 
     resources: [{ type: "AWS::EC2::Instance", name: INSTANCE_ID }],
   });
 
+  const isolate = trailEvent({
+    time: "2026-11-28T05:00:00Z",
+    name: "ModifyNetworkInterfaceAttribute",
+    source: "ec2.amazonaws.com",
+    sourceIp: "192.0.2.1",
+    readOnly: false,
+    user: { arn: `arn:aws:iam::${ACCOUNT}:user/oncall`, name: "oncall" },
+    resources: [{ type: "AWS::EC2::NetworkInterface", name: ENI }],
+  });
+
   beforeEach(() => {
     config.reset();
     trail.reset();
@@ -180,6 +190,28 @@ describe("analyze: change history timeline (Config + CloudTrail writes)", () => 
             };
       }
       if (input.resourceId === ROLE_ID) return { configurationItems: [] };
+      if (input.resourceId === ENI) {
+        const conf = (groups: string[]) =>
+          JSON.stringify({ networkInterfaceId: ENI, groups: groups.map((groupId) => ({ groupId })) });
+        return inWindow
+          ? {
+              configurationItems: [
+                item(
+                  "AWS::EC2::NetworkInterface",
+                  ENI,
+                  "2026-11-28T05:00:30Z",
+                  conf(["sg-0150a7ed"]),
+                  "301",
+                  [isolate.EventId!],
+                ),
+              ],
+            }
+          : {
+              configurationItems: [
+                item("AWS::EC2::NetworkInterface", ENI, "2026-11-20T10:00:00Z", conf([SG]), "300"),
+              ],
+            };
+      }
       throw new Error(`unexpected resource ${input.resourceId}`);
     });
     trail.on(LookupEventsCommand).callsFake((input) => {
@@ -188,6 +220,7 @@ describe("analyze: change history timeline (Config + CloudTrail writes)", () => 
         return input.NextToken ? { Events: [authorize] } : { Events: [describe_], NextToken: "sg-2" };
       if (name === INSTANCE_ID) return { Events: [stop] };
       if (name === ROLE_NAME) return { Events: [trustPolicy] };
+      if (name === ENI) return { Events: [isolate] };
       return { Events: [] };
     });
   });
@@ -270,7 +303,37 @@ describe("analyze: change history timeline (Config + CloudTrail writes)", () => 
     expect(renderTimeline(t)).to.match(/gap: AWS::EC2::SecurityGroup sg-0e0e0e0e/);
   });
 
-  it("5. bad input: a window with the end first, a malformed group id", async () => {
+  it("5. the instance's ENIs: the group swap on the interface, with who made it", async () => {
+    const t = await changeHistory({
+      instanceId: INSTANCE_ID,
+      securityGroupIds: [SG],
+      networkInterfaceIds: [ENI],
+      window: WINDOW,
+      clients: regional,
+    });
+    const eni = t.entries.filter((e) => e.resource.type === "AWS::EC2::NetworkInterface");
+    expect(eni.map((e) => `${e.source} ${e.summary}`)).to.deep.equal([
+      "cloudtrail ec2:ModifyNetworkInterfaceAttribute",
+      "config configuration changed (OK): 2 differences",
+    ]);
+    expect(eni[1]!.changes).to.deep.equal([
+      { path: "configuration.groups[-]", before: { groupId: SG } },
+      { path: "configuration.groups[+]", after: { groupId: "sg-0150a7ed" } },
+    ]);
+    expect(eni[1]!.who!.arn).to.equal(`arn:aws:iam::${ACCOUNT}:user/oncall`);
+    const bad = await changeHistory({
+      instanceId: INSTANCE_ID,
+      securityGroupIds: [],
+      networkInterfaceIds: ["eni-x"],
+      window: WINDOW,
+      clients: regional,
+    }).catch((e: Error) => e);
+    expect((bad as Error).message).to.equal(
+      'network interface id "eni-x" is not valid: expected eni- followed by 8 or 17 hex digits',
+    );
+  });
+
+  it("6. bad input: a window with the end first, a malformed group id", async () => {
     const err = await changeHistory({
       instanceId: INSTANCE_ID,
       securityGroupIds: [],
