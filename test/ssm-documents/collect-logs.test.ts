@@ -46,6 +46,17 @@ async function presignedUrls(endpoint: string): Promise<Record<string, string>> 
   return urls;
 }
 
+/** Temporary directories of this file, removed when its suites end. */
+const tempDirs: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(prefix);
+  tempDirs.push(dir);
+  return dir;
+}
+after(() => {
+  for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
 describe("ssm-documents: log and volatile-state collection", () => {
   describe("what it runs", () => {
     let urls: Record<string, string>;
@@ -102,7 +113,7 @@ describe("ssm-documents: log and volatile-state collection", () => {
     });
 
     it("5. parses under bash -n", async () => {
-      const dir = mkdtempSync(join(tmpdir(), "ir-collect-n-"));
+      const dir = tempDir(join(tmpdir(), "ir-collect-n-"));
       writeFileSync(join(dir, "c.sh"), script);
       await run("bash", ["-n", join(dir, "c.sh")]);
     });
@@ -217,7 +228,7 @@ describe("ssm-documents: log and volatile-state collection", () => {
       const bait = mkdtempSync(join("/tmp", "ir-collect-bait-"));
       const evil = "evil'$(touch PWNED)`touch PWNED2`\nfake-line";
       writeFileSync(join(bait, evil), "#!/bin/sh\n");
-      const cwd = mkdtempSync(join(tmpdir(), "ir-collect-cwd-"));
+      const cwd = tempDir(join(tmpdir(), "ir-collect-cwd-"));
       mkdirSync(join(cwd, "x"));
       const script = collectLogsScript({
         urls,
@@ -261,7 +272,7 @@ describe("ssm-documents: log and volatile-state collection", () => {
       const urls = await presignedUrls(endpoint);
       urls["accounts.tar.gz"] =
         "http://127.0.0.1:1/evidence/cases/case-1/logs/accounts.tar.gz?X-Amz-Signature=00";
-      const dir = mkdtempSync(join(tmpdir(), "ir-collect-fail-"));
+      const dir = tempDir(join(tmpdir(), "ir-collect-fail-"));
       writeFileSync(
         join(dir, "c.sh"),
         collectLogsScript({ urls, since: new Date(Date.now() - 60_000), uploadTimeoutSeconds: 5 }),

@@ -10,6 +10,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -57,7 +58,7 @@ interface Rig {
 }
 
 function rig(): Rig {
-  const dir = mkdtempSync(join(tmpdir(), "ir-mount-"));
+  const dir = tempDir(join(tmpdir(), "ir-mount-"));
   const [state, bin, byId, dev] = ["state", "bin", "by-id", "dev"].map((d) => join(dir, d));
   for (const d of [state, bin, byId, dev]) mkdirSync(d!);
   writeFileSync(join(bin!, "stub"), STUB);
@@ -98,6 +99,17 @@ async function execute(r: Rig, script: string): Promise<{ code: number; stdout: 
   return { ...res, log: readFileSync(join(r.state, "log"), "utf8").trim().split("\n") };
 }
 
+/** Temporary directories of this file, removed when its suites end. */
+const tempDirs: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(prefix);
+  tempDirs.push(dir);
+  return dir;
+}
+after(() => {
+  for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
 describe("ssm-documents: read-only evidence mount", () => {
   const volumes = Object.values(VOL).map((volumeId) => ({ volumeId }));
 
@@ -133,7 +145,7 @@ describe("ssm-documents: read-only evidence mount", () => {
     });
 
     it("3. parses under bash -n", async () => {
-      const dir = mkdtempSync(join(tmpdir(), "ir-mount-n-"));
+      const dir = tempDir(join(tmpdir(), "ir-mount-n-"));
       writeFileSync(join(dir, "m.sh"), script);
       await run("bash", ["-n", join(dir, "m.sh")]);
     });
