@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -141,10 +141,14 @@ describe("analyze: AWS ip-ranges.json", () => {
         /cannot read ip ranges file "\/nonexistent\/ip-ranges\.json" \(ENOENT\): download/,
       );
       const dir = mkdtempSync(join(tmpdir(), "ipr-"));
-      writeFileSync(join(dir, "x.json"), "<html>captive portal</html>");
-      expect(() => loadIpRanges(join(dir, "x.json"))).to.throw(
-        /ip ranges file ".*x\.json" is not valid JSON/,
-      );
+      try {
+        writeFileSync(join(dir, "x.json"), "<html>captive portal</html>");
+        expect(() => loadIpRanges(join(dir, "x.json"))).to.throw(
+          /ip ranges file ".*x\.json" is not valid JSON/,
+        );
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 });
