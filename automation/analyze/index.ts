@@ -5,6 +5,7 @@ export * from "./change-history";
 export * from "./cloudtrail-lookup";
 export * from "./credential-use";
 export * from "./finding-ips";
+export * from "./finding-window";
 export * from "./flow-log-keys";
 export * from "./flow-logs";
 export * from "./ip";
