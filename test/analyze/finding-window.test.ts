@@ -25,7 +25,7 @@ describe("analyze: default window from a finding", () => {
 
   it("3. bad input: no time in the finding, or an end before it", () => {
     expect(() => windowFromFinding({ schemaVersion: "2.0" })).to.throw(
-      /has no first-seen time .* pass the incident window explicitly (its start and end)/,
+      /has no first-seen time .* pass the incident window explicitly \(its start and end\)/,
     );
     expect(() => windowFromFinding(event, { end: new Date("2026-11-01T00:00:00Z") })).to.throw(
       /window end 2026-11-01T00:00:00\.000Z is not after its start/,
