@@ -1,38 +1,40 @@
 #!/usr/bin/env bash
-# Installs the pinned AWS emulator, moto server, into .venv (the tests and the game day find it there).
-# Where PyPI cannot be reached, falls back to a moto_server already on PATH and says so.
+# Installs the pinned moto server the integration tests and the game day use, into .venv of the repo.
+# If PyPI cannot be reached, falls back to a moto_server already on PATH (and says so).
 set -euo pipefail
-MOTO_VERSION=5.2.1
-root=$(cd "$(dirname "$0")/.." && pwd)
-venv="$root/.venv"
-python=${PYTHON:-python3}
 
-if [ -x "$venv/bin/moto_server" ] && "$venv/bin/python" - "$MOTO_VERSION" <<'PY' 2>/dev/null; then
-import sys
-from importlib.metadata import version
-sys.exit(0 if version("moto") == sys.argv[1] else 1)
-PY
-  echo "moto[server]==$MOTO_VERSION is already installed in .venv"
+MOTO_VERSION="5.2.1"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+PYTHON="${PYTHON:-python3}"
+
+have_pinned() {
+  [ -x "$VENV/bin/moto_server" ] && "$VENV/bin/python" -c "import moto, sys; sys.exit(0 if moto.__version__ == '$MOTO_VERSION' else 1)" 2>/dev/null
+}
+
+if have_pinned; then
+  echo "moto $MOTO_VERSION is already installed in $VENV"
   exit 0
 fi
 
-if ! command -v "$python" >/dev/null 2>&1; then
-  echo "error: $python was not found: install Python 3.9 or newer with venv (e.g. apt-get install python3-venv), or set PYTHON" >&2
+if ! command -v "$PYTHON" >/dev/null 2>&1; then
+  echo "install-moto: $PYTHON was not found: install Python 3.9+ or set PYTHON=/path/to/python3" >&2
   exit 1
 fi
 
-if "$python" -m venv "$venv" &&
-  "$venv/bin/pip" install --disable-pip-version-check --quiet --timeout 60 --retries 2 "moto[server]==$MOTO_VERSION"; then
-  echo "installed moto[server]==$MOTO_VERSION into .venv"
+if "$PYTHON" -m venv "$VENV" \
+  && "$VENV/bin/pip" install --disable-pip-version-check --quiet --timeout 20 "moto[server]==$MOTO_VERSION"; then
+  echo "installed moto[server]==$MOTO_VERSION into $VENV (test/helpers/moto.ts finds $VENV/bin/moto_server)"
   exit 0
 fi
 
-echo "warning: could not install moto[server]==$MOTO_VERSION from PyPI into .venv" >&2
-rm -f "$venv/bin/moto_server" # a half-installed venv must not shadow the fallback
+echo "install-moto: could not install moto[server]==$MOTO_VERSION from PyPI (offline or blocked)." >&2
 if command -v moto_server >/dev/null 2>&1; then
-  found=$(command -v moto_server)
-  echo "falling back to the moto_server already on PATH: $found (the tests were written against moto $MOTO_VERSION)" >&2
+  FOUND="$(command -v moto_server)"
+  VERSION="$(python3 -c 'import moto; print(moto.__version__)' 2>/dev/null || echo unknown)"
+  echo "install-moto: FALLING BACK to the preinstalled $FOUND (moto $VERSION, not necessarily $MOTO_VERSION)." >&2
+  echo "install-moto: the tests will use it from PATH; set MOTO_SERVER_BIN to choose another binary." >&2
   exit 0
 fi
-echo "error: no moto_server available: make PyPI reachable and rerun, or install moto[server]==$MOTO_VERSION yourself" >&2
+echo "install-moto: no moto_server on PATH either: install it with pip install 'moto[server]==$MOTO_VERSION'" >&2
 exit 1

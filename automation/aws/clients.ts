@@ -60,7 +60,10 @@ export interface ClientOptions {
   /** Socket timeout per attempt in ms. @default 30000 */
   requestTimeoutMs?: number;
   /** Replaces the HTTP handler (tests, fault injection). */
-  requestHandler?: { handle: (request: any, options?: any) => Promise<{ response: any }>; destroy?: () => void };
+  requestHandler?: {
+    handle: (request: any, options?: any) => Promise<{ response: any }>;
+    destroy?: () => void;
+  };
   /** Extra headers on every request (e.g. x-moto-account-id on an emulator). */
   headers?: Record<string, string>;
 }
@@ -87,7 +90,14 @@ function instrument<T extends AnyClient>(client: T, options: ClientOptions, poli
         attempt += 1;
         try {
           const out = await next(args);
-          options.recorder?.record({ action, iamActions, startedAt, endedAt: Date.now(), attempts: attempt, ok: true });
+          options.recorder?.record({
+            action,
+            iamActions,
+            startedAt,
+            endedAt: Date.now(),
+            attempts: attempt,
+            ok: true,
+          });
           return out;
         } catch (err) {
           const retryable = isThrottling(err) || (isTransient(err) && isIdempotent(command));
@@ -123,6 +133,9 @@ function instrument<T extends AnyClient>(client: T, options: ClientOptions, poli
   return client;
 }
 
+/** Calls in flight per client (HTTP sockets). */
+export const MAX_IN_FLIGHT = 32;
+
 export function resolveRegion(region?: string): string {
   return region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1";
 }
@@ -142,12 +155,18 @@ export class AwsClients {
     this.region = resolveRegion(options.region);
     this.endpoint = options.endpoint || process.env.AWS_ENDPOINT_URL || undefined;
     this.policy = { ...DEFAULT_RETRY, ...options.retry };
-    this.handler = options.requestHandler ?? new NodeHttpHandler({
-      requestTimeout: options.requestTimeoutMs ?? 30_000,
-      connectionTimeout: 5_000,
-      httpAgent: { keepAlive: true, maxSockets: 200 },
-      httpsAgent: { keepAlive: true, maxSockets: 200 },
-    });
+    this.handler =
+      options.requestHandler ??
+      new NodeHttpHandler({
+        requestTimeout: options.requestTimeoutMs ?? 30_000,
+        // Every wait is bounded: a request that outlives its timeout fails (and is retried if safe).
+        throwOnRequestTimeout: true,
+        connectionTimeout: 5_000,
+        // At most this many calls in flight per client: a 50-instance response queues its calls here
+        // instead of tripping the account's API rate limits (or flooding an emulator).
+        httpAgent: { keepAlive: true, maxSockets: MAX_IN_FLIGHT },
+        httpsAgent: { keepAlive: true, maxSockets: MAX_IN_FLIGHT },
+      });
   }
 
   /** The same clients in another region (findings name their region). */

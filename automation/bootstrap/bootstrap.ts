@@ -4,16 +4,12 @@
  * isolation groups of the given VPCs and the deny-all profile, with the baseline's names, tags and lock
  * mode (shared facts). Idempotent; `dryRun` only reports what is missing.
  */
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  waitUntilTableExists,
-} from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DescribeTableCommand, waitUntilTableExists } from "@aws-sdk/client-dynamodb";
 import { DescribeSecurityGroupsCommand, DescribeVpcsCommand } from "@aws-sdk/client-ec2";
 import { GetInstanceProfileCommand } from "@aws-sdk/client-iam";
 import {
-  CreateBucketCommand,
   type BucketLocationConstraint,
+  CreateBucketCommand,
   HeadBucketCommand,
   PutBucketTaggingCommand,
   PutObjectLockConfigurationCommand,
@@ -63,13 +59,21 @@ async function bucket(req: BootstrapRequest, name: string): Promise<BootstrapIte
   if (await exists(s3.send(new HeadBucketCommand({ Bucket: name })), ["NotFound", "NoSuchBucket"])) {
     return { kind: "evidence-bucket", name, status: "exists" };
   }
-  if (req.dryRun) return { kind: "evidence-bucket", name, status: "missing", detail: `would create with Object Lock (${EVIDENCE_LOCK_MODE})` };
+  if (req.dryRun)
+    return {
+      kind: "evidence-bucket",
+      name,
+      status: "missing",
+      detail: `would create with Object Lock (${EVIDENCE_LOCK_MODE})`,
+    };
   const region = req.clients.region;
   await s3.send(
     new CreateBucketCommand({
       Bucket: name,
       ObjectLockEnabledForBucket: true,
-      ...(region === "us-east-1" ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
+      ...(region === "us-east-1"
+        ? {}
+        : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
     }),
   );
   await Promise.all([
@@ -85,12 +89,27 @@ async function bucket(req: BootstrapRequest, name: string): Promise<BootstrapIte
     s3.send(
       new PutPublicAccessBlockCommand({
         Bucket: name,
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          IgnorePublicAcls: true,
+          BlockPublicPolicy: true,
+          RestrictPublicBuckets: true,
+        },
       }),
     ),
-    s3.send(new PutBucketTaggingCommand({ Bucket: name, Tagging: { TagSet: tags(ROLE_TAG_VALUES.evidenceBucket) } })),
+    s3.send(
+      new PutBucketTaggingCommand({
+        Bucket: name,
+        Tagging: { TagSet: tags(ROLE_TAG_VALUES.evidenceBucket) },
+      }),
+    ),
   ]);
-  return { kind: "evidence-bucket", name, status: "created", detail: `Object Lock ${EVIDENCE_LOCK_MODE}, ${req.settings.retentionDays} days` };
+  return {
+    kind: "evidence-bucket",
+    name,
+    status: "created",
+    detail: `Object Lock ${EVIDENCE_LOCK_MODE}, ${req.settings.retentionDays} days`,
+  };
 }
 
 async function table(req: BootstrapRequest, name: string): Promise<BootstrapItem> {
@@ -98,7 +117,8 @@ async function table(req: BootstrapRequest, name: string): Promise<BootstrapItem
   if (await exists(ddb.send(new DescribeTableCommand({ TableName: name })), ["ResourceNotFoundException"])) {
     return { kind: "journal-table", name, status: "exists" };
   }
-  if (req.dryRun) return { kind: "journal-table", name, status: "missing", detail: "would create (on-demand, pk/sk)" };
+  if (req.dryRun)
+    return { kind: "journal-table", name, status: "missing", detail: "would create (on-demand, pk/sk)" };
   await ddb.send(
     new CreateTableCommand({
       TableName: name,
@@ -114,17 +134,27 @@ async function table(req: BootstrapRequest, name: string): Promise<BootstrapItem
       Tags: tags(ROLE_TAG_VALUES.journalTable),
     }),
   );
-  await waitUntilTableExists({ client: ddb, maxWaitTime: 120, minDelay: 1, maxDelay: 5 }, { TableName: name });
+  await waitUntilTableExists(
+    { client: ddb, maxWaitTime: 120, minDelay: 1, maxDelay: 5 },
+    { TableName: name },
+  );
   return { kind: "journal-table", name, status: "created" };
 }
 
-async function groups(req: BootstrapRequest, vpcId: string, resolver: IsolationGroupResolver): Promise<BootstrapItem> {
+async function groups(
+  req: BootstrapRequest,
+  vpcId: string,
+  resolver: IsolationGroupResolver,
+): Promise<BootstrapItem> {
   const names = isolationGroupNames(vpcId);
   const ec2 = req.clients.ec2;
   const vpcs = await ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] })).catch((err) => {
-    throw new Error(`vpc "${vpcId}" was not found in ${req.clients.region} (${errorName(err)}): check --vpc and --region`);
+    throw new Error(
+      `vpc "${vpcId}" was not found in ${req.clients.region} (${errorName(err)}): check --vpc and --region`,
+    );
   });
-  if (!vpcs.Vpcs?.length) throw new Error(`vpc "${vpcId}" was not found in ${req.clients.region}: check --vpc and --region`);
+  if (!vpcs.Vpcs?.length)
+    throw new Error(`vpc "${vpcId}" was not found in ${req.clients.region}: check --vpc and --region`);
   if (req.dryRun) {
     const res = await ec2.send(
       new DescribeSecurityGroupsCommand({
@@ -136,9 +166,17 @@ async function groups(req: BootstrapRequest, vpcId: string, resolver: IsolationG
     );
     const have = new Set((res.SecurityGroups ?? []).map((g) => g.GroupName));
     const missing = Object.values(names).filter((n) => !have.has(n));
-    return { kind: "isolation-groups", name: vpcId, status: missing.length ? "missing" : "exists", ...(missing.length ? { detail: `would create ${missing.join(", ")}` } : {}) };
+    return {
+      kind: "isolation-groups",
+      name: vpcId,
+      status: missing.length ? "missing" : "exists",
+      ...(missing.length ? { detail: `would create ${missing.join(", ")}` } : {}),
+    };
   }
-  const g = await resolver.ensure({ clients: req.clients, settings: { ...req.settings, isolationGroups: {} } }, vpcId);
+  const g = await resolver.ensure(
+    { clients: req.clients, settings: { ...req.settings, isolationGroups: {} } },
+    vpcId,
+  );
   return {
     kind: "isolation-groups",
     name: vpcId,
@@ -150,7 +188,10 @@ async function groups(req: BootstrapRequest, vpcId: string, resolver: IsolationG
 async function profile(req: BootstrapRequest): Promise<BootstrapItem> {
   const name = req.settings.denyAllInstanceProfile;
   if (req.dryRun) {
-    const ok = await exists(req.clients.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name })), ["NoSuchEntity", "NoSuchEntityException"]);
+    const ok = await exists(
+      req.clients.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name })),
+      ["NoSuchEntity", "NoSuchEntityException"],
+    );
     return { kind: "deny-all-profile", name, status: ok ? "exists" : "missing" };
   }
   const p = await new DenyAllProfileResolver().ensure({ clients: req.clients, settings: req.settings });
@@ -159,9 +200,11 @@ async function profile(req: BootstrapRequest): Promise<BootstrapItem> {
 
 export async function bootstrap(req: BootstrapRequest): Promise<BootstrapItem[]> {
   for (const vpc of req.vpcIds) {
-    if (!/^vpc-[0-9a-f]{8,17}$/.test(vpc)) throw new Error(`vpc id "${vpc}" is not valid: expected vpc- followed by 8 or 17 hex digits`);
+    if (!/^vpc-[0-9a-f]{8,17}$/.test(vpc))
+      throw new Error(`vpc id "${vpc}" is not valid: expected vpc- followed by 8 or 17 hex digits`);
   }
-  const account = req.settings.accountId ?? (await req.clients.sts.send(new GetCallerIdentityCommand({}))).Account!;
+  const account =
+    req.settings.accountId ?? (await req.clients.sts.send(new GetCallerIdentityCommand({}))).Account!;
   const bucketName = req.settings.evidenceBucket ?? evidenceBucketName(account, req.clients.region);
   const resolver = new IsolationGroupResolver();
   return Promise.all([

@@ -35,7 +35,8 @@ export function exitCodeOf(r: CaseResult): number {
     case "busy":
       return EXIT.busy;
     case "error":
-      if (r.steps.some((s) => CONTAINMENT_STEPS.includes(s.id) && !GOOD.has(s.status))) return EXIT.containIncomplete;
+      if (r.steps.some((s) => CONTAINMENT_STEPS.includes(s.id) && !GOOD.has(s.status)))
+        return EXIT.containIncomplete;
       return EXIT.error;
     case "incomplete":
       return r.steps.some((s) => CONTAINMENT_STEPS.includes(s.id) && !GOOD.has(s.status))

@@ -39,8 +39,14 @@ function clientsFor(flags: Common) {
 const commonOptions = (cmd: Command) =>
   cmd
     .option("--region <region>", "AWS region (default: IR_REGION, AWS_REGION, config file, us-east-1)")
-    .option("--config <file>", "settings file in the baseline's responderSettings shape (default: IR_CONFIG, ./ir.config.json)")
-    .option("--journal-table <name>", "case journal DynamoDB table (default: IR_JOURNAL_TABLE, config, ir-case-journal)")
+    .option(
+      "--config <file>",
+      "settings file in the baseline's responderSettings shape (default: IR_CONFIG, ./ir.config.json)",
+    )
+    .option(
+      "--journal-table <name>",
+      "case journal DynamoDB table (default: IR_JOURNAL_TABLE, config, ir-case-journal)",
+    )
     .option("--state-dir <dir>", "local state and fallback journal directory (default: IR_STATE_DIR, .ir)")
     .option("--endpoint <url>", "AWS endpoint override, e.g. an emulator (default: AWS_ENDPOINT_URL)")
     .option("--json", "print one JSON document on stdout");
@@ -74,12 +80,17 @@ function caseJson(r: CaseResult) {
 function summary(io: Io, results: CaseResult[], dryRun: boolean) {
   for (const r of results) {
     const head = r.caseId && !dryRun ? `case ${r.caseId} ` : "";
-    io.out(`${head}instance ${r.instanceId} (${r.region}): ${r.status}${r.timeToContainmentMs !== undefined ? `, contained in ${r.timeToContainmentMs} ms` : ""}`);
+    io.out(
+      `${head}instance ${r.instanceId} (${r.region}): ${r.status}${r.timeToContainmentMs !== undefined ? `, contained in ${r.timeToContainmentMs} ms` : ""}`,
+    );
     for (const n of r.notes) io.out(`  note: ${safe(n)}`);
     if (r.error) io.out(`  error: ${safe(r.error)}`);
     if (dryRun) {
       for (const s of r.steps) {
-        for (const c of s.changes ?? []) io.out(`  would ${c.action} ${safe(c.target)}: ${safe(c.detail)}${c.dryRun ? ` [dry run: ${safe(c.dryRun)}]` : ""}`);
+        for (const c of s.changes ?? [])
+          io.out(
+            `  would ${c.action} ${safe(c.target)}: ${safe(c.detail)}${c.dryRun ? ` [dry run: ${safe(c.dryRun)}]` : ""}`,
+          );
         if (s.status === "failed") io.out(`  cannot plan ${s.id}: ${safe(s.detail)}`);
       }
     } else if (!process.stderr.isTTY || results.length === 1) {
@@ -89,7 +100,12 @@ function summary(io: Io, results: CaseResult[], dryRun: boolean) {
   }
 }
 
-async function doRespond(io: Io, targets: string[], opts: Common & Record<string, any>, dryRun: boolean): Promise<number> {
+async function doRespond(
+  io: Io,
+  targets: string[],
+  opts: Common & Record<string, any>,
+  dryRun: boolean,
+): Promise<number> {
   const { settings, clients } = clientsFor(opts);
   try {
     const parsed = parseTargets(targets, opts.region);
@@ -100,8 +116,11 @@ async function doRespond(io: Io, targets: string[], opts: Common & Record<string
       );
       if (ok !== true) {
         const message =
-          ok === "no-tty" ? "no terminal to confirm on: pass --yes to contain without a prompt" : "not confirmed: nothing changed";
-        if (opts.json) io.out(JSON.stringify({ command: "respond", exitCode: EXIT.notConfirmed, error: message }));
+          ok === "no-tty"
+            ? "no terminal to confirm on: pass --yes to contain without a prompt"
+            : "not confirmed: nothing changed";
+        if (opts.json)
+          io.out(JSON.stringify({ command: "respond", exitCode: EXIT.notConfirmed, error: message }));
         else io.err.write(`ir: ${message}\n`);
         return EXIT.notConfirmed;
       }
@@ -123,7 +142,14 @@ async function doRespond(io: Io, targets: string[], opts: Common & Record<string
     });
     ui.stop();
     const code = worstExitCode(results);
-    if (opts.json) io.out(JSON.stringify({ command: dryRun ? "plan" : "respond", dryRun, exitCode: code, cases: results.map(caseJson) }, null, 2));
+    if (opts.json)
+      io.out(
+        JSON.stringify(
+          { command: dryRun ? "plan" : "respond", dryRun, exitCode: code, cases: results.map(caseJson) },
+          null,
+          2,
+        ),
+      );
     else summary(io, results, dryRun);
     return code;
   } finally {
@@ -141,14 +167,24 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   const respondCmd = commonOptions(
     program
       .command("respond")
-      .description("contain and preserve: snapshot, out of service, isolate, revoke credentials, protect, evidence")
-      .argument("<target...>", "instance ids (i-...) and/or finding files (GuardDuty, EventBridge event, Security Hub ASFF)"),
+      .description(
+        "contain and preserve: snapshot, out of service, isolate, revoke credentials, protect, evidence",
+      )
+      .argument(
+        "<target...>",
+        "instance ids (i-...) and/or finding files (GuardDuty, EventBridge event, Security Hub ASFF)",
+      ),
   )
-    .option("--evidence-bucket <name>", "Object-Lock evidence bucket (default: IR_EVIDENCE_BUCKET, config, ir-evidence-<account>-<region>)")
+    .option(
+      "--evidence-bucket <name>",
+      "Object-Lock evidence bucket (default: IR_EVIDENCE_BUCKET, config, ir-evidence-<account>-<region>)",
+    )
     .option("--whole-role", "deny every session of the role issued before now, not only this instance's")
     .option("--decrement-capacity", "detach from the ASG decrementing its desired capacity (no replacement)")
     .option("--standby", "put the instance in Standby instead of detaching it")
-    .addOption(new Option("--dwell-seconds <n>", "seconds in the untrack group before isolation").default("2"))
+    .addOption(
+      new Option("--dwell-seconds <n>", "seconds in the untrack group before isolation").default("2"),
+    )
     .option("--no-memory", "skip the memory capture")
     .option("--dry-run", "plan only: print every change, make none (same as `ir plan`)")
     .option("--yes", "do not ask for confirmation (required without a terminal)")
@@ -160,7 +196,9 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   commonOptions(
     program
       .command("plan")
-      .description("dry run of respond: every change it would make (EC2 DryRun where the API has it), none made")
+      .description(
+        "dry run of respond: every change it would make (EC2 DryRun where the API has it), none made",
+      )
       .argument("<target...>", "instance ids and/or finding files"),
   )
     .option("--evidence-bucket <name>", "Object-Lock evidence bucket")
@@ -173,7 +211,10 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     });
 
   commonOptions(
-    program.command("status").description("a case's steps, lock and journal chain").argument("<case-or-instance>", "case id (c-...) or instance id"),
+    program
+      .command("status")
+      .description("a case's steps, lock and journal chain")
+      .argument("<case-or-instance>", "case id (c-...) or instance id"),
   ).action(async (ref: string, opts: Common) => {
     const { settings, clients } = clientsFor(opts);
     try {
@@ -181,9 +222,14 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       const code = s.chain.ok ? EXIT.ok : EXIT.journalBroken;
       if (opts.json) io.out(JSON.stringify({ command: "status", exitCode: code, ...s }, null, 2));
       else {
-        io.out(`case ${s.caseId}: instance ${s.meta.instanceId} (${s.meta.region}), ${s.state}${s.heldBy ? ` by ${s.heldBy} until ${s.leaseUntil}` : ""}`);
-        io.out(`  journal: ${s.journal}, ${s.chain.entries} entries, chain ${s.chain.ok ? "intact" : `BROKEN: ${s.chain.problem}`}`);
-        for (const st of s.steps) io.out(`  ${st.event.padEnd(10)} ${st.id}${st.detail ? `: ${safe(st.detail, 200)}` : ""}`);
+        io.out(
+          `case ${s.caseId}: instance ${s.meta.instanceId} (${s.meta.region}), ${s.state}${s.heldBy ? ` by ${s.heldBy} until ${s.leaseUntil}` : ""}`,
+        );
+        io.out(
+          `  journal: ${s.journal}, ${s.chain.entries} entries, chain ${s.chain.ok ? "intact" : `BROKEN: ${s.chain.problem}`}`,
+        );
+        for (const st of s.steps)
+          io.out(`  ${st.event.padEnd(10)} ${st.id}${st.detail ? `: ${safe(st.detail, 200)}` : ""}`);
       }
       setCode(code);
     } finally {
@@ -194,23 +240,37 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   commonOptions(
     program
       .command("release")
-      .description("undo containment from the journal: groups, profile, ASG, targets, Elastic IPs; remove the deny policy")
+      .description(
+        "undo containment from the journal: groups, profile, ASG, targets, Elastic IPs; remove the deny policy",
+      )
       .argument("<case-id>", "the case to release"),
   )
     .option("--yes", "do not ask for confirmation (required without a terminal)")
     .action(async (caseId: string, opts: Common) => {
       const { settings, clients } = clientsFor(opts);
       try {
-        const ok = await confirm(`release case ${safe(caseId)}? the instance returns to service with its original access`, opts.yes);
+        const ok = await confirm(
+          `release case ${safe(caseId)}? the instance returns to service with its original access`,
+          opts.yes,
+        );
         if (ok !== true) {
-          io.err.write(`ir: ${ok === "no-tty" ? "no terminal to confirm on: pass --yes" : "not confirmed: nothing changed"}\n`);
+          io.err.write(
+            `ir: ${ok === "no-tty" ? "no terminal to confirm on: pass --yes" : "not confirmed: nothing changed"}\n`,
+          );
           setCode(EXIT.notConfirmed);
           return;
         }
         const ui = progress(io.err, Boolean(opts.json));
         const r = await release({ caseId, settings, clients, observe: ui.observe });
         ui.stop();
-        const code = r.status === "released" ? EXIT.ok : r.status === "busy" ? EXIT.busy : r.status === "error" ? EXIT.error : EXIT.releaseIncomplete;
+        const code =
+          r.status === "released"
+            ? EXIT.ok
+            : r.status === "busy"
+              ? EXIT.busy
+              : r.status === "error"
+                ? EXIT.error
+                : EXIT.releaseIncomplete;
         if (opts.json) io.out(JSON.stringify({ command: "release", exitCode: code, ...r }, null, 2));
         else {
           io.out(`case ${r.caseId}: ${r.status}${r.error ? `: ${safe(r.error)}` : ""}`);
@@ -225,7 +285,9 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   commonOptions(
     program
       .command("bootstrap")
-      .description("create, where missing, what the responder needs: evidence bucket, journal table, isolation groups, deny-all profile"),
+      .description(
+        "create, where missing, what the responder needs: evidence bucket, journal table, isolation groups, deny-all profile",
+      ),
   )
     .option("--evidence-bucket <name>", "evidence bucket name (default: ir-evidence-<account>-<region>)")
     .option("--vpc <vpc-id...>", "VPCs that need isolation groups")
@@ -237,14 +299,30 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
         if (!opts.dryRun) {
           const ok = await confirm(`create missing responder prerequisites in ${settings.region}?`, opts.yes);
           if (ok !== true) {
-            io.err.write(`ir: ${ok === "no-tty" ? "no terminal to confirm on: pass --yes (or --dry-run)" : "not confirmed: nothing changed"}\n`);
+            io.err.write(
+              `ir: ${ok === "no-tty" ? "no terminal to confirm on: pass --yes (or --dry-run)" : "not confirmed: nothing changed"}\n`,
+            );
             setCode(EXIT.notConfirmed);
             return;
           }
         }
-        const items = await bootstrap({ clients, settings, vpcIds: opts.vpc ?? [], dryRun: Boolean(opts.dryRun) });
-        if (opts.json) io.out(JSON.stringify({ command: "bootstrap", dryRun: Boolean(opts.dryRun), exitCode: 0, items }, null, 2));
-        else for (const i of items) io.out(`${i.status.padEnd(8)} ${i.kind} ${i.name}${i.detail ? `: ${i.detail}` : ""}`);
+        const items = await bootstrap({
+          clients,
+          settings,
+          vpcIds: opts.vpc ?? [],
+          dryRun: Boolean(opts.dryRun),
+        });
+        if (opts.json)
+          io.out(
+            JSON.stringify(
+              { command: "bootstrap", dryRun: Boolean(opts.dryRun), exitCode: 0, items },
+              null,
+              2,
+            ),
+          );
+        else
+          for (const i of items)
+            io.out(`${i.status.padEnd(8)} ${i.kind} ${i.name}${i.detail ? `: ${i.detail}` : ""}`);
         setCode(EXIT.ok);
       } finally {
         clients.destroy();
@@ -254,7 +332,10 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
 }
 
 /** Runs the CLI; resolves with the exit code (never calls process.exit). */
-export async function run(argv: string[], io: Io = { out: (s) => process.stdout.write(`${s}\n`), err: process.stderr }): Promise<number> {
+export async function run(
+  argv: string[],
+  io: Io = { out: (s) => process.stdout.write(`${s}\n`), err: process.stderr },
+): Promise<number> {
   let code: number = EXIT.ok;
   const program = buildProgram(io, (c) => {
     code = c;
@@ -265,9 +346,13 @@ export async function run(argv: string[], io: Io = { out: (s) => process.stdout.
     return code;
   } catch (err) {
     if (err instanceof CommanderError) {
-      return err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0
+        ? EXIT.ok
+        : EXIT.usage;
     }
-    const usage = err instanceof InputError || /is not valid|must be|cannot be read|not valid JSON/.test((err as Error).message);
+    const usage =
+      err instanceof InputError ||
+      /is not valid|must be|cannot be read|not valid JSON/.test((err as Error).message);
     const c = usage ? EXIT.usage : EXIT.error;
     if (json) io.out(JSON.stringify({ exitCode: c, error: (err as Error).message }));
     else io.err.write(`ir: ${safe((err as Error).message, 2000)}\n`);

@@ -73,7 +73,8 @@ export interface StartOptions {
 /** Starts moto_server on 127.0.0.1; the process is killed when this process exits. */
 export async function startMoto(options: StartOptions = {}): Promise<MotoServer> {
   const bin = options.bin ?? findMotoServer();
-  if (!bin) throw new Error(`moto_server was not found (MOTO_SERVER_BIN, .venv/bin, PATH): ${MOTO_INSTALL_HINT}`);
+  if (!bin)
+    throw new Error(`moto_server was not found (MOTO_SERVER_BIN, .venv/bin, PATH): ${MOTO_INSTALL_HINT}`);
   const port = options.port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
   const child = spawn(bin, ["-H", "127.0.0.1", "-p", String(port)], {
@@ -92,7 +93,9 @@ export async function startMoto(options: StartOptions = {}): Promise<MotoServer>
   };
   process.once("exit", killOnExit);
   try {
-    await waitUntilUp(endpoint, child, options.timeoutMs ?? 30_000, () => stderr.trim().split("\n").slice(-3).join(" | "));
+    await waitUntilUp(endpoint, child, options.timeoutMs ?? 30_000, () =>
+      stderr.trim().split("\n").slice(-3).join(" | "),
+    );
   } catch (err) {
     killOnExit();
     throw err;

@@ -51,7 +51,8 @@ function checkPlaybook<C>(steps: readonly Step<C>[]) {
   const ids = new Set<string>();
   for (const step of steps) {
     for (const dep of step.after ?? []) {
-      if (!ids.has(dep)) throw new Error(`step "${step.id}" comes after "${dep}", which is not earlier in the playbook`);
+      if (!ids.has(dep))
+        throw new Error(`step "${step.id}" comes after "${dep}", which is not earlier in the playbook`);
     }
     if (ids.has(step.id)) throw new Error(`step id "${step.id}" appears twice in the playbook`);
     ids.add(step.id);
@@ -64,7 +65,11 @@ async function verifyBounded<C>(step: Step<C>, ctx: C, record: Json | undefined)
   let last: VerifyResult = { ok: false, detail: "not verified" };
   for (;;) {
     try {
-      last = await withTimeout(step.verify(ctx, record), Math.max(1, deadline - Date.now()), `verify ${step.id}`);
+      last = await withTimeout(
+        step.verify(ctx, record),
+        Math.max(1, deadline - Date.now()),
+        `verify ${step.id}`,
+      );
     } catch (err) {
       last = { ok: false, detail: (err as Error).message };
     }
@@ -141,11 +146,17 @@ export async function runPlaybook<C extends EngineContext>(options: RunOptions<C
       if (deps.some((ok) => !ok) && !step.always) {
         const failedDeps = (step.after ?? []).filter((_, i) => !deps[i]);
         await note(step.id, "blocked", { by: failedDeps });
-        return finish({ ...base, status: "blocked", detail: `blocked by ${failedDeps.join(", ")}` }, false, false);
+        return finish(
+          { ...base, status: "blocked", detail: `blocked by ${failedDeps.join(", ")}` },
+          false,
+          false,
+        );
       }
       // A step that changes the target waits until the original state it may destroy is journaled.
       if (!step.readOnly && !step.independentOfRecord) {
-        await Promise.all([...ancestors(step.id)].filter((id) => byId.get(id)?.durable).map((id) => recorded.get(id)!));
+        await Promise.all(
+          [...ancestors(step.id)].filter((id) => byId.get(id)?.durable).map((id) => recorded.get(id)!),
+        );
       }
       if (step.destructive) {
         const ev = await Promise.all(evidenceIds.map((id) => verified.get(id)!));
@@ -199,14 +210,25 @@ export async function runPlaybook<C extends EngineContext>(options: RunOptions<C
         const message = (err as Error).message ?? String(err);
         await note(step.id, "failed", { phase: "run", error: message }, true);
         return finish(
-          { ...base, status: "failed", startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(), detail: message },
+          {
+            ...base,
+            status: "failed",
+            startedAt: startedAt.toISOString(),
+            endedAt: new Date().toISOString(),
+            detail: message,
+          },
           false,
           false,
         );
       }
       ctx.records.set(step.id, result.record);
       const event = result.status === "skipped" ? "skipped" : "ran";
-      const written = note(step.id, event, { record: result.record ?? null, reason: result.reason ?? null }, true);
+      const written = note(
+        step.id,
+        event,
+        { record: result.record ?? null, reason: result.reason ?? null },
+        true,
+      );
       if (step.durable) {
         written.then(markRecorded);
       } else markRecorded();
@@ -250,7 +272,16 @@ export async function runPlaybook<C extends EngineContext>(options: RunOptions<C
       );
     })().catch((err) => {
       // A bug in the engine itself: report it on the step rather than hang the playbook.
-      finish({ id: step.id, title: step.title, status: "failed", detail: `internal error: ${(err as Error).message}` }, false, false);
+      finish(
+        {
+          id: step.id,
+          title: step.title,
+          status: "failed",
+          detail: `internal error: ${(err as Error).message}`,
+        },
+        false,
+        false,
+      );
     });
   }
 
@@ -291,7 +322,13 @@ export async function planPlaybook<C extends EngineContext>(
         changes,
       });
     } catch (err) {
-      reports.push({ id: step.id, title: step.title, status: "failed", startedAt, detail: (err as Error).message });
+      reports.push({
+        id: step.id,
+        title: step.title,
+        status: "failed",
+        startedAt,
+        detail: (err as Error).message,
+      });
       if (step.readOnly) break;
     }
   }

@@ -93,9 +93,14 @@ export interface StepReport {
 /** Events the engine emits while it works (progress rendering, the Lambda's logs, the game day timeline). */
 export type EngineEvent =
   | { type: "step-started"; caseId: string; stepId: string; at: number }
-  | { type: "step-ran"; caseId: string; stepId: string; at: number; status: "done" | "skipped"; reason?: string }
+  | {
+      type: "step-ran";
+      caseId: string;
+      stepId: string;
+      at: number;
+      status: "done" | "skipped";
+      reason?: string;
+    }
   | { type: "step-finished"; caseId: string; stepId: string; at: number; report: StepReport };
 
-export interface EngineObserver {
-  (event: EngineEvent): void;
-}
+export type EngineObserver = (event: EngineEvent) => void;

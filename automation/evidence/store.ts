@@ -41,7 +41,9 @@ export async function putArtefact(
   const data = Buffer.isBuffer(body) ? body : Buffer.from(body, "utf8");
   const hex = sha256Hex(data);
   if (ctx.resumed) {
-    const head = await ctx.clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);
+    const head = await ctx.clients.s3
+      .send(new HeadObjectCommand({ Bucket: bucket, Key: key }))
+      .catch(() => undefined);
     if (head?.Metadata?.sha256) {
       return {
         name,
@@ -70,13 +72,28 @@ export async function putArtefact(
         : {}),
     }),
   );
-  return { name, key, sha256: hex, size: data.length, ...(res.VersionId ? { versionId: res.VersionId } : {}), collectedAt };
+  return {
+    name,
+    key,
+    sha256: hex,
+    size: data.length,
+    ...(res.VersionId ? { versionId: res.VersionId } : {}),
+    collectedAt,
+  };
 }
 
 /** Reads an object back and hashes it (streamed): the honest hash of what S3 holds. */
-export async function hashObject(ctx: RespondContext, key: string, versionId?: string): Promise<{ sha256: string; size: number }> {
+export async function hashObject(
+  ctx: RespondContext,
+  key: string,
+  versionId?: string,
+): Promise<{ sha256: string; size: number }> {
   const res = await ctx.clients.s3.send(
-    new GetObjectCommand({ Bucket: evidenceBucket(ctx), Key: key, ...(versionId ? { VersionId: versionId } : {}) }),
+    new GetObjectCommand({
+      Bucket: evidenceBucket(ctx),
+      Key: key,
+      ...(versionId ? { VersionId: versionId } : {}),
+    }),
   );
   const hash = createHash("sha256");
   let size = 0;

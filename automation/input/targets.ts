@@ -13,7 +13,14 @@ export interface Target {
   region?: string;
   accountId?: string;
   /** Where the target came from. */
-  source: { kind: "argument" | "guardduty" | "securityhub"; file?: string; findingId?: string; type?: string; severity?: number; firstSeen?: string };
+  source: {
+    kind: "argument" | "guardduty" | "securityhub";
+    file?: string;
+    findingId?: string;
+    type?: string;
+    severity?: number;
+    firstSeen?: string;
+  };
 }
 
 export class InputError extends Error {
@@ -80,7 +87,9 @@ function fromAsff(f: Obj, file: string): Target[] {
     });
   }
   if (out.length === 0) {
-    throw new InputError(`finding "${f.Id ?? "?"}" in "${file}" names no EC2 instance (no resource of type AwsEc2Instance)`);
+    throw new InputError(
+      `finding "${f.Id ?? "?"}" in "${file}" names no EC2 instance (no resource of type AwsEc2Instance)`,
+    );
   }
   return out;
 }
@@ -89,7 +98,9 @@ function fromAsff(f: Obj, file: string): Target[] {
 export function targetsFromFinding(doc: unknown, file = "<finding>"): Target[] {
   if (Array.isArray(doc)) return doc.flatMap((d) => targetsFromFinding(d, file));
   if (!doc || typeof doc !== "object") {
-    throw new InputError(`"${file}" holds ${JSON.stringify(doc)?.slice(0, 40)}, not a finding: expected a GuardDuty or Security Hub finding object`);
+    throw new InputError(
+      `"${file}" holds ${JSON.stringify(doc)?.slice(0, 40)}, not a finding: expected a GuardDuty or Security Hub finding object`,
+    );
   }
   const d = doc as Obj;
   if (d.detail && typeof d.detail === "object" && typeof d.source === "string") {
@@ -107,14 +118,18 @@ export function targetsFromFinding(doc: unknown, file = "<finding>"): Target[] {
 export function readFindingFile(path: string): Target[] {
   const size = statSync(path).size;
   if (size > MAX_FINDING_BYTES) {
-    throw new InputError(`finding file "${path}" is ${size} bytes: larger than the ${MAX_FINDING_BYTES}-byte limit for a finding`);
+    throw new InputError(
+      `finding file "${path}" is ${size} bytes: larger than the ${MAX_FINDING_BYTES}-byte limit for a finding`,
+    );
   }
   const text = readFileSync(path, "utf8");
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new InputError(`finding file "${path}" is not valid JSON (${(err as Error).message}): export the finding as JSON`);
+    throw new InputError(
+      `finding file "${path}" is not valid JSON (${(err as Error).message}): export the finding as JSON`,
+    );
   }
   return targetsFromFinding(doc, path);
 }
@@ -124,7 +139,8 @@ export function readFindingFile(path: string): Target[] {
  * merged; a region named by a finding must match an explicit --region.
  */
 export function parseTargets(args: readonly string[], explicitRegion?: string): Target[] {
-  if (args.length === 0) throw new InputError("no target given: pass an instance id (i-...) or a finding file");
+  if (args.length === 0)
+    throw new InputError("no target given: pass an instance id (i-...) or a finding file");
   const targets: Target[] = [];
   for (const arg of args) {
     if (arg.startsWith("i-") && !existsSync(arg)) {

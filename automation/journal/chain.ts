@@ -62,8 +62,10 @@ export function verifyChain(entries: readonly JournalEntry[]): ChainCheck {
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i]!;
     if (e.seq !== i) return { ok: false, problem: `entry ${i} is missing (found seq ${e.seq} in its place)` };
-    if (e.prevHash !== prev) return { ok: false, problem: `entry ${e.seq} does not link to entry ${e.seq - 1}` };
-    if (entryHash(e) !== e.hash) return { ok: false, problem: `entry ${e.seq} was modified after it was written` };
+    if (e.prevHash !== prev)
+      return { ok: false, problem: `entry ${e.seq} does not link to entry ${e.seq - 1}` };
+    if (entryHash(e) !== e.hash)
+      return { ok: false, problem: `entry ${e.seq} was modified after it was written` };
     prev = e.hash;
   }
   return { ok: true };

@@ -7,6 +7,8 @@
  * Every write is conditional: a lock is taken only when free or expired, an entry is written only once
  * and only by the run that holds the lock (a transaction checks the lock with each batch).
  */
+
+import { createHash } from "node:crypto";
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
@@ -17,7 +19,6 @@ import {
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import { createHash } from "node:crypto";
 import { JOURNAL_KEYS } from "../../facts/names";
 import { backoffMs, isThrottling, isTransient, sleep } from "../aws/retry";
 import type { Json } from "../engine/types";
@@ -103,7 +104,10 @@ export class DynamoJournal implements Journal {
             {
               Put: {
                 TableName: this.location,
-                Item: { ...key(instanceKey(meta.instanceId), caseKey(meta.caseId)), createdAt: s(meta.createdAt) },
+                Item: {
+                  ...key(instanceKey(meta.instanceId), caseKey(meta.caseId)),
+                  createdAt: s(meta.createdAt),
+                },
               },
             },
           ],
@@ -136,7 +140,9 @@ export class DynamoJournal implements Journal {
     if (!item) throw new Error(`instance "${instanceId}" has no open case`);
     const caseId = item.caseId!.S!;
     if (expectCaseId && caseId !== expectCaseId) {
-      throw new Error(`case "${expectCaseId}" is not the open case of instance "${instanceId}" (open: "${caseId}")`);
+      throw new Error(
+        `case "${expectCaseId}" is not the open case of instance "${instanceId}" (open: "${caseId}")`,
+      );
     }
     const now = Date.now();
     const leaseUntil = Number(item.leaseUntil?.N ?? "0");
@@ -226,7 +232,9 @@ export class DynamoJournal implements Journal {
           throw new LeaseLostError(run.instanceId);
         }
         if (attempt >= JOURNAL_WRITE_ATTEMPTS || !(isTransient(err) || isThrottling(err))) throw err;
-        await sleep(backoffMs({ maxAttempts: JOURNAL_WRITE_ATTEMPTS, baseDelayMs: 25, maxDelayMs: 1000 }, attempt));
+        await sleep(
+          backoffMs({ maxAttempts: JOURNAL_WRITE_ATTEMPTS, baseDelayMs: 25, maxDelayMs: 1000 }, attempt),
+        );
       }
     }
   }
@@ -234,7 +242,11 @@ export class DynamoJournal implements Journal {
   private async landed(caseId: string, batch: JournalEntry[]): Promise<boolean> {
     const last = batch[batch.length - 1]!;
     const got = await this.ddb.send(
-      new GetItemCommand({ TableName: this.location, Key: key(caseKey(caseId), entryKey(last.seq)), ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: this.location,
+        Key: key(caseKey(caseId), entryKey(last.seq)),
+        ConsistentRead: true,
+      }),
     );
     return got.Item?.hash?.S === last.hash;
   }

@@ -122,7 +122,10 @@ export class LocalJournal implements Journal {
   async renew(instanceId: string, runId: string, leaseMs: number): Promise<boolean> {
     const lock = await readJson<LockFile>(this.lockPath(instanceId));
     if (lock?.runId !== runId) return false;
-    await fs.writeFile(this.lockPath(instanceId), JSON.stringify({ ...lock, leaseUntil: Date.now() + leaseMs }));
+    await fs.writeFile(
+      this.lockPath(instanceId),
+      JSON.stringify({ ...lock, leaseUntil: Date.now() + leaseMs }),
+    );
     return true;
   }
 
@@ -144,7 +147,13 @@ export class LocalJournal implements Journal {
     if (lock?.caseId === caseId) await fs.rm(this.lockPath(instanceId), { force: true });
     await fs.rm(this.caseDir(caseId), { recursive: true, force: true });
     const list = await this.casesOf(instanceId);
-    await fs.writeFile(join(this.location, "instances", instanceId), list.filter((c) => c !== caseId).map((c) => `${c}\n`).join(""));
+    await fs.writeFile(
+      join(this.location, "instances", instanceId),
+      list
+        .filter((c) => c !== caseId)
+        .map((c) => `${c}\n`)
+        .join(""),
+    );
   }
 
   async readCase(caseId: string) {

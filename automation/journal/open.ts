@@ -27,7 +27,12 @@ export interface Acquired {
   fallback?: string;
 }
 
-export async function acquireCase(j: Journals, meta: CaseMeta, runId: string, leaseMs: number): Promise<Acquired> {
+export async function acquireCase(
+  j: Journals,
+  meta: CaseMeta,
+  runId: string,
+  leaseMs: number,
+): Promise<Acquired> {
   try {
     return { journal: j.dynamo, result: await j.dynamo.acquire(meta, runId, leaseMs) };
   } catch (err) {

@@ -40,7 +40,12 @@ export interface PlaybookDeps {
 }
 
 export function sharedDeps(discovery: Discovery, memory?: MemoryOptions): PlaybookDeps {
-  return { discovery, groups: new IsolationGroupResolver(), denyAll: new DenyAllProfileResolver(), ...(memory ? { memory } : {}) };
+  return {
+    discovery,
+    groups: new IsolationGroupResolver(),
+    denyAll: new DenyAllProfileResolver(),
+    ...(memory ? { memory } : {}),
+  };
 }
 
 export function containPlaybook(deps: PlaybookDeps): Step<RespondContext>[] {

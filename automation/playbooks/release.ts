@@ -19,6 +19,13 @@ export function releasePlaybook(): Step<RespondContext>[] {
     restoreEipsStep,
     restoreTargetsStep,
     restoreAsgStep,
-    tagInstanceStep("released", ["restore-groups", "restore-profile", "remove-deny-policy", "restore-eips", "restore-targets", "restore-asg"]),
+    tagInstanceStep("released", [
+      "restore-groups",
+      "restore-profile",
+      "remove-deny-policy",
+      "restore-eips",
+      "restore-targets",
+      "restore-asg",
+    ]),
   ];
 }

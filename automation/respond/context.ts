@@ -89,7 +89,9 @@ export interface ResolvedDeps {
 }
 
 export function resolved(ctx: RespondContext): ResolvedDeps {
-  return (ctx.records.get("resolve") as unknown as ResolvedDeps | undefined) ?? { targets: [], classicElbs: [] };
+  return (
+    (ctx.records.get("resolve") as unknown as ResolvedDeps | undefined) ?? { targets: [], classicElbs: [] }
+  );
 }
 
 export interface IsolationGroups {

@@ -17,8 +17,8 @@ import {
   type TargetGroup,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { GetInstanceProfileCommand } from "@aws-sdk/client-iam";
-import type { AwsClients } from "../aws/clients";
 import { Batcher, once } from "../aws/batcher";
+import type { AwsClients } from "../aws/clients";
 import { InputError } from "../input/targets";
 import type { AddressFacts, InstanceFacts } from "./context";
 
@@ -35,7 +35,11 @@ function missingIds(err: unknown): string[] {
 
 export class Discovery {
   readonly instances: Batcher<{ instance: Instance; ownerId: string }>;
-  readonly asg: Batcher<{ name: string; lifecycleState: string | undefined; protectedFromScaleIn: boolean | undefined }>;
+  readonly asg: Batcher<{
+    name: string;
+    lifecycleState: string | undefined;
+    protectedFromScaleIn: boolean | undefined;
+  }>;
   readonly profiles: Batcher<{ associationId: string; arn: string; state?: string }>;
   readonly addresses: Batcher<AddressFacts[]>;
   readonly targetGroups: () => Promise<TargetGroup[]>;
@@ -53,7 +57,8 @@ export class Discovery {
         try {
           const res = await ec2.send(new DescribeInstancesCommand({ InstanceIds: remaining }));
           for (const r of res.Reservations ?? []) {
-            for (const i of r.Instances ?? []) out.set(i.InstanceId!, { instance: i, ownerId: r.OwnerId ?? "" });
+            for (const i of r.Instances ?? [])
+              out.set(i.InstanceId!, { instance: i, ownerId: r.OwnerId ?? "" });
           }
           break;
         } catch (err) {
@@ -68,28 +73,42 @@ export class Discovery {
       return out;
     });
     this.asg = new Batcher(async (ids) => {
-      const res = await clients.autoscaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: ids }));
+      const res = await clients.autoscaling.send(
+        new DescribeAutoScalingInstancesCommand({ InstanceIds: ids }),
+      );
       return new Map(
         (res.AutoScalingInstances ?? []).map((a) => [
           a.InstanceId!,
-          { name: a.AutoScalingGroupName!, lifecycleState: a.LifecycleState, protectedFromScaleIn: a.ProtectedFromScaleIn },
+          {
+            name: a.AutoScalingGroupName!,
+            lifecycleState: a.LifecycleState,
+            protectedFromScaleIn: a.ProtectedFromScaleIn,
+          },
         ]),
       );
     });
     this.profiles = new Batcher(async (ids) => {
       const res = await ec2.send(
-        new DescribeIamInstanceProfileAssociationsCommand({ Filters: [{ Name: "instance-id", Values: ids }] }),
+        new DescribeIamInstanceProfileAssociationsCommand({
+          Filters: [{ Name: "instance-id", Values: ids }],
+        }),
       );
       const out = new Map<string, { associationId: string; arn: string; state?: string }>();
       for (const a of res.IamInstanceProfileAssociations ?? []) {
         if (a.State === "associated" || a.State === "associating") {
-          out.set(a.InstanceId!, { associationId: a.AssociationId!, arn: a.IamInstanceProfile?.Arn ?? "", state: a.State });
+          out.set(a.InstanceId!, {
+            associationId: a.AssociationId!,
+            arn: a.IamInstanceProfile?.Arn ?? "",
+            state: a.State,
+          });
         }
       }
       return out;
     });
     this.addresses = new Batcher(async (ids) => {
-      const res = await ec2.send(new DescribeAddressesCommand({ Filters: [{ Name: "instance-id", Values: ids }] }));
+      const res = await ec2.send(
+        new DescribeAddressesCommand({ Filters: [{ Name: "instance-id", Values: ids }] }),
+      );
       const out = new Map<string, AddressFacts[]>();
       for (const a of res.Addresses ?? []) {
         const list = out.get(a.InstanceId!) ?? [];
@@ -108,7 +127,9 @@ export class Discovery {
       const all: TargetGroup[] = [];
       let marker: string | undefined;
       do {
-        const page = await clients.elbv2.send(new DescribeTargetGroupsCommand({ Marker: marker, PageSize: 400 }));
+        const page = await clients.elbv2.send(
+          new DescribeTargetGroupsCommand({ Marker: marker, PageSize: 400 }),
+        );
         all.push(...(page.TargetGroups ?? []));
         marker = page.NextMarker;
       } while (marker);
@@ -118,7 +139,9 @@ export class Discovery {
       const all: { name: string; instances: string[] }[] = [];
       let marker: string | undefined;
       do {
-        const page = await clients.elb.send(new DescribeLoadBalancersCommand({ Marker: marker, PageSize: 400 }));
+        const page = await clients.elb.send(
+          new DescribeLoadBalancersCommand({ Marker: marker, PageSize: 400 }),
+        );
         for (const lb of page.LoadBalancerDescriptions ?? []) {
           all.push({ name: lb.LoadBalancerName!, instances: (lb.Instances ?? []).map((i) => i.InstanceId!) });
         }
@@ -180,7 +203,9 @@ export class Discovery {
     const i = found.instance;
     const state = i.State?.Name ?? "unknown";
     if (state === "terminated" || state === "shutting-down") {
-      throw new InputError(`instance "${instanceId}" is ${state}: there is nothing left to contain (its snapshots, if any, are evidence)`);
+      throw new InputError(
+        `instance "${instanceId}" is ${state}: there is nothing left to contain (its snapshots, if any, are evidence)`,
+      );
     }
     const accountId = found.ownerId;
     const partition = partitionOf(region);

@@ -24,7 +24,9 @@ export interface ReleaseResult {
 
 export function checkCaseId(value: string): string {
   if (!CASE_ID.test(value)) {
-    throw new InputError(`case id "${value}" is not valid: expected c-<yyyymmdd>t<hhmmss>z-<6 hex digits>, as \`ir respond\` prints`);
+    throw new InputError(
+      `case id "${value}" is not valid: expected c-<yyyymmdd>t<hhmmss>z-<6 hex digits>, as \`ir respond\` prints`,
+    );
   }
   return value;
 }
@@ -39,7 +41,10 @@ export async function release(req: {
   const caseId = checkCaseId(req.caseId);
   const journals = req.journals ?? openJournals(req.clients, req.settings);
   const found = await findCase(journals, caseId);
-  if (!found) throw new InputError(`case "${caseId}" was not found in journal table "${req.settings.journalTable}" nor in ${req.settings.stateDir}/`);
+  if (!found)
+    throw new InputError(
+      `case "${caseId}" was not found in journal table "${req.settings.journalTable}" nor in ${req.settings.stateDir}/`,
+    );
   const { meta, journal, entries } = found;
   if (entries.some((e) => e.stepId === "case" && e.event === "released")) {
     throw new InputError(`case "${caseId}" was already released`);
@@ -77,10 +82,22 @@ export async function release(req: {
   };
   let steps: StepReport[];
   try {
-    steps = await runPlaybook({ steps: releasePlaybook(), ctx, journal, history: entries, ...(req.observe ? { observe: req.observe } : {}) });
+    steps = await runPlaybook({
+      steps: releasePlaybook(),
+      ctx,
+      journal,
+      history: entries,
+      ...(req.observe ? { observe: req.observe } : {}),
+    });
   } catch (err) {
     await journal.releaseLease(meta.instanceId, runId).catch(() => undefined);
-    return { caseId, instanceId: meta.instanceId, status: "error", steps: (err as { reports?: StepReport[] }).reports ?? [], error: (err as Error).message };
+    return {
+      caseId,
+      instanceId: meta.instanceId,
+      status: "error",
+      steps: (err as { reports?: StepReport[] }).reports ?? [],
+      error: (err as Error).message,
+    };
   }
   const ok = steps.every((s) => s.status === "verified" || s.status === "skipped");
   if (ok) {

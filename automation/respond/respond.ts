@@ -7,9 +7,10 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
-import { type AwsClients } from "../aws/clients";
 import { once } from "../aws/batcher";
+import type { AwsClients } from "../aws/clients";
 import { type EngineContext, planPlaybook, runPlaybook, stepStates } from "../engine/runner";
+import { withTimeout } from "../engine/timeout";
 import type { EngineObserver, Json, StepReport } from "../engine/types";
 import { InputError, type Target } from "../input/targets";
 import type { CaseMeta } from "../journal/journal";
@@ -27,6 +28,9 @@ export const DEFAULT_OPTIONS: CaseOptions = {
   dwellMs: 2000,
   memory: true,
 };
+
+/** Bound of the first round trip (lock and reads). */
+const PREFLIGHT_TIMEOUT_MS = 120_000;
 
 export type CaseStatus = "contained" | "incomplete" | "busy" | "invalid" | "planned" | "error";
 
@@ -62,7 +66,10 @@ export interface RespondRequest {
 }
 
 export function newCaseId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
   return `c-${stamp}-${randomBytes(3).toString("hex")}`.toLowerCase();
 }
 
@@ -105,7 +112,9 @@ export async function respond(req: RespondRequest): Promise<CaseResult[]> {
     req.targets.map((t) => {
       const region = t.region ?? req.settings.region;
       const run = regionRun(region);
-      return req.dryRun ? planOne(t, region, run, req, options) : respondOne(t, region, run, req, options, runId);
+      return req.dryRun
+        ? planOne(t, region, run, req, options)
+        : respondOne(t, region, run, req, options, runId);
     }),
   );
 }
@@ -132,7 +141,13 @@ function baseContext(
   return ctx;
 }
 
-async function planOne(t: Target, region: string, run: RegionRun, req: RespondRequest, options: CaseOptions): Promise<CaseResult> {
+async function planOne(
+  t: Target,
+  region: string,
+  run: RegionRun,
+  req: RespondRequest,
+  options: CaseOptions,
+): Promise<CaseResult> {
   const startedAt = new Date().toISOString();
   const base = { instanceId: t.instanceId, region, notes: [] as string[], startedAt };
   try {
@@ -146,7 +161,10 @@ async function planOne(t: Target, region: string, run: RegionRun, req: RespondRe
   }
 }
 
-function failure(base: { instanceId: string; region: string; notes: string[]; startedAt: string }, err: unknown): CaseResult {
+function failure(
+  base: { instanceId: string; region: string; notes: string[]; startedAt: string },
+  err: unknown,
+): CaseResult {
   return {
     ...base,
     status: err instanceof InputError ? "invalid" : "error",
@@ -180,8 +198,16 @@ async function respondOne(
   // Round trip 1: the lock and the reads (and the caller identity, for the manifest) go out together.
   const operator = run.operator();
   const [factsResult, lockResult] = await Promise.allSettled([
-    run.deps.discovery.facts(t.instanceId),
-    acquireCase(run.journals, meta, runId, req.settings.leaseMs),
+    withTimeout(
+      run.deps.discovery.facts(t.instanceId),
+      PREFLIGHT_TIMEOUT_MS,
+      `reading instance "${t.instanceId}"`,
+    ),
+    withTimeout(
+      acquireCase(run.journals, meta, runId, req.settings.leaseMs),
+      PREFLIGHT_TIMEOUT_MS,
+      "taking the case lock",
+    ),
   ]);
   if (lockResult.status === "rejected") return failure(base, lockResult.reason);
   const { journal, result, fallback } = lockResult.value;
@@ -249,7 +275,15 @@ async function respondOne(
   } catch (err) {
     clearInterval(timer);
     const reports = (err as { reports?: StepReport[] }).reports ?? [];
-    return { ...base, caseId: activeCaseId, status: "error", journal: journal.kind, steps: reports, endedAt: new Date().toISOString(), error: (err as Error).message };
+    return {
+      ...base,
+      caseId: activeCaseId,
+      status: "error",
+      journal: journal.kind,
+      steps: reports,
+      endedAt: new Date().toISOString(),
+      error: (err as Error).message,
+    };
   } finally {
     clearInterval(timer);
   }

@@ -29,13 +29,19 @@ export async function caseStatus(req: {
   let caseId = req.ref;
   if (INSTANCE_ID.test(req.ref)) {
     const found = await findCaseOfInstance(journals, req.ref);
-    if (!found) throw new InputError(`instance "${req.ref}" has no case in journal table "${req.settings.journalTable}" nor in ${req.settings.stateDir}/`);
+    if (!found)
+      throw new InputError(
+        `instance "${req.ref}" has no case in journal table "${req.settings.journalTable}" nor in ${req.settings.stateDir}/`,
+      );
     caseId = found.caseId;
   } else if (!CASE_ID.test(req.ref)) {
     throw new InputError(`"${req.ref}" is neither a case id (c-...) nor an instance id (i-...)`);
   }
   const found = await findCase(journals, caseId);
-  if (!found) throw new InputError(`case "${caseId}" was not found in journal table "${req.settings.journalTable}" nor in ${req.settings.stateDir}/`);
+  if (!found)
+    throw new InputError(
+      `case "${caseId}" was not found in journal table "${req.settings.journalTable}" nor in ${req.settings.stateDir}/`,
+    );
   const chain = verifyChain(found.entries);
   const open = await found.journal.openCase(found.meta.instanceId);
   const released = found.entries.some((e) => e.stepId === "case" && e.event === "released");
@@ -52,7 +58,12 @@ export async function caseStatus(req: {
     journal: found.journal.kind,
     state: released ? "released" : open?.caseId === caseId && open.heldBy ? "running" : "open",
     ...(open?.caseId === caseId && open.heldBy ? { heldBy: open.heldBy, leaseUntil: open.leaseUntil } : {}),
-    chain: { ok: chain.ok, entries: found.entries.length, ...(chain.problem ? { problem: chain.problem } : {}), ...(found.entries.length ? { head: found.entries.at(-1)!.hash } : {}) },
+    chain: {
+      ok: chain.ok,
+      entries: found.entries.length,
+      ...(chain.problem ? { problem: chain.problem } : {}),
+      ...(found.entries.length ? { head: found.entries.at(-1)!.hash } : {}),
+    },
     steps: [...last].map(([id, s]) => ({ id, ...s })),
   };
 }

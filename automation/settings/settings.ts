@@ -4,7 +4,11 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { DEFAULT_EVIDENCE_RETENTION_DAYS, DENY_ALL_PROFILE_NAME, JOURNAL_TABLE_NAME } from "../../facts/names";
+import {
+  DEFAULT_EVIDENCE_RETENTION_DAYS,
+  DENY_ALL_PROFILE_NAME,
+  JOURNAL_TABLE_NAME,
+} from "../../facts/names";
 import type { IsolationGroupIds, ResponderSettings } from "../../facts/responder-settings";
 
 export type SettingSource = "flag" | "env" | "config" | "default" | "derived";
@@ -65,7 +69,9 @@ export function loadConfigFile(path: string): Partial<ResponderSettings> {
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    throw new Error(`config file "${path}" cannot be read (${(err as NodeJS.ErrnoException).code}): pass --config with an existing file`);
+    throw new Error(
+      `config file "${path}" cannot be read (${(err as NodeJS.ErrnoException).code}): pass --config with an existing file`,
+    );
   }
   let parsed: unknown;
   try {
@@ -79,20 +85,33 @@ export function loadConfigFile(path: string): Partial<ResponderSettings> {
     throw new Error(`config file "${path}" must hold a JSON object in the responderSettings shape`);
   }
   const obj = parsed as Record<string, unknown>;
-  for (const field of ["region", "accountId", "evidenceBucket", "toolsBucket", "journalTable", "denyAllInstanceProfile"]) {
+  for (const field of [
+    "region",
+    "accountId",
+    "evidenceBucket",
+    "toolsBucket",
+    "journalTable",
+    "denyAllInstanceProfile",
+  ]) {
     if (obj[field] !== undefined && typeof obj[field] !== "string") {
-      throw new Error(`config file "${path}": "${field}" must be a string, got ${JSON.stringify(obj[field])}`);
+      throw new Error(
+        `config file "${path}": "${field}" must be a string, got ${JSON.stringify(obj[field])}`,
+      );
     }
   }
   if (obj.isolationGroups !== undefined) {
     const groups = obj.isolationGroups;
     if (!groups || typeof groups !== "object" || Array.isArray(groups)) {
-      throw new Error(`config file "${path}": "isolationGroups" must map VPC ids to {untrack, isolation, forensicEgress}`);
+      throw new Error(
+        `config file "${path}": "isolationGroups" must map VPC ids to {untrack, isolation, forensicEgress}`,
+      );
     }
     for (const [vpc, ids] of Object.entries(groups as Record<string, Record<string, unknown>>)) {
       for (const k of ["untrack", "isolation"]) {
         if (typeof ids?.[k] !== "string" || !/^sg-[0-9a-f]{8,17}$/.test(ids[k] as string)) {
-          throw new Error(`config file "${path}": isolationGroups["${vpc}"].${k} must be a security group id (sg-...)`);
+          throw new Error(
+            `config file "${path}": isolationGroups["${vpc}"].${k} must be a security group id (sg-...)`,
+          );
         }
       }
     }
@@ -103,15 +122,26 @@ export function loadConfigFile(path: string): Partial<ResponderSettings> {
 function positiveInt(value: string | number | undefined, name: string): number | undefined {
   if (value === undefined || value === "") return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} "${value}" is not valid: expected a whole number >= 0`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`${name} "${value}" is not valid: expected a whole number >= 0`);
   return n;
 }
 
-export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv = process.env): ResolvedSettings {
+export function resolveSettings(
+  flags: SettingFlags = {},
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedSettings {
   const sources: Record<string, SettingSource> = {};
-  const configPath = flags.config ?? env[ENV.config] ?? (existsSync("ir.config.json") ? "ir.config.json" : undefined);
+  const configPath =
+    flags.config ?? env[ENV.config] ?? (existsSync("ir.config.json") ? "ir.config.json" : undefined);
   const file = configPath ? loadConfigFile(resolve(configPath)) : {};
-  const pick = <T>(name: string, flag: T | undefined, envName: string | undefined, fromFile: T | undefined, dflt?: T) => {
+  const pick = <T>(
+    name: string,
+    flag: T | undefined,
+    envName: string | undefined,
+    fromFile: T | undefined,
+    dflt?: T,
+  ) => {
     if (flag !== undefined && flag !== "") {
       sources[name] = "flag";
       return flag;
@@ -128,23 +158,35 @@ export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv
     if (dflt !== undefined) sources[name] = "default";
     return dflt;
   };
-  const region =
-    pick("region", flags.region, ENV.region, undefined) ??
-    (env.AWS_REGION || env.AWS_DEFAULT_REGION ? ((sources.region = "env"), env.AWS_REGION || env.AWS_DEFAULT_REGION) : undefined) ??
-    pick("region", undefined, undefined, file.region, "us-east-1")!;
-  if (!/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(region!)) {
-    throw new Error(`region "${region}" is not valid: expected a region name such as us-east-1 (--region or AWS_REGION)`);
+  // Region: flag, then IR_REGION, then the SDK's own variables, then the config file, then us-east-1.
+  const sdkRegion = env.AWS_REGION || env.AWS_DEFAULT_REGION;
+  let region = pick<string>("region", flags.region, ENV.region, undefined);
+  if (region === undefined && sdkRegion) {
+    sources.region = "env";
+    region = sdkRegion;
+  }
+  region ??= pick<string>("region", undefined, undefined, file.region, "us-east-1")!;
+  if (!/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(region)) {
+    throw new Error(
+      `region "${region}" is not valid: expected a region name such as us-east-1 (--region or AWS_REGION)`,
+    );
   }
   const endpoint = flags.endpoint || env.AWS_ENDPOINT_URL || undefined;
   const leaseSeconds = positiveInt(env[ENV.leaseSeconds], ENV.leaseSeconds);
   const retention = positiveInt(env[ENV.retentionDays], ENV.retentionDays);
   return {
-    region: region!,
+    region,
     ...(endpoint ? { endpoint } : {}),
     ...(file.accountId ? { accountId: file.accountId } : {}),
     evidenceBucket: pick("evidenceBucket", flags.evidenceBucket, ENV.evidenceBucket, file.evidenceBucket),
     toolsBucket: pick("toolsBucket", undefined, ENV.toolsBucket, file.toolsBucket),
-    journalTable: pick("journalTable", flags.journalTable, ENV.journalTable, file.journalTable, JOURNAL_TABLE_NAME)!,
+    journalTable: pick(
+      "journalTable",
+      flags.journalTable,
+      ENV.journalTable,
+      file.journalTable,
+      JOURNAL_TABLE_NAME,
+    )!,
     denyAllInstanceProfile: pick(
       "denyAllInstanceProfile",
       undefined,

@@ -30,7 +30,8 @@ async function current(ctx: RespondContext) {
 }
 
 const notInGroup = (err: unknown) =>
-  errorName(err) === "ValidationError" && /not part of|is not in|not found|InService/i.test((err as Error).message);
+  errorName(err) === "ValidationError" &&
+  /not part of|is not in|not found|InService/i.test((err as Error).message);
 
 export const asgStep: Step<RespondContext> = {
   id: "asg-out-of-service",
@@ -42,14 +43,23 @@ export const asgStep: Step<RespondContext> = {
   async plan(ctx) {
     const asg = facts(ctx).asg;
     if (!asg) return [];
-    const { action, decrementCapacity } = { action: ctx.options.asgAction, decrementCapacity: ctx.options.decrementCapacity };
+    const { action, decrementCapacity } = {
+      action: ctx.options.asgAction,
+      decrementCapacity: ctx.options.decrementCapacity,
+    };
     return [
-      { action: "autoscaling:SetInstanceProtection", target: asg.name, detail: `protect ${ctx.instanceId} from scale-in` },
+      {
+        action: "autoscaling:SetInstanceProtection",
+        target: asg.name,
+        detail: `protect ${ctx.instanceId} from scale-in`,
+      },
       {
         action: action === "standby" ? "autoscaling:EnterStandby" : "autoscaling:DetachInstances",
         target: asg.name,
         detail: `${action === "standby" ? "put in Standby" : "detach"} ${ctx.instanceId} from ${asg.name}, ${
-          decrementCapacity ? "decrementing the desired capacity (no replacement)" : "keeping the desired capacity (a replacement launches)"
+          decrementCapacity
+            ? "decrementing the desired capacity (no replacement)"
+            : "keeping the desired capacity (a replacement launches)"
         }`,
       },
     ];
@@ -57,7 +67,9 @@ export const asgStep: Step<RespondContext> = {
   async run(ctx) {
     const asg = facts(ctx).asg;
     if (!asg) return { status: "skipped", reason: "the instance is in no Auto Scaling group" };
-    const now = ctx.resumed ? await current(ctx) : { LifecycleState: asg.lifecycleState, AutoScalingGroupName: asg.name };
+    const now = ctx.resumed
+      ? await current(ctx)
+      : { LifecycleState: asg.lifecycleState, AutoScalingGroupName: asg.name };
     const record: AsgRecord = {
       group: asg.name,
       action: ctx.options.asgAction,
@@ -100,7 +112,11 @@ export const asgStep: Step<RespondContext> = {
             )
             .catch(async (err) => {
               // Decrementing below the minimum size is refused: detach without decrementing instead.
-              if (ctx.options.decrementCapacity && errorName(err) === "ValidationError" && /min/i.test((err as Error).message)) {
+              if (
+                ctx.options.decrementCapacity &&
+                errorName(err) === "ValidationError" &&
+                /min/i.test((err as Error).message)
+              ) {
                 record.decremented = false;
                 record.note = `decrement refused (${(err as Error).message}): detached without decrementing`;
                 return asgClient.send(

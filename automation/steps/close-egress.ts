@@ -26,7 +26,9 @@ export const closeEgressStep: Step<RespondContext> = {
     const g = groups(ctx);
     await Promise.all(
       iso.enis.map((id) =>
-        ctx.clients.ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: id, Groups: [g.isolation] })),
+        ctx.clients.ec2.send(
+          new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: id, Groups: [g.isolation] }),
+        ),
       ),
     );
     return { status: "done", record: { enis: iso.enis } };

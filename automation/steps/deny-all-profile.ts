@@ -42,9 +42,22 @@ async function create(iam: IAMClient, name: string): Promise<void> {
     { Key: TAG.managedBy, Value: MANAGED_BY },
   ];
   await iam
-    .send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: TRUST, Tags: tags, Description: "ir: denies everything" }))
+    .send(
+      new CreateRoleCommand({
+        RoleName: name,
+        AssumeRolePolicyDocument: TRUST,
+        Tags: tags,
+        Description: "ir: denies everything",
+      }),
+    )
     .catch(ignore(["EntityAlreadyExists", "EntityAlreadyExistsException"]));
-  await iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: DENY_ALL_POLICY_NAME, PolicyDocument: DENY_ALL_DOCUMENT }));
+  await iam.send(
+    new PutRolePolicyCommand({
+      RoleName: name,
+      PolicyName: DENY_ALL_POLICY_NAME,
+      PolicyDocument: DENY_ALL_DOCUMENT,
+    }),
+  );
   await iam
     .send(new CreateInstanceProfileCommand({ InstanceProfileName: name, Tags: tags }))
     .catch(ignore(["EntityAlreadyExists", "EntityAlreadyExistsException"]));
@@ -90,13 +103,21 @@ export function denyAllProfileStep(resolver: DenyAllProfileResolver): Step<Respo
     independentOfRecord: true,
     async plan(ctx) {
       const name = ctx.settings.denyAllInstanceProfile;
-      const exists = await ctx.clients.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name })).then(
-        () => true,
-        () => false,
-      );
+      const exists = await ctx.clients.iam
+        .send(new GetInstanceProfileCommand({ InstanceProfileName: name }))
+        .then(
+          () => true,
+          () => false,
+        );
       return exists
         ? []
-        : [{ action: "iam:CreateInstanceProfile", target: name, detail: `create the missing deny-all profile "${name}"` }];
+        : [
+            {
+              action: "iam:CreateInstanceProfile",
+              target: name,
+              detail: `create the missing deny-all profile "${name}"`,
+            },
+          ];
     },
     async run(ctx) {
       const p = await resolver.ensure(ctx);

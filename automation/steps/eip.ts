@@ -15,17 +15,23 @@ export const eipStep: Step<RespondContext> = {
   async plan(ctx) {
     return facts(ctx)
       .addresses.filter((a) => a.associationId)
-      .map((a) => ({ action: "ec2:DisassociateAddress", target: a.publicIp ?? a.allocationId ?? "?", detail: `disassociate from ${a.networkInterfaceId}` }));
+      .map((a) => ({
+        action: "ec2:DisassociateAddress",
+        target: a.publicIp ?? a.allocationId ?? "?",
+        detail: `disassociate from ${a.networkInterfaceId}`,
+      }));
   },
   async run(ctx) {
     const addresses = facts(ctx).addresses.filter((a) => a.associationId);
     if (addresses.length === 0) return { status: "skipped", reason: "the instance has no Elastic IP" };
     await Promise.all(
       addresses.map((a) =>
-        ctx.clients.ec2.send(new DisassociateAddressCommand({ AssociationId: a.associationId })).catch((err) => {
-          // Already gone (a resumed run): nothing to do.
-          if (errorName(err) !== "InvalidAssociationID.NotFound") throw err;
-        }),
+        ctx.clients.ec2
+          .send(new DisassociateAddressCommand({ AssociationId: a.associationId }))
+          .catch((err) => {
+            // Already gone (a resumed run): nothing to do.
+            if (errorName(err) !== "InvalidAssociationID.NotFound") throw err;
+          }),
       ),
     );
     return { status: "done", record: { addresses } as unknown as Json };

@@ -2,8 +2,14 @@
  * elb-deregister: out of every ELBv2 target group (instance targets, and IP targets on the instance's
  * private addresses) and every classic load balancer, so no user traffic reaches it.
  */
-import { DeregisterInstancesFromLoadBalancerCommand, DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing";
-import { DeregisterTargetsCommand, DescribeTargetHealthCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import {
+  DeregisterInstancesFromLoadBalancerCommand,
+  DescribeLoadBalancersCommand,
+} from "@aws-sdk/client-elastic-load-balancing";
+import {
+  DeregisterTargetsCommand,
+  DescribeTargetHealthCommand,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { Json, Step } from "../engine/types";
 import { type RespondContext, resolved } from "../respond/context";
 
@@ -40,7 +46,11 @@ export const elbStep: Step<RespondContext> = {
   async run(ctx) {
     const record: ElbRecord = { targets: resolved(ctx).targets, classicElbs: resolved(ctx).classicElbs };
     if (record.targets.length === 0 && record.classicElbs.length === 0) {
-      return { status: "skipped", reason: "the instance is registered with no load balancer", record: record as unknown as Json };
+      return {
+        status: "skipped",
+        reason: "the instance is registered with no load balancer",
+        record: record as unknown as Json,
+      };
     }
     await Promise.all([
       ...[...byGroup(record.targets)].map(([arn, ts]) =>
@@ -85,7 +95,8 @@ export const elbStep: Step<RespondContext> = {
               .send(new DescribeLoadBalancersCommand({ LoadBalancerNames: r.classicElbs }))
               .then((res) => {
                 for (const lb of res.LoadBalancerDescriptions ?? []) {
-                  if ((lb.Instances ?? []).some((i) => i.InstanceId === ctx.instanceId)) still.push(lb.LoadBalancerName!);
+                  if ((lb.Instances ?? []).some((i) => i.InstanceId === ctx.instanceId))
+                    still.push(lb.LoadBalancerName!);
                 }
               }),
           ]
@@ -93,6 +104,9 @@ export const elbStep: Step<RespondContext> = {
     ]);
     return still.length > 0
       ? { ok: false, detail: `still registered: ${still.join(", ")}` }
-      : { ok: true, detail: `out of ${r.targets.length} target(s) and ${r.classicElbs.length} classic ELB(s)` };
+      : {
+          ok: true,
+          detail: `out of ${r.targets.length} target(s) and ${r.classicElbs.length} classic ELB(s)`,
+        };
   },
 };

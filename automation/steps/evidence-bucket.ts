@@ -5,8 +5,8 @@
 import { GetObjectLockConfigurationCommand, HeadBucketCommand } from "@aws-sdk/client-s3";
 import { EVIDENCE_LOCK_MODE } from "../../facts/names";
 import type { Json, Step } from "../engine/types";
-import type { RespondContext } from "../respond/context";
 import { evidenceBucket } from "../evidence/store";
+import type { RespondContext } from "../respond/context";
 import { errorName } from "./util";
 
 export const evidenceBucketStep: Step<RespondContext> = {
@@ -24,10 +24,16 @@ export const evidenceBucketStep: Step<RespondContext> = {
       await ctx.clients.s3.send(new HeadBucketCommand({ Bucket: bucket }));
     } catch (err) {
       const name = errorName(err);
-      if (name === "NotFound" || name === "NoSuchBucket" || (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) {
+      if (
+        name === "NotFound" ||
+        name === "NoSuchBucket" ||
+        (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404
+      ) {
         throw new Error(`evidence bucket "${bucket}" does not exist: ${fix}`);
       }
-      throw new Error(`evidence bucket "${bucket}" cannot be used (${name}): check the responder's permissions, or ${fix}`);
+      throw new Error(
+        `evidence bucket "${bucket}" cannot be used (${name}): check the responder's permissions, or ${fix}`,
+      );
     }
     const lock = await ctx.clients.s3
       .send(new GetObjectLockConfigurationCommand({ Bucket: bucket }))
@@ -38,7 +44,10 @@ export const evidenceBucketStep: Step<RespondContext> = {
       );
     }
     const mode = lock.ObjectLockConfiguration.Rule?.DefaultRetention?.Mode;
-    return { status: "done", record: { bucket, defaultMode: mode ?? null, mode: EVIDENCE_LOCK_MODE } as Json };
+    return {
+      status: "done",
+      record: { bucket, defaultMode: mode ?? null, mode: EVIDENCE_LOCK_MODE } as Json,
+    };
   },
   async verify() {
     return { ok: true };

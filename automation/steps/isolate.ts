@@ -42,7 +42,11 @@ export const isolateStep: Step<RespondContext> = {
         dryRun: g?.isolation
           ? await dryRun(() =>
               ctx.clients.ec2.send(
-                new ModifyNetworkInterfaceAttributeCommand({ DryRun: true, NetworkInterfaceId: eni.id, Groups: [target] }),
+                new ModifyNetworkInterfaceAttributeCommand({
+                  DryRun: true,
+                  NetworkInterfaceId: eni.id,
+                  Groups: [target],
+                }),
               ),
             )
           : undefined,
@@ -59,7 +63,9 @@ export const isolateStep: Step<RespondContext> = {
     const enis = facts(ctx).enis.map((e) => e.id);
     await Promise.all(
       enis.map((id) =>
-        ctx.clients.ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: id, Groups: target })),
+        ctx.clients.ec2.send(
+          new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: id, Groups: target }),
+        ),
       ),
     );
     const record: IsolateRecord = { enis, groups: target, forensicEgress: egress, at: Date.now() };
@@ -75,7 +81,10 @@ export const isolateStep: Step<RespondContext> = {
       return !(sameSet(gs, r.groups) || sameSet(gs, [g.isolation]));
     });
     return bad.length > 0
-      ? { ok: false, detail: `not isolated: ${bad.map((id) => `${id} [${groupIds(now.get(id)).join(", ")}]`).join("; ")}` }
+      ? {
+          ok: false,
+          detail: `not isolated: ${bad.map((id) => `${id} [${groupIds(now.get(id)).join(", ")}]`).join("; ")}`,
+        }
       : { ok: true, detail: `${r.enis.length} ENI(s) only in ${r.groups.join(" + ")}` };
   },
 };

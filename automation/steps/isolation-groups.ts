@@ -71,7 +71,9 @@ async function createGroup(ec2: EC2Client, vpcId: string, kind: Kind, name: stri
   }
   const allV4Egress = { GroupId: groupId, IpPermissions: [ALL_V4] };
   if (kind === "untrack") {
-    await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [ALL_V4, ALL_V6] }));
+    await ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [ALL_V4, ALL_V6] }),
+    );
     await ec2.send(new AuthorizeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: [ALL_V6] }));
   } else {
     await ec2.send(new RevokeSecurityGroupEgressCommand(allV4Egress));
@@ -79,7 +81,9 @@ async function createGroup(ec2: EC2Client, vpcId: string, kind: Kind, name: stri
       await ec2.send(
         new AuthorizeSecurityGroupEgressCommand({
           GroupId: groupId,
-          IpPermissions: [{ IpProtocol: "tcp", FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: "0.0.0.0/0" }] }],
+          IpPermissions: [
+            { IpProtocol: "tcp", FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: "0.0.0.0/0" }] },
+          ],
         }),
       );
     }
@@ -88,7 +92,9 @@ async function createGroup(ec2: EC2Client, vpcId: string, kind: Kind, name: stri
 }
 
 const allowsAll = (perms: IpPermission[] | undefined) =>
-  (perms ?? []).some((p) => p.IpProtocol === "-1" && (p.IpRanges ?? []).some((r) => r.CidrIp === "0.0.0.0/0")) &&
+  (perms ?? []).some(
+    (p) => p.IpProtocol === "-1" && (p.IpRanges ?? []).some((r) => r.CidrIp === "0.0.0.0/0"),
+  ) &&
   (perms ?? []).some((p) => p.IpProtocol === "-1" && (p.Ipv6Ranges ?? []).some((r) => r.CidrIpv6 === "::/0"));
 
 /** Checks the groups' rules: untrack allows everything both ways, isolation nothing. */
@@ -118,14 +124,19 @@ export class IsolationGroupResolver {
     return p;
   }
 
-  private async load(ctx: Pick<RespondContext, "clients" | "settings">, vpcId: string): Promise<IsolationGroups> {
+  private async load(
+    ctx: Pick<RespondContext, "clients" | "settings">,
+    vpcId: string,
+  ): Promise<IsolationGroups> {
     const ec2 = ctx.clients.ec2;
     const names = isolationGroupNames(vpcId);
     const configured = ctx.settings.isolationGroups[vpcId];
     const res = await ec2.send(
       new DescribeSecurityGroupsCommand(
         configured
-          ? { GroupIds: [configured.untrack, configured.isolation, configured.forensicEgress].filter(Boolean) }
+          ? {
+              GroupIds: [configured.untrack, configured.isolation, configured.forensicEgress].filter(Boolean),
+            }
           : {
               Filters: [
                 { Name: "vpc-id", Values: [vpcId] },
@@ -137,7 +148,8 @@ export class IsolationGroupResolver {
     const found = new Map<Kind, string>();
     for (const g of res.SecurityGroups ?? []) {
       for (const kind of Object.keys(names) as Kind[]) {
-        if (configured ? configured[kind] === g.GroupId : names[kind] === g.GroupName) found.set(kind, g.GroupId!);
+        if (configured ? configured[kind] === g.GroupId : names[kind] === g.GroupName)
+          found.set(kind, g.GroupId!);
       }
     }
     const created: string[] = [];
@@ -199,7 +211,9 @@ export function isolationGroupsStep(resolver: IsolationGroupResolver): Step<Resp
     },
     async verify(ctx, record) {
       const g = record as unknown as IsolationGroups;
-      const res = await ctx.clients.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [g.untrack, g.isolation] }));
+      const res = await ctx.clients.ec2.send(
+        new DescribeSecurityGroupsCommand({ GroupIds: [g.untrack, g.isolation] }),
+      );
       const byId = new Map((res.SecurityGroups ?? []).map((s) => [s.GroupId, s]));
       const problem = checkGroupRules(byId.get(g.untrack), byId.get(g.isolation));
       return problem

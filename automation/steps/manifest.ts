@@ -34,14 +34,23 @@ export const manifestStep: Step<RespondContext> = {
   always: true,
   evidence: true,
   async plan(ctx) {
-    return [{ action: "s3:PutObject", target: `cases/${ctx.caseId}/${MANIFEST_NAME}`, detail: `manifest under ${EVIDENCE_LOCK_MODE} lock` }];
+    return [
+      {
+        action: "s3:PutObject",
+        target: `cases/${ctx.caseId}/${MANIFEST_NAME}`,
+        detail: `manifest under ${EVIDENCE_LOCK_MODE} lock`,
+      },
+    ];
   },
   async run(ctx) {
     if (!ctx.records.get("evidence-bucket")) {
-      throw new Error(`no evidence bucket: the manifest cannot be written (see the evidence-bucket step for the fix)`);
+      throw new Error(
+        `no evidence bucket: the manifest cannot be written (see the evidence-bucket step for the fix)`,
+      );
     }
     const f = facts(ctx);
-    const arts = (id: string) => ((ctx.records.get(id) as { artefacts?: Artefact[] } | undefined)?.artefacts ?? []);
+    const arts = (id: string) =>
+      (ctx.records.get(id) as { artefacts?: Artefact[] } | undefined)?.artefacts ?? [];
     const mem = ctx.records.get("memory") as { artefact?: Artefact } | undefined;
     const memReason = ctx.records.has("memory") ? undefined : "the memory step did not finish";
     const manifest: Manifest = {
@@ -54,22 +63,38 @@ export const manifestStep: Step<RespondContext> = {
       caseOpenedAt: ctx.caseStartedAt,
       writtenAt: new Date().toISOString(),
       tools: toolVersions(),
-      snapshots: (ctx.records.get("snapshot") as { snapshots?: Manifest["snapshots"] } | undefined)?.snapshots ?? [],
-      artefacts: [...arts("metadata-before"), ...arts("metadata-after"), ...(mem?.artefact ? [mem.artefact] : [])],
-      memory: mem?.artefact ? { status: "captured" } : memReason ? { status: "failed", reason: memReason } : { status: "skipped" },
+      snapshots:
+        (ctx.records.get("snapshot") as { snapshots?: Manifest["snapshots"] } | undefined)?.snapshots ?? [],
+      artefacts: [
+        ...arts("metadata-before"),
+        ...arts("metadata-after"),
+        ...(mem?.artefact ? [mem.artefact] : []),
+      ],
+      memory: mem?.artefact
+        ? { status: "captured" }
+        : memReason
+          ? { status: "failed", reason: memReason }
+          : { status: "skipped" },
     };
     const written = await putArtefact(ctx, MANIFEST_NAME, JSON.stringify(manifest, null, 2));
-    return { status: "done", record: { manifest: written, artefacts: manifest.artefacts.length } as unknown as Json };
+    return {
+      status: "done",
+      record: { manifest: written, artefacts: manifest.artefacts.length } as unknown as Json,
+    };
   },
   async verify(ctx, record) {
     const r = record as unknown as { manifest: Artefact };
     const bucket = evidenceBucket(ctx);
     const head = await ctx.clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: r.manifest.key }));
     if (head.ObjectLockMode !== EVIDENCE_LOCK_MODE) {
-      return { ok: false, detail: `manifest lock is ${head.ObjectLockMode ?? "none"}, not ${EVIDENCE_LOCK_MODE}` };
+      return {
+        ok: false,
+        detail: `manifest lock is ${head.ObjectLockMode ?? "none"}, not ${EVIDENCE_LOCK_MODE}`,
+      };
     }
     const got = await hashObject(ctx, r.manifest.key, r.manifest.versionId);
-    if (got.sha256 !== r.manifest.sha256) return { ok: false, detail: "manifest hash differs from the one written" };
+    if (got.sha256 !== r.manifest.sha256)
+      return { ok: false, detail: "manifest hash differs from the one written" };
     const body = JSON.parse(
       await ctx.clients.s3
         .send(new GetObjectCommand({ Bucket: bucket, Key: r.manifest.key }))
@@ -84,6 +109,9 @@ export const manifestStep: Step<RespondContext> = {
     );
     return bad.length > 0
       ? { ok: false, detail: `hash mismatch: ${bad.join(", ")}` }
-      : { ok: true, detail: `${body.artefacts.length} artefact(s) hashed, manifest locked until ${head.ObjectLockRetainUntilDate?.toISOString()}` };
+      : {
+          ok: true,
+          detail: `${body.artefacts.length} artefact(s) hashed, manifest locked until ${head.ObjectLockRetainUntilDate?.toISOString()}`,
+        };
   },
 };

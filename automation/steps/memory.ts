@@ -5,7 +5,11 @@
  * captures over 5 GB work. Runs after isolation (through the forensic-egress group) and never blocks
  * containment; skipped with the reason when SSM does not manage the instance.
  */
-import { DescribeInstanceTypesCommand, ModifyNetworkInterfaceAttributeCommand, type _InstanceType } from "@aws-sdk/client-ec2";
+import {
+  type _InstanceType,
+  DescribeInstanceTypesCommand,
+  ModifyNetworkInterfaceAttributeCommand,
+} from "@aws-sdk/client-ec2";
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -15,8 +19,8 @@ import {
   ListPartsCommand,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { GetCommandInvocationCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { EVIDENCE_LOCK_MODE, toolsBucketName } from "../../facts/names";
 import type { Json, Step } from "../engine/types";
 import { caseKey, evidenceBucket, hashObject, retainUntil } from "../evidence/store";
@@ -55,7 +59,12 @@ async function openForensicEgress(ctx: RespondContext): Promise<void> {
   ctx.records.set("memory-egress", true);
   await Promise.all(
     iso.enis.map((id) =>
-      ctx.clients.ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: id, Groups: [g.isolation, g.forensicEgress!] })),
+      ctx.clients.ec2.send(
+        new ModifyNetworkInterfaceAttributeCommand({
+          NetworkInterfaceId: id,
+          Groups: [g.isolation, g.forensicEgress!],
+        }),
+      ),
     ),
   );
 }
@@ -70,24 +79,39 @@ export function memoryStep(opts: MemoryOptions = DEFAULT_MEMORY): Step<RespondCo
     async plan(ctx) {
       const ssm = ctx.records.get("ssm-check") as SsmCheck | undefined;
       return ssm?.managed
-        ? [{ action: "ssm:SendCommand", target: ctx.instanceId, detail: "run the pinned capture tool; upload through presigned part URLs" }]
+        ? [
+            {
+              action: "ssm:SendCommand",
+              target: ctx.instanceId,
+              detail: "run the pinned capture tool; upload through presigned part URLs",
+            },
+          ]
         : [];
     },
     async run(ctx) {
       const ssm = ctx.records.get("ssm-check") as SsmCheck | undefined;
-      if (!ssm?.managed) return { status: "skipped", reason: `memory not captured: ${ssm?.reason ?? "SSM state unknown"}` };
+      if (!ssm?.managed)
+        return { status: "skipped", reason: `memory not captured: ${ssm?.reason ?? "SSM state unknown"}` };
       const f = facts(ctx);
       const bucket = evidenceBucket(ctx);
       const toolsBucket = ctx.settings.toolsBucket ?? toolsBucketName(f.accountId, ctx.settings.region);
-      const tool = await ctx.clients.s3.send(new HeadObjectCommand({ Bucket: toolsBucket, Key: CAPTURE_TOOL_KEY })).catch((err) => {
-        throw new Error(`capture tool s3://${toolsBucket}/${CAPTURE_TOOL_KEY} is not available (${(err as Error).name}): publish it with its sha256 metadata (baseline tools bucket)`);
-      });
+      const tool = await ctx.clients.s3
+        .send(new HeadObjectCommand({ Bucket: toolsBucket, Key: CAPTURE_TOOL_KEY }))
+        .catch((err) => {
+          throw new Error(
+            `capture tool s3://${toolsBucket}/${CAPTURE_TOOL_KEY} is not available (${(err as Error).name}): publish it with its sha256 metadata (baseline tools bucket)`,
+          );
+        });
       const toolSha = tool.Metadata?.sha256;
       if (!toolSha || !/^[0-9a-f]{64}$/.test(toolSha)) {
-        throw new Error(`capture tool s3://${toolsBucket}/${CAPTURE_TOOL_KEY} has no pinned sha256 metadata: refusing to run an unpinned binary`);
+        throw new Error(
+          `capture tool s3://${toolsBucket}/${CAPTURE_TOOL_KEY} has no pinned sha256 metadata: refusing to run an unpinned binary`,
+        );
       }
       await openForensicEgress(ctx);
-      const types = await ctx.clients.ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: [f.instanceType as _InstanceType] }));
+      const types = await ctx.clients.ec2.send(
+        new DescribeInstanceTypesCommand({ InstanceTypes: [f.instanceType as _InstanceType] }),
+      );
       const memoryMiB = types.InstanceTypes?.[0]?.MemoryInfo?.SizeInMiB ?? 16_384;
       const { partSize, parts } = partPlan(memoryMiB);
       const key = caseKey(ctx.caseId, `memory/${ctx.instanceId}.lime`);
@@ -104,15 +128,27 @@ export function memoryStep(opts: MemoryOptions = DEFAULT_MEMORY): Step<RespondCo
       const uploadId = upload.UploadId!;
       const abort = () =>
         Promise.resolve()
-          .then(() => ctx.clients.s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })))
+          .then(() =>
+            ctx.clients.s3.send(
+              new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }),
+            ),
+          )
           .catch(() => undefined);
       try {
         const partUrls = await Promise.all(
           Array.from({ length: parts }, (_, i) =>
-            getSignedUrl(ctx.clients.s3, new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: i + 1 }), { expiresIn }),
+            getSignedUrl(
+              ctx.clients.s3,
+              new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: i + 1 }),
+              { expiresIn },
+            ),
           ),
         );
-        const toolUrl = await getSignedUrl(ctx.clients.s3, new GetObjectCommand({ Bucket: toolsBucket, Key: CAPTURE_TOOL_KEY }), { expiresIn: 900 });
+        const toolUrl = await getSignedUrl(
+          ctx.clients.s3,
+          new GetObjectCommand({ Bucket: toolsBucket, Key: CAPTURE_TOOL_KEY }),
+          { expiresIn: 900 },
+        );
         const sent = await ctx.clients.ssm.send(
           new SendCommandCommand({
             InstanceIds: [ctx.instanceId],
@@ -141,24 +177,42 @@ export function memoryStep(opts: MemoryOptions = DEFAULT_MEMORY): Step<RespondCo
           stdout = inv?.StandardOutputContent ?? "";
           if (!["Pending", "InProgress", "Delayed"].includes(status)) {
             if (status !== "Success") {
-              throw new Error(`memory capture command ${commandId} ended ${status}: ${(inv?.StandardErrorContent ?? "").slice(-300)}`);
+              throw new Error(
+                `memory capture command ${commandId} ended ${status}: ${(inv?.StandardErrorContent ?? "").slice(-300)}`,
+              );
             }
             break;
           }
         }
-        if (status !== "Success") throw new Error(`memory capture did not finish within ${opts.timeoutMs} ms (command ${commandId})`);
-        const listed = await ctx.clients.s3.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+        if (status !== "Success")
+          throw new Error(`memory capture did not finish within ${opts.timeoutMs} ms (command ${commandId})`);
+        const listed = await ctx.clients.s3.send(
+          new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId }),
+        );
         const uploaded = (listed.Parts ?? []).map((p) => ({ PartNumber: p.PartNumber!, ETag: p.ETag! }));
-        if (uploaded.length === 0) throw new Error(`memory capture command ${commandId} reported success but uploaded no part`);
+        if (uploaded.length === 0)
+          throw new Error(`memory capture command ${commandId} reported success but uploaded no part`);
         const done = await ctx.clients.s3.send(
-          new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: uploaded } }),
+          new CompleteMultipartUploadCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId: uploadId,
+            MultipartUpload: { Parts: uploaded },
+          }),
         );
         const { sha256, size } = await hashObject(ctx, key, done.VersionId);
         const reported = /sha256=([0-9a-f]{64})/.exec(stdout)?.[1];
         return {
           status: "done",
           record: {
-            artefact: { name: "memory", key, sha256, size, versionId: done.VersionId ?? null, collectedAt: new Date().toISOString() },
+            artefact: {
+              name: "memory",
+              key,
+              sha256,
+              size,
+              versionId: done.VersionId ?? null,
+              collectedAt: new Date().toISOString(),
+            },
             tool: { key: CAPTURE_TOOL_KEY, sha256: toolSha },
             commandId,
             parts: uploaded.length,
@@ -174,7 +228,9 @@ export function memoryStep(opts: MemoryOptions = DEFAULT_MEMORY): Step<RespondCo
     async verify(ctx, record) {
       const r = record as { artefact?: { key: string; size: number } } | undefined;
       if (!r?.artefact) return { ok: false, detail: "no capture recorded" };
-      const head = await ctx.clients.s3.send(new HeadObjectCommand({ Bucket: evidenceBucket(ctx), Key: r.artefact.key }));
+      const head = await ctx.clients.s3.send(
+        new HeadObjectCommand({ Bucket: evidenceBucket(ctx), Key: r.artefact.key }),
+      );
       return head.ContentLength === r.artefact.size
         ? { ok: true, detail: `${r.artefact.size} bytes at ${r.artefact.key}` }
         : { ok: false, detail: `size ${head.ContentLength} differs from the recorded ${r.artefact.size}` };

@@ -32,7 +32,11 @@ async function rolePolicies(iam: IAMClient, role: string) {
       return { name, document: JSON.parse(decodeURIComponent(p.PolicyDocument ?? "%7B%7D")) as Json };
     }),
   );
-  return { role, inline: documents, attached: (attached.AttachedPolicies ?? []).map((a) => a.PolicyArn ?? "") };
+  return {
+    role,
+    inline: documents,
+    attached: (attached.AttachedPolicies ?? []).map((a) => a.PolicyArn ?? ""),
+  };
 }
 
 /** Reads something for the evidence; an error becomes part of the artefact instead of failing it. */
@@ -54,19 +58,32 @@ export const metadataBeforeStep: Step<RespondContext> = {
   after: ["discover", "resolve", "evidence-bucket", "isolate"],
   evidence: true,
   async plan(ctx) {
-    return [{ action: "s3:PutObject", target: `cases/${ctx.caseId}/before/`, detail: "instance, ENIs, groups, role policies, console output" }];
+    return [
+      {
+        action: "s3:PutObject",
+        target: `cases/${ctx.caseId}/before/`,
+        detail: "instance, ENIs, groups, role policies, console output",
+      },
+    ];
   },
   async run(ctx) {
     const f = facts(ctx);
     const role = resolved(ctx).role;
     const groupIds = [...new Set(f.enis.flatMap((e) => e.groups))];
     const [groups, policies, consoleOut] = await Promise.all([
-      attempt(() => ctx.clients.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: groupIds })).then((r) => r.SecurityGroups ?? [])),
+      attempt(() =>
+        ctx.clients.ec2
+          .send(new DescribeSecurityGroupsCommand({ GroupIds: groupIds }))
+          .then((r) => r.SecurityGroups ?? []),
+      ),
       role ? attempt(() => rolePolicies(ctx.clients.iam, role.name)) : Promise.resolve(null),
       attempt(() =>
         ctx.clients.ec2
           .send(new GetConsoleOutputCommand({ InstanceId: ctx.instanceId, Latest: true }))
-          .then((r) => ({ timestamp: r.Timestamp, output: r.Output ? Buffer.from(r.Output, "base64").toString("utf8") : "" })),
+          .then((r) => ({
+            timestamp: r.Timestamp,
+            output: r.Output ? Buffer.from(r.Output, "base64").toString("utf8") : "",
+          })),
       ),
     ]);
     const artefacts: Artefact[] = await Promise.all([
@@ -99,13 +116,23 @@ export const metadataAfterStep: Step<RespondContext> = {
   ],
   evidence: true,
   async plan(ctx) {
-    return [{ action: "s3:PutObject", target: `cases/${ctx.caseId}/after/`, detail: "instance, ENIs, profile, role policies" }];
+    return [
+      {
+        action: "s3:PutObject",
+        target: `cases/${ctx.caseId}/after/`,
+        detail: "instance, ENIs, profile, role policies",
+      },
+    ];
   },
   async run(ctx) {
     const f = facts(ctx);
     const role = resolved(ctx).role;
     const [instance, enis, profile, policies] = await Promise.all([
-      attempt(() => ctx.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [ctx.instanceId] })).then((r) => r.Reservations?.[0]?.Instances?.[0] ?? null)),
+      attempt(() =>
+        ctx.clients.ec2
+          .send(new DescribeInstancesCommand({ InstanceIds: [ctx.instanceId] }))
+          .then((r) => r.Reservations?.[0]?.Instances?.[0] ?? null),
+      ),
       attempt(() =>
         ctx.clients.ec2
           .send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: f.enis.map((e) => e.id) }))
@@ -113,7 +140,11 @@ export const metadataAfterStep: Step<RespondContext> = {
       ),
       attempt(() =>
         ctx.clients.ec2
-          .send(new DescribeIamInstanceProfileAssociationsCommand({ Filters: [{ Name: "instance-id", Values: [ctx.instanceId] }] }))
+          .send(
+            new DescribeIamInstanceProfileAssociationsCommand({
+              Filters: [{ Name: "instance-id", Values: [ctx.instanceId] }],
+            }),
+          )
           .then((r) => r.IamInstanceProfileAssociations ?? []),
       ),
       role ? attempt(() => rolePolicies(ctx.clients.iam, role.name)) : Promise.resolve(null),

@@ -3,7 +3,10 @@ import { DescribeNetworkInterfacesCommand, type NetworkInterface } from "@aws-sd
 import type { RespondContext } from "../respond/context";
 
 /** The instance's ENIs as they are now (groups read from each ENI, never from the instance). */
-export async function describeEnis(ctx: RespondContext, ids: string[]): Promise<Map<string, NetworkInterface>> {
+export async function describeEnis(
+  ctx: RespondContext,
+  ids: string[],
+): Promise<Map<string, NetworkInterface>> {
   const res = await ctx.clients.ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: ids }));
   return new Map((res.NetworkInterfaces ?? []).map((n) => [n.NetworkInterfaceId!, n]));
 }

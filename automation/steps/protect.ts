@@ -18,14 +18,39 @@ export const protectStep: Step<RespondContext> = {
     const f = facts(ctx);
     const answer = await dryRun(() =>
       ctx.clients.ec2.send(
-        new ModifyInstanceAttributeCommand({ DryRun: true, InstanceId: ctx.instanceId, DisableApiTermination: { Value: true } }),
+        new ModifyInstanceAttributeCommand({
+          DryRun: true,
+          InstanceId: ctx.instanceId,
+          DisableApiTermination: { Value: true },
+        }),
       ),
     );
     return [
-      ...(f.spot ? [] : [{ action: "ec2:ModifyInstanceAttribute", target: ctx.instanceId, detail: "termination protection on", dryRun: answer }]),
-      { action: "ec2:ModifyInstanceAttribute", target: ctx.instanceId, detail: "shutdown behaviour: stop", dryRun: answer },
+      ...(f.spot
+        ? []
+        : [
+            {
+              action: "ec2:ModifyInstanceAttribute",
+              target: ctx.instanceId,
+              detail: "termination protection on",
+              dryRun: answer,
+            },
+          ]),
+      {
+        action: "ec2:ModifyInstanceAttribute",
+        target: ctx.instanceId,
+        detail: "shutdown behaviour: stop",
+        dryRun: answer,
+      },
       ...(f.volumes.length > 0
-        ? [{ action: "ec2:ModifyInstanceAttribute", target: ctx.instanceId, detail: `DeleteOnTermination false on ${f.volumes.map((v) => v.deviceName).join(", ")}`, dryRun: answer }]
+        ? [
+            {
+              action: "ec2:ModifyInstanceAttribute",
+              target: ctx.instanceId,
+              detail: `DeleteOnTermination false on ${f.volumes.map((v) => v.deviceName).join(", ")}`,
+              dryRun: answer,
+            },
+          ]
         : []),
     ];
   },
@@ -35,7 +60,12 @@ export const protectStep: Step<RespondContext> = {
     await Promise.all([
       f.spot
         ? Promise.resolve()
-        : ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: ctx.instanceId, DisableApiTermination: { Value: true } })),
+        : ec2.send(
+            new ModifyInstanceAttributeCommand({
+              InstanceId: ctx.instanceId,
+              DisableApiTermination: { Value: true },
+            }),
+          ),
       ec2.send(
         new ModifyInstanceAttributeCommand({
           InstanceId: ctx.instanceId,
@@ -47,22 +77,28 @@ export const protectStep: Step<RespondContext> = {
         ? ec2.send(
             new ModifyInstanceAttributeCommand({
               InstanceId: ctx.instanceId,
-              BlockDeviceMappings: f.volumes.map((v) => ({ DeviceName: v.deviceName, Ebs: { DeleteOnTermination: false } })),
+              BlockDeviceMappings: f.volumes.map((v) => ({
+                DeviceName: v.deviceName,
+                Ebs: { DeleteOnTermination: false },
+              })),
             }),
           )
         : Promise.resolve(),
     ]);
     return {
       status: "done",
-      ...(f.spot ? { reason: "spot instance: termination protection is not available (snapshots taken)" } : {}),
+      ...(f.spot
+        ? { reason: "spot instance: termination protection is not available (snapshots taken)" }
+        : {}),
       record: { spot: f.spot } as Json,
     };
   },
   async verify(ctx) {
     const f = facts(ctx);
     const ec2 = ctx.clients.ec2;
-    const get = (Attribute: "disableApiTermination" | "instanceInitiatedShutdownBehavior" | "blockDeviceMapping") =>
-      ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: ctx.instanceId, Attribute }));
+    const get = (
+      Attribute: "disableApiTermination" | "instanceInitiatedShutdownBehavior" | "blockDeviceMapping",
+    ) => ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: ctx.instanceId, Attribute }));
     const [term, shutdown, bdm] = await Promise.all([
       get("disableApiTermination"),
       get("instanceInitiatedShutdownBehavior"),
@@ -73,8 +109,12 @@ export const protectStep: Step<RespondContext> = {
     if (shutdown.InstanceInitiatedShutdownBehavior?.Value !== "stop") {
       problems.push(`shutdown behaviour is ${shutdown.InstanceInitiatedShutdownBehavior?.Value}`);
     }
-    const deleting = (bdm.BlockDeviceMappings ?? []).filter((b) => b.Ebs?.DeleteOnTermination).map((b) => b.DeviceName);
+    const deleting = (bdm.BlockDeviceMappings ?? [])
+      .filter((b) => b.Ebs?.DeleteOnTermination)
+      .map((b) => b.DeviceName);
     if (deleting.length > 0) problems.push(`DeleteOnTermination still true on ${deleting.join(", ")}`);
-    return problems.length > 0 ? { ok: false, detail: problems.join("; ") } : { ok: true, detail: "protected" };
+    return problems.length > 0
+      ? { ok: false, detail: problems.join("; ") }
+      : { ok: true, detail: "protected" };
   },
 };

@@ -19,7 +19,10 @@ import {
   ReplaceIamInstanceProfileAssociationCommand,
 } from "@aws-sdk/client-ec2";
 import { RegisterInstancesWithLoadBalancerCommand } from "@aws-sdk/client-elastic-load-balancing";
-import { DescribeTargetHealthCommand, RegisterTargetsCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import {
+  DescribeTargetHealthCommand,
+  RegisterTargetsCommand,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
 import { DeleteRolePolicyCommand, GetRolePolicyCommand } from "@aws-sdk/client-iam";
 import type { Step } from "../engine/types";
 import { type AddressFacts, facts, type RespondContext } from "../respond/context";
@@ -37,18 +40,27 @@ export const restoreGroupsStep: Step<RespondContext> = {
   id: "restore-groups",
   title: "Restore every ENI's original security groups",
   plan: async (ctx) =>
-    facts(ctx).enis.map((e) => ({ action: "ec2:ModifyNetworkInterfaceAttribute", target: e.id, detail: `groups -> [${e.groups.join(", ")}]` })),
+    facts(ctx).enis.map((e) => ({
+      action: "ec2:ModifyNetworkInterfaceAttribute",
+      target: e.id,
+      detail: `groups -> [${e.groups.join(", ")}]`,
+    })),
   async run(ctx) {
     await Promise.all(
       facts(ctx).enis.map((e) =>
-        ctx.clients.ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: e.id, Groups: e.groups })),
+        ctx.clients.ec2.send(
+          new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: e.id, Groups: e.groups }),
+        ),
       ),
     );
     return { status: "done" };
   },
   async verify(ctx) {
     const enis = facts(ctx).enis;
-    const now = await describeEnis(ctx, enis.map((e) => e.id));
+    const now = await describeEnis(
+      ctx,
+      enis.map((e) => e.id),
+    );
     const bad = enis.filter((e) => !sameSet(groupIds(now.get(e.id)), e.groups)).map((e) => e.id);
     return bad.length ? { ok: false, detail: `not restored: ${bad.join(", ")}` } : { ok: true };
   },
@@ -56,9 +68,13 @@ export const restoreGroupsStep: Step<RespondContext> = {
 
 async function association(ctx: RespondContext) {
   const res = await ctx.clients.ec2.send(
-    new DescribeIamInstanceProfileAssociationsCommand({ Filters: [{ Name: "instance-id", Values: [ctx.instanceId] }] }),
+    new DescribeIamInstanceProfileAssociationsCommand({
+      Filters: [{ Name: "instance-id", Values: [ctx.instanceId] }],
+    }),
   );
-  return (res.IamInstanceProfileAssociations ?? []).find((a) => a.State === "associated" || a.State === "associating");
+  return (res.IamInstanceProfileAssociations ?? []).find(
+    (a) => a.State === "associated" || a.State === "associating",
+  );
 }
 
 export const restoreProfileStep: Step<RespondContext> = {
@@ -72,10 +88,15 @@ export const restoreProfileStep: Step<RespondContext> = {
     if (swap.original && now?.IamInstanceProfile?.Arn === swap.original) return { status: "done" };
     if (swap.original && now?.AssociationId) {
       await ctx.clients.ec2.send(
-        new ReplaceIamInstanceProfileAssociationCommand({ AssociationId: now.AssociationId, IamInstanceProfile: { Arn: swap.original } }),
+        new ReplaceIamInstanceProfileAssociationCommand({
+          AssociationId: now.AssociationId,
+          IamInstanceProfile: { Arn: swap.original },
+        }),
       );
     } else if (!swap.original && now?.AssociationId) {
-      await ctx.clients.ec2.send(new DisassociateIamInstanceProfileCommand({ AssociationId: now.AssociationId }));
+      await ctx.clients.ec2.send(
+        new DisassociateIamInstanceProfileCommand({ AssociationId: now.AssociationId }),
+      );
     }
     return { status: "done" };
   },
@@ -83,7 +104,9 @@ export const restoreProfileStep: Step<RespondContext> = {
     const swap = rec<SwapRecord>(ctx, "swap-profile");
     const now = await association(ctx);
     const arn = now?.IamInstanceProfile?.Arn ?? null;
-    return arn === (swap?.original ?? null) ? { ok: true } : { ok: false, detail: `profile is ${arn ?? "none"}` };
+    return arn === (swap?.original ?? null)
+      ? { ok: true }
+      : { ok: false, detail: `profile is ${arn ?? "none"}` };
   },
 };
 
@@ -143,7 +166,9 @@ export const restoreEipsStep: Step<RespondContext> = {
       new DescribeAddressesCommand({ AllocationIds: want.map((a) => a.allocationId!).filter(Boolean) }),
     );
     const byId = new Map((res.Addresses ?? []).map((a) => [a.AllocationId, a]));
-    const bad = want.filter((w) => byId.get(w.allocationId)?.NetworkInterfaceId !== w.networkInterfaceId).map((w) => w.publicIp);
+    const bad = want
+      .filter((w) => byId.get(w.allocationId)?.NetworkInterfaceId !== w.networkInterfaceId)
+      .map((w) => w.publicIp);
     return bad.length ? { ok: false, detail: `not re-associated: ${bad.join(", ")}` } : { ok: true };
   },
 };
@@ -155,18 +180,30 @@ export const restoreTargetsStep: Step<RespondContext> = {
   plan: none,
   async run(ctx) {
     const r = rec<ElbRecord>(ctx, "elb-deregister");
-    if (!r || (r.targets.length === 0 && r.classicElbs.length === 0)) return { status: "skipped", reason: "no load balancer to return to" };
+    if (!r || (r.targets.length === 0 && r.classicElbs.length === 0))
+      return { status: "skipped", reason: "no load balancer to return to" };
     await Promise.all([
       ...r.targets.map((t) =>
         ctx.clients.elbv2.send(
           new RegisterTargetsCommand({
             TargetGroupArn: t.targetGroupArn,
-            Targets: [{ Id: t.id, ...(t.port ? { Port: t.port } : {}), ...(t.availabilityZone ? { AvailabilityZone: t.availabilityZone } : {}) }],
+            Targets: [
+              {
+                Id: t.id,
+                ...(t.port ? { Port: t.port } : {}),
+                ...(t.availabilityZone ? { AvailabilityZone: t.availabilityZone } : {}),
+              },
+            ],
           }),
         ),
       ),
       ...r.classicElbs.map((name) =>
-        ctx.clients.elb.send(new RegisterInstancesWithLoadBalancerCommand({ LoadBalancerName: name, Instances: [{ InstanceId: ctx.instanceId }] })),
+        ctx.clients.elb.send(
+          new RegisterInstancesWithLoadBalancerCommand({
+            LoadBalancerName: name,
+            Instances: [{ InstanceId: ctx.instanceId }],
+          }),
+        ),
       ),
     ]);
     return { status: "done" };
@@ -176,7 +213,9 @@ export const restoreTargetsStep: Step<RespondContext> = {
     const missing: string[] = [];
     await Promise.all(
       r.targets.map(async (t) => {
-        const res = await ctx.clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: t.targetGroupArn }));
+        const res = await ctx.clients.elbv2.send(
+          new DescribeTargetHealthCommand({ TargetGroupArn: t.targetGroupArn }),
+        );
         if (!(res.TargetHealthDescriptions ?? []).some((d) => d.Target?.Id === t.id)) missing.push(t.id);
       }),
     );
@@ -194,22 +233,38 @@ export const restoreAsgStep: Step<RespondContext> = {
     const r = rec<AsgRecord>(ctx, "asg-out-of-service");
     if (!r) return { status: "skipped", reason: "the instance was in no Auto Scaling group" };
     const asg = ctx.clients.autoscaling;
-    const now = (await asg.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [ctx.instanceId] }))).AutoScalingInstances?.[0];
+    const now = (await asg.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [ctx.instanceId] })))
+      .AutoScalingInstances?.[0];
     if (r.action === "standby" && now && /Standby/.test(now.LifecycleState ?? "")) {
-      await asg.send(new ExitStandbyCommand({ AutoScalingGroupName: r.group, InstanceIds: [ctx.instanceId] }));
+      await asg.send(
+        new ExitStandbyCommand({ AutoScalingGroupName: r.group, InstanceIds: [ctx.instanceId] }),
+      );
     } else if (!now || /^Detach/.test(now.LifecycleState ?? "")) {
       // AttachInstances raises the desired capacity by one: the replacement launched at containment stays.
-      await asg.send(new AttachInstancesCommand({ AutoScalingGroupName: r.group, InstanceIds: [ctx.instanceId] }));
+      await asg.send(
+        new AttachInstancesCommand({ AutoScalingGroupName: r.group, InstanceIds: [ctx.instanceId] }),
+      );
     }
     await asg.send(
-      new SetInstanceProtectionCommand({ AutoScalingGroupName: r.group, InstanceIds: [ctx.instanceId], ProtectedFromScaleIn: r.protectedBefore }),
+      new SetInstanceProtectionCommand({
+        AutoScalingGroupName: r.group,
+        InstanceIds: [ctx.instanceId],
+        ProtectedFromScaleIn: r.protectedBefore,
+      }),
     );
-    return { status: "done", reason: r.action === "detach" ? "re-attached: the group's desired capacity grew by one" : "left Standby" };
+    return {
+      status: "done",
+      reason:
+        r.action === "detach" ? "re-attached: the group's desired capacity grew by one" : "left Standby",
+    };
   },
   async verify(ctx) {
     const r = rec<AsgRecord>(ctx, "asg-out-of-service")!;
-    const now = (await ctx.clients.autoscaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [ctx.instanceId] })))
-      .AutoScalingInstances?.[0];
+    const now = (
+      await ctx.clients.autoscaling.send(
+        new DescribeAutoScalingInstancesCommand({ InstanceIds: [ctx.instanceId] }),
+      )
+    ).AutoScalingInstances?.[0];
     return now?.AutoScalingGroupName === r.group && /InService|Pending/.test(now.LifecycleState ?? "")
       ? { ok: true, detail: `${now.LifecycleState} in ${r.group}` }
       : { ok: false, detail: `${now?.LifecycleState ?? "not"} in ${r.group}` };

@@ -3,7 +3,7 @@
  * and the role behind its instance profile. Read-only; runs beside the snapshot call.
  */
 import type { Json, Step } from "../engine/types";
-import { facts, type RespondContext, type ResolvedDeps } from "../respond/context";
+import { facts, type ResolvedDeps, type RespondContext } from "../respond/context";
 import type { Discovery } from "../respond/discovery";
 
 export function resolveStep(discovery: Discovery): Step<RespondContext> {

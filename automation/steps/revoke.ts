@@ -57,7 +57,11 @@ export const revokeStep: Step<RespondContext> = {
   },
   async run(ctx) {
     const role = resolved(ctx).role;
-    if (!role) return { status: "skipped", reason: "the instance has no instance profile: no role credentials to revoke" };
+    if (!role)
+      return {
+        status: "skipped",
+        reason: "the instance has no instance profile: no role credentials to revoke",
+      };
     const issuedBefore = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
     const record: RevokeRecord = {
       role: role.name,
@@ -77,15 +81,21 @@ export const revokeStep: Step<RespondContext> = {
   },
   async verify(ctx, record) {
     const r = record as unknown as RevokeRecord;
-    const res = await ctx.clients.iam.send(new GetRolePolicyCommand({ RoleName: r.role, PolicyName: r.policyName }));
+    const res = await ctx.clients.iam.send(
+      new GetRolePolicyCommand({ RoleName: r.role, PolicyName: r.policyName }),
+    );
     const doc = JSON.parse(decodeURIComponent(res.PolicyDocument ?? "%7B%7D")) as {
       Statement?: { Effect?: string; Condition?: Record<string, Record<string, string>> }[];
     };
     const st = doc.Statement?.[0];
-    const arnOk = r.scope === "whole-role" || st?.Condition?.ArnEquals?.["ec2:SourceInstanceARN"] === r.instanceArn;
+    const arnOk =
+      r.scope === "whole-role" || st?.Condition?.ArnEquals?.["ec2:SourceInstanceARN"] === r.instanceArn;
     const timeOk = Boolean(st?.Condition?.DateLessThan?.["aws:TokenIssueTime"]);
     return st?.Effect === "Deny" && arnOk && timeOk
-      ? { ok: true, detail: `${r.policyName} on ${r.role}: deny sessions issued before ${r.issuedBefore} (${r.scope})` }
+      ? {
+          ok: true,
+          detail: `${r.policyName} on ${r.role}: deny sessions issued before ${r.issuedBefore} (${r.scope})`,
+        }
       : { ok: false, detail: `policy ${r.policyName} on ${r.role} does not deny this instance's sessions` };
   },
 };

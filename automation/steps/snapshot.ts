@@ -75,13 +75,21 @@ export const snapshotStep: Step<RespondContext> = {
     const r = record as unknown as SnapshotRecord;
     const found = await findByTags(ctx);
     const byVolume = new Map(found.map((s) => [s.VolumeId, s]));
-    const missing = facts(ctx).volumes.filter((v) => !byVolume.has(v.volumeId)).map((v) => v.volumeId);
+    const missing = facts(ctx)
+      .volumes.filter((v) => !byVolume.has(v.volumeId))
+      .map((v) => v.volumeId);
     if (missing.length > 0) return { ok: false, detail: `no case snapshot of ${missing.join(", ")}` };
     const failed = found.filter((s) => s.State === "error").map((s) => s.SnapshotId);
     if (failed.length > 0) return { ok: false, detail: `snapshots in error: ${failed.join(", ")}` };
     if (found.length > facts(ctx).volumes.length) {
-      return { ok: false, detail: `${found.length} snapshots for ${facts(ctx).volumes.length} volumes: duplicates` };
+      return {
+        ok: false,
+        detail: `${found.length} snapshots for ${facts(ctx).volumes.length} volumes: duplicates`,
+      };
     }
-    return { ok: true, detail: `${r.snapshots.length} snapshot(s): ${r.snapshots.map((s) => s.snapshotId).join(", ")}` };
+    return {
+      ok: true,
+      detail: `${r.snapshots.length} snapshot(s): ${r.snapshots.map((s) => s.snapshotId).join(", ")}`,
+    };
   },
 };

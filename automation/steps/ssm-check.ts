@@ -24,12 +24,17 @@ export const ssmCheckStep: Step<RespondContext> = {
   },
   async run(ctx) {
     if (!ctx.options.memory) {
-      return { status: "done", record: { managed: false, reason: "memory capture disabled (--no-memory)" } as Json };
+      return {
+        status: "done",
+        record: { managed: false, reason: "memory capture disabled (--no-memory)" } as Json,
+      };
     }
     let check: SsmCheck;
     try {
       const res = await ctx.clients.ssm.send(
-        new DescribeInstanceInformationCommand({ Filters: [{ Key: "InstanceIds", Values: [ctx.instanceId] }] }),
+        new DescribeInstanceInformationCommand({
+          Filters: [{ Key: "InstanceIds", Values: [ctx.instanceId] }],
+        }),
       );
       const info = res.InstanceInformationList?.[0];
       check = !info
@@ -38,7 +43,10 @@ export const ssmCheckStep: Step<RespondContext> = {
           ? { managed: false, reason: `the SSM agent is ${info.PingStatus}` }
           : { managed: true, ...(info.PlatformType ? { platform: info.PlatformType } : {}) };
     } catch (err) {
-      check = { managed: false, reason: `SSM could not say whether it manages the instance (${errorName(err)}: ${(err as Error).message})` };
+      check = {
+        managed: false,
+        reason: `SSM could not say whether it manages the instance (${errorName(err)}: ${(err as Error).message})`,
+      };
     }
     return { status: "done", record: check as unknown as Json };
   },

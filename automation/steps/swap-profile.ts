@@ -19,9 +19,13 @@ export interface SwapRecord {
 
 async function currentAssociation(ctx: RespondContext) {
   const res = await ctx.clients.ec2.send(
-    new DescribeIamInstanceProfileAssociationsCommand({ Filters: [{ Name: "instance-id", Values: [ctx.instanceId] }] }),
+    new DescribeIamInstanceProfileAssociationsCommand({
+      Filters: [{ Name: "instance-id", Values: [ctx.instanceId] }],
+    }),
   );
-  return (res.IamInstanceProfileAssociations ?? []).find((a) => a.State === "associated" || a.State === "associating");
+  return (res.IamInstanceProfileAssociations ?? []).find(
+    (a) => a.State === "associated" || a.State === "associating",
+  );
 }
 
 const isDenyAll = (arn: string | undefined, name: string) => Boolean(arn && arn.split("/").pop() === name);
@@ -41,15 +45,24 @@ export const swapProfileStep: Step<RespondContext> = {
             target: ctx.instanceId,
             detail: `profile ${p.arn.split("/").pop()} -> ${name}`,
           }
-        : { action: "ec2:AssociateIamInstanceProfile", target: ctx.instanceId, detail: `associate ${name} (no profile now)` },
+        : {
+            action: "ec2:AssociateIamInstanceProfile",
+            target: ctx.instanceId,
+            detail: `associate ${name} (no profile now)`,
+          },
     ];
   },
   async run(ctx) {
     const denyAll = ctx.records.get("deny-all-profile") as unknown as DenyAllProfile;
     const original = facts(ctx).profile;
-    const now = ctx.resumed ? await currentAssociation(ctx) : original ? { AssociationId: original.associationId, IamInstanceProfile: { Arn: original.arn } } : undefined;
+    const now = ctx.resumed
+      ? await currentAssociation(ctx)
+      : original
+        ? { AssociationId: original.associationId, IamInstanceProfile: { Arn: original.arn } }
+        : undefined;
     const record: SwapRecord = { original: original?.arn ?? null, denyAll: denyAll.name };
-    if (isDenyAll(now?.IamInstanceProfile?.Arn, denyAll.name)) return { status: "done", record: record as unknown as Json };
+    if (isDenyAll(now?.IamInstanceProfile?.Arn, denyAll.name))
+      return { status: "done", record: record as unknown as Json };
     // A profile created moments ago may not be visible to EC2 yet (IAM is eventually consistent).
     for (let attempt = 1; ; attempt++) {
       try {
@@ -62,7 +75,10 @@ export const swapProfileStep: Step<RespondContext> = {
           );
         } else {
           await ctx.clients.ec2.send(
-            new AssociateIamInstanceProfileCommand({ InstanceId: ctx.instanceId, IamInstanceProfile: { Name: denyAll.name } }),
+            new AssociateIamInstanceProfileCommand({
+              InstanceId: ctx.instanceId,
+              IamInstanceProfile: { Name: denyAll.name },
+            }),
           );
         }
         break;

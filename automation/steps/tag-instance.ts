@@ -10,7 +10,13 @@ export function tagInstanceStep(status: "contained" | "released", after: string[
     title: `Tag the instance ${TAG.status}=${status}`,
     after,
     async plan(ctx) {
-      return [{ action: "ec2:CreateTags", target: ctx.instanceId, detail: `${TAG.caseId}=${ctx.caseId}, ${TAG.status}=${status}` }];
+      return [
+        {
+          action: "ec2:CreateTags",
+          target: ctx.instanceId,
+          detail: `${TAG.caseId}=${ctx.caseId}, ${TAG.status}=${status}`,
+        },
+      ];
     },
     async run(ctx) {
       await ctx.clients.ec2.send(
@@ -34,7 +40,9 @@ export function tagInstanceStep(status: "contained" | "released", after: string[
         }),
       );
       const value = res.Tags?.[0]?.Value;
-      return value === status ? { ok: true } : { ok: false, detail: `${TAG.status} is ${value ?? "missing"}` };
+      return value === status
+        ? { ok: true }
+        : { ok: false, detail: `${TAG.status} is ${value ?? "missing"}` };
     },
   };
 }

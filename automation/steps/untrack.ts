@@ -34,7 +34,11 @@ export const untrackStep: Step<RespondContext> = {
         dryRun: g?.untrack
           ? await dryRun(() =>
               ctx.clients.ec2.send(
-                new ModifyNetworkInterfaceAttributeCommand({ DryRun: true, NetworkInterfaceId: eni.id, Groups: [untrack] }),
+                new ModifyNetworkInterfaceAttributeCommand({
+                  DryRun: true,
+                  NetworkInterfaceId: eni.id,
+                  Groups: [untrack],
+                }),
               ),
             )
           : undefined,
@@ -52,7 +56,9 @@ export const untrackStep: Step<RespondContext> = {
     const todo = enis.filter((id) => !alreadyIsolated.includes(id));
     await Promise.all(
       todo.flatMap((id) => [
-        ctx.clients.ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: id, Groups: [g.untrack] })),
+        ctx.clients.ec2.send(
+          new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: id, Groups: [g.untrack] }),
+        ),
         ctx.clients.ec2.send(
           new ModifyNetworkInterfaceAttributeCommand({
             NetworkInterfaceId: id,
@@ -78,7 +84,8 @@ export const untrackStep: Step<RespondContext> = {
       return t !== undefined && t > MIN_TRACKING.TcpEstablishedTimeout;
     });
     if (bad.length > 0) return { ok: false, detail: `not in the untrack group: ${bad.join(", ")}` };
-    if (slow.length > 0) return { ok: false, detail: `connection tracking not minimal on ${slow.join(", ")}` };
+    if (slow.length > 0)
+      return { ok: false, detail: `connection tracking not minimal on ${slow.join(", ")}` };
     return { ok: true, detail: `${r.enis.length} ENI(s) untracked` };
   },
 };

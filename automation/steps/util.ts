@@ -3,9 +3,12 @@ import type { Tag } from "@aws-sdk/client-ec2";
 import { MANAGED_BY, TAG } from "../../facts/tags";
 
 export function caseTags(caseId: string, step: string, extra: Record<string, string> = {}): Tag[] {
-  return Object.entries({ [TAG.caseId]: caseId, [TAG.step]: step, [TAG.managedBy]: MANAGED_BY, ...extra }).map(
-    ([Key, Value]) => ({ Key, Value }),
-  );
+  return Object.entries({
+    [TAG.caseId]: caseId,
+    [TAG.step]: step,
+    [TAG.managedBy]: MANAGED_BY,
+    ...extra,
+  }).map(([Key, Value]) => ({ Key, Value }));
 }
 
 export function errorName(err: unknown): string {

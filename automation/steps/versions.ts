@@ -14,7 +14,9 @@ function versionOf(pkg: string): string {
 export function toolVersions(): Record<string, string> {
   let own = "unknown";
   try {
-    own = (JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string }).version;
+    own = (
+      JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string }
+    ).version;
   } catch {
     // bundled (Lambda): no package.json beside us
   }

@@ -5,7 +5,15 @@ function chain(n: number): JournalEntry[] {
   const out: JournalEntry[] = [];
   let prev = GENESIS_HASH;
   for (let seq = 0; seq < n; seq++) {
-    const e = sealEntry({ caseId: "c-1", seq, at: `2026-01-01T00:00:0${seq}Z`, stepId: `s${seq}`, event: "ran", data: { n: seq }, prevHash: prev });
+    const e = sealEntry({
+      caseId: "c-1",
+      seq,
+      at: `2026-01-01T00:00:0${seq}Z`,
+      stepId: `s${seq}`,
+      event: "ran",
+      data: { n: seq },
+      prevHash: prev,
+    });
     out.push(e);
     prev = e.hash;
   }
@@ -33,8 +41,24 @@ describe("journal hash chain", () => {
     expect(verifyChain(c).problem).to.equal("entry 2 does not link to entry 1");
   });
   it("hashes do not depend on key order", () => {
-    const a = sealEntry({ caseId: "c", seq: 0, at: "t", stepId: "s", event: "e", data: { a: 1, b: 2 }, prevHash: GENESIS_HASH });
-    const b = sealEntry({ caseId: "c", seq: 0, at: "t", stepId: "s", event: "e", data: { b: 2, a: 1 }, prevHash: GENESIS_HASH });
+    const a = sealEntry({
+      caseId: "c",
+      seq: 0,
+      at: "t",
+      stepId: "s",
+      event: "e",
+      data: { a: 1, b: 2 },
+      prevHash: GENESIS_HASH,
+    });
+    const b = sealEntry({
+      caseId: "c",
+      seq: 0,
+      at: "t",
+      stepId: "s",
+      event: "e",
+      data: { b: 2, a: 1 },
+      prevHash: GENESIS_HASH,
+    });
     expect(a.hash).to.equal(b.hash);
   });
 });

@@ -18,13 +18,22 @@ interface Ctx extends EngineContext {
 
 async function openCase(caseId = `c-${Math.random().toString(16).slice(2)}`) {
   const journal = new LocalJournal(mkdtempSync(join(tmpdir(), "ir-engine-")));
-  const meta: CaseMeta = { caseId, instanceId: "i-0123abcd", region: "us-east-1", createdAt: new Date().toISOString(), options: {} };
+  const meta: CaseMeta = {
+    caseId,
+    instanceId: "i-0123abcd",
+    region: "us-east-1",
+    createdAt: new Date().toISOString(),
+    options: {},
+  };
   await journal.acquire(meta, "run-1", 60_000);
   const ctx: Ctx = { caseId, records: new Map(), resumed: false, log: [] };
   return { journal, ctx, meta };
 }
 
-function step(id: string, opts: Partial<Step<Ctx>> & { fail?: "run" | "verify"; delay?: number } = {}): Step<Ctx> {
+function step(
+  id: string,
+  opts: Partial<Step<Ctx>> & { fail?: "run" | "verify"; delay?: number } = {},
+): Step<Ctx> {
   return {
     id,
     title: id,
@@ -74,7 +83,11 @@ describe("step engine", () => {
 
   it("blocks the dependants of a failed step and names the blocker", async () => {
     const { journal, ctx } = await openCase();
-    const reports = await runPlaybook({ steps: [step("a", { fail: "run" }), step("b", { after: ["a"] })], ctx, journal });
+    const reports = await runPlaybook({
+      steps: [step("a", { fail: "run" }), step("b", { after: ["a"] })],
+      ctx,
+      journal,
+    });
     expect(reports[0]).to.deep.include({ status: "failed", detail: "a broke" });
     expect(reports[1]).to.deep.include({ status: "blocked", detail: "blocked by a" });
     expect(ctx.log).to.not.include("run:b");
@@ -100,7 +113,8 @@ describe("step engine", () => {
     const reports = await runPlaybook({ steps: playbook(), ctx, journal });
     expect(reports.at(-1)!.status).to.equal("verified");
     const term = ctx.log.indexOf("run:terminate");
-    for (const id of ["snapshot", "memory", "manifest"]) expect(ctx.log.indexOf(`verify:${id}`)).to.be.lessThan(term);
+    for (const id of ["snapshot", "memory", "manifest"])
+      expect(ctx.log.indexOf(`verify:${id}`)).to.be.lessThan(term);
   });
 
   it("bounds a step that hangs", async () => {
@@ -118,7 +132,12 @@ describe("step engine", () => {
     expect(again).to.deep.include({ acquired: true, resumed: true });
     const history = (await journal.readCase(meta.caseId))!.entries;
     const ctx2: Ctx = { caseId: meta.caseId, records: new Map(), resumed: true, log: [] };
-    const reports = await runPlaybook({ steps: [step("a"), step("b", { after: ["a"] })], ctx: ctx2, journal, history });
+    const reports = await runPlaybook({
+      steps: [step("a"), step("b", { after: ["a"] })],
+      ctx: ctx2,
+      journal,
+      history,
+    });
     expect(reports[0]).to.deep.include({ status: "verified", resumed: true });
     expect(ctx2.log).to.deep.equal(["run:b", "verify:b"]);
     expect(ctx2.records.get("a")).to.deep.equal({ id: "a" });
@@ -134,7 +153,10 @@ describe("step engine", () => {
 
   it("plans without running anything but read-only steps", async () => {
     const { ctx } = await openCase();
-    const reports = await planPlaybook([step("read", { readOnly: true }), step("write", { after: ["read"] })], ctx);
+    const reports = await planPlaybook(
+      [step("read", { readOnly: true }), step("write", { after: ["read"] })],
+      ctx,
+    );
     expect(ctx.log).to.deep.equal(["run:read"]);
     expect(reports[1]!.changes).to.deep.equal([{ action: "x:write", target: "write", detail: "would" }]);
   });

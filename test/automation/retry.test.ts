@@ -3,8 +3,9 @@
  * for read-only and idempotent calls (a CreateSnapshots that hit a 500 may have happened); every call
  * is recorded once with its IAM actions.
  */
-import { CreateSnapshotsCommand, DescribeInstancesCommand } from "@aws-sdk/client-ec2";
+
 import { Readable } from "node:stream";
+import { CreateSnapshotsCommand, DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import { expect } from "chai";
 import { iamActionsFor } from "../../automation/aws/actions";
 import { AwsClients, MemoryRecorder } from "../../automation/aws/clients";
@@ -42,16 +43,20 @@ const make = (handler: ReturnType<typeof scripted>, recorder = new MemoryRecorde
 describe("client factory: retry policy and call recording", () => {
   it("retries throttling on a non-idempotent create", async () => {
     const h = scripted([503, 503, 200], ["RequestLimitExceeded", "RequestLimitExceeded", ""]);
-    await make(h).ec2.send(new CreateSnapshotsCommand({ InstanceSpecification: { InstanceId: "i-0123abcd" } })).catch(() => undefined);
+    await make(h)
+      .ec2.send(new CreateSnapshotsCommand({ InstanceSpecification: { InstanceId: "i-0123abcd" } }))
+      .catch(() => undefined);
     expect(h.calls).to.equal(3);
   });
   it("does not retry a 500 on a non-idempotent create", async () => {
     const h = scripted([500], ["InternalError"]);
     const rec = new MemoryRecorder();
     let err: Error | undefined;
-    await make(h, rec).ec2.send(new CreateSnapshotsCommand({ InstanceSpecification: { InstanceId: "i-0123abcd" } })).catch((e) => {
-      err = e;
-    });
+    await make(h, rec)
+      .ec2.send(new CreateSnapshotsCommand({ InstanceSpecification: { InstanceId: "i-0123abcd" } }))
+      .catch((e) => {
+        err = e;
+      });
     expect(h.calls).to.equal(1);
     expect(err?.name).to.equal("InternalError");
     expect(rec.calls[0]).to.deep.include({ action: "ec2:CreateSnapshots", ok: false, attempts: 1 });
@@ -64,7 +69,9 @@ describe("client factory: retry policy and call recording", () => {
     expect(rec.calls).to.have.length(1);
     expect(rec.calls[0]).to.deep.include({ action: "ec2:DescribeInstances", ok: true, attempts: 3 });
     const h2 = scripted([500], ["InternalError"]);
-    await make(h2).ec2.send(new DescribeInstancesCommand({})).catch(() => undefined);
+    await make(h2)
+      .ec2.send(new DescribeInstancesCommand({}))
+      .catch(() => undefined);
     expect(h2.calls).to.equal(4);
   });
   it("classifies errors and bounds backoff", () => {
@@ -73,15 +80,22 @@ describe("client factory: retry policy and call recording", () => {
     expect(isTransient({ $metadata: { httpStatusCode: 503 } })).to.equal(true);
     expect(isTransient({ code: "ECONNRESET" })).to.equal(true);
     expect(isTransient({ name: "ValidationError", $metadata: { httpStatusCode: 400 } })).to.equal(false);
-    for (let a = 1; a < 20; a++) expect(backoffMs({ maxAttempts: 9, baseDelayMs: 100, maxDelayMs: 5000 }, a)).to.be.below(5000);
+    for (let a = 1; a < 20; a++)
+      expect(backoffMs({ maxAttempts: 9, baseDelayMs: 100, maxDelayMs: 5000 }, a)).to.be.below(5000);
   });
   it("maps a call to every IAM action it needs", () => {
-    expect(iamActionsFor("EC2Client", "CreateSnapshotsCommand", { TagSpecifications: [{}] })).to.deep.equal(["ec2:CreateSnapshots", "ec2:CreateTags"]);
-    expect(iamActionsFor("DynamoDBClient", "TransactWriteItemsCommand", { TransactItems: [{ Put: {} }, { ConditionCheck: {} }] })).to.deep.equal([
-      "dynamodb:PutItem",
-      "dynamodb:ConditionCheckItem",
+    expect(iamActionsFor("EC2Client", "CreateSnapshotsCommand", { TagSpecifications: [{}] })).to.deep.equal([
+      "ec2:CreateSnapshots",
+      "ec2:CreateTags",
     ]);
+    expect(
+      iamActionsFor("DynamoDBClient", "TransactWriteItemsCommand", {
+        TransactItems: [{ Put: {} }, { ConditionCheck: {} }],
+      }),
+    ).to.deep.equal(["dynamodb:PutItem", "dynamodb:ConditionCheckItem"]);
     expect(iamActionsFor("S3Client", "HeadObjectCommand", {})).to.deep.equal(["s3:GetObject"]);
-    expect(iamActionsFor("EC2Client", "ReplaceIamInstanceProfileAssociationCommand", {})).to.include("iam:PassRole");
+    expect(iamActionsFor("EC2Client", "ReplaceIamInstanceProfileAssociationCommand", {})).to.include(
+      "iam:PassRole",
+    );
   });
 });

@@ -12,7 +12,12 @@ const config = (body: unknown) => {
 };
 
 describe("settings: flags > IR_* env > config file > defaults", () => {
-  const file = config({ region: "eu-west-1", evidenceBucket: "from-file", journalTable: "t-file", isolationGroups: {} });
+  const file = config({
+    region: "eu-west-1",
+    evidenceBucket: "from-file",
+    journalTable: "t-file",
+    isolationGroups: {},
+  });
 
   it("takes the config file over defaults", () => {
     const s = resolveSettings({ config: file }, {});
@@ -28,17 +33,33 @@ describe("settings: flags > IR_* env > config file > defaults", () => {
   });
   it("defaults to the shared names", () => {
     const s = resolveSettings({}, {});
-    expect(s).to.deep.include({ journalTable: "ir-case-journal", denyAllInstanceProfile: "ir-deny-all", region: "us-east-1", retentionDays: 365 });
+    expect(s).to.deep.include({
+      journalTable: "ir-case-journal",
+      denyAllInstanceProfile: "ir-deny-all",
+      region: "us-east-1",
+      retentionDays: 365,
+    });
     expect(s.evidenceBucket).to.equal(undefined);
   });
   it("refuses a malformed region, config file or group id, naming the value", () => {
     expect(() => resolveSettings({ region: "useast1" }, {})).to.throw('region "useast1" is not valid');
-    expect(() => resolveSettings({ config: config("{oops") }, {})).to.throw(/is not valid JSON: write it with `pulumi stack output responderSettings --json/);
-    expect(() => resolveSettings({ config: config({ evidenceBucket: 3 }) }, {})).to.throw('"evidenceBucket" must be a string, got 3');
-    expect(() => resolveSettings({ config: config({ isolationGroups: { "vpc-1": { untrack: "x", isolation: "sg-12345678" } } }) }, {})).to.throw(
-      'isolationGroups["vpc-1"].untrack must be a security group id',
+    expect(() => resolveSettings({ config: config("{oops") }, {})).to.throw(
+      /is not valid JSON: write it with `pulumi stack output responderSettings --json/,
     );
-    expect(() => resolveSettings({ config: join(dir, "missing.json") }, {})).to.throw(/cannot be read \(ENOENT\)/);
-    expect(() => resolveSettings({}, { IR_LEASE_SECONDS: "-1" })).to.throw('IR_LEASE_SECONDS "-1" is not valid');
+    expect(() => resolveSettings({ config: config({ evidenceBucket: 3 }) }, {})).to.throw(
+      '"evidenceBucket" must be a string, got 3',
+    );
+    expect(() =>
+      resolveSettings(
+        { config: config({ isolationGroups: { "vpc-1": { untrack: "x", isolation: "sg-12345678" } } }) },
+        {},
+      ),
+    ).to.throw('isolationGroups["vpc-1"].untrack must be a security group id');
+    expect(() => resolveSettings({ config: join(dir, "missing.json") }, {})).to.throw(
+      /cannot be read \(ENOENT\)/,
+    );
+    expect(() => resolveSettings({}, { IR_LEASE_SECONDS: "-1" })).to.throw(
+      'IR_LEASE_SECONDS "-1" is not valid',
+    );
   });
 });

@@ -31,7 +31,10 @@ export async function useMoto(): Promise<string> {
 }
 
 /** Clients wired to the test moto: dummy credentials, no retries. */
-export function motoClients(endpoint: string, extra: { latencyMs?: number; region?: string } = {}): AwsClients {
+export function motoClients(
+  endpoint: string,
+  extra: { latencyMs?: number; region?: string } = {},
+): AwsClients {
   return new AwsClients({
     endpoint,
     region: extra.region ?? TEST_REGION,

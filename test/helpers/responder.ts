@@ -7,7 +7,10 @@ import { mkdtempSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DescribeAutoScalingGroupsCommand, DescribeAutoScalingInstancesCommand } from "@aws-sdk/client-auto-scaling";
+import {
+  DescribeAutoScalingGroupsCommand,
+  DescribeAutoScalingInstancesCommand,
+} from "@aws-sdk/client-auto-scaling";
 import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import {
   DescribeAddressesCommand,
@@ -45,7 +48,8 @@ export async function setupAccount(opts: { bare?: boolean; groups?: boolean } = 
   return { endpoint, clients, world, settings, stateDir };
 }
 
-const strip = (v: unknown): unknown => JSON.parse(JSON.stringify(v, (k, x) => (k === "$metadata" ? undefined : x)));
+const strip = (v: unknown): unknown =>
+  JSON.parse(JSON.stringify(v, (k, x) => (k === "$metadata" ? undefined : x)));
 
 /** Everything the responder could change, described: equal before and after means nothing changed. */
 export async function describeAccount(a: Account): Promise<unknown> {
@@ -53,29 +57,52 @@ export async function describeAccount(a: Account): Promise<unknown> {
   const ec2 = c.ec2;
   const roles = (await c.iam.send(new ListRolesCommand({}))).Roles ?? [];
   const buckets = (await c.s3.send(new ListBucketsCommand({}))).Buckets ?? [];
-  const [instances, enis, groups, snapshots, assocs, addresses, asg, asgInstances, tg, ipTg, profiles] = await Promise.all([
-    ec2.send(new DescribeInstancesCommand({})),
-    ec2.send(new DescribeNetworkInterfacesCommand({})),
-    ec2.send(new DescribeSecurityGroupsCommand({})),
-    ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ["self"] })),
-    ec2.send(new DescribeIamInstanceProfileAssociationsCommand({})),
-    ec2.send(new DescribeAddressesCommand({})),
-    c.autoscaling.send(new DescribeAutoScalingGroupsCommand({})),
-    c.autoscaling.send(new DescribeAutoScalingInstancesCommand({})),
-    c.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: a.world.targetGroupArn })),
-    c.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: a.world.ipTargetGroupArn })),
-    c.iam.send(new ListInstanceProfilesCommand({})),
-  ]);
+  const [instances, enis, groups, snapshots, assocs, addresses, asg, asgInstances, tg, ipTg, profiles] =
+    await Promise.all([
+      ec2.send(new DescribeInstancesCommand({})),
+      ec2.send(new DescribeNetworkInterfacesCommand({})),
+      ec2.send(new DescribeSecurityGroupsCommand({})),
+      ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ["self"] })),
+      ec2.send(new DescribeIamInstanceProfileAssociationsCommand({})),
+      ec2.send(new DescribeAddressesCommand({})),
+      c.autoscaling.send(new DescribeAutoScalingGroupsCommand({})),
+      c.autoscaling.send(new DescribeAutoScalingInstancesCommand({})),
+      c.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: a.world.targetGroupArn })),
+      c.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: a.world.ipTargetGroupArn })),
+      c.iam.send(new ListInstanceProfilesCommand({})),
+    ]);
   const policies = await Promise.all(
-    roles.map(async (r) => [r.RoleName, (await c.iam.send(new ListRolePoliciesCommand({ RoleName: r.RoleName }))).PolicyNames]),
+    roles.map(async (r) => [
+      r.RoleName,
+      (await c.iam.send(new ListRolePoliciesCommand({ RoleName: r.RoleName }))).PolicyNames,
+    ]),
   );
   const objects = await Promise.all(
-    buckets.map(async (b) => [b.Name, (await c.s3.send(new ListObjectVersionsCommand({ Bucket: b.Name }))).Versions?.length ?? 0]),
+    buckets.map(async (b) => [
+      b.Name,
+      (await c.s3.send(new ListObjectVersionsCommand({ Bucket: b.Name }))).Versions?.length ?? 0,
+    ]),
   );
   const journal = await c.dynamodb
     .send(new ScanCommand({ TableName: a.settings.journalTable }))
     .then((r) => r.Items ?? [])
     .catch((err) => `no table: ${(err as Error).name}`);
   const local = await readdir(a.stateDir, { recursive: true }).catch(() => []);
-  return strip({ instances, enis, groups, snapshots, assocs, addresses, asg, asgInstances, tg, ipTg, profiles, policies, objects, journal, local });
+  return strip({
+    instances,
+    enis,
+    groups,
+    snapshots,
+    assocs,
+    addresses,
+    asg,
+    asgInstances,
+    tg,
+    ipTg,
+    profiles,
+    policies,
+    objects,
+    journal,
+    local,
+  });
 }

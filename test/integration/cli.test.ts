@@ -14,7 +14,11 @@ interface Out {
 async function ir(...args: string[]): Promise<Out> {
   const lines: string[] = [];
   let stderr = "";
-  const err = { isTTY: false, write: (s: string) => ((stderr += s), true) } as unknown as NodeJS.WriteStream;
+  const write = (s: string) => {
+    stderr += s;
+    return true;
+  };
+  const err = { isTTY: false, write } as unknown as NodeJS.WriteStream;
   const code = await run(["node", "ir", ...args], { out: (s) => lines.push(s), err });
   const stdout = lines.join("\n");
   let json: unknown;
@@ -57,7 +61,10 @@ describe("ir CLI against moto (integration)", function () {
   it("a malformed id exits 2 with the error, in --json too", async () => {
     const r = await ir("respond", "i-12", "--yes", "--json");
     expect(r.code).to.equal(2);
-    expect(r.json).to.deep.equal({ exitCode: 2, error: 'instance id "i-12" is not valid: expected i- followed by 8 or 17 hex digits' });
+    expect(r.json).to.deep.equal({
+      exitCode: 2,
+      error: 'instance id "i-12" is not valid: expected i- followed by 8 or 17 hex digits',
+    });
   });
 
   it("respond without a terminal and without --yes changes nothing and exits 6", async () => {

@@ -20,24 +20,32 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts `ir respond` in a child process against the test moto. */
 function startCli(a: Account, instanceId: string, extra: string[] = []): ChildProcess {
-  return spawn(process.execPath, [join(ROOT, "bin", "ir.js"), "respond", instanceId, "--yes", "--json", ...extra], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      AWS_ENDPOINT_URL: a.endpoint,
-      AWS_REGION: TEST_REGION,
-      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-      IR_STATE_DIR: a.stateDir,
-      IR_MAX_ATTEMPTS: "1",
-      IR_LEASE_SECONDS: "2",
+  return spawn(
+    process.execPath,
+    [join(ROOT, "bin", "ir.js"), "respond", instanceId, "--yes", "--json", ...extra],
+    {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        ...process.env,
+        AWS_ENDPOINT_URL: a.endpoint,
+        AWS_REGION: TEST_REGION,
+        AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+        IR_STATE_DIR: a.stateDir,
+        IR_MAX_ATTEMPTS: "1",
+        IR_LEASE_SECONDS: "2",
+      },
     },
-  });
+  );
 }
 
 /** Waits until the instance's case journal holds an entry matching `pred`; returns the case id. */
-async function waitForEntry(a: Account, instanceId: string, pred: (step: string, event: string) => boolean): Promise<string> {
+async function waitForEntry(
+  a: Account,
+  instanceId: string,
+  pred: (step: string, event: string) => boolean,
+): Promise<string> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     const lock = await a.clients.dynamodb.send(
@@ -64,12 +72,17 @@ async function waitForEntry(a: Account, instanceId: string, pred: (step: string,
 }
 
 async function assertNoDuplicates(a: Account, caseId: string, volumes: number) {
-  const snaps = await a.clients.ec2.send(new DescribeSnapshotsCommand({ Filters: [{ Name: `tag:${TAG.caseId}`, Values: [caseId] }] }));
+  const snaps = await a.clients.ec2.send(
+    new DescribeSnapshotsCommand({ Filters: [{ Name: `tag:${TAG.caseId}`, Values: [caseId] }] }),
+  );
   expect(snaps.Snapshots!.length, "snapshots").to.equal(volumes);
-  const groups = await a.clients.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "vpc-id", Values: [a.world.vpcId] }] }));
+  const groups = await a.clients.ec2.send(
+    new DescribeSecurityGroupsCommand({ Filters: [{ Name: "vpc-id", Values: [a.world.vpcId] }] }),
+  );
   const ir = groups.SecurityGroups!.filter((g) => g.GroupName!.startsWith("ir-"));
   expect(ir.length, "isolation groups").to.equal(3);
-  const policies = (await a.clients.iam.send(new ListRolePoliciesCommand({ RoleName: a.world.roleName }))).PolicyNames!;
+  const policies = (await a.clients.iam.send(new ListRolePoliciesCommand({ RoleName: a.world.roleName })))
+    .PolicyNames!;
   expect(policies.filter((p) => p.includes(caseId)).length, "deny policies").to.equal(1);
 }
 
@@ -98,8 +111,16 @@ describe("concurrency and crash recovery against moto (integration)", function (
   });
 
   for (const point of [
-    { name: "mid-step, while the snapshot is being taken", pred: (s: string) => s === "snapshot", instance: 0 },
-    { name: "between steps, during the untrack dwell", pred: (s: string, e: string) => s === "untrack" && e === "ran", instance: 2 },
+    {
+      name: "mid-step, while the snapshot is being taken",
+      pred: (s: string) => s === "snapshot",
+      instance: 0,
+    },
+    {
+      name: "between steps, during the untrack dwell",
+      pred: (s: string, e: string) => s === "untrack" && e === "ran",
+      instance: 2,
+    },
   ]) {
     it(`SIGKILL ${point.name}: a rerun completes the same case without duplicates`, async () => {
       const instanceId = point.instance === 0 ? a.world.twoEni : a.world.asgInstances[point.instance]!;
@@ -109,7 +130,11 @@ describe("concurrency and crash recovery against moto (integration)", function (
       child.kill("SIGKILL");
       await exited;
       // A rerun before the lease lapses reports the case as running...
-      const [early] = await respond({ targets: [{ instanceId, source: { kind: "argument" } }], settings: a.settings, clients: a.clients });
+      const [early] = await respond({
+        targets: [{ instanceId, source: { kind: "argument" } }],
+        settings: a.settings,
+        clients: a.clients,
+      });
       expect(early!.status).to.equal("busy");
       await sleep(2100);
       // ...after it, the rerun resumes the case and finishes it.
@@ -121,7 +146,9 @@ describe("concurrency and crash recovery against moto (integration)", function (
       });
       expect(r!.caseId).to.equal(caseId);
       expect(r!.resumed).to.equal(true);
-      expect(r!.status, JSON.stringify(r!.steps.filter((s) => s.status !== "verified"))).to.equal("contained");
+      expect(r!.status, JSON.stringify(r!.steps.filter((s) => s.status !== "verified"))).to.equal(
+        "contained",
+      );
       await assertNoDuplicates(a, caseId, 1);
       const s = await caseStatus({ ref: caseId, settings: a.settings, clients: a.clients });
       expect(s.chain.ok, s.chain.problem).to.equal(true);

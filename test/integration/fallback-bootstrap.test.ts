@@ -34,13 +34,17 @@ describe("missing prerequisites and ir bootstrap against moto (integration)", fu
     }
     const bucket = r!.steps.find((s) => s.id === "evidence-bucket")!;
     expect(bucket.status).to.equal("failed");
-    expect(bucket.detail).to.match(/evidence bucket "ir-evidence-123456789012-us-east-1" does not exist: run `ir bootstrap/);
+    expect(bucket.detail).to.match(
+      /evidence bucket "ir-evidence-123456789012-us-east-1" does not exist: run `ir bootstrap/,
+    );
     expect(r!.steps.find((s) => s.id === "manifest")!.status).to.equal("failed");
     expect(r!.status).to.equal("incomplete");
     expect(exitCodeOf(r!)).to.equal(3);
     // The missing isolation groups were created with the standard names.
     const names = Object.values(isolationGroupNames(a.world.vpcId));
-    const groups = await a.clients.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "group-name", Values: names }] }));
+    const groups = await a.clients.ec2.send(
+      new DescribeSecurityGroupsCommand({ Filters: [{ Name: "group-name", Values: names }] }),
+    );
     expect(groups.SecurityGroups!.map((g) => g.GroupName).sort()).to.deep.equal([...names].sort());
     const s = await caseStatus({ ref: r!.caseId!, settings: a.settings, clients: a.clients });
     expect(s.journal).to.equal("local");
@@ -49,7 +53,12 @@ describe("missing prerequisites and ir bootstrap against moto (integration)", fu
 
   it("bootstrap --dry-run reports what is missing and creates nothing", async () => {
     const before = JSON.stringify(await describeAccount(a));
-    const items = await bootstrap({ clients: a.clients, settings: a.settings, vpcIds: [a.world.vpcId], dryRun: true });
+    const items = await bootstrap({
+      clients: a.clients,
+      settings: a.settings,
+      vpcIds: [a.world.vpcId],
+      dryRun: true,
+    });
     const byKind = Object.fromEntries(items.map((i) => [i.kind, i.status]));
     expect(byKind).to.deep.equal({
       "evidence-bucket": "missing",
@@ -62,9 +71,17 @@ describe("missing prerequisites and ir bootstrap against moto (integration)", fu
 
   it("bootstrap creates what is missing, and a second run finds everything in place", async () => {
     const first = await bootstrap({ clients: a.clients, settings: a.settings, vpcIds: [a.world.vpcId] });
-    expect(first.filter((i) => i.status === "created").map((i) => i.kind).sort()).to.deep.equal(["evidence-bucket", "journal-table"]);
+    expect(
+      first
+        .filter((i) => i.status === "created")
+        .map((i) => i.kind)
+        .sort(),
+    ).to.deep.equal(["evidence-bucket", "journal-table"]);
     const second = await bootstrap({ clients: a.clients, settings: a.settings, vpcIds: [a.world.vpcId] });
-    expect(second.every((i) => i.status === "exists"), JSON.stringify(second)).to.equal(true);
+    expect(
+      second.every((i) => i.status === "exists"),
+      JSON.stringify(second),
+    ).to.equal(true);
   });
 
   it("bootstrap refuses a malformed VPC id, naming it", async () => {
@@ -72,7 +89,9 @@ describe("missing prerequisites and ir bootstrap against moto (integration)", fu
     await bootstrap({ clients: a.clients, settings: a.settings, vpcIds: ["vpc-12"] }).catch((e) => {
       err = e;
     });
-    expect(err?.message).to.equal('vpc id "vpc-12" is not valid: expected vpc- followed by 8 or 17 hex digits');
+    expect(err?.message).to.equal(
+      'vpc id "vpc-12" is not valid: expected vpc- followed by 8 or 17 hex digits',
+    );
   });
 
   it("after bootstrap, a new respond preserves everything", async () => {

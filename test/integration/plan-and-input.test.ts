@@ -86,9 +86,16 @@ describe("ir plan and bad input against moto (integration)", function () {
     const s3finding = join(dir, "s3-finding.json");
     writeFileSync(
       s3finding,
-      JSON.stringify({ schemaVersion: "2.0", id: "f1", type: "Policy:S3/BucketBlockPublicAccessDisabled", resource: { resourceType: "S3Bucket" } }),
+      JSON.stringify({
+        schemaVersion: "2.0",
+        id: "f1",
+        type: "Policy:S3/BucketBlockPublicAccessDisabled",
+        resource: { resourceType: "S3Bucket" },
+      }),
     );
-    expect(() => parseTargets([s3finding])).to.throw(/names no EC2 instance: resource.resourceType is "S3Bucket"/);
+    expect(() => parseTargets([s3finding])).to.throw(
+      /names no EC2 instance: resource.resourceType is "S3Bucket"/,
+    );
     const broken = join(dir, "broken.json");
     writeFileSync(broken, '{"schemaVersion": "2.0", ');
     expect(() => parseTargets([broken])).to.throw(/is not valid JSON/);

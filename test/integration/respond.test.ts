@@ -18,30 +18,44 @@ import { DescribeTargetHealthCommand } from "@aws-sdk/client-elastic-load-balanc
 import { GetRolePolicyCommand, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
 import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
-import { DENY_ALL_PROFILE_NAME, evidenceBucketName, isolationGroupNames, revokePolicyName } from "../../facts/names";
-import { TAG } from "../../facts/tags";
 import { release } from "../../automation/respond/release";
 import { type CaseResult, respond } from "../../automation/respond/respond";
 import { caseStatus } from "../../automation/respond/status";
+import {
+  DENY_ALL_PROFILE_NAME,
+  evidenceBucketName,
+  isolationGroupNames,
+  revokePolicyName,
+} from "../../facts/names";
+import { TAG } from "../../facts/tags";
 import { TEST_ACCOUNT, TEST_REGION } from "../helpers/moto";
 import { type Account, setupAccount } from "../helpers/responder";
 
 const FAST = { dwellMs: 50 };
 
 async function contain(a: Account, ...ids: string[]): Promise<CaseResult[]> {
-  return respond({ targets: ids.map((instanceId) => ({ instanceId, source: { kind: "argument" } })), settings: a.settings, clients: a.clients, options: FAST });
+  return respond({
+    targets: ids.map((instanceId) => ({ instanceId, source: { kind: "argument" } })),
+    settings: a.settings,
+    clients: a.clients,
+    options: FAST,
+  });
 }
 
 async function eniGroups(a: Account, instanceId: string): Promise<string[][]> {
   const res = await a.clients.ec2.send(
-    new DescribeNetworkInterfacesCommand({ Filters: [{ Name: "attachment.instance-id", Values: [instanceId] }] }),
+    new DescribeNetworkInterfacesCommand({
+      Filters: [{ Name: "attachment.instance-id", Values: [instanceId] }],
+    }),
   );
   return (res.NetworkInterfaces ?? []).map((n) => (n.Groups ?? []).map((g) => g.GroupId!).sort());
 }
 
 async function profileOf(a: Account, instanceId: string): Promise<string | undefined> {
   const res = await a.clients.ec2.send(
-    new DescribeIamInstanceProfileAssociationsCommand({ Filters: [{ Name: "instance-id", Values: [instanceId] }] }),
+    new DescribeIamInstanceProfileAssociationsCommand({
+      Filters: [{ Name: "instance-id", Values: [instanceId] }],
+    }),
   );
   return res.IamInstanceProfileAssociations?.find((x) => x.State === "associated")?.IamInstanceProfile?.Arn;
 }
@@ -49,13 +63,18 @@ async function profileOf(a: Account, instanceId: string): Promise<string | undef
 async function isolationGroupId(a: Account): Promise<string> {
   const { DescribeSecurityGroupsCommand } = await import("@aws-sdk/client-ec2");
   const res = await a.clients.ec2.send(
-    new DescribeSecurityGroupsCommand({ Filters: [{ Name: "group-name", Values: [isolationGroupNames(a.world.vpcId).isolation] }] }),
+    new DescribeSecurityGroupsCommand({
+      Filters: [{ Name: "group-name", Values: [isolationGroupNames(a.world.vpcId).isolation] }],
+    }),
   );
   return res.SecurityGroups![0]!.GroupId!;
 }
 
 const targetIds = async (a: Account, arn: string) =>
-  ((await a.clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }))).TargetHealthDescriptions ?? [])
+  (
+    (await a.clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn })))
+      .TargetHealthDescriptions ?? []
+  )
     .filter((d) => d.TargetHealth?.State !== "draining")
     .map((d) => d.Target!.Id!);
 
@@ -71,7 +90,14 @@ describe("ir respond against moto (integration)", function () {
   });
 
   it("contains an ASG instance: every step verified, memory skipped with a reason", () => {
-    expect(asgCase.status, JSON.stringify(asgCase.steps.filter((s) => s.status !== "verified"), null, 1)).to.equal("contained");
+    expect(
+      asgCase.status,
+      JSON.stringify(
+        asgCase.steps.filter((s) => s.status !== "verified"),
+        null,
+        1,
+      ),
+    ).to.equal("contained");
     const memory = asgCase.steps.find((s) => s.id === "memory")!;
     expect(memory.status).to.equal("skipped");
     expect(memory.detail).to.match(/memory not captured: SSM could not say/);
@@ -80,7 +106,9 @@ describe("ir respond against moto (integration)", function () {
 
   it("takes the instance out of the ASG and its target group; siblings stay in service", async () => {
     const id = a.world.asgInstances[0]!;
-    const res = await a.clients.autoscaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: a.world.asgInstances }));
+    const res = await a.clients.autoscaling.send(
+      new DescribeAutoScalingInstancesCommand({ InstanceIds: a.world.asgInstances }),
+    );
     const states = new Map((res.AutoScalingInstances ?? []).map((i) => [i.InstanceId, i.LifecycleState]));
     expect(states.has(id)).to.equal(false);
     expect(states.get(a.world.asgInstances[1])).to.equal("InService");
@@ -106,23 +134,31 @@ describe("ir respond against moto (integration)", function () {
     expect(doc.Statement[0].Condition.ArnEquals["ec2:SourceInstanceARN"]).to.equal(
       `arn:aws:ec2:${TEST_REGION}:${TEST_ACCOUNT}:instance/${id}`,
     );
-    expect(doc.Statement[0].Condition.DateLessThan["aws:TokenIssueTime"]).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(doc.Statement[0].Condition.DateLessThan["aws:TokenIssueTime"]).to.match(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/,
+    );
     expect(await profileOf(a, id)).to.match(new RegExp(`/${DENY_ALL_PROFILE_NAME}$`));
     expect(await profileOf(a, a.world.asgInstances[1]!)).to.equal(a.world.profileArn);
   });
 
   it("snapshots every volume with the case tags, and protects the instance", async () => {
     const id = a.world.asgInstances[0]!;
-    const inst = (await a.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0]!.Instances![0]!;
+    const inst = (await a.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] })))
+      .Reservations![0]!.Instances![0]!;
     const volumes = (inst.BlockDeviceMappings ?? []).map((b) => b.Ebs!.VolumeId!).sort();
     const snaps = await a.clients.ec2.send(
       new DescribeSnapshotsCommand({ Filters: [{ Name: `tag:${TAG.caseId}`, Values: [asgCase.caseId!] }] }),
     );
     expect((snaps.Snapshots ?? []).map((s) => s.VolumeId!).sort()).to.deep.equal(volumes);
-    const term = await a.clients.ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: "disableApiTermination" }));
+    const term = await a.clients.ec2.send(
+      new DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: "disableApiTermination" }),
+    );
     expect(term.DisableApiTermination?.Value).to.equal(true);
     const shut = await a.clients.ec2.send(
-      new DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: "instanceInitiatedShutdownBehavior" }),
+      new DescribeInstanceAttributeCommand({
+        InstanceId: id,
+        Attribute: "instanceInitiatedShutdownBehavior",
+      }),
     );
     expect(shut.InstanceInitiatedShutdownBehavior?.Value).to.equal("stop");
   });
@@ -132,13 +168,19 @@ describe("ir respond against moto (integration)", function () {
     const head = await a.clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     expect(head.ObjectLockMode).to.equal("COMPLIANCE");
     expect(head.ObjectLockRetainUntilDate!.getTime()).to.be.greaterThan(Date.now() + 300 * 86_400_000);
-    const manifest = JSON.parse(await (await a.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString());
+    const manifest = JSON.parse(
+      await (
+        await a.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
+      ).Body!.transformToString(),
+    );
     expect(manifest.artefacts.length).to.be.greaterThan(5);
     expect(manifest.snapshots.length).to.be.greaterThan(0);
     expect(manifest.operator).to.match(/^arn:aws:/);
     expect(manifest.memory.status).to.equal("skipped");
     for (const art of manifest.artefacts) {
-      const body = await (await a.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: art.key }))).Body!.transformToByteArray();
+      const body = await (
+        await a.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: art.key }))
+      ).Body!.transformToByteArray();
       expect(createHash("sha256").update(body).digest("hex"), art.key).to.equal(art.sha256);
     }
   });
@@ -166,7 +208,9 @@ describe("ir respond against moto (integration)", function () {
     expect(soloCase!.steps.find((s) => s.id === "asg-out-of-service")!.status).to.equal("skipped");
     expect(await targetIds(a, a.world.targetGroupArn)).to.not.include(a.world.solo);
     expect(await targetIds(a, a.world.ipTargetGroupArn)).to.not.include(a.world.soloIp);
-    const addr = await a.clients.ec2.send(new DescribeAddressesCommand({ AllocationIds: [a.world.eipAllocation] }));
+    const addr = await a.clients.ec2.send(
+      new DescribeAddressesCommand({ AllocationIds: [a.world.eipAllocation] }),
+    );
     expect(addr.Addresses![0]!.InstanceId ?? "").to.equal("");
   });
 
@@ -178,7 +222,8 @@ describe("ir respond against moto (integration)", function () {
     const snaps = await a.clients.ec2.send(
       new DescribeSnapshotsCommand({ Filters: [{ Name: `tag:${TAG.caseId}`, Values: [soloCase.caseId!] }] }),
     );
-    const inst = (await a.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [a.world.solo] }))).Reservations![0]!.Instances![0]!;
+    const inst = (await a.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [a.world.solo] })))
+      .Reservations![0]!.Instances![0]!;
     expect(snaps.Snapshots!.length).to.equal(inst.BlockDeviceMappings!.length);
     const policies = await a.clients.iam.send(new ListRolePoliciesCommand({ RoleName: a.world.roleName }));
     expect(policies.PolicyNames!.filter((p) => p === revokePolicyName(soloCase.caseId!))).to.have.length(1);
@@ -200,10 +245,12 @@ describe("ir respond against moto (integration)", function () {
     expect(await profileOf(a, a.world.solo)).to.equal(a.world.profileArn);
     expect(await targetIds(a, a.world.targetGroupArn)).to.include(a.world.solo);
     expect(await targetIds(a, a.world.ipTargetGroupArn)).to.include(a.world.soloIp);
-    const addr = await a.clients.ec2.send(new DescribeAddressesCommand({ AllocationIds: [a.world.eipAllocation] }));
+    const addr = await a.clients.ec2.send(
+      new DescribeAddressesCommand({ AllocationIds: [a.world.eipAllocation] }),
+    );
     // Re-associated to the instance's primary ENI (moto leaves InstanceId empty when associating by ENI).
-    const eni = (await a.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [a.world.solo] }))).Reservations![0]!
-      .Instances![0]!.NetworkInterfaces![0]!.NetworkInterfaceId;
+    const eni = (await a.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [a.world.solo] })))
+      .Reservations![0]!.Instances![0]!.NetworkInterfaces![0]!.NetworkInterfaceId;
     expect(addr.Addresses![0]!.NetworkInterfaceId).to.equal(eni);
     const policies = await a.clients.iam.send(new ListRolePoliciesCommand({ RoleName: a.world.roleName }));
     expect(policies.PolicyNames).to.not.include(revokePolicyName(soloCase.caseId!));
@@ -215,7 +262,9 @@ describe("ir respond against moto (integration)", function () {
   it("release returns a detached ASG instance to its group", async () => {
     const r = await release({ caseId: asgCase.caseId!, settings: a.settings, clients: a.clients });
     expect(r.status, JSON.stringify(r.steps, null, 1)).to.equal("released");
-    const res = await a.clients.autoscaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [a.world.asgInstances[0]!] }));
+    const res = await a.clients.autoscaling.send(
+      new DescribeAutoScalingInstancesCommand({ InstanceIds: [a.world.asgInstances[0]!] }),
+    );
     expect(res.AutoScalingInstances?.[0]?.AutoScalingGroupName).to.equal(a.world.asgName);
     expect(await eniGroups(a, a.world.asgInstances[0]!)).to.deep.equal([[a.world.webGroup]]);
   });
