@@ -92,7 +92,7 @@ describe("SSM detection and memory capture (aws-sdk-client-mock at the SSM seam)
   });
 
   it("ssm-check: an SSM error (moto answers 500) becomes 'not managed' with the reason, never a failure", async () => {
-    ssm
+    m.ssm
       .on(DescribeInstanceInformationCommand)
       .rejects(Object.assign(new Error("boom"), { name: "InternalServerError" }));
     const r = await ssmCheckStep.run(context(undefined));
@@ -104,7 +104,7 @@ describe("SSM detection and memory capture (aws-sdk-client-mock at the SSM seam)
   });
 
   it("ssm-check: an unregistered or offline agent is 'not managed'", async () => {
-    ssm
+    m.ssm
       .on(DescribeInstanceInformationCommand)
       .resolvesOnce({ InstanceInformationList: [] })
       .resolvesOnce({
@@ -131,7 +131,7 @@ describe("SSM detection and memory capture (aws-sdk-client-mock at the SSM seam)
 
   it("memory: sends presigned part URLs only (no credentials), targets the instance by id, completes and hashes", async () => {
     m.ssm.on(SendCommandCommand).resolves({ Command: { CommandId: "cmd-1" } });
-    ssm
+    m.ssm
       .on(GetCommandInvocationCommand)
       .resolvesOnce({ Status: "InProgress" })
       .resolves({
@@ -159,7 +159,7 @@ describe("SSM detection and memory capture (aws-sdk-client-mock at the SSM seam)
 
   it("memory: a failed command fails the step and aborts the multipart upload", async () => {
     m.ssm.on(SendCommandCommand).resolves({ Command: { CommandId: "cmd-2" } });
-    ssm
+    m.ssm
       .on(GetCommandInvocationCommand)
       .resolves({ Status: "Failed", StandardErrorContent: "avml: permission denied" });
     m.s3.on(AbortMultipartUploadCommand).resolves({});
