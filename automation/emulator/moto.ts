@@ -110,6 +110,9 @@ export async function startMoto(options: StartOptions = {}): Promise<MotoServer>
     async stop() {
       process.removeListener("exit", killOnExit);
       if (child.exitCode !== null) return;
+      // The child is unref'd while it serves; while we wait for it to exit it must keep this process
+      // alive, or the event loop drains and the process ends silently with whatever error was pending.
+      child.ref();
       await new Promise<void>((resolve) => {
         child.once("exit", () => resolve());
         child.kill("SIGTERM");
