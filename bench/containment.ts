@@ -136,7 +136,7 @@ async function main() {
           endpoint: moto.endpoint,
           region: "us-east-1",
           credentials: CREDS,
-          retry: { maxAttempts: 1 },
+          // The production retry policy: moto answers 500 under load, as AWS throttles.
           latencyMs: LATENCY,
           recorder,
         });
@@ -177,7 +177,7 @@ async function main() {
             endpoint: moto.endpoint,
             region: "us-east-1",
             credentials: CREDS,
-            retry: { maxAttempts: 1 },
+            // Same retry policy as the engine, for a fair ratio.
             latencyMs: LATENCY,
           });
           const target = ids[0]!;
