@@ -70,3 +70,26 @@ export class ChainWriter {
     if (this.failed) throw this.failed;
   }
 }
+
+/** The chain writers of the cases one run holds, shared by every journal backend. */
+export class CaseWriters {
+  private readonly writers = new Map<string, ChainWriter>();
+
+  open(caseId: string, writer: ChainWriter): void {
+    this.writers.set(caseId, writer);
+  }
+
+  drop(caseId: string): void {
+    this.writers.delete(caseId);
+  }
+
+  append(caseId: string, stepId: string, event: string, data?: Json): Promise<JournalEntry> {
+    const writer = this.writers.get(caseId);
+    if (!writer) return Promise.reject(new Error(`case "${caseId}" is not held by this run`));
+    return writer.append(stepId, event, data);
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all([...this.writers.values()].map((w) => w.flush()));
+  }
+}

@@ -23,7 +23,7 @@ import { JOURNAL_KEYS } from "../../facts/names";
 import { backoffMs, isThrottling, isTransient, sleep } from "../aws/retry";
 import type { Json } from "../engine/types";
 import type { JournalEntry } from "./chain";
-import { ChainWriter } from "./chain-writer";
+import { CaseWriters, ChainWriter } from "./chain-writer";
 import { type AcquireResult, type CaseMeta, type Journal, LeaseLostError } from "./journal";
 
 /** Attempts of one journal batch (transient errors only). */
@@ -65,7 +65,7 @@ function toEntry(item: Record<string, AttributeValue>): JournalEntry {
 
 export class DynamoJournal implements Journal {
   readonly kind = "dynamodb" as const;
-  private readonly writers = new Map<string, ChainWriter>();
+  private readonly writers = new CaseWriters();
   private readonly runs = new Map<string, { instanceId: string; runId: string }>();
 
   constructor(
@@ -176,7 +176,7 @@ export class DynamoJournal implements Journal {
 
   private track(caseId: string, instanceId: string, runId: string, last: JournalEntry | undefined): void {
     this.runs.set(caseId, { instanceId, runId });
-    this.writers.set(caseId, new ChainWriter(caseId, last, (batch) => this.writeBatch(caseId, batch)));
+    this.writers.open(caseId, new ChainWriter(caseId, last, (batch) => this.writeBatch(caseId, batch)));
   }
 
   /**
@@ -252,13 +252,11 @@ export class DynamoJournal implements Journal {
   }
 
   append(caseId: string, stepId: string, event: string, data?: Json): Promise<JournalEntry> {
-    const writer = this.writers.get(caseId);
-    if (!writer) return Promise.reject(new Error(`case "${caseId}" is not held by this run`));
-    return writer.append(stepId, event, data);
+    return this.writers.append(caseId, stepId, event, data);
   }
 
-  async flush(): Promise<void> {
-    await Promise.all([...this.writers.values()].map((w) => w.flush()));
+  flush(): Promise<void> {
+    return this.writers.flush();
   }
 
   async renew(instanceId: string, runId: string, leaseMs: number): Promise<boolean> {
@@ -295,37 +293,33 @@ export class DynamoJournal implements Journal {
     }
   }
 
+  /** Removes the instance's lock item, only while it still names this case. */
+  private deleteLock(instanceId: string, caseId: string) {
+    return {
+      Delete: {
+        TableName: this.location,
+        Key: key(instanceKey(instanceId), "lock"),
+        ConditionExpression: "caseId = :case",
+        ExpressionAttributeValues: { ":case": s(caseId) },
+      },
+    };
+  }
+
   async closeCase(instanceId: string, caseId: string): Promise<void> {
     await this.flush();
     await this.ddb.send(
       new TransactWriteItemsCommand({
-        TransactItems: [
-          {
-            Delete: {
-              TableName: this.location,
-              Key: key(instanceKey(instanceId), "lock"),
-              ConditionExpression: "caseId = :case",
-              ExpressionAttributeValues: { ":case": s(caseId) },
-            },
-          },
-        ],
+        TransactItems: [this.deleteLock(instanceId, caseId)],
       }),
     );
   }
 
   async abandon(instanceId: string, caseId: string): Promise<void> {
-    this.writers.delete(caseId);
+    this.writers.drop(caseId);
     await this.ddb.send(
       new TransactWriteItemsCommand({
         TransactItems: [
-          {
-            Delete: {
-              TableName: this.location,
-              Key: key(instanceKey(instanceId), "lock"),
-              ConditionExpression: "caseId = :case",
-              ExpressionAttributeValues: { ":case": s(caseId) },
-            },
-          },
+          this.deleteLock(instanceId, caseId),
           { Delete: { TableName: this.location, Key: key(caseKey(caseId), "meta") } },
           { Delete: { TableName: this.location, Key: key(instanceKey(instanceId), caseKey(caseId)) } },
         ],

@@ -12,7 +12,7 @@ import { promises as fs } from "node:fs";
 import { join } from "node:path";
 import type { Json } from "../engine/types";
 import type { JournalEntry } from "./chain";
-import { ChainWriter } from "./chain-writer";
+import { CaseWriters, ChainWriter } from "./chain-writer";
 import { type AcquireResult, type CaseMeta, type Journal, LeaseLostError } from "./journal";
 
 interface LockFile {
@@ -32,7 +32,7 @@ async function readJson<T>(path: string): Promise<T | undefined> {
 
 export class LocalJournal implements Journal {
   readonly kind = "local" as const;
-  private readonly writers = new Map<string, ChainWriter>();
+  private readonly writers = new CaseWriters();
   private readonly runs = new Map<string, { instanceId: string; runId: string }>();
 
   constructor(readonly location: string) {}
@@ -96,7 +96,7 @@ export class LocalJournal implements Journal {
 
   private track(caseId: string, instanceId: string, runId: string, last: JournalEntry | undefined) {
     this.runs.set(caseId, { instanceId, runId });
-    this.writers.set(
+    this.writers.open(
       caseId,
       new ChainWriter(caseId, last, async (batch) => {
         const lock = await readJson<LockFile>(this.lockPath(instanceId));
@@ -110,13 +110,11 @@ export class LocalJournal implements Journal {
   }
 
   append(caseId: string, stepId: string, event: string, data?: Json): Promise<JournalEntry> {
-    const writer = this.writers.get(caseId);
-    if (!writer) return Promise.reject(new Error(`case "${caseId}" is not held by this run`));
-    return writer.append(stepId, event, data);
+    return this.writers.append(caseId, stepId, event, data);
   }
 
-  async flush(): Promise<void> {
-    await Promise.all([...this.writers.values()].map((w) => w.flush()));
+  flush(): Promise<void> {
+    return this.writers.flush();
   }
 
   async renew(instanceId: string, runId: string, leaseMs: number): Promise<boolean> {
@@ -142,7 +140,7 @@ export class LocalJournal implements Journal {
   }
 
   async abandon(instanceId: string, caseId: string): Promise<void> {
-    this.writers.delete(caseId);
+    this.writers.drop(caseId);
     const lock = await readJson<LockFile>(this.lockPath(instanceId));
     if (lock?.caseId === caseId) await fs.rm(this.lockPath(instanceId), { force: true });
     await fs.rm(this.caseDir(caseId), { recursive: true, force: true });
