@@ -4,12 +4,15 @@
  * the benchmark and the call recording (metrics and least privilege) are decided in one place.
  */
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SNSClient } from "@aws-sdk/client-sns";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
@@ -216,6 +219,15 @@ export class AwsClients {
   }
   get dynamodb(): DynamoDBClient {
     return this.build("ddb", (c) => new DynamoDBClient(c));
+  }
+  get cloudtrail(): CloudTrailClient {
+    return this.build("cloudtrail", (c) => new CloudTrailClient(c));
+  }
+  get config(): ConfigServiceClient {
+    return this.build("config", (c) => new ConfigServiceClient(c));
+  }
+  get sns(): SNSClient {
+    return this.build("sns", (c) => new SNSClient(c));
   }
 
   /** Closes keep-alive sockets so the process can exit promptly. */
