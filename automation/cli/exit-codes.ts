@@ -18,6 +18,10 @@ export const EXIT = {
   releaseIncomplete: 7,
   /** The case journal's hash chain is broken (tampering or corruption). */
   journalBroken: 8,
+  /** `recover`: the rebuild failed, capacity did not become healthy in time, or termination was refused. */
+  recoverIncomplete: 9,
+  /** `verify`: an artefact, the manifest, a lock or the journal chain does not verify (tampering). */
+  evidenceTampered: 10,
 } as const;
 
 import { CONTAINMENT_STEPS } from "../playbooks/contain";

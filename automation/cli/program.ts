@@ -4,52 +4,18 @@
  * AWS credentials from the standard chain, AWS_ENDPOINT_URL for emulators.
  */
 import { Command, CommanderError, Option } from "commander";
-import { AwsClients } from "../aws/clients";
 import { bootstrap } from "../bootstrap/bootstrap";
 import { InputError, parseTargets } from "../input/targets";
 import { release } from "../respond/release";
 import { type CaseResult, respond } from "../respond/respond";
 import { caseStatus } from "../respond/status";
-import { resolveSettings, type SettingFlags } from "../settings/settings";
+import { COMMANDS } from "./commands";
 import { confirm } from "./confirm";
 import { EXIT, exitCodeOf, worstExitCode } from "./exit-codes";
 import { progress, safe, stepLine } from "./render";
+import { type Common, clientsFor, commonOptions, type Io } from "./shared";
 
-export interface Io {
-  out: (text: string) => void;
-  err: NodeJS.WriteStream;
-}
-
-interface Common extends SettingFlags {
-  json?: boolean;
-  yes?: boolean;
-}
-
-function clientsFor(flags: Common) {
-  const settings = resolveSettings(flags);
-  const clients = new AwsClients({
-    region: settings.region,
-    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-    retry: { maxAttempts: settings.maxAttempts },
-    latencyMs: settings.latencyMs,
-  });
-  return { settings, clients };
-}
-
-const commonOptions = (cmd: Command) =>
-  cmd
-    .option("--region <region>", "AWS region (default: IR_REGION, AWS_REGION, config file, us-east-1)")
-    .option(
-      "--config <file>",
-      "settings file in the baseline's responderSettings shape (default: IR_CONFIG, ./ir.config.json)",
-    )
-    .option(
-      "--journal-table <name>",
-      "case journal DynamoDB table (default: IR_JOURNAL_TABLE, config, ir-case-journal)",
-    )
-    .option("--state-dir <dir>", "local state and fallback journal directory (default: IR_STATE_DIR, .ir)")
-    .option("--endpoint <url>", "AWS endpoint override, e.g. an emulator (default: AWS_ENDPOINT_URL)")
-    .option("--json", "print one JSON document on stdout");
+export type { Io } from "./shared";
 
 function caseJson(r: CaseResult) {
   return {
@@ -328,6 +294,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
         clients.destroy();
       }
     });
+  for (const add of COMMANDS) add(program, io, setCode);
   return program;
 }
 

@@ -1,0 +1,10 @@
+/**
+ * Commands beyond respond/plan/status/release/bootstrap, one file each. Each adds itself to the
+ * program with the shared I/O seam and reports its exit code through `setCode`.
+ */
+import type { Command } from "commander";
+import type { Io } from "../shared";
+
+export type AddCommand = (program: Command, io: Io, setCode: (code: number) => void) => void;
+
+export const COMMANDS: AddCommand[] = [];
