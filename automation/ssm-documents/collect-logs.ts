@@ -55,12 +55,15 @@ homes() { { getent passwd 2>/dev/null | cut -d: -f6; printf '%s\n' /root /home/*
 # A gzip tar of the NUL-separated paths on stdin; unreadable or vanished files are skipped.
 pack() { tar --create --gzip --file "$1" --null --files-from - --ignore-failed-read --warning=none 2>/dev/null; return 0; }
 section() { printf '\n===== %s =====\n' "$1"; shift; "$@" 2>&1; }
+# S3 refuses a PUT into a bucket with default Object Lock retention (the evidence bucket) without
+# Content-MD5; the header is not signed, so the presigned URL stays valid with it.
 upload() {
-  local name="$1" url="$2" file="$WORK/$1" hash size status=failed
+  local name="$1" url="$2" file="$WORK/$1" hash size md5 status=failed
   [ -f "$file" ] || : > "$file"
   hash="$(sha256sum < "$file" | cut -d' ' -f1)"
   size="$(stat -c %s -- "$file")"
-  if curl -fsS --retry 3 --max-time "$UPLOAD_TIMEOUT" -X PUT --upload-file "$file" -o /dev/null "$url"; then status=uploaded; fi
+  md5="$(printf '%b' "$(md5sum < "$file" | cut -d' ' -f1 | sed 's/../\\x&/g')" | base64)"
+  if curl -fsS --retry 3 --max-time "$UPLOAD_TIMEOUT" -X PUT -H "Content-MD5: $md5" --upload-file "$file" -o /dev/null "$url"; then status=uploaded; fi
   printf 'artefact=%s sha256=%s size=%s status=%s\n' "$name" "$hash" "$size" "$status"
 }
 

@@ -79,7 +79,9 @@ describe("ssm-documents: log and volatile-state collection", () => {
       expect(script).to.not.match(/169\.254\.169\.254|fd00:ec2::254|\/latest\/meta-data/);
       const curls = script.split("\n").filter((l) => /\bcurl\b/.test(l) && !l.trim().startsWith("#"));
       expect(curls).to.have.length(1);
-      expect(curls[0]).to.match(/-X PUT --upload-file "\$file" -o \/dev\/null "\$url";/);
+      expect(curls[0]).to.match(
+        /-X PUT -H "Content-MD5: \$md5" --upload-file "\$file" -o \/dev\/null "\$url";/,
+      );
       expect(script).to.not.match(/\b(wget|nc|scp|ssh) /);
       const literalUrls = script.match(/https?:\/\/[^'\s]+/g) ?? [];
       expect(literalUrls.sort()).to.deep.equal(Object.values(urls).sort());
@@ -199,7 +201,7 @@ describe("ssm-documents: log and volatile-state collection", () => {
   describe("run under bash against a loopback stand-in for S3", () => {
     let server: Server;
     let endpoint: string;
-    const received: { method: string; url: string; sha256: string; body: Buffer }[] = [];
+    const received: { method: string; url: string; sha256: string; md5?: string; body: Buffer }[] = [];
 
     before(async () => {
       server = createServer((req, res) => {
@@ -211,6 +213,7 @@ describe("ssm-documents: log and volatile-state collection", () => {
             method: req.method!,
             url: req.url!,
             sha256: createHash("sha256").update(body).digest("hex"),
+            ...(req.headers["content-md5"] ? { md5: String(req.headers["content-md5"]) } : {}),
             body,
           });
           res.writeHead(200).end();
@@ -253,6 +256,8 @@ describe("ssm-documents: log and volatile-state collection", () => {
           expect(got.url).to.include("X-Amz-Signature=");
           expect(got.sha256, r.name).to.equal(r.sha256);
           expect(got.body.length).to.equal(r.size);
+          // S3 needs Content-MD5 on a PUT into a bucket with default Object Lock retention.
+          expect(got.md5, r.name).to.equal(createHash("md5").update(got.body).digest("base64"));
         }
         const recent = gunzipSync(received.find((x) => x.url.includes("recent-binaries"))!.body).toString(
           "utf8",
