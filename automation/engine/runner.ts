@@ -5,6 +5,7 @@
  */
 import type { JournalEntry } from "../journal/chain";
 import type { Journal } from "../journal/journal";
+import { withCrashHook } from "./crash-hook";
 import { withTimeout } from "./timeout";
 import type { EngineObserver, Json, PlannedChange, RunResult, Step, StepReport, VerifyResult } from "./types";
 
@@ -80,7 +81,7 @@ async function verifyBounded<C>(step: Step<C>, ctx: C, record: Json | undefined)
 
 /** Runs (or resumes) a playbook; resolves with one report per step, never rejects for a step failure. */
 export async function runPlaybook<C extends EngineContext>(options: RunOptions<C>): Promise<StepReport[]> {
-  const { steps, ctx, journal, observe, signal } = options;
+  const { steps, ctx, journal, observe, signal } = withCrashHook(options); // inert unless NODE_ENV=test
   checkPlaybook(steps);
   const prior = stepStates(options.history ?? []);
   const reports = new Map<string, StepReport>();
