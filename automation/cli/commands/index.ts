@@ -4,7 +4,8 @@
  */
 import type { Command } from "commander";
 import type { Io } from "../shared";
+import { addReportCommand } from "./report";
 
 export type AddCommand = (program: Command, io: Io, setCode: (code: number) => void) => void;
 
-export const COMMANDS: AddCommand[] = [];
+export const COMMANDS: AddCommand[] = [addReportCommand];
