@@ -1,0 +1,16 @@
+/** What a benchmark scenario hands the driver: targets, settings, clients, the sequential baseline. */
+import type { AwsClients, CallRecorder } from "../automation/aws/clients";
+import type { ResolvedSettings } from "../automation/settings/settings";
+import type { SequentialTarget } from "./sequential";
+
+export interface Scenario {
+  ids: string[];
+  settings: ResolvedSettings;
+  /** Clients of the measured run (recorded) or of the sequential baseline. */
+  clients(recorder?: CallRecorder): AwsClients;
+  /** An instance the sequential baseline contains (not one of `ids` once they are contained). */
+  sequential: SequentialTarget;
+  /** One line about the transport after the run (attempts, throttling...). */
+  describe(): string;
+  close(): Promise<void>;
+}
