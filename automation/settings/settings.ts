@@ -8,8 +8,12 @@ import {
   DEFAULT_EVIDENCE_RETENTION_DAYS,
   DENY_ALL_PROFILE_NAME,
   JOURNAL_TABLE_NAME,
+  SSM,
 } from "../../facts/names";
 import type { IsolationGroupIds, ResponderSettings } from "../../facts/responder-settings";
+
+/** The forensic VPC for investigation workstations; each field may be missing until `ir investigate` needs it. */
+export type ForensicSettings = Partial<ResponderSettings["forensic"]> & { amiParameter: string };
 
 export type SettingSource = "flag" | "env" | "config" | "default" | "derived";
 
@@ -25,6 +29,8 @@ export interface ResolvedSettings {
   denyAllInstanceProfile: string;
   isolationGroups: Record<string, IsolationGroupIds>;
   evidenceKmsKeyArn?: string;
+  /** Forensic VPC, subnets, workstation group and profile, forensic AMI parameter (`ir investigate`). */
+  forensic?: ForensicSettings;
   /** Object Lock retention of evidence, days. @default 365 */
   retentionDays: number;
   /** Local state (fallback journal). @default ".ir" */
@@ -47,6 +53,11 @@ export interface SettingFlags {
   config?: string;
   stateDir?: string;
   maxAttempts?: number;
+  forensicVpc?: string;
+  forensicSubnet?: string[];
+  forensicSecurityGroup?: string;
+  forensicProfile?: string;
+  forensicAmiParameter?: string;
 }
 
 const ENV = {
@@ -61,6 +72,11 @@ const ENV = {
   maxAttempts: "IR_MAX_ATTEMPTS",
   latencyMs: "IR_LATENCY_MS",
   retentionDays: "IR_RETENTION_DAYS",
+  forensicVpc: "IR_FORENSIC_VPC",
+  forensicSubnets: "IR_FORENSIC_SUBNETS",
+  forensicSecurityGroup: "IR_FORENSIC_SECURITY_GROUP",
+  forensicProfile: "IR_FORENSIC_PROFILE",
+  forensicAmiParameter: "IR_FORENSIC_AMI_PARAMETER",
 } as const;
 
 /** Reads and checks a config file in the ResponderSettings shape. */
@@ -116,7 +132,85 @@ export function loadConfigFile(path: string): Partial<ResponderSettings> {
       }
     }
   }
+  if (obj.forensic !== undefined) checkForensicFile(path, obj.forensic);
   return obj as Partial<ResponderSettings>;
+}
+
+function checkForensicFile(path: string, forensic: unknown): void {
+  if (!forensic || typeof forensic !== "object" || Array.isArray(forensic)) {
+    throw new Error(
+      `config file "${path}": "forensic" must be an object {vpcId, subnetIds, workstationSecurityGroupId, workstationInstanceProfile, amiParameter}`,
+    );
+  }
+  const f = forensic as Record<string, unknown>;
+  for (const field of ["vpcId", "workstationSecurityGroupId", "workstationInstanceProfile", "amiParameter"]) {
+    if (f[field] !== undefined && typeof f[field] !== "string") {
+      throw new Error(
+        `config file "${path}": "forensic.${field}" must be a string, got ${JSON.stringify(f[field])}`,
+      );
+    }
+  }
+  if (
+    f.subnetIds !== undefined &&
+    (!Array.isArray(f.subnetIds) || f.subnetIds.some((x) => typeof x !== "string"))
+  ) {
+    throw new Error(
+      `config file "${path}": "forensic.subnetIds" must be a list of subnet ids, got ${JSON.stringify(f.subnetIds)}`,
+    );
+  }
+}
+
+/**
+ * Forensic settings: flags > IR_FORENSIC_* > the config file's `forensic` object. Only the AMI
+ * parameter has a default (the baseline's name); `ir investigate` checks the rest when it needs them.
+ */
+function resolveForensic(
+  flags: SettingFlags,
+  env: NodeJS.ProcessEnv,
+  file: Partial<ResponderSettings>,
+  sources: Record<string, SettingSource>,
+): ForensicSettings {
+  const fromFile = (file.forensic ?? {}) as Partial<ResponderSettings["forensic"]>;
+  const envList = (name: string) =>
+    env[name]
+      ?.split(",")
+      .map((x) => x.trim())
+      .filter(Boolean);
+  const out: Record<string, unknown> = {};
+  const choose = (field: string, flag: unknown, fromEnv: unknown, inFile: unknown) => {
+    const empty = (v: unknown) => v === undefined || v === "" || (Array.isArray(v) && v.length === 0);
+    const [value, source] = !empty(flag)
+      ? [flag, "flag" as const]
+      : !empty(fromEnv)
+        ? [fromEnv, "env" as const]
+        : !empty(inFile)
+          ? [inFile, "config" as const]
+          : [undefined, undefined];
+    if (value !== undefined && source) {
+      out[field] = value;
+      sources[`forensic.${field}`] = source;
+    }
+  };
+  choose("vpcId", flags.forensicVpc, env[ENV.forensicVpc], fromFile.vpcId);
+  choose("subnetIds", flags.forensicSubnet, envList(ENV.forensicSubnets), fromFile.subnetIds);
+  choose(
+    "workstationSecurityGroupId",
+    flags.forensicSecurityGroup,
+    env[ENV.forensicSecurityGroup],
+    fromFile.workstationSecurityGroupId,
+  );
+  choose(
+    "workstationInstanceProfile",
+    flags.forensicProfile,
+    env[ENV.forensicProfile],
+    fromFile.workstationInstanceProfile,
+  );
+  choose("amiParameter", flags.forensicAmiParameter, env[ENV.forensicAmiParameter], fromFile.amiParameter);
+  if (out.amiParameter === undefined) {
+    out.amiParameter = SSM.forensicAmi;
+    sources["forensic.amiParameter"] = "default";
+  }
+  return out as ForensicSettings;
 }
 
 function positiveInt(value: string | number | undefined, name: string): number | undefined {
@@ -196,6 +290,7 @@ export function resolveSettings(
     )!,
     isolationGroups: file.isolationGroups ?? {},
     ...(file.evidenceKmsKeyArn ? { evidenceKmsKeyArn: file.evidenceKmsKeyArn } : {}),
+    forensic: resolveForensic(flags, env, file, sources),
     retentionDays: retention ?? DEFAULT_EVIDENCE_RETENTION_DAYS,
     stateDir: flags.stateDir ?? env[ENV.stateDir] ?? ".ir",
     leaseMs: (leaseSeconds ?? 60) * 1000,

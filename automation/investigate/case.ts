@@ -1,0 +1,115 @@
+/**
+ * The existing case an investigation acts on: found in the journal (table, then local), with its
+ * snapshots and what containment recorded about the compromised instance; and the case lock, held
+ * (and renewed) while a playbook runs, as `ir release` does.
+ */
+import type { AwsClients } from "../aws/clients";
+import type { Json } from "../engine/types";
+import { InputError } from "../input/targets";
+import type { Journal } from "../journal/journal";
+import { findCase, type Journals, openJournals } from "../journal/open";
+import { checkCaseId } from "../respond/release";
+import { newRunId, recordsOf } from "../respond/respond";
+import type { ResolvedSettings } from "../settings/settings";
+import type { CaseSnapshot } from "./context";
+import type { CaseFacts } from "./placement";
+
+export interface OpenedCase {
+  caseId: string;
+  instanceId: string;
+  region: string;
+  journal: Journal;
+  records: Map<string, Json | undefined>;
+  snapshots: CaseSnapshot[];
+  facts: CaseFacts;
+}
+
+export async function openCase(req: {
+  caseId: string;
+  settings: ResolvedSettings;
+  clients: AwsClients;
+  journals?: Journals;
+}): Promise<OpenedCase> {
+  const caseId = checkCaseId(req.caseId);
+  const journals = req.journals ?? openJournals(req.clients, req.settings);
+  const found = await findCase(journals, caseId);
+  if (!found)
+    throw new InputError(
+      `case "${caseId}" was not found in journal table "${req.settings.journalTable}" nor in ${req.settings.stateDir}/: check the id with \`ir status <instance-id>\``,
+    );
+  if (found.entries.some((e) => e.stepId === "case" && e.event === "released"))
+    throw new InputError(
+      `case "${caseId}" was released, so its journal is closed: investigate (and \`--stop\`) before \`ir release\`; its snapshots are still tagged ir:case-id=${caseId}`,
+    );
+  const records = recordsOf(found.entries);
+  const snapshots = ((records.get("snapshot") as { snapshots?: CaseSnapshot[] } | undefined)?.snapshots ??
+    []) as CaseSnapshot[];
+  const discover = records.get("discover") as
+    | { availabilityZone?: string; profile?: { arn?: string } }
+    | undefined;
+  const resolve = records.get("resolve") as { role?: { name?: string } } | undefined;
+  const swap = records.get("swap-profile") as { original?: string } | undefined;
+  return {
+    caseId,
+    instanceId: found.meta.instanceId,
+    region: found.meta.region,
+    journal: found.journal,
+    records,
+    snapshots,
+    facts: {
+      instanceId: found.meta.instanceId,
+      ...(discover?.availabilityZone ? { availabilityZone: discover.availabilityZone } : {}),
+      ...((discover?.profile?.arn ?? swap?.original)
+        ? { profileArn: (discover?.profile?.arn ?? swap?.original)! }
+        : {}),
+      ...(resolve?.role?.name ? { roleName: resolve.role.name } : {}),
+    },
+  };
+}
+
+export function requireSnapshots(c: OpenedCase): void {
+  if (c.snapshots.length === 0)
+    throw new InputError(
+      `case "${c.caseId}" has no evidence snapshots (its snapshot step recorded none): run \`ir respond ${c.instanceId}\` to resume the case and take them, then investigate`,
+    );
+}
+
+export type Locked<T> = { busy: string } | { value: T };
+
+/**
+ * Runs `fn` holding the case's lock (renewed every third of the lease; `signal` aborts when another
+ * run takes it over), then releases the lease. Reports the holder instead when another run holds it.
+ */
+export async function underCaseLock<T>(
+  c: OpenedCase,
+  leaseMs: number,
+  fn: (runId: string, signal: AbortSignal) => Promise<T>,
+): Promise<Locked<T>> {
+  const runId = newRunId();
+  const lock = await c.journal.resume(c.instanceId, c.caseId, runId, leaseMs).catch((err) => {
+    throw new InputError((err as Error).message);
+  });
+  if (!lock.acquired)
+    return {
+      busy: `case ${c.caseId} is being worked on by run ${lock.heldBy} (lease until ${lock.leaseUntil}): retry after it ends (\`ir status ${c.caseId}\`)`,
+    };
+  const abort = new AbortController();
+  const timer = setInterval(
+    () => {
+      c.journal.renew(c.instanceId, runId, leaseMs).then(
+        (ok) => {
+          if (!ok) abort.abort();
+        },
+        () => undefined,
+      );
+    },
+    Math.max(200, Math.floor(leaseMs / 3)),
+  );
+  timer.unref();
+  try {
+    return { value: await fn(runId, abort.signal) };
+  } finally {
+    clearInterval(timer);
+    await c.journal.releaseLease(c.instanceId, runId).catch(() => undefined);
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * `ir investigate` as a library call: a forensic workstation for an existing case (launched from the
+ * forensic AMI in the forensic VPC, in the AZ of the case's volumes, with the SSM-only profile), the
+ * case snapshots as volumes attached to it and mounted read-only over SSM; every action journaled in
+ * the case. A second call reuses the running workstation. `stopInvestigation` tears it down and keeps
+ * the snapshots.
+ */
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+import type { AwsClients } from "../aws/clients";
+import { planPlaybook, runPlaybook } from "../engine/runner";
+import type { EngineObserver, StepReport } from "../engine/types";
+import { InputError } from "../input/targets";
+import type { Journals } from "../journal/open";
+import type { ResolvedSettings } from "../settings/settings";
+import { openCase, requireSnapshots, underCaseLock } from "./case";
+import {
+  type AttachRecord,
+  type InvestigateContext,
+  type LaunchRecord,
+  MOUNT_ROOT,
+  type MountTiming,
+  recordOf,
+} from "./context";
+import { LAUNCH_STEP, reusableWorkstation } from "./launch";
+import { MOUNT_STEP } from "./mount";
+import { resolvePlacement } from "./placement";
+import { investigatePlaybook } from "./playbook";
+import { requireForensic } from "./settings";
+import { ATTACH_STEP } from "./volumes";
+
+export { type StopResult, stopInvestigation } from "./stop";
+
+export interface InvestigateRequest {
+  caseId: string;
+  settings: ResolvedSettings;
+  clients: AwsClients;
+  /** `ir:owner` of a new workstation. @default the caller identity ARN */
+  owner?: string;
+  /** Hours until `ir:expires-at` (ISO UTC); `ir status` reports the workstation after that. @default 24 */
+  ttlHours?: number;
+  /** @default "t3.large" */
+  instanceType?: string;
+  dryRun?: boolean;
+  observe?: EngineObserver;
+  journals?: Journals;
+  /** Bounds of the mount over SSM (tests shorten them). */
+  mountTiming?: Partial<MountTiming>;
+}
+
+export interface Workstation {
+  instanceId: string;
+  availabilityZone: string;
+  owner: string;
+  expiresAt: string;
+  volumes: { volumeId: string; snapshotId: string; device: string; mountPoint: string }[];
+  mounted: boolean;
+}
+
+export interface InvestigateResult {
+  caseId: string;
+  status: "ready" | "reused" | "planned" | "incomplete" | "busy" | "error";
+  workstation?: Workstation;
+  steps: StepReport[];
+  notes: string[];
+  error?: string;
+}
+
+export const DEFAULT_TTL_HOURS = 24;
+export const MAX_TTL_HOURS = 720;
+const DEFAULT_INSTANCE_TYPE = "t3.large";
+
+export function checkTtl(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_TTL_HOURS;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_TTL_HOURS)
+    throw new InputError(
+      `ttl "${value}" is not valid: expected whole hours from 1 to ${MAX_TTL_HOURS} (default ${DEFAULT_TTL_HOURS})`,
+    );
+  return value;
+}
+
+function checkOwner(value: string): string {
+  // EC2 tag values: up to 256 characters of letters, digits, spaces and _ . : / = + - @
+  if (!/^[\p{L}\p{N} _.:/=+\-@]{1,256}$/u.test(value))
+    throw new InputError(
+      `owner "${value}" is not valid: expected up to 256 letters, digits, spaces or _ . : / = + - @ (e.g. an email or an ARN)`,
+    );
+  return value;
+}
+
+function checkInstanceType(value: string): string {
+  if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(value))
+    throw new InputError(`instance type "${value}" is not valid: expected a type such as t3.large`);
+  return value;
+}
+
+/** ISO-8601 UTC, whole seconds. */
+export const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+
+function workstationOf(ctx: InvestigateContext, steps: StepReport[]): Workstation | undefined {
+  const launch = recordOf<LaunchRecord>(ctx, LAUNCH_STEP);
+  if (!launch) return undefined;
+  const attached = recordOf<AttachRecord>(ctx, ATTACH_STEP)?.volumes ?? [];
+  return {
+    instanceId: launch.instanceId,
+    availabilityZone: launch.availabilityZone,
+    owner: launch.owner,
+    expiresAt: launch.expiresAt,
+    volumes: attached.map((v) => ({ ...v, mountPoint: `${MOUNT_ROOT}/${v.volumeId}` })),
+    mounted: steps.find((s) => s.id === MOUNT_STEP)?.status === "verified",
+  };
+}
+
+export async function investigate(req: InvestigateRequest): Promise<InvestigateResult> {
+  // Bad input first, before any read of the account: nothing is touched for a malformed request.
+  const forensic = requireForensic(req.settings);
+  const ttlHours = checkTtl(req.ttlHours);
+  const instanceType = checkInstanceType(req.instanceType ?? DEFAULT_INSTANCE_TYPE);
+  if (req.owner !== undefined) checkOwner(req.owner);
+  const c = await openCase(req);
+  requireSnapshots(c);
+  const clients = req.clients.forRegion(c.region);
+  const [{ placement, notes }, owner] = await Promise.all([
+    resolvePlacement(clients, forensic, c.facts, c.snapshots),
+    req.owner ??
+      clients.sts.send(new GetCallerIdentityCommand({})).then((r) => checkOwner(r.Arn ?? "unknown")),
+  ]);
+  const timing: MountTiming = { timeoutMs: 600_000, pollMs: 5_000, ...req.mountTiming };
+  const ctx: InvestigateContext = {
+    caseId: c.caseId,
+    // Records of earlier investigations are history: this run looks at the world by tag.
+    records: new Map([...c.records].filter(([id]) => !id.startsWith("investigate"))),
+    resumed: true,
+    clients,
+    settings: { ...req.settings, region: c.region },
+    instanceId: c.instanceId,
+    snapshots: c.snapshots,
+    placement,
+    owner,
+    expiresAt: isoSeconds(Date.now() + ttlHours * 3_600_000),
+    instanceType,
+    mount: timing,
+    runId: "plan",
+  };
+  const playbook = investigatePlaybook(timing);
+  if (req.dryRun) {
+    const existing = await reusableWorkstation(ctx).catch(() => undefined);
+    if (existing) notes.push(`would reuse workstation ${existing.InstanceId} of the case`);
+    return { caseId: c.caseId, status: "planned", steps: await planPlaybook(playbook, ctx), notes };
+  }
+  const locked = await underCaseLock(c, req.settings.leaseMs, async (runId, signal) => {
+    ctx.runId = runId;
+    // No history: every step checks the world by tag instead of trusting an earlier run, so a
+    // workstation torn down (or terminated by hand) since is launched again, a running one reused.
+    return runPlaybook({
+      steps: playbook,
+      ctx,
+      journal: c.journal,
+      history: [],
+      signal,
+      ...(req.observe ? { observe: req.observe } : {}),
+    }).catch((err) => err as Error & { reports?: StepReport[] });
+  });
+  if ("busy" in locked) return { caseId: c.caseId, status: "busy", steps: [], notes, error: locked.busy };
+  const steps = Array.isArray(locked.value) ? locked.value : (locked.value.reports ?? []);
+  const workstation = workstationOf(ctx, steps);
+  const base = { caseId: c.caseId, steps, notes, ...(workstation ? { workstation } : {}) };
+  if (!Array.isArray(locked.value)) return { ...base, status: "error", error: locked.value.message };
+  const ok = steps.every((s) => s.status === "verified" || s.status === "skipped");
+  if (!ok) {
+    const bad = steps.find((s) => s.status !== "verified" && s.status !== "skipped")!;
+    return { ...base, status: "incomplete", error: `${bad.id} ${bad.status}: ${bad.detail ?? ""}`.trim() };
+  }
+  return { ...base, status: recordOf<LaunchRecord>(ctx, LAUNCH_STEP)?.reused ? "reused" : "ready" };
+}
