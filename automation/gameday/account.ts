@@ -1,0 +1,131 @@
+/**
+ * One emulated account per scenario (moto keeps accounts apart by the `x-moto-account-id` header), so
+ * scenarios never see each other's resources, nothing has to be reset on an emulator the user started
+ * (`--endpoint`), and `--keep` leaves every scenario's account to explore. Seeds the workload, the
+ * forensic VPC, the responder's prerequisites (`ir bootstrap`, the same code users run), then writes
+ * the settings file the baseline would publish (facts/responder-settings.ts) and resolves it the way
+ * `ir --config` does.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
+import {
+  evidenceBucketName,
+  isolationGroupNames,
+  RESPONDER_ROLE_NAME,
+  toolsBucketName,
+} from "../../facts/names";
+import type { ResponderSettings } from "../../facts/responder-settings";
+import { AwsClients, type CallRecorder } from "../aws/clients";
+import { bootstrap } from "../bootstrap/bootstrap";
+import { type ResolvedSettings, resolveSettings } from "../settings/settings";
+import { seedWorkload, type Workload } from "./seed";
+import { type ForensicSeed, seedForensic } from "./seed-forensic";
+
+export const GAMEDAY_REGION = "us-east-1";
+/** Emulator credentials: moto accepts anything; real credentials must never be needed. */
+export const EMULATOR_CREDENTIALS = { accessKeyId: "gameday", secretAccessKey: "gameday" };
+
+export interface GamedayAccount {
+  accountId: string;
+  clients: AwsClients;
+  settings: ResolvedSettings;
+  configFile: string;
+  workload: Workload;
+  forensic: ForensicSeed;
+}
+
+export interface AccountOptions {
+  endpoint: string;
+  accountId: string;
+  stateDir: string;
+  latencyMs: number;
+  recorder?: CallRecorder;
+}
+
+/** Clients for one emulated account. */
+export function accountClients(o: AccountOptions): AwsClients {
+  return new AwsClients({
+    endpoint: o.endpoint,
+    region: GAMEDAY_REGION,
+    credentials: EMULATOR_CREDENTIALS,
+    retry: { maxAttempts: 1 },
+    latencyMs: o.latencyMs,
+    headers: { "x-moto-account-id": o.accountId },
+    ...(o.recorder ? { recorder: o.recorder } : {}),
+  });
+}
+
+async function groupId(c: AwsClients, vpcId: string, name: string): Promise<string> {
+  const res = await c.ec2.send(
+    new DescribeSecurityGroupsCommand({
+      Filters: [
+        { Name: "vpc-id", Values: [vpcId] },
+        { Name: "group-name", Values: [name] },
+      ],
+    }),
+  );
+  const id = res.SecurityGroups?.[0]?.GroupId;
+  if (!id) throw new Error(`bootstrap did not create security group "${name}" in ${vpcId}`);
+  return id;
+}
+
+/**
+ * Seeds an account. Setup calls go through `setup` clients (not recorded: the figures count the
+ * responder's calls only); the returned clients record into `o.recorder`.
+ */
+export async function prepareAccount(o: AccountOptions): Promise<GamedayAccount> {
+  const setup = accountClients({ ...o, latencyMs: 0, recorder: undefined });
+  try {
+    const workload = await seedWorkload(setup);
+    const forensic = await seedForensic(setup);
+    const stateDir = join(o.stateDir, o.accountId);
+    mkdirSync(stateDir, { recursive: true });
+    const base = resolveSettings(
+      { stateDir, endpoint: o.endpoint, maxAttempts: 1 },
+      { AWS_REGION: GAMEDAY_REGION },
+    );
+    const evidenceBucket = evidenceBucketName(o.accountId, GAMEDAY_REGION);
+    await bootstrap({
+      clients: setup,
+      settings: { ...base, accountId: o.accountId, evidenceBucket },
+      vpcIds: [workload.vpcId],
+    });
+    const names = isolationGroupNames(workload.vpcId);
+    const published: ResponderSettings = {
+      region: GAMEDAY_REGION,
+      accountId: o.accountId,
+      evidenceBucket,
+      toolsBucket: toolsBucketName(o.accountId, GAMEDAY_REGION),
+      journalTable: base.journalTable,
+      evidenceKmsKeyArn: "",
+      denyAllInstanceProfile: base.denyAllInstanceProfile,
+      responderRoleArn: `arn:aws:iam::${o.accountId}:role/${RESPONDER_ROLE_NAME}`,
+      isolationGroups: {
+        [workload.vpcId]: {
+          untrack: await groupId(setup, workload.vpcId, names.untrack),
+          isolation: await groupId(setup, workload.vpcId, names.isolation),
+          forensicEgress: await groupId(setup, workload.vpcId, names.forensicEgress),
+        },
+      },
+      forensic: {
+        vpcId: forensic.vpcId,
+        subnetIds: forensic.subnetIds,
+        workstationSecurityGroupId: forensic.workstationSecurityGroupId,
+        workstationInstanceProfile: forensic.workstationInstanceProfile,
+        amiParameter: forensic.amiParameter,
+      },
+      alertTopicArn: `arn:aws:sns:${GAMEDAY_REGION}:${o.accountId}:ir-alerts`,
+    };
+    const configFile = join(stateDir, "ir.config.json");
+    writeFileSync(configFile, `${JSON.stringify(published, null, 2)}\n`);
+    const settings = resolveSettings(
+      { config: configFile, stateDir, endpoint: o.endpoint, maxAttempts: 1 },
+      { AWS_REGION: GAMEDAY_REGION },
+    );
+    settings.latencyMs = o.latencyMs;
+    return { accountId: o.accountId, clients: accountClients(o), settings, configFile, workload, forensic };
+  } finally {
+    setup.destroy();
+  }
+}
