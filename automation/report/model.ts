@@ -120,7 +120,8 @@ export interface ReportAnalysis {
 }
 
 export interface ReportRecovery {
-  ami?: { imageId: string; parameter?: string; version?: number; publishedAt?: string };
+  /** The known-good image and why it was chosen (`recover-select-ami`). */
+  ami?: { imageId: string; parameter?: string; version?: number; publishedAt?: string; reason?: string };
   health: { targetGroupArn: string; expected: number; healthy: number }[];
 }
 

@@ -12,7 +12,7 @@ const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1100px;color:#1d2330;padding:0 16px}
 h1{font-size:22px}h2{font-size:18px;border-bottom:1px solid #d5d9e0;padding-bottom:4px;margin-top:28px}h3{font-size:15px}
 table{border-collapse:collapse;width:100%;margin:8px 0 16px}th,td{border:1px solid #d5d9e0;padding:4px 6px;text-align:left;vertical-align:top}
-th{background:#f1f3f7}td{overflow-wrap:anywhere}.digest{font-family:ui-monospace,monospace;font-size:12px}
+th{background:#f1f3f7}td{overflow-wrap:anywhere}td.nowrap{white-space:nowrap;overflow-wrap:normal}.digest{font-family:ui-monospace,monospace;font-size:12px}
 .figures{display:flex;gap:12px;flex-wrap:wrap}.figure{border:1px solid #d5d9e0;border-radius:6px;padding:8px 12px;min-width:180px}
 .figure b{display:block;font-size:20px}.none{color:#6b7280;font-style:italic}.bad{color:#b91c1c;font-weight:600}
 svg.timeline{max-width:100%;height:auto;font-size:12px}.axis,.tick{stroke:#9aa3b2}.tick{stroke-dasharray:2 3}
@@ -38,6 +38,11 @@ const figure = (name: string, f: Figure) =>
 
 export function renderHtml(r: CaseReport): string {
   const c = r.case;
+  const opened = Date.parse(c.openedAt);
+  const sinceOpened = (at: string) => {
+    const ms = Date.parse(at) - opened;
+    return Number.isFinite(ms) ? `+${humanDuration(Math.max(0, ms))}` : html(at, 40);
+  };
   const facts: [string, string | undefined][] = [
     ["state", c.state],
     ["opened", c.openedAt],
@@ -83,13 +88,13 @@ export function renderHtml(r: CaseReport): string {
     ),
     `<h2>Steps</h2>`,
     table(
-      ["step", "phase", "status", "started", "took", "detail"],
+      ["step", "phase", "status", "started (after opening)", "took", "detail"],
       r.steps.map((s) => [
-        td(s.id, 100),
-        td(s.phase),
-        `<td${["verified", "skipped"].includes(s.status) ? "" : ' class="bad"'}>${html(s.status)}</td>`,
-        td(s.startedAt),
-        td(humanDuration(s.durationMs)),
+        `<td class="nowrap">${html(s.id, 100)}</td>`,
+        `<td class="nowrap">${s.phase}</td>`,
+        `<td class="nowrap${["verified", "skipped"].includes(s.status) ? "" : " bad"}">${html(s.status)}</td>`,
+        `<td class="nowrap" title="${html(s.startedAt, 40)}">${sinceOpened(s.startedAt)}</td>`,
+        `<td class="nowrap">${humanDuration(s.durationMs)}</td>`,
         td(s.detail ?? "", 500),
       ]),
     ),
@@ -205,7 +210,7 @@ function recovery(r: CaseReport): string {
   const rec = r.recovery;
   if (!rec) return `<h2>Recovery</h2><p class="none">not run</p>`;
   const ami = rec.ami
-    ? `<p>image ${html(rec.ami.imageId, 100)}${rec.ami.parameter ? ` from ${html(rec.ami.parameter)}${rec.ami.version === undefined ? "" : ` version ${rec.ami.version}`}` : ""}${rec.ami.publishedAt ? `, published ${html(rec.ami.publishedAt)}` : ""}</p>`
+    ? `<p>image ${html(rec.ami.imageId, 100)}${rec.ami.parameter ? ` from ${html(rec.ami.parameter)}${rec.ami.version === undefined ? "" : ` version ${rec.ami.version}`}` : ""}${rec.ami.publishedAt ? `, published ${html(rec.ami.publishedAt)}` : ""}${rec.ami.reason ? `: ${html(rec.ami.reason, 500)}` : ""}</p>`
     : "";
   return `<h2>Recovery</h2>${ami}${table(
     ["target group", "healthy", "expected"],

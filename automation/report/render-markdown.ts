@@ -104,7 +104,7 @@ export function renderMarkdown(r: CaseReport): string {
       ),
     );
   }
-  out.push(`_Generated ${md(r.generatedAt)} by \`ir report\` (${r.schema})._`, "");
+  out.push(`_Generated ${md(r.generatedAt)} by ir report (${r.schema})._`, "");
   return out.join("\n");
 }
 
@@ -195,6 +195,7 @@ function recovery(r: CaseReport): string[] {
     const v = rec.ami.version === undefined ? "" : ` version ${rec.ami.version}`;
     out.push(
       `- **image**: ${md(rec.ami.imageId, 100)}${rec.ami.parameter ? ` from ${md(rec.ami.parameter)}${v}` : ""}${rec.ami.publishedAt ? `, published ${md(rec.ami.publishedAt)}` : ""}`,
+      ...(rec.ami.reason ? [`- **why**: ${md(rec.ami.reason, 500)}`] : []),
       "",
     );
   }

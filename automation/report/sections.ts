@@ -95,10 +95,10 @@ export function evidenceSection(
     artefactsOf(records.get(id)),
   );
   const base = manifest ? arr(manifest.artefacts).map(artefact) : fromJournal;
-  // Logs collected over SSM are evidence too; they may land after the manifest was written.
-  const all = [...base, ...artefactsOf(records.get("collect-logs"))].filter(
-    (a): a is EvidenceArtefact => a !== undefined,
-  );
+  // Artefacts written after the manifest (logs collected over SSM, the analysis) are evidence too:
+  // every step's record that names hashed artefacts contributes them.
+  const later = [...records.values()].flatMap(artefactsOf);
+  const all = [...base, ...later].filter((a): a is EvidenceArtefact => a !== undefined);
   const artefacts = [...new Map(all.map((a) => [a.key, a])).values()].slice(0, MAX_ROWS.artefacts);
   const snapshots = arr(manifest ? manifest.snapshots : obj(records.get("snapshot"))?.snapshots)
     .map(obj)
@@ -227,6 +227,7 @@ export function recoverySection(records: Map<string, Json | undefined>): ReportR
           parameter: str(ami?.parameter),
           version: num(ami?.version),
           publishedAt: str(ami?.publishedAt),
+          reason: str(ami?.reason),
         })
       : undefined,
     health,

@@ -13,8 +13,14 @@ export const MODEL_MAX = 2000;
 /** Cuts a value to `max` characters, saying how long it was (a silent cut could hide evidence). */
 export function bound(value: string, max = MODEL_MAX): string {
   if (value.length <= max) return value;
-  return `${value.slice(0, max)}… [truncated: ${value.length} characters]`;
+  // A value the model already cut keeps its original length in the note.
+  const earlier = TRUNCATED.exec(value);
+  const text = earlier ? value.slice(0, earlier.index) : value;
+  const length = earlier ? Number(earlier[1]) : value.length;
+  return `${text.slice(0, max)}… [truncated: ${length} characters]`;
 }
+
+const TRUNCATED = /… \[truncated: (\d+) characters\]$/;
 
 /** Printable, single-line, bounded text. */
 export function clean(value: unknown, max = 300): string {

@@ -73,10 +73,12 @@ export function timelineSvg(r: CaseReport): string {
   ] as const;
   figures.forEach(([name, fig], i) => {
     if (fig.ms === null) return;
-    const fx = x(fig.ms).toFixed(1);
+    const fx = x(fig.ms);
     const ty = 12 + i * 12;
+    // Labels near the right edge end at their line, so they are not cut off.
+    const anchor = fx > WIDTH - RIGHT - 90 ? "end" : "middle";
     out.push(
-      `<g class="figure-mark" data-figure="${name}"><line x1="${fx}" y1="${ty + 2}" x2="${fx}" y2="${axisY}"/><text x="${fx}" y="${ty}" text-anchor="middle">${name} ${html(fig.human, 40)}</text></g>`,
+      `<g class="figure-mark" data-figure="${name}"><line x1="${fx.toFixed(1)}" y1="${ty + 2}" x2="${fx.toFixed(1)}" y2="${axisY}"/><text x="${fx.toFixed(1)}" y="${ty}" text-anchor="${anchor}">${name} ${html(fig.human, 40)}</text></g>`,
     );
   });
   out.push("</svg>");
