@@ -193,7 +193,8 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
     case "logs":
       return { resources: regional("logs", "log-group:*") };
     case "sns":
-      return { resources: regional("sns", "*") };
+      // The project's topics only (the alert topic ir-alerts: approval requests, containment outcomes).
+      return { resources: regional("sns", `${NAME_PREFIX}-*`) };
     case "events":
       return { resources: regional("events", "event-bus/*") };
     case "guardduty":

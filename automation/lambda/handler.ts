@@ -1,0 +1,231 @@
+/**
+ * The auto-containment Lambda function: EventBridge delivers GuardDuty findings (or Security Hub
+ * imported findings) at or above the threshold; in `approve` mode it publishes an approval request with
+ * the exact `ir respond` command and changes nothing; in `contain` mode it runs the same `respond()` the
+ * CLI runs (as `--yes`) and publishes the outcome. It answers a bad event with a result that says why,
+ * and throws only when a retry can help (AWS errors, a run cut short by the function's timeout), so
+ * Lambda retries and then the dead-letter queue keeps the event. A redelivered event finds the
+ * instance's case in the journal (busy or already contained) and acts nothing twice.
+ */
+import { AwsClients } from "../aws/clients";
+import { withTimeout } from "../engine/timeout";
+import type { Target } from "../input/targets";
+import type { Journals } from "../journal/open";
+import { type CaseResult, newRunId, respond } from "../respond/respond";
+import { jsonLogger, type Logger, logEngineEvent } from "./log";
+import { type AutoContainConfig, type AutoContainMode, readAutoContainConfig } from "./mode";
+import { approvalRequest, containmentOutcome, type Notice, publish } from "./notify";
+import { loadLambdaSettings } from "./settings";
+import { type Ignored, triage } from "./triage";
+
+/** The parts of the Lambda context the handler uses. */
+export interface LambdaContextLike {
+  awsRequestId?: string;
+  getRemainingTimeInMillis?: () => number;
+}
+
+export interface CaseSummary {
+  instanceId: string;
+  region: string;
+  caseId: string | null;
+  status: CaseResult["status"];
+  resumed: boolean;
+  timeToContainmentMs: number | null;
+  error?: string;
+}
+
+export interface AutoContainResult {
+  /** ignored: nothing to act on; rejected: not a finding; approval-requested; responded: contain ran. */
+  outcome: "ignored" | "rejected" | "approval-requested" | "responded";
+  mode: AutoContainMode;
+  reason?: string;
+  targets: { instanceId: string; region: string; findingId?: string; severity?: number }[];
+  ignored: Ignored[];
+  cases: CaseSummary[];
+  notification: { kind: Notice["kind"]; messageId: string } | { skipped: string } | null;
+}
+
+/** A failure a retry can fix: thrown so Lambda retries the event (and finally dead-letters it). */
+export class TransientError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "TransientError";
+  }
+}
+
+export interface HandlerDeps {
+  env?: NodeJS.ProcessEnv;
+  /** Clients (tests); else one factory per region and endpoint, kept across warm invocations. */
+  clients?: AwsClients;
+  logger?: Logger;
+  journals?: Journals;
+}
+
+const clientCache = new Map<string, AwsClients>();
+function clientsFor(env: NodeJS.ProcessEnv): AwsClients {
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1";
+  const endpoint = env.AWS_ENDPOINT_URL || undefined;
+  const key = `${region}|${endpoint ?? ""}|${env.IR_MAX_ATTEMPTS ?? ""}`;
+  let c = clientCache.get(key);
+  if (!c) {
+    const attempts = Number(env.IR_MAX_ATTEMPTS);
+    c = new AwsClients({
+      region,
+      ...(endpoint ? { endpoint } : {}),
+      ...(Number.isInteger(attempts) && attempts > 0 ? { retry: { maxAttempts: attempts } } : {}),
+    });
+    clientCache.set(key, c);
+  }
+  return c;
+}
+
+const summary = (r: CaseResult): CaseSummary => ({
+  instanceId: r.instanceId,
+  region: r.region,
+  caseId: r.caseId ?? null,
+  status: r.status,
+  resumed: r.resumed ?? false,
+  timeToContainmentMs: r.timeToContainmentMs ?? null,
+  ...(r.error ? { error: r.error } : {}),
+});
+
+/** Builds a handler; `handler` below is the one Lambda calls, configured from the environment. */
+export function createHandler(deps: HandlerDeps = {}) {
+  return async function autoContain(event: unknown, context?: LambdaContextLike): Promise<AutoContainResult> {
+    const env = deps.env ?? process.env;
+    const cfg = readAutoContainConfig(env);
+    const logger = deps.logger ?? jsonLogger({ requestId: context?.awsRequestId, mode: cfg.mode });
+    const base = { mode: cfg.mode, targets: [], ignored: [], cases: [], notification: null };
+    const t = triage(event, cfg.minSeverity);
+    if (t.kind === "rejected") {
+      logger.log("warn", "event rejected", { reason: t.reason });
+      return { ...base, outcome: "rejected", reason: t.reason };
+    }
+    for (const i of t.ignored) logger.log("info", "finding ignored", { ...i });
+    const clients = deps.clients ?? clientsFor(env);
+    const loaded = await transient("reading the responder settings", () =>
+      loadLambdaSettings(clients, cfg.settingsParameter, env),
+    );
+    if (loaded.note) logger.log("warn", loaded.note);
+    const { settings } = loaded;
+    const targets: Target[] = [];
+    const ignored = [...t.ignored];
+    for (const target of t.targets) {
+      // The function's role acts in its own account only; member-account findings need their own responder.
+      if (settings.accountId && target.accountId && target.accountId !== settings.accountId) {
+        const reason = `the finding is about account ${target.accountId}, this function acts in account ${settings.accountId}: run \`ir respond\` with credentials in that account`;
+        ignored.push({ findingId: target.source.findingId ?? "?", reason });
+        logger.log("warn", "finding ignored", { instanceId: target.instanceId, reason });
+      } else targets.push(target);
+    }
+    const result = {
+      ...base,
+      ignored,
+      targets: targets.map((x) => ({
+        instanceId: x.instanceId,
+        region: x.region ?? settings.region,
+        ...(x.source.findingId ? { findingId: x.source.findingId } : {}),
+        ...(x.source.severity !== undefined ? { severity: x.source.severity } : {}),
+      })),
+    };
+    if (targets.length === 0) {
+      const reason = ignored.map((i) => `finding ${i.findingId}: ${i.reason}`).join("; ");
+      return { ...result, outcome: "ignored", reason };
+    }
+    const topic = cfg.alertTopicArn ?? loaded.alertTopicArn;
+    if (cfg.mode === "approve") return approve(result, targets, topic, settings.region, clients, logger);
+    return contain(result, targets, topic, cfg, settings, clients, logger, context, deps.journals);
+  };
+}
+
+async function approve(
+  result: Omit<AutoContainResult, "outcome">,
+  targets: Target[],
+  topic: string | undefined,
+  region: string,
+  clients: AwsClients,
+  logger: Logger,
+): Promise<AutoContainResult> {
+  if (!topic)
+    // Nobody would ever hear of the finding: keep the event (dead-letter queue) instead of dropping it.
+    throw new Error(
+      "approve mode needs an alert topic: set IR_ALERT_TOPIC_ARN or publish alertTopicArn in the settings parameter",
+    );
+  const notice = approvalRequest(targets, region);
+  const messageId = await transient("publishing the approval request", () =>
+    publish(clients.sns, topic, notice),
+  );
+  logger.log("info", "approval requested", { instances: targets.map((x) => x.instanceId), messageId });
+  return { ...result, outcome: "approval-requested", notification: { kind: notice.kind, messageId } };
+}
+
+async function contain(
+  result: Omit<AutoContainResult, "outcome">,
+  targets: Target[],
+  topic: string | undefined,
+  cfg: AutoContainConfig,
+  settings: Awaited<ReturnType<typeof loadLambdaSettings>>["settings"],
+  clients: AwsClients,
+  logger: Logger,
+  context: LambdaContextLike | undefined,
+  journals: Journals | undefined,
+): Promise<AutoContainResult> {
+  // Unique per attempt: a retry of the same request id must not pass for the run that still holds the lease.
+  const runId = `lambda:${context?.awsRequestId ?? "local"}:${newRunId()}`;
+  logger.log("info", "containing", { instances: targets.map((x) => x.instanceId), runId });
+  const run = respond({
+    targets,
+    settings,
+    clients,
+    runId,
+    options: { memory: cfg.memory },
+    observe: (e) => logEngineEvent(logger, e),
+    ...(journals ? { journals } : {}),
+  });
+  // Stop waiting before Lambda kills the function: the lease then lapses and the retry resumes the case.
+  const remaining = context?.getRemainingTimeInMillis?.();
+  const budget = remaining === undefined ? undefined : Math.max(1000, remaining - cfg.reserveMs);
+  let results: CaseResult[];
+  try {
+    results = budget === undefined ? await run : await withTimeout(run, budget, "containment");
+  } catch (err) {
+    throw new TransientError(`${(err as Error).message}: the retry resumes the case from its journal`, {
+      cause: err,
+    });
+  }
+  for (const r of results)
+    logger.log(r.status === "contained" ? "info" : "warn", "case finished", { ...summary(r) });
+  const cases = results.map(summary);
+  const acted = results.filter((r) => r.status !== "busy");
+  let notification: AutoContainResult["notification"] = null;
+  if (acted.length === 0) notification = { skipped: "another run holds every case: it reports the outcome" };
+  else if (!topic) {
+    notification = { skipped: "no alert topic (IR_ALERT_TOPIC_ARN or alertTopicArn in the settings)" };
+    logger.log("warn", "outcome not published", notification);
+  } else {
+    const notice = containmentOutcome(acted);
+    const messageId = await transient("publishing the outcome", () => publish(clients.sns, topic, notice));
+    notification = { kind: notice.kind, messageId };
+  }
+  const failed = results.filter((r) => r.status === "error");
+  if (failed.length > 0)
+    throw new TransientError(
+      `containment of ${failed.map((r) => `${r.instanceId} (${r.error})`).join(", ")} failed: the retry resumes the case from its journal`,
+    );
+  return { ...result, outcome: "responded", cases, notification };
+}
+
+/** Runs an AWS call whose failure a retry can fix, naming what failed. */
+async function transient<T>(what: string, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (err) {
+    if (err instanceof Error && !("$metadata" in err)) throw err;
+    throw new TransientError(`${what} failed (${(err as Error).name}: ${(err as Error).message})`, {
+      cause: err,
+    });
+  }
+}
+
+/** The Lambda entry point (runtime nodejs22.x, handler `index.handler`). */
+export const handler = createHandler();
