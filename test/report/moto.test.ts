@@ -1,0 +1,149 @@
+/**
+ * Reports of a real case against moto: `respond` contains an instance, later phases are appended to
+ * the same DynamoDB journal under the case's lock, and `loadCaseReport` / `ir report` read it all back,
+ * the manifest from the Object-Lock bucket included.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { run } from "../../automation/cli/program";
+import { openJournals } from "../../automation/journal/open";
+import { loadCaseReport } from "../../automation/report/load";
+import { respond } from "../../automation/respond/respond";
+import { TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
+import { type Account, setupAccount } from "../helpers/responder";
+import { laterPhases } from "./fixture";
+
+async function ir(...args: string[]) {
+  const lines: string[] = [];
+  let stderr = "";
+  const err = {
+    isTTY: false,
+    write: (s: string) => {
+      stderr += s;
+      return true;
+    },
+  } as unknown as NodeJS.WriteStream;
+  const code = await run(["node", "ir", ...args], { out: (s) => lines.push(s), err });
+  const stdout = lines.join("\n");
+  let json: any;
+  try {
+    json = JSON.parse(stdout);
+  } catch {
+    json = undefined;
+  }
+  return { code, stdout, stderr, json };
+}
+
+describe("report: a real case against moto (integration)", function () {
+  this.timeout(120_000);
+  let a: Account;
+  let caseId: string;
+  let out: string;
+  const saved = { ...process.env };
+
+  before(async () => {
+    a = await setupAccount();
+    const [result] = await respond({
+      targets: [{ instanceId: a.world.solo, source: { kind: "argument" } }],
+      settings: a.settings,
+      clients: a.clients,
+      options: { dwellMs: 50 },
+    });
+    expect(result?.status).to.equal("contained");
+    caseId = result!.caseId!;
+    out = mkdtempSync(join(tmpdir(), "ir-report-cli-"));
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: a.endpoint,
+      AWS_REGION: TEST_REGION,
+      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+      IR_STATE_DIR: a.stateDir,
+      IR_MAX_ATTEMPTS: "1",
+    });
+  });
+  after(() => {
+    for (const k of ["AWS_ENDPOINT_URL", "IR_STATE_DIR", "IR_MAX_ATTEMPTS"]) delete process.env[k];
+    Object.assign(process.env, saved);
+    if (out) rmSync(out, { recursive: true, force: true });
+  });
+
+  it("a contained case: evidence from the manifest in the bucket, later phases not run", async () => {
+    const r = await loadCaseReport({ caseId, settings: a.settings, clients: a.clients });
+    expect(r.journal.chainOk).to.equal(true);
+    expect(r.evidence.source).to.equal("manifest");
+    expect(r.evidence.manifest?.verified).to.equal(true);
+    expect(r.evidence.artefacts.length).to.be.greaterThan(0);
+    expect(r.evidence.snapshots).to.have.length(1);
+    expect(r.figures.timeToContain.ms).to.be.a("number");
+    expect(r.figures.timeToEvidence.ms).to.be.at.least(r.figures.timeToContain.ms!);
+    expect(r.phases.filter((p) => p.status === "not run").map((p) => p.phase)).to.deep.equal([
+      "investigate",
+      "analyze",
+      "recover",
+      "terminate",
+    ]);
+  });
+
+  it("later phases journaled under the case's lock show up, with time to recover", async () => {
+    const journal = openJournals(a.clients, a.settings).dynamo;
+    const lock = await journal.resume(a.world.solo, caseId, "report-test", 60_000);
+    expect(lock.acquired).to.equal(true);
+    for (const [stepId, event, , data] of laterPhases({ hostile: true }).filter(([id]) => id !== "terminate"))
+      await journal.append(caseId, stepId, event, data);
+    await journal.flush();
+    await journal.releaseLease(a.world.solo, "report-test");
+    const r = await loadCaseReport({ caseId, settings: a.settings, clients: a.clients });
+    expect(r.journal.chainOk).to.equal(true);
+    expect(r.phases.map((p) => p.status)).to.deep.equal([
+      "complete",
+      "complete",
+      "complete",
+      "complete",
+      "complete",
+      "not run",
+    ]);
+    expect(r.figures.timeToRecover.ms).to.be.a("number");
+    expect(r.analysis.attackerIps?.addresses).to.have.length(2);
+    expect(r.recovery?.ami?.imageId).to.equal("ami-0123456789abcdef0");
+  });
+
+  it("ir report writes the three files and prints one JSON document", async () => {
+    const dir = join(out, "all");
+    const res = await ir("report", caseId, "--out", dir, "--json");
+    expect(res.code, res.stderr).to.equal(0);
+    expect(res.json).to.deep.include({ command: "report", exitCode: 0, caseId });
+    expect(res.json.files).to.deep.equal({
+      json: join(dir, "report.json"),
+      md: join(dir, "report.md"),
+      html: join(dir, "report.html"),
+    });
+    expect(res.json.phases.find((p: { phase: string }) => p.phase === "recover").status).to.equal("complete");
+    expect(readFileSync(join(dir, "report.html"), "utf8")).to.include('<svg class="timeline"');
+    expect(JSON.parse(readFileSync(join(dir, "report.json"), "utf8")).case.caseId).to.equal(caseId);
+  });
+
+  it("ir report --format md writes only report.md; text mode lists it with the figures", async () => {
+    const dir = join(out, "md");
+    const res = await ir("report", caseId, "--out", dir, "--format", "md");
+    expect(res.code, res.stderr).to.equal(0);
+    expect(readdirSync(dir)).to.deep.equal(["report.md"]);
+    expect(res.stdout).to.match(/reports written\n {2}.*report\.md\n {2}time to contain \d/);
+  });
+
+  it("bad input exits 2 with the fix and writes nothing", async () => {
+    const dir = join(out, "bad");
+    let res = await ir("report", "c-12", "--out", dir, "--json");
+    expect(res.code).to.equal(2);
+    expect(res.json.error).to.match(/^case id "c-12" is not valid/);
+    res = await ir("report", caseId, "--out", dir, "--format", "pdf");
+    expect(res.code).to.equal(2);
+    expect(res.stderr).to.include('report format "pdf" is not valid: use json, md, html or all');
+    res = await ir("report", "c-20200101t000000z-abcdef", "--out", dir);
+    expect(res.code).to.equal(2);
+    expect(res.stderr).to.match(/case "c-20200101t000000z-abcdef" was not found in journal table/);
+    expect(existsSync(dir)).to.equal(false);
+    expect((await ir("report", "--help")).stdout).to.match(/^Usage: ir report \[options\] <case-id>/);
+  });
+});
