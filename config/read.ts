@@ -36,6 +36,9 @@ export interface BaselineConfig {
   accessAnalyzer: boolean;
   alertEmails: string[];
   alertMinSeverity: number;
+  autoContain: "off" | "approve" | "contain";
+  autoContainMinSeverity: number;
+  autoContainMemoryCapture: boolean;
   accountGuardrails: boolean;
   imdsDefaultHopLimit: number;
   forensicVpcCidr: string;

@@ -148,6 +148,28 @@ export const SCHEMA = {
     check: v.severity,
     description: "Lowest GuardDuty finding severity that alerts, from 1 to 8.9 (4 = medium, 7 = high).",
   },
+  // --- automatic containment ---
+  autoContain: {
+    type: "string",
+    default: "off",
+    check: v.oneOf(["off", "approve", "contain"]),
+    description:
+      'Automatic containment of EC2 instances named in GuardDuty findings: "off", "approve" (a Lambda function publishes an approval request with the `ir respond` command to the alert topic; changes nothing) or "contain" (the function contains them).',
+  },
+  autoContainMinSeverity: {
+    type: "string",
+    numeric: true,
+    default: "7",
+    check: v.severity,
+    description:
+      "Lowest GuardDuty finding severity the auto-containment function acts on, from 1 to 8.9 (7 = high).",
+  },
+  autoContainMemoryCapture: {
+    type: "boolean",
+    default: false,
+    description:
+      "Let the auto-containment function capture memory over SSM. Off by default: a capture can outlast the function's 15-minute limit (containment itself never waits for it).",
+  },
   accountGuardrails: {
     type: "boolean",
     default: true,
