@@ -6,6 +6,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { bootstrap } from "../bootstrap/bootstrap";
 import { InputError, parseTargets } from "../input/targets";
+import { workstationLines } from "../investigate/expiry";
 import { release } from "../respond/release";
 import { type CaseResult, respond } from "../respond/respond";
 import { caseStatus } from "../respond/status";
@@ -196,6 +197,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
         );
         for (const st of s.steps)
           io.out(`  ${st.event.padEnd(10)} ${st.id}${st.detail ? `: ${safe(st.detail, 200)}` : ""}`);
+        for (const line of workstationLines(s.caseId, s.workstations, s.workstationsError))
+          io.out(safe(line));
       }
       setCode(code);
     } finally {

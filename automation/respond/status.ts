@@ -1,6 +1,7 @@
 /** `status` as a library call: a case's header, each step's last state, the lock and the chain check. */
 import type { AwsClients } from "../aws/clients";
 import { INSTANCE_ID, InputError } from "../input/targets";
+import { caseWorkstations, type WorkstationStatus } from "../investigate/expiry";
 import { verifyChain } from "../journal/chain";
 import type { CaseMeta } from "../journal/journal";
 import { findCase, findCaseOfInstance, type Journals, openJournals } from "../journal/open";
@@ -17,6 +18,10 @@ export interface CaseStatusReport {
   leaseUntil?: string;
   chain: { ok: boolean; entries: number; problem?: string; head?: string };
   steps: { id: string; event: string; at: string; detail?: string }[];
+  /** The case's forensic workstations (`ir investigate`), with their owner and expiry. */
+  workstations: WorkstationStatus[];
+  /** Set when the workstations could not be listed (the rest of the status stands). */
+  workstationsError?: string;
 }
 
 export async function caseStatus(req: {
@@ -52,6 +57,10 @@ export async function caseStatus(req: {
     const detail = d?.error ?? d?.reason ?? d?.detail ?? undefined;
     last.set(e.stepId, { event: e.event, at: e.at, ...(detail ? { detail } : {}) });
   }
+  const workstations = await caseWorkstations(req.clients.forRegion(found.meta.region), caseId).then(
+    (list) => ({ workstations: list }),
+    (err) => ({ workstations: [], workstationsError: (err as Error).message }),
+  );
   return {
     caseId,
     meta: found.meta,
@@ -65,5 +74,6 @@ export async function caseStatus(req: {
       ...(found.entries.length ? { head: found.entries.at(-1)!.hash } : {}),
     },
     steps: [...last].map(([id, s]) => ({ id, ...s })),
+    ...workstations,
   };
 }

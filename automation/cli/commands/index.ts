@@ -4,8 +4,9 @@
  */
 import type { Command } from "commander";
 import type { Io } from "../shared";
+import { addInvestigateCommand } from "./investigate";
 import { addReportCommand } from "./report";
 
 export type AddCommand = (program: Command, io: Io, setCode: (code: number) => void) => void;
 
-export const COMMANDS: AddCommand[] = [addReportCommand];
+export const COMMANDS: AddCommand[] = [addReportCommand, addInvestigateCommand];
