@@ -8,6 +8,7 @@
  * silently get broad rights.
  */
 import { NAME_PREFIX, RESPONDER_ROLE_NAME, TAG } from "../facts";
+import { FLOW_LOG_PREFIX } from "../facts/flow-logs";
 
 export interface ResponderPolicyContext {
   partition: string;
@@ -25,6 +26,13 @@ export interface ResponderPolicyContext {
   responderRoleArn: string;
   /** Require the `ir:case-id` tag on instances the responder stops or terminates. */
   requireCaseTagForDestructive: boolean;
+  /**
+   * The log archive (`ir analyze` reads VPC flow logs there): list the bucket, read only the flow-log
+   * prefix of this account. @default none (flow logs are then reported as unreadable)
+   */
+  logArchiveBucketArn?: string;
+  /** Keys of the log archive (kms:Decrypt through S3 only). @default [] */
+  logArchiveKmsKeyArns?: string[];
 }
 
 interface Scope {
@@ -159,6 +167,15 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
       const buckets = [c.evidenceBucketArn, c.toolsBucketArn];
       // Bucket-level actions all have "Bucket" in their name (GetBucketObjectLockConfiguration...).
       const objectLevel = !/Bucket/.test(action) && /Object|MultipartUpload|Restore/.test(action);
+      const archive = c.logArchiveBucketArn;
+      if (archive && action === "ListBucket") return { resources: [...buckets, archive] };
+      if (archive && action === "GetObject")
+        return {
+          resources: [
+            ...buckets.map((b) => `${b}/*`),
+            `${archive}/${FLOW_LOG_PREFIX}/AWSLogs/${a}/vpcflowlogs/*`,
+          ],
+        };
       return { resources: objectLevel ? buckets.map((b) => `${b}/*`) : buckets };
     }
     case "dynamodb":
@@ -168,6 +185,12 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
         throw new Error(
           `responder action "${fullAction}" needs a kms key: pass kmsKeyArns to the responder access`,
         );
+      // Reading SSE-KMS objects (evidence read back for hashing, flow logs): through S3 only.
+      if (action === "Decrypt")
+        return {
+          resources: [...c.kmsKeyArns, ...(c.logArchiveKmsKeyArns ?? [])],
+          condition: { StringEquals: { "kms:ViaService": c.regions.map((r) => `s3.${r}.amazonaws.com`) } },
+        };
       if (action === "CreateGrant")
         return { resources: c.kmsKeyArns, condition: { Bool: { "kms:GrantIsForAWSResource": "true" } } };
       return { resources: c.kmsKeyArns };

@@ -20,8 +20,19 @@ export interface Target {
     type?: string;
     severity?: number;
     firstSeen?: string;
+    lastSeen?: string;
+    /**
+     * The finding itself, kept in the case header for `ir analyze` (its remote addresses and times);
+     * left out above MAX_KEPT_FINDING_BYTES of JSON, which `ir analyze` then reports.
+     */
+    finding?: unknown;
   };
 }
+
+/** Findings are a few KB; the cap keeps the case header far below DynamoDB's 400 KB item limit. */
+export const MAX_KEPT_FINDING_BYTES = 64 * 1024;
+const kept = (f: unknown) =>
+  JSON.stringify(f).length <= MAX_KEPT_FINDING_BYTES ? { finding: f } : {};
 
 export class InputError extends Error {
   constructor(message: string) {
@@ -60,6 +71,8 @@ function fromGuardDuty(f: Obj, file: string): Target[] {
         type: f.type,
         ...(typeof f.severity === "number" ? { severity: f.severity } : {}),
         ...(f.service?.eventFirstSeen ? { firstSeen: f.service.eventFirstSeen } : {}),
+        ...(f.service?.eventLastSeen ? { lastSeen: f.service.eventLastSeen } : {}),
+        ...kept(f),
       },
     },
   ];
@@ -83,6 +96,8 @@ function fromAsff(f: Obj, file: string): Target[] {
         type: Array.isArray(f.Types) ? f.Types[0] : undefined,
         ...(typeof f.Severity?.Normalized === "number" ? { severity: f.Severity.Normalized } : {}),
         ...(f.FirstObservedAt ? { firstSeen: f.FirstObservedAt } : {}),
+        ...(f.LastObservedAt ? { lastSeen: f.LastObservedAt } : {}),
+        ...kept(f),
       },
     });
   }

@@ -12,6 +12,7 @@ import type { RespondContext } from "../respond/context";
 import type { Discovery } from "../respond/discovery";
 import { asgStep } from "../steps/asg";
 import { closeEgressStep } from "../steps/close-egress";
+import { type CollectLogsOptions, collectLogsStep } from "../steps/collect-logs";
 import { DenyAllProfileResolver, denyAllProfileStep } from "../steps/deny-all-profile";
 import { discoverStep } from "../steps/discover";
 import { eipStep } from "../steps/eip";
@@ -37,14 +38,20 @@ export interface PlaybookDeps {
   groups: IsolationGroupResolver;
   denyAll: DenyAllProfileResolver;
   memory?: MemoryOptions;
+  collectLogs?: CollectLogsOptions;
 }
 
-export function sharedDeps(discovery: Discovery, memory?: MemoryOptions): PlaybookDeps {
+export function sharedDeps(
+  discovery: Discovery,
+  memory?: MemoryOptions,
+  collectLogs?: CollectLogsOptions,
+): PlaybookDeps {
   return {
     discovery,
     groups: new IsolationGroupResolver(),
     denyAll: new DenyAllProfileResolver(),
     ...(memory ? { memory } : {}),
+    ...(collectLogs ? { collectLogs } : {}),
   };
 }
 
@@ -69,7 +76,9 @@ export function containPlaybook(deps: PlaybookDeps): Step<RespondContext>[] {
     metadataBeforeStep,
     metadataAfterStep,
     memoryStep(deps.memory ?? DEFAULT_MEMORY),
-    closeEgressStep,
+    collectLogsStep(deps.collectLogs),
+    // The host uploads its logs through the forensic egress too: close it once both are done.
+    { ...closeEgressStep, after: [...(closeEgressStep.after ?? []), "collect-logs"] },
     manifestStep,
   ];
 }

@@ -17,6 +17,7 @@ import type { CaseMeta } from "../journal/journal";
 import { acquireCase, type Journals, openJournals } from "../journal/open";
 import { CONTAINMENT_STEPS, containPlaybook, type PlaybookDeps, sharedDeps } from "../playbooks/contain";
 import type { ResolvedSettings } from "../settings/settings";
+import type { CollectLogsOptions } from "../steps/collect-logs";
 import type { MemoryOptions } from "../steps/memory";
 import type { CaseOptions, InstanceFacts, RespondContext } from "./context";
 import { Discovery } from "./discovery";
@@ -59,6 +60,8 @@ export interface RespondRequest {
   dryRun?: boolean;
   observe?: EngineObserver;
   memory?: MemoryOptions;
+  /** Bounds of the log collection over SSM (tests shorten the polls). */
+  collectLogs?: CollectLogsOptions;
   /** Identifies this run in locks (default: host, pid and random). */
   runId?: string;
   /** Tests: override journal location etc. */
@@ -95,7 +98,7 @@ export async function respond(req: RespondRequest): Promise<CaseResult[]> {
       const clients = req.clients.forRegion(region);
       r = {
         clients,
-        deps: sharedDeps(new Discovery(clients), req.memory),
+        deps: sharedDeps(new Discovery(clients), req.memory, req.collectLogs),
         journals: req.journals ?? openJournals(clients, { ...req.settings, region }),
         operator: once(() =>
           clients.sts

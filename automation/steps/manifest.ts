@@ -30,7 +30,7 @@ export interface Manifest {
 export const manifestStep: Step<RespondContext> = {
   id: "manifest",
   title: "Write the hashed manifest to the Object-Lock bucket",
-  after: ["snapshot", "metadata-before", "metadata-after", "memory", "evidence-bucket"],
+  after: ["snapshot", "metadata-before", "metadata-after", "memory", "collect-logs", "evidence-bucket"],
   always: true,
   evidence: true,
   async plan(ctx) {
@@ -69,6 +69,7 @@ export const manifestStep: Step<RespondContext> = {
         ...arts("metadata-before"),
         ...arts("metadata-after"),
         ...(mem?.artefact ? [mem.artefact] : []),
+        ...arts("collect-logs"),
       ],
       memory: mem?.artefact
         ? { status: "captured" }

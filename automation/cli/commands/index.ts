@@ -4,9 +4,10 @@
  */
 import type { Command } from "commander";
 import type { Io } from "../shared";
+import { addAnalyzeCommand } from "./analyze";
 import { addInvestigateCommand } from "./investigate";
 import { addReportCommand } from "./report";
 
 export type AddCommand = (program: Command, io: Io, setCode: (code: number) => void) => void;
 
-export const COMMANDS: AddCommand[] = [addReportCommand, addInvestigateCommand];
+export const COMMANDS: AddCommand[] = [addAnalyzeCommand, addReportCommand, addInvestigateCommand];

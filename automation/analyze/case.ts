@@ -1,0 +1,173 @@
+/**
+ * `ir analyze` as a library call: finds the case, takes its lock (renewed while the analysis runs),
+ * runs the analyze playbook (journaled: each step's record is its structured result) and releases the
+ * lease. Bad input (case id, ip-ranges.json, window) is refused before any AWS call and changes nothing.
+ * A source that cannot be read (CloudTrail or Config unavailable) is recorded with its reason; the
+ * analysis goes on with the others.
+ */
+import type { AwsClients } from "../aws/clients";
+import { runPlaybook } from "../engine/runner";
+import type { EngineObserver, StepReport } from "../engine/types";
+import { InputError } from "../input/targets";
+import { findCase, type Journals, openJournals } from "../journal/open";
+import { type AnalyzeContext, analyzePlaybook } from "../playbooks/analyze";
+import type { InstanceFacts } from "../respond/context";
+import { checkCaseId } from "../respond/release";
+import { newRunId, recordsOf } from "../respond/respond";
+import type { ResolvedSettings } from "../settings/settings";
+import type { AttackerIpReport } from "./attacker-ips";
+import { type CaseWindow, caseWindow } from "./case-inputs";
+import type { ChangeTimeline } from "./change-history";
+import { type IpRangesIndex, loadIpRanges } from "./ip-ranges";
+
+export interface AnalyzeRequest {
+  caseId: string;
+  settings: ResolvedSettings;
+  clients: AwsClients;
+  /** AWS's published ranges (https://ip-ranges.amazonaws.com/ip-ranges.json), saved to a file. */
+  ipRangesFile?: string;
+  /** Window start (ISO 8601). @default 24 h before the finding's first sighting (or the case) */
+  since?: string;
+  /** Window end (ISO 8601). @default now */
+  until?: string;
+  observe?: EngineObserver;
+  journals?: Journals;
+}
+
+export interface CaseAnalysis {
+  caseId: string;
+  status: "analyzed" | "incomplete" | "busy" | "error";
+  window: CaseWindow;
+  /** The `analyze-attacker-ips` record; null when that step did not produce one. */
+  attackerIps: AttackerIpReport | null;
+  /** The `analyze-change-history` record; null when that step did not produce one. */
+  changeHistory: ChangeTimeline | null;
+  steps: StepReport[];
+  notes: string[];
+  error?: string;
+}
+
+/** Analysis steps always run afresh: a second `ir analyze` (another window, newer ranges) is a new analysis. */
+const isAnalysisEntry = (stepId: string) => stepId.startsWith("analyze-");
+
+function loadRanges(file?: string): IpRangesIndex | undefined {
+  if (!file) return undefined;
+  try {
+    return loadIpRanges(file);
+  } catch (err) {
+    throw new InputError((err as Error).message);
+  }
+}
+
+export async function analyzeCase(req: AnalyzeRequest): Promise<CaseAnalysis> {
+  const caseId = checkCaseId(req.caseId);
+  const ipRanges = loadRanges(req.ipRangesFile);
+  const journals = req.journals ?? openJournals(req.clients, req.settings);
+  const found = await findCase(journals, caseId);
+  if (!found)
+    throw new InputError(
+      `case "${caseId}" was not found in journal table "${req.settings.journalTable}" nor in ${req.settings.stateDir}/: pass the id \`ir respond\` printed`,
+    );
+  const { meta, journal, entries } = found;
+  const given = {
+    ...(req.since ? { since: req.since } : {}),
+    ...(req.until ? { until: req.until } : {}),
+  };
+  let window: CaseWindow;
+  try {
+    window = caseWindow(meta, given);
+  } catch (err) {
+    throw new InputError((err as Error).message);
+  }
+  const records = recordsOf(entries.filter((e) => !isAnalysisEntry(e.stepId)));
+  const original = records.get("discover") as unknown as InstanceFacts | undefined;
+  if (!original)
+    throw new InputError(
+      `case "${caseId}" recorded no instance facts (its discover step never ran): there is nothing to analyze`,
+    );
+  const runId = newRunId();
+  const lock = await journal.resume(meta.instanceId, caseId, runId, req.settings.leaseMs).catch((err) => {
+    throw new InputError(
+      `case "${caseId}" cannot be analyzed: ${(err as Error).message} (a released case is closed; analyze before \`ir release\`)`,
+    );
+  });
+  const base = { caseId, window, attackerIps: null, changeHistory: null, notes: [] as string[] };
+  if (!lock.acquired) {
+    return {
+      ...base,
+      status: "busy",
+      steps: [],
+      error: `case ${caseId} is being worked on by run ${lock.heldBy} (lease until ${lock.leaseUntil}): retry after it ends`,
+    };
+  }
+  const clients = req.clients.forRegion(meta.region);
+  const ctx: AnalyzeContext = {
+    caseId,
+    records,
+    resumed: true,
+    clients,
+    settings: { ...req.settings, region: meta.region },
+    instanceId: meta.instanceId,
+    options: meta.options as unknown as AnalyzeContext["options"],
+    preflight: original,
+    caseStartedAt: meta.createdAt,
+    meta,
+    given,
+    ...(ipRanges ? { ipRanges } : {}),
+    global: {
+      cloudTrail: original.partition === "aws" ? req.clients.forRegion("us-east-1") : clients,
+      config: req.clients.forRegion(req.settings.region),
+    },
+  };
+  const abort = new AbortController();
+  const timer = setInterval(
+    () => {
+      journal.renew(meta.instanceId, runId, req.settings.leaseMs).then(
+        (ok) => {
+          if (!ok) abort.abort();
+        },
+        () => undefined,
+      );
+    },
+    Math.max(200, Math.floor(req.settings.leaseMs / 3)),
+  );
+  timer.unref();
+  let steps: StepReport[];
+  try {
+    steps = await runPlaybook({
+      steps: analyzePlaybook(),
+      ctx,
+      journal,
+      history: entries.filter((e) => !isAnalysisEntry(e.stepId)),
+      ...(req.observe ? { observe: req.observe } : {}),
+      signal: abort.signal,
+    });
+  } catch (err) {
+    return {
+      ...base,
+      status: "error",
+      steps: (err as { reports?: StepReport[] }).reports ?? [],
+      error: (err as Error).message,
+    };
+  } finally {
+    clearInterval(timer);
+    await journal.releaseLease(meta.instanceId, runId).catch(() => undefined);
+  }
+  const ok = steps.every((s) => s.status === "verified" || s.status === "skipped");
+  const notes: string[] = [];
+  const attackerIps = (ctx.records.get("analyze-attacker-ips") as unknown as AttackerIpReport) ?? null;
+  const changeHistory = (ctx.records.get("analyze-change-history") as unknown as ChangeTimeline) ?? null;
+  for (const [name, s] of Object.entries(attackerIps?.sources ?? {})) {
+    if (s.status === "failed") notes.push(`${name} unavailable: ${s.error}`);
+  }
+  if (changeHistory?.gaps.length) notes.push(`change history has ${changeHistory.gaps.length} gap(s)`);
+  return {
+    ...base,
+    window: (ctx.records.get("analyze-window") as unknown as CaseWindow) ?? window,
+    status: ok ? "analyzed" : "incomplete",
+    attackerIps,
+    changeHistory,
+    steps,
+    notes,
+  };
+}

@@ -1,0 +1,271 @@
+/**
+ * collect-logs: the host's logs and volatile state (see automation/ssm-documents/collect-logs.ts) over
+ * SSM Run Command, after isolation and after the memory capture (memory is more volatile, and the two
+ * would compete on the host). The host gets one presigned PUT URL per artefact, never AWS credentials.
+ * The responder then hashes what S3 holds (the host's own sha256sum may be trojaned: its numbers are
+ * recorded and compared, never trusted) and makes sure each object is under the compliance lock.
+ * Never blocks containment; skipped with the reason when SSM does not manage the instance.
+ */
+import { ModifyNetworkInterfaceAttributeCommand } from "@aws-sdk/client-ec2";
+import { HeadObjectCommand, PutObjectCommand, PutObjectRetentionCommand } from "@aws-sdk/client-s3";
+import {
+  DescribeInstanceInformationCommand,
+  GetCommandInvocationCommand,
+  SendCommandCommand,
+} from "@aws-sdk/client-ssm";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { EVIDENCE_LOCK_MODE } from "../../facts/names";
+import type { Json, Step } from "../engine/types";
+import { type Artefact, caseKey, evidenceBucket, hashObject, retainUntil } from "../evidence/store";
+import type { IsolationGroups, RespondContext } from "../respond/context";
+import { COLLECTION_ARTEFACTS, type CollectedArtefact, parseCollectionOutput } from "../ssm-documents";
+import { collectLogsScript } from "../ssm-documents/collect-logs";
+import type { IsolateRecord } from "./isolate";
+import type { SsmCheck } from "./ssm-check";
+import { errorName, sleep } from "./util";
+
+export interface CollectLogsOptions {
+  /** Bound of the whole collection, ms (also the lifetime of the presigned URLs). @default 20 minutes */
+  timeoutMs: number;
+  /** Poll interval of the command's status, ms. @default 5000 */
+  pollMs: number;
+  /** Journal and modified files from this long before the case opened, ms. @default 72 hours */
+  lookbackMs: number;
+}
+
+export const DEFAULT_COLLECT_LOGS: CollectLogsOptions = {
+  timeoutMs: 20 * 60_000,
+  pollMs: 5000,
+  lookbackMs: 72 * 3_600_000,
+};
+
+/** One collected artefact: what S3 holds (hashed by the responder) beside what the host reported. */
+export interface LogArtefact extends Artefact {
+  hostSha256: string | null;
+  hostHashMatches: boolean | null;
+}
+
+export interface CollectLogsRecord {
+  commandId: string;
+  since: string;
+  artefacts: LogArtefact[];
+  /** Artefacts the host could not upload (named with the host's status). */
+  missing: { name: string; reason: string }[];
+  /** Artefacts whose S3 hash differs from the host's: its tools or the upload were tampered with. */
+  hashMismatches: string[];
+}
+
+const logKey = (caseId: string, name: string) => caseKey(caseId, `logs/${name}`);
+
+/** ssm-check answers "not managed" when memory is disabled; log collection still wants the real answer. */
+async function ssmManaged(ctx: RespondContext): Promise<SsmCheck> {
+  const check = ctx.records.get("ssm-check") as SsmCheck | undefined;
+  if (check?.managed || ctx.options.memory) return check ?? { managed: false, reason: "SSM state unknown" };
+  try {
+    const res = await ctx.clients.ssm.send(
+      new DescribeInstanceInformationCommand({
+        Filters: [{ Key: "InstanceIds", Values: [ctx.instanceId] }],
+      }),
+    );
+    const info = res.InstanceInformationList?.[0];
+    if (!info) return { managed: false, reason: "the instance is not registered with SSM" };
+    return info.PingStatus === "Online"
+      ? { managed: true }
+      : { managed: false, reason: `the SSM agent is ${info.PingStatus}` };
+  } catch (err) {
+    return {
+      managed: false,
+      reason: `SSM could not say whether it manages the instance (${errorName(err)}: ${(err as Error).message})`,
+    };
+  }
+}
+
+/**
+ * The host must reach S3 to upload. The memory step opens the forensic-egress group; when it did not
+ * (memory disabled, or it failed first) this step opens it, and flags it so close-forensic-egress
+ * (which runs after this step) closes it again.
+ */
+async function ensureForensicEgress(ctx: RespondContext): Promise<void> {
+  const iso = ctx.records.get("isolate") as unknown as IsolateRecord | undefined;
+  const g = ctx.records.get("isolation-groups") as unknown as IsolationGroups | undefined;
+  if (!iso || iso.forensicEgress || ctx.records.get("memory-egress") || !g?.forensicEgress) return;
+  ctx.records.set("memory-egress", true);
+  await Promise.all(
+    iso.enis.map((id) =>
+      ctx.clients.ec2.send(
+        new ModifyNetworkInterfaceAttributeCommand({
+          NetworkInterfaceId: id,
+          Groups: [g.isolation, g.forensicEgress!],
+        }),
+      ),
+    ),
+  );
+}
+
+async function runCommand(
+  ctx: RespondContext,
+  script: string,
+  opts: CollectLogsOptions,
+): Promise<{ commandId: string; stdout: string }> {
+  const sent = await ctx.clients.ssm.send(
+    new SendCommandCommand({
+      InstanceIds: [ctx.instanceId],
+      DocumentName: "AWS-RunShellScript",
+      Comment: `ir ${ctx.caseId} log collection`.slice(0, 100),
+      TimeoutSeconds: 600,
+      Parameters: { commands: [script], executionTimeout: [String(Math.ceil(opts.timeoutMs / 1000))] },
+    }),
+  );
+  const commandId = sent.Command?.CommandId;
+  if (!commandId) throw new Error("SSM accepted the log collection command but returned no command id");
+  const deadline = Date.now() + opts.timeoutMs;
+  while (Date.now() < deadline) {
+    await sleep(opts.pollMs);
+    const inv = await ctx.clients.ssm
+      .send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: ctx.instanceId }))
+      .catch((err) => {
+        if (errorName(err) === "InvocationDoesNotExist") return undefined;
+        throw err;
+      });
+    const status = inv?.Status ?? "Pending";
+    if (["Pending", "InProgress", "Delayed"].includes(status)) continue;
+    // The script exits non-zero when an upload failed; its output still says which ones arrived.
+    if (status !== "Success" && status !== "Failed") {
+      throw new Error(
+        `log collection command ${commandId} ended ${status}: ${(inv?.StandardErrorContent ?? "").slice(-300)}`,
+      );
+    }
+    return { commandId, stdout: inv?.StandardOutputContent ?? "" };
+  }
+  throw new Error(`log collection did not finish within ${opts.timeoutMs} ms (command ${commandId})`);
+}
+
+/** Hashes one uploaded object as S3 holds it and makes sure it is under the compliance lock. */
+async function secure(ctx: RespondContext, name: string, host?: CollectedArtefact): Promise<LogArtefact> {
+  const bucket = evidenceBucket(ctx);
+  const key = logKey(ctx.caseId, name);
+  const head = await ctx.clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+  if (head.ObjectLockMode !== EVIDENCE_LOCK_MODE) {
+    await ctx.clients.s3.send(
+      new PutObjectRetentionCommand({
+        Bucket: bucket,
+        Key: key,
+        ...(head.VersionId ? { VersionId: head.VersionId } : {}),
+        Retention: { Mode: EVIDENCE_LOCK_MODE, RetainUntilDate: retainUntil(ctx) },
+      }),
+    );
+  }
+  const { sha256, size } = await hashObject(ctx, key, head.VersionId);
+  return {
+    name: `logs/${name}`,
+    key,
+    sha256,
+    size,
+    ...(head.VersionId ? { versionId: head.VersionId } : {}),
+    collectedAt: new Date().toISOString(),
+    hostSha256: host?.sha256 ?? null,
+    hostHashMatches: host ? host.sha256 === sha256 : null,
+  };
+}
+
+export function collectLogsStep(opts: CollectLogsOptions = DEFAULT_COLLECT_LOGS): Step<RespondContext> {
+  return {
+    id: "collect-logs",
+    title: "Collect logs and volatile state over SSM (presigned uploads)",
+    after: ["isolate", "ssm-check", "evidence-bucket", "memory"],
+    // After the memory capture whatever its outcome: a failed capture must not cost the logs too.
+    always: true,
+    evidence: true,
+    timeoutMs: opts.timeoutMs + 120_000,
+    async plan(ctx) {
+      const ssm = ctx.records.get("ssm-check") as SsmCheck | undefined;
+      return ssm?.managed || !ctx.options.memory
+        ? [
+            {
+              action: "ssm:SendCommand",
+              target: ctx.instanceId,
+              detail: `collect logs and volatile state; ${COLLECTION_ARTEFACTS.length} uploads through presigned URLs (when SSM manages the instance)`,
+            },
+          ]
+        : [];
+    },
+    async run(ctx) {
+      const ssm = await ssmManaged(ctx);
+      if (!ssm.managed)
+        return { status: "skipped", reason: `logs not collected: ${ssm.reason ?? "SSM state unknown"}` };
+      if (!ctx.records.get("evidence-bucket"))
+        throw new Error("no evidence bucket: logs cannot be collected (see the evidence-bucket step)");
+      await ensureForensicEgress(ctx);
+      const bucket = evidenceBucket(ctx);
+      const expiresIn = Math.ceil(opts.timeoutMs / 1000);
+      const urls: Record<string, string> = {};
+      await Promise.all(
+        COLLECTION_ARTEFACTS.map(async (a) => {
+          urls[a.name] = await getSignedUrl(
+            ctx.clients.s3,
+            new PutObjectCommand({ Bucket: bucket, Key: logKey(ctx.caseId, a.name) }),
+            { expiresIn },
+          );
+        }),
+      );
+      const since = new Date(Date.parse(ctx.caseStartedAt) - opts.lookbackMs);
+      const { commandId, stdout } = await runCommand(ctx, collectLogsScript({ urls, since }), opts);
+      const reported = new Map(parseCollectionOutput(stdout).map((r) => [r.name, r]));
+      const artefacts: LogArtefact[] = [];
+      const missing: CollectLogsRecord["missing"] = [];
+      for (const a of COLLECTION_ARTEFACTS) {
+        const host = reported.get(a.name);
+        try {
+          artefacts.push(await secure(ctx, a.name, host));
+        } catch (err) {
+          missing.push({
+            name: a.name,
+            reason: host
+              ? `the host reported the upload ${host.status}; S3 has no object (${errorName(err)})`
+              : `the host did not report it; S3 has no object (${errorName(err)})`,
+          });
+        }
+      }
+      if (artefacts.length === 0) {
+        throw new Error(
+          `log collection command ${commandId} uploaded nothing: ${missing.map((m) => `${m.name}: ${m.reason}`).join("; ")}`,
+        );
+      }
+      const record: CollectLogsRecord = {
+        commandId,
+        since: since.toISOString(),
+        artefacts,
+        missing,
+        hashMismatches: artefacts.filter((a) => a.hostHashMatches === false).map((a) => a.name),
+      };
+      return { status: "done", record: record as unknown as Json };
+    },
+    async verify(ctx, record) {
+      const r = record as unknown as CollectLogsRecord | undefined;
+      if (!r?.artefacts) return { ok: false, detail: "no collection recorded" };
+      const bucket = evidenceBucket(ctx);
+      const heads = await Promise.all(
+        r.artefacts.map((a) =>
+          ctx.clients.s3.send(
+            new HeadObjectCommand({
+              Bucket: bucket,
+              Key: a.key,
+              ...(a.versionId ? { VersionId: a.versionId } : {}),
+            }),
+          ),
+        ),
+      );
+      const bad = r.artefacts.filter((a, i) => heads[i]!.ContentLength !== a.size).map((a) => a.name);
+      const problems = [
+        ...(bad.length ? [`size differs from the record: ${bad.join(", ")}`] : []),
+        ...(r.missing.length ? [`not collected: ${r.missing.map((m) => m.name).join(", ")}`] : []),
+      ];
+      const note = r.hashMismatches.length
+        ? `; host hashes differ from S3 (host tools or upload tampered): ${r.hashMismatches.join(", ")}`
+        : "";
+      return problems.length
+        ? { ok: false, detail: `${problems.join("; ")}${note}` }
+        : { ok: true, detail: `${r.artefacts.length} artefact(s) under ${EVIDENCE_LOCK_MODE} lock${note}` };
+    },
+  };
+}
