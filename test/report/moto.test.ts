@@ -15,6 +15,16 @@ import { TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
 import { type Account, setupAccount } from "../helpers/responder";
 import { laterPhases } from "./fixture";
 
+/** What `ir report --json` prints (or the error document of bad input). */
+interface ReportJson {
+  command?: string;
+  exitCode: number;
+  caseId?: string;
+  files?: Record<string, string>;
+  phases?: { phase: string; status: string }[];
+  error?: string;
+}
+
 async function ir(...args: string[]) {
   const lines: string[] = [];
   let stderr = "";
@@ -27,7 +37,7 @@ async function ir(...args: string[]) {
   } as unknown as NodeJS.WriteStream;
   const code = await run(["node", "ir", ...args], { out: (s) => lines.push(s), err });
   const stdout = lines.join("\n");
-  let json: any;
+  let json: ReportJson | undefined;
   try {
     json = JSON.parse(stdout);
   } catch {
@@ -114,12 +124,12 @@ describe("report: a real case against moto (integration)", function () {
     const res = await ir("report", caseId, "--out", dir, "--json");
     expect(res.code, res.stderr).to.equal(0);
     expect(res.json).to.deep.include({ command: "report", exitCode: 0, caseId });
-    expect(res.json.files).to.deep.equal({
+    expect(res.json?.files).to.deep.equal({
       json: join(dir, "report.json"),
       md: join(dir, "report.md"),
       html: join(dir, "report.html"),
     });
-    expect(res.json.phases.find((p: { phase: string }) => p.phase === "recover").status).to.equal("complete");
+    expect(res.json?.phases?.find((p) => p.phase === "recover")?.status).to.equal("complete");
     expect(readFileSync(join(dir, "report.html"), "utf8")).to.include('<svg class="timeline"');
     expect(JSON.parse(readFileSync(join(dir, "report.json"), "utf8")).case.caseId).to.equal(caseId);
   });
@@ -136,7 +146,7 @@ describe("report: a real case against moto (integration)", function () {
     const dir = join(out, "bad");
     let res = await ir("report", "c-12", "--out", dir, "--json");
     expect(res.code).to.equal(2);
-    expect(res.json.error).to.match(/^case id "c-12" is not valid/);
+    expect(res.json?.error).to.match(/^case id "c-12" is not valid/);
     res = await ir("report", caseId, "--out", dir, "--format", "pdf");
     expect(res.code).to.equal(2);
     expect(res.stderr).to.include('report format "pdf" is not valid: use json, md, html or all');
