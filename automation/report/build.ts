@@ -10,7 +10,7 @@ import type { CaseMeta } from "../journal/journal";
 import type { Manifest } from "../steps/manifest";
 import { timeToContain, timeToVerified } from "./figures";
 import type { CaseReport } from "./model";
-import { analysisSection, evidenceSection, instanceSection, recoverySection } from "./sections";
+import { analysisSection, boundJson, evidenceSection, instanceSection, recoverySection } from "./sections";
 import { countSteps, summarisePhases, summariseSteps } from "./steps";
 import { bound } from "./text";
 
@@ -54,7 +54,7 @@ export function buildReport(input: BuildInput): CaseReport {
       ...(meta.operator ? { operator: bound(meta.operator, 500) } : {}),
       openedAt,
       state: terminated ? "terminated" : released ? "released" : "open",
-      ...(meta.source !== undefined ? { source: meta.source } : {}),
+      ...(meta.source !== undefined ? { source: boundJson(meta.source) } : {}),
       options: meta.options,
       ...(instance ? { instance } : {}),
     },

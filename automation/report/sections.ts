@@ -36,6 +36,19 @@ const strings = (v: unknown, max: number) =>
     .filter((x): x is string => x !== undefined)
     .slice(0, max);
 
+/** A JSON value from outside (a finding's fields) with every string bounded, arrays and depth limited. */
+export function boundJson(v: Json, depth = 4): Json {
+  if (typeof v === "string") return bound(v, 500);
+  if (v === null || typeof v !== "object") return v;
+  if (depth === 0) return "[nested value left out]";
+  if (Array.isArray(v)) return v.slice(0, MAX_ROWS.tags).map((x) => boundJson(x, depth - 1));
+  return Object.fromEntries(
+    Object.entries(v)
+      .slice(0, MAX_ROWS.tags)
+      .map(([k, x]) => [bound(k, 100), boundJson(x, depth - 1)]),
+  );
+}
+
 export function instanceSection(discover: Json | undefined): CaseReport["case"]["instance"] {
   const d = obj(discover);
   if (!d) return undefined;

@@ -121,6 +121,7 @@ describe("report: renderers", () => {
       expect(renderJson(r).length).to.be.lessThan(150_000);
       const blob = r.case.instance?.tags.find((t) => t.key === "blob");
       expect(blob?.value).to.match(/… \[truncated: 102400 characters\]$/);
+      expect((r.case.source as { file: string }).file).to.match(/^A{500}… \[truncated: 102400 characters\]$/);
     });
   });
 
