@@ -3,7 +3,15 @@
  * the same DynamoDB journal under the case's lock, and `loadCaseReport` / `ir report` read it all back,
  * the manifest from the Object-Lock bucket included.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -13,7 +21,7 @@ import { loadCaseReport } from "../../automation/report/load";
 import { respond } from "../../automation/respond/respond";
 import { TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
 import { type Account, setupAccount } from "../helpers/responder";
-import { laterPhases } from "./fixture";
+import { containedCase, laterPhases } from "./fixture";
 
 /** What `ir report --json` prints (or the error document of bad input). */
 interface ReportJson {
@@ -140,6 +148,40 @@ describe("report: a real case against moto (integration)", function () {
     expect(res.code, res.stderr).to.equal(0);
     expect(readdirSync(dir)).to.deep.equal(["report.md"]);
     expect(res.stdout).to.match(/reports written\n {2}.*report\.md\n {2}time to contain \d/);
+  });
+
+  it("a journal edited after the fact: the reports are still written, say where, and ir report exits 8", async () => {
+    // The recorded real case, in a local fallback journal, with one entry's time changed.
+    const state = join(out, "state");
+    const fixture = containedCase();
+    const id = fixture.meta.caseId;
+    mkdirSync(join(state, "cases", id), { recursive: true });
+    writeFileSync(join(state, "cases", id, "meta.json"), JSON.stringify(fixture.meta));
+    const edited = fixture.entries.map((e) => (e.seq === 20 ? { ...e, at: "2026-11-28T00:00:00.000Z" } : e));
+    writeFileSync(
+      join(state, "cases", id, "journal.jsonl"),
+      edited.map((e) => `${JSON.stringify(e)}\n`).join(""),
+    );
+    const dir = join(out, "broken");
+    const res = await ir(
+      "report",
+      id,
+      "--state-dir",
+      state,
+      "--journal-table",
+      "ir-no-such-table",
+      "--out",
+      dir,
+      "--json",
+    );
+    expect(res.code, res.stderr).to.equal(8);
+    expect(res.json).to.deep.include({
+      exitCode: 8,
+      chain: { ok: false, problem: "entry 20 was modified after it was written" },
+    });
+    expect(readFileSync(join(dir, "report.md"), "utf8")).to.include(
+      "hash chain BROKEN: entry 20 was modified after it was written",
+    );
   });
 
   it("bad input exits 2 with the fix and writes nothing", async () => {
