@@ -19,6 +19,7 @@ import type { ResponderSettings } from "../../facts/responder-settings";
 import { AwsClients, type CallRecorder } from "../aws/clients";
 import { bootstrap } from "../bootstrap/bootstrap";
 import { type ResolvedSettings, resolveSettings } from "../settings/settings";
+import { type FlowLogSink, seedFlowLogs } from "./flow-logs";
 import { seedWorkload, type Workload } from "./seed";
 import { type ForensicSeed, seedForensic } from "./seed-forensic";
 
@@ -33,6 +34,9 @@ export interface GamedayAccount {
   configFile: string;
   workload: Workload;
   forensic: ForensicSeed;
+  flowLogs: FlowLogSink;
+  /** Unrecorded clients for what is not the responder (AWS delivering logs, the attacker). */
+  world: AwsClients;
 }
 
 export interface AccountOptions {
@@ -71,14 +75,15 @@ async function groupId(c: AwsClients, vpcId: string, name: string): Promise<stri
 }
 
 /**
- * Seeds an account. Setup calls go through `setup` clients (not recorded: the figures count the
- * responder's calls only); the returned clients record into `o.recorder`.
+ * Seeds an account. Setup calls go through `world` clients (not recorded: the figures count the
+ * responder's calls only); the returned `clients` record into `o.recorder`. Destroy both when done.
  */
 export async function prepareAccount(o: AccountOptions): Promise<GamedayAccount> {
   const setup = accountClients({ ...o, latencyMs: 0, recorder: undefined });
   try {
     const workload = await seedWorkload(setup);
     const forensic = await seedForensic(setup);
+    const flowLogs = await seedFlowLogs(setup, o.accountId, workload.vpcId);
     const stateDir = join(o.stateDir, o.accountId);
     mkdirSync(stateDir, { recursive: true });
     const base = resolveSettings(
@@ -124,8 +129,18 @@ export async function prepareAccount(o: AccountOptions): Promise<GamedayAccount>
       { AWS_REGION: GAMEDAY_REGION },
     );
     settings.latencyMs = o.latencyMs;
-    return { accountId: o.accountId, clients: accountClients(o), settings, configFile, workload, forensic };
-  } finally {
+    return {
+      accountId: o.accountId,
+      clients: accountClients(o),
+      settings,
+      configFile,
+      workload,
+      forensic,
+      flowLogs,
+      world: setup,
+    };
+  } catch (err) {
     setup.destroy();
+    throw err;
   }
 }

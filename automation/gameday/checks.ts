@@ -12,6 +12,7 @@ import {
 import {
   DescribeIamInstanceProfileAssociationsCommand,
   DescribeInstancesCommand,
+  DescribeLaunchTemplateVersionsCommand,
   DescribeNetworkInterfacesCommand,
   DescribeSnapshotsCommand,
   DescribeVolumesCommand,
@@ -264,6 +265,12 @@ export async function investigationChecks(run: ScenarioRun, phases: PhaseApi): P
   ];
 }
 
+/**
+ * The group launches from the known-good AMI (its pinned template version, read from EC2), its capacity
+ * is back to what it was before the incident, every instance launched since the response runs the
+ * known-good AMI (neither the older nor the newer one), and every instance in service is healthy.
+ * Siblings launched before the incident keep their image: they are named in the detail, not failed.
+ */
 async function fleetHealthy(run: ScenarioRun): Promise<Check> {
   const title = "capacity healthy on the known-good AMI";
   const c = run.account.clients;
@@ -271,17 +278,32 @@ async function fleetHealthy(run: ScenarioRun): Promise<Check> {
   const group = (
     await c.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [w.asgName] }))
   ).AutoScalingGroups![0]!;
+  const spec = group.LaunchTemplate;
+  const version = spec
+    ? (
+        await c.ec2.send(
+          new DescribeLaunchTemplateVersionsCommand({
+            LaunchTemplateId: spec.LaunchTemplateId,
+            Versions: [spec.Version ?? "$Default"],
+          }),
+        )
+      ).LaunchTemplateVersions?.[0]
+    : undefined;
+  const templateAmi = version?.LaunchTemplateData?.ImageId;
   const inService = (group.Instances ?? [])
     .filter((i) => i.LifecycleState === "InService")
     .map((i) => i.InstanceId!);
-  const images = inService.length
+  const instances = inService.length
     ? (await c.ec2.send(new DescribeInstancesCommand({ InstanceIds: inService }))).Reservations!.flatMap(
         (r) => r.Instances!,
       )
     : [];
-  const off = images
+  const since = run.respondStartedAt?.getTime() ?? 0;
+  const rebuilt = instances.filter((i) => (i.LaunchTime?.getTime() ?? 0) >= since - 1000);
+  const wrong = rebuilt
     .filter((i) => i.ImageId !== w.amis.knownGood)
     .map((i) => `${i.InstanceId} on ${i.ImageId}`);
+  const older = instances.filter((i) => !rebuilt.includes(i)).map((i) => `${i.InstanceId} (${i.ImageId})`);
   const health = await c.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: w.targetGroupArn }));
   const healthy = new Set(
     (health.TargetHealthDescriptions ?? [])
@@ -289,16 +311,19 @@ async function fleetHealthy(run: ScenarioRun): Promise<Check> {
       .map((d) => d.Target!.Id),
   );
   const unhealthy = inService.filter((id) => !healthy.has(id));
-  const desired = group.DesiredCapacity ?? 0;
   const problems = [
-    ...(inService.length >= desired && desired >= w.instances.length
+    ...(templateAmi === w.amis.knownGood
       ? []
-      : [`${inService.length} in service, desired ${desired}, before the incident ${w.instances.length}`]),
-    ...(off.length
-      ? [
-          `not on known-good ${w.amis.knownGood} (older ${w.amis.older}, newer ${w.amis.newer}): ${off.join(", ")}`,
-        ]
-      : []),
+      : [
+          `the group launches ${templateAmi ?? "no template"} (version ${spec?.Version ?? "?"}), not ${w.amis.knownGood} (older ${w.amis.older}, newer ${w.amis.newer})`,
+        ]),
+    ...(inService.length >= w.instances.length && (group.DesiredCapacity ?? 0) >= w.instances.length
+      ? []
+      : [
+          `${inService.length} in service (desired ${group.DesiredCapacity}), ${w.instances.length} before the incident`,
+        ]),
+    ...(rebuilt.length ? [] : ["no capacity was launched since the response"]),
+    ...(wrong.length ? [`launched since the response on another AMI: ${wrong.join(", ")}`] : []),
     ...(unhealthy.length ? [`not healthy in the target group: ${unhealthy.join(", ")}`] : []),
     ...(inService.includes(run.victim.instanceId) ? ["the compromised instance is back in service"] : []),
   ];
@@ -308,7 +333,7 @@ async function fleetHealthy(run: ScenarioRun): Promise<Check> {
         "final",
         "fleet-healthy",
         title,
-        `${inService.length}/${desired} in service and healthy on ${w.amis.knownGood}`,
+        `${inService.length}/${group.DesiredCapacity} in service and healthy; template version ${spec?.Version} on ${w.amis.knownGood}; rebuilt ${rebuilt.map((i) => i.InstanceId).join(", ")}${older.length ? `; pre-incident siblings keep their image: ${older.join(", ")}` : ""}`,
       );
 }
 

@@ -14,6 +14,7 @@ import type { GamedayAccount } from "./account";
 import { EMULATOR_CREDENTIALS } from "./account";
 import { type Check, containmentChecks, finalChecks, investigationChecks } from "./checks";
 import { type GuardDutyEvent, guardDutyEvent, type Victim } from "./findings";
+import { deliverFlows } from "./flow-logs";
 import type { AnalyzeResult, InvestigateResult, Loaded, PhaseApi, RecoverResult } from "./phases";
 import type { AttackerTrace, Scenario } from "./scenarios";
 import { publishNewerAmi } from "./seed";
@@ -38,6 +39,7 @@ export interface ScenarioRun {
   /** When the compromise began (earliest first sighting). */
   began: Date;
   trace: AttackerTrace;
+  respondStartedAt?: Date;
   respond?: CaseResult;
   investigate?: InvestigateResult;
   analyze?: AnalyzeResult;
@@ -145,8 +147,20 @@ export async function playScenario(
     });
     for (const n of run.trace.notes) t.add("attack", "attacker-action", "done", n);
   }
-  await pause(5);
+  // IAM compares aws:TokenIssueTime in whole seconds: let the response start in a later second than
+  // the attack, as it always does outside a compressed game day.
+  await pause(1005 - (Date.now() % 1000));
   const lastSeen = new Date();
+  const flows = await deliverFlows(
+    account.world,
+    account.flowLogs,
+    run.victim,
+    scenario.flows,
+    began,
+    lastSeen,
+  );
+  if (flows)
+    t.add("attack", "flow-logs-delivered", "done", `${flows} record(s) to s3://${account.flowLogs.bucket}`);
   run.findings = scenario.findings(run.victim, began, lastSeen).map((f) => guardDutyEvent(run.victim, f));
   mkdirSync(o.findingsDir, { recursive: true });
   const file = join(o.findingsDir, `${scenario.id}-finding.json`);
@@ -161,7 +175,7 @@ export async function playScenario(
     );
   // A golden image published during the incident: recovery must not pick it.
   await pause(5);
-  const newer = await publishNewerAmi(clients, account.workload);
+  const newer = await publishNewerAmi(account.world, account.workload);
   t.add(
     "attack",
     "newer-ami-published",
@@ -170,12 +184,15 @@ export async function playScenario(
   );
 
   const target = targetOf(run, file);
-  t.add("respond", "respond-start", "started", `ir respond ${file}`);
+  t.add("respond", "respond-start", "started", `ir respond --decrement-capacity ${file}`);
+  run.respondStartedAt = new Date();
   const [result] = await respond({
     targets: [target],
     settings,
     clients,
-    options: { dwellMs: o.dwellMs },
+    // --decrement-capacity: no replacement from the fleet's pre-incident image; recovery gives the
+    // capacity back from the known-good AMI.
+    options: { dwellMs: o.dwellMs, decrementCapacity: true },
     observe: t.observer("respond"),
   });
   run.respond = result;

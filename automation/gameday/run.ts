@@ -194,6 +194,7 @@ export async function runGameday(o: GamedayOptions, io: Out): Promise<GamedayRes
         printScenario(summary, t, print);
       } finally {
         account.clients.destroy();
+        account.world.destroy();
       }
     }
   } catch (err) {

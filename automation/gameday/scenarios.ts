@@ -13,13 +13,14 @@ import { ListBucketsCommand } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { AwsClients } from "../aws/clients";
 import { type FindingSpec, remoteIp, type Victim } from "./findings";
+import type { Flow } from "./flow-logs";
 
 export const SCENARIO_IDS = ["ssh-backdoor", "credential-exfiltration", "crypto-mining"] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 /** What the attacker's own actions left behind (checks compare the response against it). */
 export interface AttackerTrace {
-  /** Issue time of a stolen role session the attacker used (the deny must predate... cover it). */
+  /** Issue time of a stolen role session the attacker used (the deny's cut-off must be later). */
   stolenSessionIssuedAt?: Date;
   stolenAccessKeyId?: string;
   notes: string[];
@@ -39,8 +40,10 @@ export interface Scenario {
   accountId: string;
   /** Index of the victim in the fleet (sorted instance ids). */
   victimIndex: number;
-  /** Addresses the findings name: analysis should list them. */
+  /** Addresses the findings and the flow logs name: analysis should list them. */
   attackerIps: string[];
+  /** The attack's traffic, as the VPC flow logs record it. */
+  flows: Flow[];
   /** The findings, oldest first, given the times the attack began and was last seen. */
   findings(v: Victim, began: Date, lastSeen: Date): FindingSpec[];
   /** The attacker's actions in the account, before the response. */
@@ -54,7 +57,27 @@ const sshBackdoor: Scenario = {
   title: "SSH brute force, then a backdoor calling its command-and-control domain",
   accountId: "210987654321",
   victimIndex: 0,
-  attackerIps: ["203.0.113.66"],
+  attackerIps: ["203.0.113.66", "198.51.100.200"],
+  flows: [
+    {
+      direction: "ingress",
+      remote: "203.0.113.66",
+      remotePort: 40522,
+      localPort: 22,
+      protocol: "tcp",
+      count: 40,
+      bytes: 4_212,
+    },
+    {
+      direction: "egress",
+      remote: "198.51.100.200",
+      remotePort: 443,
+      localPort: 51000,
+      protocol: "tcp",
+      count: 6,
+      bytes: 18_340,
+    },
+  ],
   findings: (v, began, lastSeen) => [
     {
       type: "UnauthorizedAccess:EC2/SSHBruteForce",
@@ -104,6 +127,8 @@ const credentialExfiltration: Scenario = {
   accountId: "321098765432",
   victimIndex: 1,
   attackerIps: ["198.51.100.23"],
+  // Stolen credentials are used from the attacker's machine: no flow touches the instance.
+  flows: [],
   findings: (v, began, lastSeen) => [
     {
       type: "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS",
@@ -187,6 +212,17 @@ const cryptoMining: Scenario = {
   accountId: "432109876543",
   victimIndex: 2,
   attackerIps: ["192.0.2.77"],
+  flows: [
+    {
+      direction: "egress",
+      remote: "192.0.2.77",
+      remotePort: 3333,
+      localPort: 48812,
+      protocol: "tcp",
+      count: 20,
+      bytes: 251_904,
+    },
+  ],
   findings: (v, began, lastSeen) => [
     {
       type: "CryptoCurrency:EC2/BitcoinTool.B!DNS",

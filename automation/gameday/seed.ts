@@ -214,7 +214,8 @@ export async function seedWorkload(c: AwsClients): Promise<Workload> {
     new CreateAutoScalingGroupCommand({
       AutoScalingGroupName: asgName,
       LaunchTemplate: { LaunchTemplateName: launchTemplateName, Version: "$Latest" },
-      MinSize: 3,
+      // Room to take one instance out: containment detaches it decrementing the desired capacity.
+      MinSize: 2,
       MaxSize: 6,
       DesiredCapacity: 3,
       VPCZoneIdentifier: net.privateSubnets.join(","),
