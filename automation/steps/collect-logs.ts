@@ -177,6 +177,8 @@ export function collectLogsStep(opts: CollectLogsOptions = DEFAULT_COLLECT_LOGS)
     always: true,
     evidence: true,
     timeoutMs: opts.timeoutMs + 120_000,
+    // What the host did not upload will not appear later: no point in retrying for long.
+    verifyTimeoutMs: 5000,
     async plan(ctx) {
       const ssm = ctx.records.get("ssm-check") as SsmCheck | undefined;
       return ssm?.managed || !ctx.options.memory

@@ -1,0 +1,170 @@
+/**
+ * The collect-logs step of the contain playbook against moto (EC2, S3 with Object Lock, DynamoDB), with
+ * SSM stubbed at the SDK seam (moto has no DescribeInstanceInformation and fakes every command): the
+ * stub plays the host, uploading through the presigned URLs the command carries, as curl would.
+ */
+import { createHash } from "node:crypto";
+import { DescribeNetworkInterfacesCommand } from "@aws-sdk/client-ec2";
+import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
+import {
+  DescribeInstanceInformationCommand,
+  GetCommandInvocationCommand,
+  SendCommandCommand,
+  SSMClient,
+} from "@aws-sdk/client-ssm";
+import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
+import { expect } from "chai";
+import { type CaseResult, respond } from "../../automation/respond/respond";
+import { COLLECTION_ARTEFACTS } from "../../automation/ssm-documents";
+import type { CollectLogsRecord } from "../../automation/steps/collect-logs";
+import type { Manifest } from "../../automation/steps/manifest";
+import { EVIDENCE_LOCK_MODE, evidenceBucketName } from "../../facts/names";
+import { TEST_ACCOUNT, TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
+import { type Account, setupAccount } from "../helpers/responder";
+
+const BUCKET = evidenceBucketName(TEST_ACCOUNT, TEST_REGION);
+const FAST = { timeoutMs: 20_000, pollMs: 5, lookbackMs: 3_600_000 };
+
+interface HostPlay {
+  /** Artefacts the host fails to upload. */
+  fail?: string[];
+  /** Artefacts whose hash the (trojaned) host misreports. */
+  lie?: string[];
+}
+
+/** Plays the host: runs "upload <name> <url>" of the script as curl would, prints the artefact lines. */
+async function playHost(script: string, play: HostPlay): Promise<string> {
+  const lines: string[] = [];
+  for (const m of script.matchAll(/^upload '([^']+)' '([^']+)'$/gm)) {
+    const [, name, url] = m as unknown as [string, string, string];
+    const body = Buffer.from(`${name} collected on the host\n`);
+    let status = "failed";
+    if (!play.fail?.includes(name)) {
+      const res = await fetch(url, {
+        method: "PUT",
+        body,
+        headers: { "Content-MD5": createHash("md5").update(body).digest("base64") },
+      });
+      if (res.ok) status = "uploaded";
+    }
+    const hash = play.lie?.includes(name) ? "0".repeat(64) : createHash("sha256").update(body).digest("hex");
+    lines.push(`artefact=${name} sha256=${hash} size=${body.length} status=${status}`);
+  }
+  return lines.join("\n");
+}
+
+describe("collect-logs in the contain playbook (moto, SSM at the SDK seam)", function () {
+  this.timeout(120_000);
+  let a: Account;
+  let ssm: AwsClientStub<SSMClient>;
+  let play: HostPlay = {};
+  let stdout = "";
+  before(async () => {
+    a = await setupAccount({ groups: true });
+    ssm = mockClient(SSMClient);
+  });
+  after(() => ssm.restore());
+  beforeEach(() => {
+    ssm.reset();
+    ssm.on(DescribeInstanceInformationCommand).resolves({
+      InstanceInformationList: [{ InstanceId: a.world.solo, PingStatus: "Online", PlatformType: "Linux" }],
+    });
+    ssm.on(SendCommandCommand).callsFake(async (input) => {
+      stdout = await playHost(input.Parameters.commands[0], play);
+      return { Command: { CommandId: "cmd-logs" } };
+    });
+    ssm.on(GetCommandInvocationCommand).callsFake(async () => ({
+      Status: play.fail?.length ? "Failed" : "Success",
+      StandardOutputContent: stdout,
+    }));
+  });
+
+  const contain = async (instanceId: string): Promise<CaseResult> => {
+    const [r] = await respond({
+      targets: [{ instanceId, source: { kind: "argument" } }],
+      settings: a.settings,
+      clients: a.clients,
+      // Memory off: the logs are still collected (the step asks SSM itself).
+      options: { dwellMs: 0, memory: false },
+      collectLogs: FAST,
+    });
+    return r!;
+  };
+  const recordOf = async (r: CaseResult) => {
+    const { openJournals } = await import("../../automation/journal/open");
+    const found = await openJournals(a.clients, a.settings).dynamo.readCase(r.caseId!);
+    const ran = found!.entries.filter((e) => e.stepId === "collect-logs" && e.event === "ran").pop()!;
+    return (ran.data as unknown as { record: CollectLogsRecord }).record;
+  };
+
+  it("uploads every artefact through presigned URLs only, hashes what S3 holds, locks it, lists it in the manifest", async () => {
+    play = {};
+    const r = await contain(a.world.solo);
+    const step = r.steps.find((s) => s.id === "collect-logs")!;
+    expect(step.status, step.detail).to.equal("verified");
+    const script = ssm.commandCalls(SendCommandCommand)[0]!.args[0].input.Parameters!.commands![0]!;
+    // No credentials reach the host: only signed URLs for this case's log keys (a presigned URL names
+    // the access key id in its credential scope, never the secret; moto's id and secret are both "testing").
+    const withoutUrls = script.replace(/'https?:\/\/[^']+'/g, "URL");
+    expect(withoutUrls).to.not.include(TEST_CREDENTIALS.secretAccessKey);
+    expect(script).to.not.match(/AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN)|X-Amz-Security-Token/);
+    const urls = [...script.matchAll(/^upload '[^']+' '([^']+)'$/gm)].map((m) => new URL(m[1]!));
+    expect(urls).to.have.length(COLLECTION_ARTEFACTS.length);
+    for (const u of urls) {
+      expect(u.pathname).to.match(new RegExp(`^/${BUCKET}/cases/${r.caseId}/logs/`));
+      expect(u.searchParams.get("X-Amz-Signature")).to.match(/^[0-9a-f]{64}$/);
+    }
+    const rec = await recordOf(r);
+    expect(rec.missing).to.deep.equal([]);
+    expect(rec.hashMismatches).to.deep.equal([]);
+    expect(rec.artefacts.map((x) => x.name)).to.deep.equal(COLLECTION_ARTEFACTS.map((x) => `logs/${x.name}`));
+    for (const art of rec.artefacts) {
+      const head = await a.clients.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: art.key }));
+      expect(head.ObjectLockMode, art.key).to.equal(EVIDENCE_LOCK_MODE);
+      expect(art.hostHashMatches).to.equal(true);
+    }
+    const manifestKey = `cases/${r.caseId}/manifest.json`;
+    const manifest = JSON.parse(
+      await a.clients.s3
+        .send(new GetObjectCommand({ Bucket: BUCKET, Key: manifestKey }))
+        .then((o) => o.Body!.transformToString()),
+    ) as Manifest;
+    const inManifest = manifest.artefacts.filter((x) => x.name.startsWith("logs/"));
+    expect(inManifest.map((x) => x.sha256)).to.deep.equal(rec.artefacts.map((x) => x.sha256));
+    expect(r.steps.find((s) => s.id === "manifest")!.status).to.equal("verified");
+    // The forensic egress opened for the uploads is closed again: every ENI is in the isolation group only.
+    const enis = await a.clients.ec2.send(
+      new DescribeNetworkInterfacesCommand({
+        Filters: [{ Name: "attachment.instance-id", Values: [a.world.solo] }],
+      }),
+    );
+    for (const n of enis.NetworkInterfaces ?? []) expect(n.Groups).to.have.length(1);
+  });
+
+  it("a failed upload and a trojaned host's hash are recorded; the step does not verify, containment holds", async () => {
+    play = { fail: ["journal.export.gz"], lie: ["volatile.txt.gz"] };
+    const r = await contain(a.world.asgInstances[0]!);
+    const step = r.steps.find((s) => s.id === "collect-logs")!;
+    expect(step.status).to.equal("unverified");
+    expect(step.detail)
+      .to.match(/not collected: journal\.export\.gz/)
+      .and.match(/volatile\.txt\.gz/);
+    const rec = await recordOf(r);
+    expect(rec.missing.map((m) => m.name)).to.deep.equal(["journal.export.gz"]);
+    expect(rec.missing[0]!.reason).to.match(/reported the upload failed/);
+    expect(rec.hashMismatches).to.deep.equal(["logs/volatile.txt.gz"]);
+    expect(r.status).to.equal("incomplete");
+    for (const id of ["isolate", "revoke-credentials", "swap-profile"])
+      expect(r.steps.find((s) => s.id === id)!.status, id).to.equal("verified");
+  });
+
+  it("skipped with the reason when SSM does not manage the instance; no command is sent", async () => {
+    ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [] });
+    const r = await contain(a.world.noProfile);
+    const step = r.steps.find((s) => s.id === "collect-logs")!;
+    expect(step.status).to.equal("skipped");
+    expect(step.detail).to.equal("logs not collected: the instance is not registered with SSM");
+    expect(ssm.commandCalls(SendCommandCommand)).to.have.length(0);
+    expect(r.status).to.equal("contained");
+  });
+});
