@@ -10,7 +10,13 @@ import type { CaseMeta } from "../journal/journal";
 import type { Manifest } from "../steps/manifest";
 import { timeToContain, timeToVerified } from "./figures";
 import type { CaseReport } from "./model";
-import { analysisSection, boundJson, evidenceSection, instanceSection, recoverySection } from "./sections";
+import {
+  analysisSection,
+  evidenceSection,
+  instanceSection,
+  recoverySection,
+  sourceSection,
+} from "./sections";
 import { countSteps, summarisePhases, summariseSteps } from "./steps";
 import { bound } from "./text";
 
@@ -43,6 +49,7 @@ export function buildReport(input: BuildInput): CaseReport {
   const terminated = steps.some((s) => s.id === "terminate" && s.status === "verified");
   const recovery = recoverySection(records);
   const instance = instanceSection(records.get("discover"));
+  const source = sourceSection(meta.source);
   return {
     schema: "ir-case-report/1",
     generatedAt: input.generatedAt ?? new Date().toISOString(),
@@ -54,7 +61,7 @@ export function buildReport(input: BuildInput): CaseReport {
       ...(meta.operator ? { operator: bound(meta.operator, 500) } : {}),
       openedAt,
       state: terminated ? "terminated" : released ? "released" : "open",
-      ...(meta.source !== undefined ? { source: boundJson(meta.source) } : {}),
+      ...(source ? { source } : {}),
       options: meta.options,
       ...(instance ? { instance } : {}),
     },

@@ -125,6 +125,20 @@ export interface ReportRecovery {
   health: { targetGroupArn: string; expected: number; healthy: number }[];
 }
 
+/** Where the case came from: the command line, or a finding (its own words included: attacker-shaped). */
+export interface ReportSource {
+  kind: string;
+  file?: string;
+  findingId?: string;
+  type?: string;
+  severity?: number;
+  firstSeen?: string;
+  lastSeen?: string;
+  /** The finding's title and description (GuardDuty `title`/`description`, ASFF `Title`/`Description`). */
+  title?: string;
+  description?: string;
+}
+
 export interface CaseReport {
   schema: "ir-case-report/1";
   generatedAt: string;
@@ -137,7 +151,7 @@ export interface CaseReport {
     openedAt: string;
     /** "open" (contained), "released" (`ir release` ran), "terminated" (the terminate step verified). */
     state: "open" | "released" | "terminated";
-    source?: Json;
+    source?: ReportSource;
     options: Json;
     /** From the discover step: what the instance was when the case opened. */
     instance?: {

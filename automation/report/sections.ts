@@ -13,6 +13,7 @@ import type {
   ReportChange,
   ReportEvidence,
   ReportRecovery,
+  ReportSource,
 } from "./model";
 import { bound } from "./text";
 
@@ -36,17 +37,25 @@ const strings = (v: unknown, max: number) =>
     .filter((x): x is string => x !== undefined)
     .slice(0, max);
 
-/** A JSON value from outside (a finding's fields) with every string bounded, arrays and depth limited. */
-export function boundJson(v: Json, depth = 4): Json {
-  if (typeof v === "string") return bound(v, 500);
-  if (v === null || typeof v !== "object") return v;
-  if (depth === 0) return "[nested value left out]";
-  if (Array.isArray(v)) return v.slice(0, MAX_ROWS.tags).map((x) => boundJson(x, depth - 1));
-  return Object.fromEntries(
-    Object.entries(v)
-      .slice(0, MAX_ROWS.tags)
-      .map(([k, x]) => [bound(k, 100), boundJson(x, depth - 1)]),
-  );
+/**
+ * The case's source, summarised: the header keeps the whole finding for `ir analyze`, the report shows
+ * what identifies it and what it says (its title and description, which an attacker can shape).
+ */
+export function sourceSection(source: Json | undefined): ReportSource | undefined {
+  const s = obj(source);
+  if (!s) return undefined;
+  const f = obj(s.finding);
+  return defined({
+    kind: str(s.kind, 40) ?? "unknown",
+    file: str(s.file, 500),
+    findingId: str(s.findingId, 300),
+    type: str(s.type, 300),
+    severity: num(s.severity),
+    firstSeen: str(s.firstSeen, 100),
+    lastSeen: str(s.lastSeen, 100),
+    title: str(f?.title ?? f?.Title, 500),
+    description: str(f?.description ?? f?.Description),
+  });
 }
 
 export function instanceSection(discover: Json | undefined): CaseReport["case"]["instance"] {

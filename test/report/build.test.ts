@@ -66,6 +66,7 @@ describe("report: buildReport", () => {
     it("THEN the instance facts come from the discover record", () => {
       expect(r.case.instance?.instanceType).to.be.a("string");
       expect(r.case.instance?.vpcId).to.match(/^vpc-/);
+      expect(r.case.source).to.deep.equal({ kind: "argument" });
     });
   });
 
@@ -170,6 +171,36 @@ describe("report: buildReport", () => {
         durationMs: 5200,
       });
       expect(r.phases.find((p) => p.phase === "recover")?.status).to.equal("complete");
+    });
+  });
+
+  it("summarises a finding source: identity, times, title and description, not the whole finding", () => {
+    const source = {
+      kind: "guardduty",
+      file: "finding.json",
+      findingId: "f-1",
+      type: "UnauthorizedAccess:EC2/SSHBruteForce",
+      severity: 8,
+      firstSeen: "2026-11-28T10:00:00.000Z",
+      lastSeen: "2026-11-28T11:00:00.000Z",
+      finding: {
+        id: "f-1",
+        title: "SSH brute force",
+        description: "203.0.113.9 tried",
+        service: { count: 9 },
+      },
+    };
+    const r = buildReport({ meta: { ...base.meta, source }, entries: base.entries });
+    expect(r.case.source).to.deep.equal({
+      kind: "guardduty",
+      file: "finding.json",
+      findingId: "f-1",
+      type: "UnauthorizedAccess:EC2/SSHBruteForce",
+      severity: 8,
+      firstSeen: "2026-11-28T10:00:00.000Z",
+      lastSeen: "2026-11-28T11:00:00.000Z",
+      title: "SSH brute force",
+      description: "203.0.113.9 tried",
     });
   });
 

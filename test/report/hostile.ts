@@ -33,7 +33,18 @@ export function hostileReport(): CaseReport {
   const meta = {
     ...base.meta,
     operator: `arn:aws:sts::123456789012:assumed-role/${HOSTILE.svg}`,
-    source: { kind: "guardduty", findingId: HOSTILE.script, type: HOSTILE.markdown, file: HOSTILE.long },
+    source: {
+      kind: "guardduty",
+      findingId: HOSTILE.script,
+      type: HOSTILE.markdown,
+      file: HOSTILE.long,
+      // The finding as the header keeps it: its title and description are the attacker's to shape.
+      finding: {
+        id: "f-1",
+        title: HOSTILE.svg,
+        description: `${HOSTILE.img} ${HOSTILE.ansi} ${HOSTILE.long}`,
+      },
+    },
   };
   const withLater = extend({ ...base, meta, entries: reseal(entries) }, [
     ...laterPhases({ hostile: true }),

@@ -42,6 +42,7 @@ describe("report: renderers", () => {
       expect(page).not.to.match(/<[^>]*\son[a-z]+\s*=/i);
       expect(page).to.include("&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;");
       expect(page).to.include("&lt;img src=x onerror=&quot;document.title=&#39;pwned&#39;&quot;&gt;");
+      expect(page).to.include("<th>finding title</th><td>&quot;&gt;&lt;svg onload=alert(1)&gt;</td>");
       expect(page).not.to.match(CONTROL);
     });
 
@@ -121,7 +122,8 @@ describe("report: renderers", () => {
       expect(renderJson(r).length).to.be.lessThan(150_000);
       const blob = r.case.instance?.tags.find((t) => t.key === "blob");
       expect(blob?.value).to.match(/… \[truncated: 102400 characters\]$/);
-      expect((r.case.source as { file: string }).file).to.match(/^A{500}… \[truncated: 102400 characters\]$/);
+      expect(r.case.source?.file).to.match(/^A{500}… \[truncated: 102400 characters\]$/);
+      expect(r.case.source?.description).to.have.length.lessThan(2100);
     });
   });
 
