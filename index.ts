@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AlertForwarding, forwardingRole } from "./components/alert-forwarding";
 import { Alerting } from "./components/alerting";
 import { AuditTrail, TRAIL_NAME } from "./components/audit-trail";
+import { AutoContainment } from "./components/auto-containment";
 import { configRole } from "./components/config-recording";
 import { CustomerManagedKey } from "./components/customer-managed-key";
 import { ForensicReadiness } from "./components/forensic-readiness";
@@ -181,7 +182,28 @@ new aws.ssm.Parameter(
   inHome,
 );
 
+// Automatic containment (off by default): GuardDuty findings about instances invoke the responder engine.
+const autoContainment =
+  cfg.autoContain === "off"
+    ? undefined
+    : new AutoContainment(
+        "auto-containment",
+        {
+          mode: cfg.autoContain,
+          minSeverity: cfg.autoContainMinSeverity,
+          memoryCapture: cfg.autoContainMemoryCapture,
+          roleArn: readiness.access.responderRoleArn,
+          roleName: readiness.access.responderRoleName,
+          alertTopicArn: alerting.topicArn,
+          kmsKeyArn: alertsKey.arn,
+          logKmsKeyArn: auditKey.arn,
+          logRetentionDays: cfg.logRetentionDays,
+        },
+        inHome,
+      );
+
 export const homeRegion = home;
+export const autoContainFunctionArn = autoContainment?.functionArn;
 export const regions = cfg.regions;
 export const trailArn = trail.arn;
 export const logArchiveBucket = archive.name;
