@@ -110,6 +110,8 @@ export interface ReportAnalysis {
     omitted: number;
     domains: string[];
     warnings: string[];
+    /** Each source of the analysis (cloudtrail, finding, flowLogs): done, or skipped/failed and why. */
+    sources: { source: string; status: string; reason?: string }[];
   };
   changeHistory?: {
     window?: { start: string; end: string };

@@ -190,6 +190,10 @@ function analysis(r: CaseReport): string {
     );
     if (ips.omitted) out.push(`<p>${ips.omitted} more address(es) left out.</p>`);
     const notes = [
+      ...ips.sources.map(
+        (s) =>
+          `source ${html(s.source, 40)}: ${html(s.status, 40)}${s.reason ? `: ${html(s.reason, 500)}` : ""}`,
+      ),
       ...ips.domains.map((d) => `domain: ${html(d)}`),
       ...ips.warnings.map((w) => `warning: ${html(w, 500)}`),
     ];

@@ -171,9 +171,13 @@ function analysis(r: CaseReport): string[] {
       ),
     );
     if (ips.omitted) out.push(`${ips.omitted} more address(es) left out.`, "");
+    for (const s of ips.sources)
+      out.push(
+        `- source ${md(s.source, 40)}: ${md(s.status, 40)}${s.reason ? `: ${md(s.reason, 500)}` : ""}`,
+      );
     for (const d of ips.domains) out.push(`- domain: ${md(d)}`);
     for (const w of ips.warnings) out.push(`- warning: ${md(w, 500)}`);
-    if (ips.domains.length || ips.warnings.length) out.push("");
+    if (ips.sources.length || ips.domains.length || ips.warnings.length) out.push("");
   }
   if (a.changeHistory) {
     const h = a.changeHistory;

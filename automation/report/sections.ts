@@ -211,6 +211,15 @@ export function analysisSection(records: Map<string, Json | undefined>): ReportA
       omitted: (num(ips.omitted) ?? 0) + Math.max(0, all.length - MAX_ROWS.addresses),
       domains: strings(ips.domains, MAX_ROWS.warnings),
       warnings: strings(ips.warnings, MAX_ROWS.warnings),
+      sources: Object.entries(obj(ips.sources) ?? {})
+        .slice(0, 10)
+        .map(([source, v]) =>
+          defined({
+            source: bound(source, 40),
+            status: str(obj(v)?.status, 40) ?? "unknown",
+            reason: str(obj(v)?.reason) ?? str(obj(v)?.error),
+          }),
+        ),
     });
   }
   const history = unwrap(records.get("analyze-change-history"));

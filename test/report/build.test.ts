@@ -88,6 +88,11 @@ describe("report: buildReport", () => {
         ["203.0.113.9", "internet", 42],
         ["52.95.110.1", "aws", undefined],
       ]);
+      expect(r.analysis.attackerIps?.sources).to.deep.equal([
+        { source: "cloudtrail", status: "done" },
+        { source: "finding", status: "done" },
+        { source: "flowLogs", status: "skipped", reason: "the VPC has no flow log to S3" },
+      ]);
       expect(r.analysis.changeHistory?.entries[0]).to.include({
         resource: "AWS::EC2::SecurityGroup sg-0abc",
         sourceIp: "203.0.113.9",

@@ -111,7 +111,11 @@ export function laterPhases(opts: { hostile?: boolean } = {}): Event[] {
     omitted: 0,
     domains: [h ? h.markdown : "evil.example"],
     warnings: [h ? h.long : "CloudTrail keeps 90 days"],
-    sources: {},
+    sources: {
+      cloudtrail: { status: "done", summary: {} },
+      finding: { status: "done", summary: { mentions: 1 } },
+      flowLogs: { status: "skipped", reason: h ? h.script : "the VPC has no flow log to S3" },
+    },
   };
   const changes = {
     window: attackerIps.window,
