@@ -80,6 +80,14 @@ export interface ChangeHistoryInput {
 
 const roleNameOf = (role: string) => role.split("/").pop()!;
 
+/** Errors about this moment, not the service: the next resource may well succeed. */
+const TRANSIENT = new Set([
+  "ThrottlingException",
+  "TooManyRequestsException",
+  "RequestLimitExceeded",
+  "Unavailable",
+]);
+
 function actor(e: LookedUpEvent): Actor {
   const id = e.record.userIdentity ?? {};
   const fields: Actor = {
@@ -183,17 +191,21 @@ export async function changeHistory(input: ChangeHistoryInput): Promise<ChangeTi
   const gaps: string[] = [retentionWarning(window, input.options?.now?.())].filter((w): w is string => !!w);
   const entries: TimelineEntry[] = [];
   const events = new Map<string, LookedUpEvent>();
+  // A service that failed for one resource (down, denied, an emulator without it) fails for the next
+  // too: say so once per client instead of waiting out the retries again for every resource.
+  const down = new Map<object, string>();
 
   for (const resource of resources) {
     const isRole = resource.type === "AWS::IAM::Role";
     const label = `${resource.type} ${resource.id}`;
+    const trail = isRole ? globalTrail : cloudTrail;
     try {
-      const found = await lookupEvents(
-        isRole ? globalTrail : cloudTrail,
-        { key: "ResourceName", value: resource.id },
-        window,
-        { maxPages },
-      );
+      const known = down.get(trail);
+      if (known)
+        throw Object.assign(new Error(`${known} (as for the resources before)`), { name: "Unavailable" });
+      const found = await lookupEvents(trail, { key: "ResourceName", value: resource.id }, window, {
+        maxPages,
+      });
       if (found.truncated)
         gaps.push(
           `${label}: CloudTrail lookup stopped at its page bound; narrow the window or raise maxPages`,
@@ -205,10 +217,15 @@ export async function changeHistory(input: ChangeHistoryInput): Promise<ChangeTi
         entries.push(trailEntry(resource, e));
       }
     } catch (err) {
+      if (!down.has(trail) && !TRANSIENT.has((err as Error).name))
+        down.set(trail, `${(err as Error).name}: ${(err as Error).message}`);
       gaps.push(`${label}: CloudTrail lookup failed (${(err as Error).name}: ${(err as Error).message})`);
     }
+    const client = isRole ? globalConfig : config;
     try {
-      const client = isRole ? globalConfig : config;
+      const known = down.get(client);
+      if (known)
+        throw Object.assign(new Error(`${known} (as for the resources before)`), { name: "Unavailable" });
       const id = isRole ? (input.roleResourceId ?? (await roleResourceId(client, resource.id))) : resource.id;
       if (!id) {
         gaps.push(
@@ -221,6 +238,9 @@ export async function changeHistory(input: ChangeHistoryInput): Promise<ChangeTi
       entries.push(...configEntries(resource, history.items, history.baseline));
     } catch (err) {
       const name = (err as Error).name;
+      // Only a missing resource is about this resource; anything else is about Config itself.
+      if (name !== "ResourceNotDiscoveredException" && !TRANSIENT.has(name) && !down.has(client))
+        down.set(client, `${name}: ${(err as Error).message}`);
       const why =
         name === "ResourceNotDiscoveredException"
           ? "not recorded by AWS Config (the recorder does not cover this resource type, or it was never recorded)"

@@ -303,6 +303,26 @@ describe("analyze: change history timeline (Config + CloudTrail writes)", () => 
     expect(renderTimeline(t)).to.match(/gap: AWS::EC2::SecurityGroup sg-0e0e0e0e/);
   });
 
+  it("4b. a service that is down is asked once, not again for every resource (its retries take seconds each)", async () => {
+    const down = Object.assign(new Error("We encountered an internal error."), { name: "InternalFailure" });
+    trail.on(LookupEventsCommand).rejects(down);
+    config.on(GetResourceConfigHistoryCommand).rejects(down);
+    const t = await changeHistory({
+      instanceId: INSTANCE_ID,
+      securityGroupIds: [SG, SG_UNRECORDED],
+      networkInterfaceIds: [ENI],
+      window: WINDOW,
+      clients: regional,
+    });
+    expect(trail.commandCalls(LookupEventsCommand)).to.have.length(1);
+    expect(config.commandCalls(GetResourceConfigHistoryCommand)).to.have.length(1);
+    expect(t.gaps.filter((g) => /CloudTrail lookup failed/.test(g))).to.have.length(4);
+    expect(t.gaps[2]).to.match(
+      /InternalFailure: We encountered an internal error\. \(as for the resources before\)/,
+    );
+    expect(t.entries).to.deep.equal([]);
+  });
+
   it("5. the instance's ENIs: the group swap on the interface, with who made it", async () => {
     const t = await changeHistory({
       instanceId: INSTANCE_ID,
