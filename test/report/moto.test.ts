@@ -15,6 +15,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
+import { analyzeCase } from "../../automation/analyze/case";
 import { run } from "../../automation/cli/program";
 import { openJournals } from "../../automation/journal/open";
 import { loadCaseReport } from "../../automation/report/load";
@@ -102,6 +103,23 @@ describe("report: a real case against moto (integration)", function () {
       "recover",
       "terminate",
     ]);
+  });
+
+  it("after the real `ir analyze`: the analyze phase, each source's status, the analysis artefact", async () => {
+    const analysis = await analyzeCase({ caseId, settings: a.settings, clients: a.clients });
+    const r = await loadCaseReport({ caseId, settings: a.settings, clients: a.clients });
+    const phase = r.phases.find((p) => p.phase === "analyze")!;
+    expect(phase.steps).to.deep.equal(analysis.steps.map((s) => s.id));
+    expect(r.analysis.attackerIps?.sources.map((s) => s.source)).to.deep.equal([
+      "cloudtrail",
+      "finding",
+      "flowLogs",
+    ]);
+    // moto has no CloudTrail LookupEvents: the report says so instead of showing an empty answer as complete.
+    expect(r.analysis.attackerIps?.sources.find((s) => s.source === "cloudtrail")?.status).to.equal("failed");
+    expect(r.analysis.changeHistory).to.have.property("gaps");
+    expect(r.evidence.artefacts.map((x) => x.key)).to.include(`cases/${caseId}/analysis.json`);
+    expect(r.journal.chainOk).to.equal(true);
   });
 
   it("later phases journaled under the case's lock show up, with time to recover", async () => {
