@@ -24,10 +24,10 @@ export function checkEndpoint(value: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new InvalidArgumentError(`endpoint "${value}" is not a URL: expected e.g. http://127.0.0.1:5000`);
+    throw new Error(`endpoint "${value}" is not a URL: expected e.g. http://127.0.0.1:5000`);
   }
   if (!["127.0.0.1", "localhost", "[::1]"].includes(url.hostname) || !/^https?:$/.test(url.protocol))
-    throw new InvalidArgumentError(
+    throw new Error(
       `endpoint "${value}" is not a loopback emulator: the game day terminates instances, so it only runs against an emulator on 127.0.0.1 or localhost`,
     );
   return value.replace(/\/+$/, "");

@@ -231,7 +231,13 @@ async function finish(
       : `\ngame day FAILED${error ? `: ${error}` : ""}${failed.length ? `\n  failed checks:\n${failed.map((f) => `    - ${f}`).join("\n")}` : ""}`,
   );
   // Not part of the JSON: lets a library caller (the tests) stop an emulator it asked to keep.
-  Object.defineProperty(result, "stopEmulator", { enumerable: false, value: async () => emu.moto?.stop() });
+  // Idempotent: MotoServer.stop() waits for an exit that already happened when called twice.
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= emu.moto ? emu.moto.stop() : Promise.resolve();
+    return stopping;
+  };
+  Object.defineProperty(result, "stopEmulator", { enumerable: false, value: stop });
   if (o.keep) {
     print(
       `\nemulator left running on ${emu.endpoint} (stop it with Ctrl-C${emu.moto ? "" : ", it is yours"}); per scenario:`,
@@ -241,7 +247,7 @@ async function finish(
         `  ${s.scenario}: account ${s.accountId} (header x-moto-account-id: ${s.accountId}), settings ${join(stateDir, s.accountId, "ir.config.json")}`,
       );
   } else {
-    await emu.moto?.stop();
+    await stop();
   }
   return result;
 }
