@@ -15,6 +15,7 @@ import { type CaseResult, newRunId, respond } from "../respond/respond";
 import { jsonLogger, type Logger, logEngineEvent } from "./log";
 import { type AutoContainConfig, type AutoContainMode, readAutoContainConfig } from "./mode";
 import { approvalRequest, containmentOutcome, type Notice, publish } from "./notify";
+import { openCaseOf } from "./open-cases";
 import { loadLambdaSettings } from "./settings";
 import { type Ignored, triage } from "./triage";
 
@@ -133,7 +134,22 @@ export function createHandler(deps: HandlerDeps = {}) {
       return { ...result, outcome: "ignored", reason };
     }
     const topic = cfg.alertTopicArn ?? loaded.alertTopicArn;
-    if (cfg.mode === "approve") return approve(result, targets, topic, settings.region, clients, logger);
+    if (cfg.mode === "approve") {
+      // GuardDuty re-publishes a finding as it recurs: ask only about instances nobody has acted on yet.
+      const pending: Target[] = [];
+      for (const target of targets) {
+        const open = await transient("reading the case journal", () => openCaseOf(clients, settings, target));
+        if (!open) pending.push(target);
+        else {
+          const reason = `instance ${target.instanceId} already has case ${open}: follow it with \`ir status ${open}\``;
+          result.ignored.push({ findingId: target.source.findingId ?? "?", reason });
+          logger.log("info", "finding ignored", { instanceId: target.instanceId, reason });
+        }
+      }
+      if (pending.length === 0)
+        return { ...result, outcome: "ignored", reason: result.ignored.map((i) => i.reason).join("; ") };
+      return approve(result, pending, topic, settings.region, clients, logger);
+    }
     return contain(result, targets, topic, cfg, settings, clients, logger, context, deps.journals);
   };
 }
@@ -196,9 +212,18 @@ async function contain(
   for (const r of results)
     logger.log(r.status === "contained" ? "info" : "warn", "case finished", { ...summary(r) });
   const cases = results.map(summary);
-  const acted = results.filter((r) => r.status !== "busy");
+  // Busy: the run holding the case reports it. Every step resumed: a redelivery or a recurring finding
+  // about a contained instance, which changed nothing and was reported when it was contained.
+  const unchanged = (r: CaseResult) =>
+    r.status === "contained" && r.resumed === true && r.steps.every((s) => s.resumed);
+  const acted = results.filter((r) => r.status !== "busy" && !unchanged(r));
   let notification: AutoContainResult["notification"] = null;
-  if (acted.length === 0) notification = { skipped: "another run holds every case: it reports the outcome" };
+  if (acted.length === 0)
+    notification = {
+      skipped: results.every((r) => r.status === "busy")
+        ? "another run holds every case: it reports the outcome"
+        : "nothing changed: every case was already contained (reported then)",
+    };
   else if (!topic) {
     notification = { skipped: "no alert topic (IR_ALERT_TOPIC_ARN or alertTopicArn in the settings)" };
     logger.log("warn", "outcome not published", notification);

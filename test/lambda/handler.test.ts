@@ -260,8 +260,21 @@ describe("auto-containment handler against moto (integration)", function () {
     expect(
       (await a.clients.iam.send(new ListRolePoliciesCommand({ RoleName: a.world.roleName }))).PolicyNames,
     ).to.deep.equal(policiesBefore.PolicyNames);
-    const [m] = await drain();
-    expect(m!.message).to.match(/resumed \(a redelivered event or a retry: nothing was done twice\)/);
+    // Nothing changed, and the outcome was published when it was contained: no second message.
+    expect(again.notification).to.deep.equal({
+      skipped: "nothing changed: every case was already contained (reported then)",
+    });
+    expect(await drain()).to.deep.equal([]);
+  });
+
+  it("approve mode asks nobody about an instance that already has a case", async () => {
+    const id = a.world.asgInstances[0]!;
+    const result = await handlerFor("approve")(guardDutyEvent(id));
+    expect(result.outcome).to.equal("ignored");
+    expect(result.reason).to.equal(
+      `instance ${id} already has case ${caseId}: follow it with \`ir status ${caseId}\``,
+    );
+    expect(await drain()).to.deep.equal([]);
   });
 
   it("two deliveries at once: one contains, the other reports the running case", async () => {
@@ -306,5 +319,23 @@ describe("auto-containment handler against moto (integration)", function () {
     }
     expect(retry?.cases[0]?.status).to.equal("contained");
     await drain();
+  });
+
+  it("throws (the event is kept for a retry or the dead-letter queue) when the settings parameter is broken", async () => {
+    await a.clients.ssm.send(
+      new PutParameterCommand({
+        Name: SSM.responderConfig,
+        Type: "String",
+        Value: "{not json",
+        Overwrite: true,
+      }),
+    );
+    const err = await handlerFor("contain")(guardDutyEvent(a.world.solo)).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err?.message).to.match(
+      /settings parameter "\/ir\/responder-config" is not usable: config file "\/ir\/responder-config" is not valid JSON/,
+    );
   });
 });
