@@ -130,6 +130,12 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
           ],
           condition: { Null: { [`aws:ResourceTag/${TAG.caseId}`]: "false" } },
         };
+      // Recovery pins a known-good AMI in a workload's launch template (tagged ir:workload), no other.
+      if (action === "CreateLaunchTemplateVersion")
+        return {
+          resources: regional("ec2", "launch-template/*"),
+          condition: { Null: { [`aws:ResourceTag/${TAG.workload}`]: "false" } },
+        };
       if ((action === "TerminateInstances" || action === "StopInstances") && c.requireCaseTagForDestructive)
         return {
           resources: regional("ec2", "instance/*"),
@@ -140,6 +146,12 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
     case "ebs":
       return { resources: c.regions.map((r) => `arn:${p}:ec2:${r}::snapshot/*`) };
     case "autoscaling":
+      // Recovery points a workload's group (tagged ir:workload) at the known-good launch template version.
+      if (action === "UpdateAutoScalingGroup")
+        return {
+          resources: regional("autoscaling", "autoScalingGroup:*:autoScalingGroupName/*"),
+          condition: { Null: { [`aws:ResourceTag/${TAG.workload}`]: "false" } },
+        };
       return { resources: regional("autoscaling", "autoScalingGroup:*:autoScalingGroupName/*") };
     case "elasticloadbalancing":
       return {

@@ -37,6 +37,7 @@ const S3_ACTIONS: Record<string, string> = {
   PutPublicAccessBlock: "PutBucketPublicAccessBlock",
   GetPublicAccessBlock: "GetBucketPublicAccessBlock",
   GetObjectRetention: "GetObjectRetention",
+  ListObjectVersions: "ListBucketVersions",
 };
 
 /** The IAM action for an SDK call, e.g. ("EC2Client", "CreateSnapshotsCommand") -> "ec2:CreateSnapshots". */
@@ -86,6 +87,14 @@ export function iamActionsFor(clientName: string, commandName: string, input: an
       if (input?.ObjectLockEnabledForBucket) {
         out.add("s3:PutBucketObjectLockConfiguration");
         out.add("s3:PutBucketVersioning");
+      }
+      break;
+    case "GetObject":
+    case "HeadObject":
+      // Reading a specific version is authorised by s3:GetObjectVersion, not s3:GetObject.
+      if (input?.VersionId) {
+        out.delete(own);
+        out.add("s3:GetObjectVersion");
       }
       break;
     case "PutObject":

@@ -3,10 +3,10 @@
  * and the operator's identity, written to the Object-Lock bucket (compliance mode). Verified by reading
  * every artefact back and re-computing its hash, and by checking the lock on the manifest itself.
  */
-import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { EVIDENCE_LOCK_MODE } from "../../facts/names";
 import type { Json, Step } from "../engine/types";
-import { type Artefact, evidenceBucket, hashObject, putArtefact } from "../evidence/store";
+import { type Artefact, evidenceBucket, putArtefact } from "../evidence/store";
+import { manifestVerdict, verifyManifest } from "../evidence/verify-manifest";
 import { facts, type RespondContext } from "../respond/context";
 import { toolVersions } from "./versions";
 
@@ -85,34 +85,13 @@ export const manifestStep: Step<RespondContext> = {
   },
   async verify(ctx, record) {
     const r = record as unknown as { manifest: Artefact };
-    const bucket = evidenceBucket(ctx);
-    const head = await ctx.clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: r.manifest.key }));
-    if (head.ObjectLockMode !== EVIDENCE_LOCK_MODE) {
-      return {
-        ok: false,
-        detail: `manifest lock is ${head.ObjectLockMode ?? "none"}, not ${EVIDENCE_LOCK_MODE}`,
-      };
-    }
-    const got = await hashObject(ctx, r.manifest.key, r.manifest.versionId);
-    if (got.sha256 !== r.manifest.sha256)
-      return { ok: false, detail: "manifest hash differs from the one written" };
-    const body = JSON.parse(
-      await ctx.clients.s3
-        .send(new GetObjectCommand({ Bucket: bucket, Key: r.manifest.key }))
-        .then((o) => o.Body!.transformToString()),
-    ) as Manifest;
-    const bad: string[] = [];
-    await Promise.all(
-      body.artefacts.map(async (a) => {
-        const h = await hashObject(ctx, a.key, a.versionId);
-        if (h.sha256 !== a.sha256) bad.push(a.key);
-      }),
-    );
-    return bad.length > 0
-      ? { ok: false, detail: `hash mismatch: ${bad.join(", ")}` }
-      : {
-          ok: true,
-          detail: `${body.artefacts.length} artefact(s) hashed, manifest locked until ${head.ObjectLockRetainUntilDate?.toISOString()}`,
-        };
+    // One verifier for every caller (this step, `ir verify`, recover's gate): evidence/verify-manifest.ts.
+    const check = await verifyManifest({
+      s3: ctx.clients.s3,
+      bucket: evidenceBucket(ctx),
+      caseId: ctx.caseId,
+      pinned: r.manifest,
+    });
+    return manifestVerdict(check);
   },
 };

@@ -68,6 +68,16 @@ describe("least privilege: recorded calls against moto (integration)", function 
         "ssm:GetCommandInvocation",
         "ssm:SendCommand",
         "ec2:DescribeInstanceTypes",
+        // recover and verify: exercised by test/integration/recover.test.ts's own recorded-calls check.
+        "autoscaling:DescribeAutoScalingGroups",
+        "autoscaling:UpdateAutoScalingGroup",
+        "ec2:CreateLaunchTemplateVersion",
+        "ec2:DescribeImages",
+        "ec2:DescribeLaunchTemplateVersions",
+        "ec2:TerminateInstances",
+        "ssm:GetParameterHistory",
+        // evidence is read back pinned by version (s3:GetObjectVersion); GetObject serves resumed runs.
+        "s3:GetObject",
       ].sort(),
     );
   });

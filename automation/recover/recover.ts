@@ -1,0 +1,302 @@
+/**
+ * `recover` as a library call (`ir recover <case-id>`): on a contained case, take the case's lock, pick
+ * the known-good AMI, rebuild (launch-template version on the ASG, or the workload's Pulumi stack), gate
+ * on target health, verify the evidence, and only then terminate the compromised instance. Resumable:
+ * a second run skips what verified, except the termination decision, which every run makes anew.
+ */
+import { knownGoodAmiParameter } from "../../facts/names";
+import { TAG } from "../../facts/tags";
+import type { AwsClients } from "../aws/clients";
+import { planPlaybook, runPlaybook } from "../engine/runner";
+import type { EngineObserver, StepReport } from "../engine/types";
+import { InputError } from "../input/targets";
+import type { JournalEntry } from "../journal/chain";
+import { findCase, type Journals, openJournals } from "../journal/open";
+import { recoverPlaybook } from "../playbooks/recover";
+import type { CaseOptions, InstanceFacts } from "../respond/context";
+import { checkCaseId } from "../respond/release";
+import { newRunId, recordsOf } from "../respond/respond";
+import type { ResolvedSettings } from "../settings/settings";
+import type { RecoverContext, RecoverOptions, SelectedAmi, TargetGroupHealth } from "./context";
+import { LocalWorkloadStacks, type WorkloadStacks } from "./pulumi-workload";
+import { AMI_ID } from "./select-ami-step";
+import { REFUSED } from "./terminate-step";
+
+export interface RecoverRequest {
+  caseId: string;
+  settings: ResolvedSettings;
+  clients: AwsClients;
+  via: "asg" | "pulumi";
+  /** Known-good AMI SSM parameter. @default /ir/known-good-ami/<the instance's ir:workload tag> */
+  parameter?: string;
+  /** ISO-8601 start of the compromise. @default the finding's first-seen time, else the case's opening */
+  before?: string;
+  /** Rebuild from this AMI instead of the newest known-good one (still refused if it is the compromised one). */
+  ami?: string;
+  allowAmi?: boolean;
+  pulumi?: {
+    workDir: string;
+    stackName: string;
+    amiConfigKey: string;
+    stacks?: WorkloadStacks;
+    onOutput?: (line: string) => void;
+  };
+  /** @default 600000 */
+  healthTimeoutMs?: number;
+  /** Poll interval of the health gate. @default 5000 */
+  healthIntervalMs?: number;
+  /** "ask" calls confirm(); "no" stops after the health gate. @default "ask" */
+  terminate?: "yes" | "ask" | "no";
+  confirm?: (question: string) => Promise<boolean>;
+  dryRun?: boolean;
+  observe?: EngineObserver;
+  journals?: Journals;
+}
+
+export interface RecoverResult {
+  caseId: string;
+  status: "recovered" | "unhealthy" | "refused" | "planned" | "incomplete" | "busy" | "invalid" | "error";
+  ami?: { imageId: string; parameter: string; version: number; publishedAt: string };
+  health?: TargetGroupHealth[];
+  terminated?: boolean;
+  /** The operator answered no when asked to terminate. */
+  declined?: boolean;
+  steps: StepReport[];
+  notes: string[];
+  error?: string;
+}
+
+const GOOD = new Set(["verified", "skipped"]);
+
+function parseBefore(value: string): Date {
+  const d = new Date(value);
+  if (
+    !/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(value) ||
+    Number.isNaN(d.getTime())
+  )
+    throw new InputError(
+      `--before "${value}" is not valid: expected an ISO-8601 time with a zone, e.g. 2026-11-28T14:03:00Z`,
+    );
+  return d;
+}
+
+function checkRequest(req: RecoverRequest) {
+  if (req.via !== "asg" && req.via !== "pulumi")
+    throw new InputError(`--via "${String(req.via)}" is not valid: expected asg or pulumi`);
+  if (req.via === "pulumi") {
+    const p = req.pulumi;
+    const missing = (["workDir", "stackName", "amiConfigKey"] as const).filter((k) => !p?.[k]);
+    if (missing.length > 0)
+      throw new InputError(
+        `--via pulumi needs ${missing.map((k) => ({ workDir: "--workdir", stackName: "--stack", amiConfigKey: "--ami-config-key" })[k]).join(", ")}: the workload's Pulumi project directory, its stack and the config key of its AMI`,
+      );
+  }
+  if (req.ami !== undefined && !AMI_ID.test(req.ami))
+    throw new InputError(`--ami "${req.ami}" is not valid: expected ami- followed by 8 or 17 hex digits`);
+  const timeout = req.healthTimeoutMs ?? 600_000;
+  if (!Number.isFinite(timeout) || timeout <= 0)
+    throw new InputError(`health timeout ${timeout} ms is not valid: expected a positive number of seconds`);
+  if ((req.terminate ?? "ask") === "ask" && !req.confirm && !req.dryRun)
+    throw new InputError('terminate "ask" needs a confirm function: pass --yes, or --no-terminate');
+}
+
+/** Where the compromise began: --before, else the finding's first sighting, else the case's opening. */
+function compromiseStart(req: RecoverRequest, source: unknown, createdAt: string) {
+  if (req.before) return { before: parseBefore(req.before), beforeSource: "--before" };
+  const firstSeen = (source as { firstSeen?: string } | undefined)?.firstSeen;
+  if (firstSeen && !Number.isNaN(new Date(firstSeen).getTime()))
+    return { before: new Date(firstSeen), beforeSource: "the finding's first sighting" };
+  return { before: new Date(createdAt), beforeSource: "the case's opening (no finding time: pass --before)" };
+}
+
+/** The termination decision is made by every run: an earlier skip (--no-terminate, a "no") is forgotten. */
+function forgetSkippedTermination(entries: JournalEntry[]): JournalEntry[] {
+  const last = entries.filter((e) => e.stepId === "terminate").at(-1);
+  const skipped = entries.some((e) => e.stepId === "terminate" && e.event === "skipped");
+  return skipped && last?.event !== "failed" ? entries.filter((e) => e.stepId !== "terminate") : entries;
+}
+
+export async function recover(req: RecoverRequest): Promise<RecoverResult> {
+  const base = { caseId: req.caseId, steps: [] as StepReport[], notes: [] as string[] };
+  try {
+    return await recoverCase(req, base);
+  } catch (err) {
+    return {
+      ...base,
+      status: err instanceof InputError ? "invalid" : "error",
+      error: (err as Error).message,
+    };
+  }
+}
+
+async function recoverCase(
+  req: RecoverRequest,
+  base: { caseId: string; steps: StepReport[]; notes: string[] },
+): Promise<RecoverResult> {
+  const caseId = checkCaseId(req.caseId);
+  checkRequest(req);
+  const journals = req.journals ?? openJournals(req.clients, req.settings);
+  const found = await findCase(journals, caseId);
+  if (!found)
+    throw new InputError(
+      `case "${caseId}" was not found in journal table "${req.settings.journalTable}" nor in ${req.settings.stateDir}/`,
+    );
+  const { meta, journal, entries } = found;
+  if (entries.some((e) => e.stepId === "case" && e.event === "released"))
+    throw new InputError(
+      `case "${caseId}" was released: its instance is back in service; open a new case with ir respond if it is compromised`,
+    );
+  const records = recordsOf(entries);
+  const original = records.get("discover") as unknown as InstanceFacts | undefined;
+  if (!original)
+    throw new InputError(`case "${caseId}" recorded no original state: contain it first (ir respond)`);
+  const workload = original.tags?.[TAG.workload];
+  const parameter = req.parameter ?? (workload ? knownGoodAmiParameter(workload) : undefined);
+  if (!parameter && !req.ami)
+    throw new InputError(
+      `instance ${meta.instanceId} has no ${TAG.workload} tag: pass --parameter /ir/known-good-ami/<workload> (or --ami)`,
+    );
+  const start = compromiseStart(req, meta.source, meta.createdAt);
+  base.notes.push(`compromise taken to begin at ${start.before.toISOString()} (${start.beforeSource})`);
+  const clients = req.clients.forRegion(meta.region);
+  const recoverOptions: RecoverOptions = {
+    via: req.via,
+    parameter: parameter ?? "(none: --ami)",
+    ...start,
+    ...(req.ami ? { ami: req.ami } : {}),
+    allowAmi: Boolean(req.allowAmi),
+    ...(req.pulumi
+      ? { pulumi: { ...req.pulumi, stacks: req.pulumi.stacks ?? new LocalWorkloadStacks() } }
+      : {}),
+    healthTimeoutMs: req.healthTimeoutMs ?? 600_000,
+    healthIntervalMs: req.healthIntervalMs ?? 5_000,
+    terminate: req.terminate ?? "ask",
+    ...(req.confirm ? { confirm: req.confirm } : {}),
+    journals,
+  };
+  const ctx: RecoverContext = {
+    caseId,
+    records,
+    resumed: true,
+    clients,
+    settings: { ...req.settings, region: meta.region },
+    instanceId: meta.instanceId,
+    options: meta.options as unknown as CaseOptions,
+    preflight: original,
+    caseStartedAt: meta.createdAt,
+    recover: recoverOptions,
+    state: {},
+  };
+  const playbook = recoverPlaybook({ healthTimeoutMs: recoverOptions.healthTimeoutMs });
+  if (req.dryRun) {
+    const steps = await planPlaybook(playbook, ctx);
+    return finish(ctx, base, steps, true);
+  }
+  const runId = newRunId();
+  const lock = await journal.resume(meta.instanceId, caseId, runId, req.settings.leaseMs).catch((err) => {
+    throw new InputError((err as Error).message);
+  });
+  if (!lock.acquired)
+    return {
+      ...base,
+      status: "busy",
+      error: `case ${caseId} is being worked on by run ${lock.heldBy} (lease until ${lock.leaseUntil}): retry after it ends`,
+    };
+  // The health gate can outlast a lease: renew it, and stop starting steps if another run took over.
+  const abort = new AbortController();
+  const timer = setInterval(
+    () => {
+      journal.renew(meta.instanceId, runId, req.settings.leaseMs).then(
+        (ok) => {
+          if (!ok) abort.abort();
+        },
+        () => undefined,
+      );
+    },
+    Math.max(200, Math.floor(req.settings.leaseMs / 3)),
+  );
+  timer.unref();
+  try {
+    const steps = await runPlaybook({
+      steps: playbook,
+      ctx,
+      journal,
+      history: forgetSkippedTermination(entries),
+      signal: abort.signal,
+      ...(req.observe ? { observe: req.observe } : {}),
+    });
+    return finish(ctx, base, steps, false);
+  } catch (err) {
+    return {
+      ...base,
+      status: "error",
+      steps: (err as { reports?: StepReport[] }).reports ?? [],
+      error: (err as Error).message,
+    };
+  } finally {
+    clearInterval(timer);
+    await journal.releaseLease(meta.instanceId, runId).catch(() => undefined);
+  }
+}
+
+function finish(
+  ctx: RecoverContext,
+  base: { caseId: string; notes: string[] },
+  steps: StepReport[],
+  dryRun: boolean,
+): RecoverResult {
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  const sel = ctx.records.get("recover-select-ami") as unknown as SelectedAmi | undefined;
+  const notes = [...base.notes];
+  if (sel) notes.push(`AMI ${sel.imageId}: ${sel.reason}`);
+  if (sel?.missing.length)
+    notes.push(
+      `skipped versions whose AMI no longer exists: ${sel.missing.map((m) => m.imageId).join(", ")}`,
+    );
+  if (ctx.state.declined)
+    notes.push(`termination not confirmed: ${ctx.instanceId} is still running, isolated`);
+  const terminate = byId.get("terminate");
+  let status: RecoverResult["status"];
+  const failedDetail = steps.find((s) => !GOOD.has(s.status) && s.status !== "planned")?.detail;
+  if (ctx.state.selectionRefused) status = "invalid";
+  else if (dryRun) status = steps.some((s) => s.status === "failed") ? "error" : "planned";
+  else if (
+    byId.get("recover-health")?.status === "failed" ||
+    byId.get("recover-health")?.status === "unverified"
+  )
+    status = "unhealthy";
+  else if (terminate?.status === "refused" || terminate?.detail?.startsWith(REFUSED)) status = "refused";
+  else if (steps.every((s) => GOOD.has(s.status))) status = "recovered";
+  else status = "incomplete";
+  const why: Partial<Record<RecoverResult["status"], string | undefined>> = {
+    invalid: ctx.state.selectionRefused,
+    unhealthy: byId.get("recover-health")?.detail,
+    refused: terminate?.detail,
+    incomplete: failedDetail,
+    error: failedDetail,
+  };
+  const error = why[status];
+  const evidence = ctx.records.get("recover-verify-evidence") as { ok?: boolean } | undefined;
+  if (dryRun && evidence && !evidence.ok)
+    notes.push(`the evidence does not verify now: terminate would be refused (ir verify ${ctx.caseId})`);
+  return {
+    caseId: ctx.caseId,
+    status,
+    ...(sel
+      ? {
+          ami: {
+            imageId: sel.imageId,
+            parameter: sel.parameter,
+            version: sel.version,
+            publishedAt: sel.publishedAt,
+          },
+        }
+      : {}),
+    ...(ctx.state.health ? { health: ctx.state.health } : {}),
+    terminated: Boolean(ctx.state.terminated),
+    ...(ctx.state.declined ? { declined: true } : {}),
+    steps,
+    notes,
+    ...(error ? { error } : {}),
+  };
+}

@@ -1,0 +1,279 @@
+/**
+ * `recover` against moto: the known-good AMI before the compromise, the launch-template rebuild of the
+ * ASG, the health gate, the evidence gate and the termination; the Pulumi path with a fake stack.
+ */
+import { DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
+import {
+  DescribeInstancesCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  DescribeVolumesCommand,
+} from "@aws-sdk/client-ec2";
+import { RegisterTargetsCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { ConcurrentUpdateError } from "@pulumi/pulumi/automation";
+import { expect } from "chai";
+import { AwsClients, MemoryRecorder } from "../../automation/aws/clients";
+import { type RecoverRequest, recover } from "../../automation/recover/recover";
+import type { CaseResult } from "../../automation/respond/respond";
+import { evidenceBucketName } from "../../facts/names";
+import { RESPONDER_ACTIONS } from "../../facts/responder-actions";
+import { TEST_ACCOUNT, TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
+import { type Account, describeAccount, setupAccount } from "../helpers/responder";
+import {
+  containTagged,
+  otherAmis,
+  PARAMETER,
+  publish,
+  pulumiProject,
+  ReplacingStacks,
+} from "../recover/fixtures";
+
+const stateOf = async (a: Account, id: string) =>
+  (await a.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0]!
+    .Instances![0]!.State!.Name;
+
+const statuses = (steps: { id: string; status: string }[]) =>
+  Object.fromEntries(steps.map((s) => [s.id, s.status]));
+
+describe("ir recover --via asg against moto (integration)", function () {
+  this.timeout(120_000);
+  let a: Account;
+  let c: CaseResult;
+  let good: string;
+  let later: string;
+  let split: string;
+  const recorder = new MemoryRecorder();
+  let clients: AwsClients;
+  const req = (extra: Partial<RecoverRequest>): RecoverRequest => ({
+    caseId: c.caseId!,
+    settings: a.settings,
+    clients,
+    via: "asg",
+    before: split,
+    healthTimeoutMs: 10_000,
+    healthIntervalMs: 200,
+    ...extra,
+  });
+
+  before(async () => {
+    a = await setupAccount();
+    [good, later] = await otherAmis(a);
+    split = await publish(a, [a.world.imageId, good], [later]);
+    c = await containTagged(a, a.world.asgInstances[0]!);
+    clients = new AwsClients({
+      endpoint: a.endpoint,
+      region: TEST_REGION,
+      credentials: TEST_CREDENTIALS,
+      retry: { maxAttempts: 1 },
+      recorder,
+    });
+  });
+
+  it("plans without changing anything: the AMI it would pin and every change", async () => {
+    const before = await describeAccount(a);
+    const r = await recover(req({ dryRun: true }));
+    expect(r.status, r.error).to.equal("planned");
+    expect(r.ami).to.include({ imageId: good, parameter: PARAMETER, version: 2 });
+    const actions = r.steps.flatMap((s) => (s.changes ?? []).map((x) => x.action));
+    expect(actions).to.include.members([
+      "ec2:CreateLaunchTemplateVersion",
+      "autoscaling:UpdateAutoScalingGroup",
+      "ec2:TerminateInstances",
+    ]);
+    expect(await describeAccount(a)).to.deep.equal(before);
+  });
+
+  it("pins the newest AMI published before the compromise in a new launch-template version and gates on health", async () => {
+    const r = await recover(req({ terminate: "no" }));
+    expect(r.status, r.error).to.equal("recovered");
+    expect(statuses(r.steps)).to.deep.equal({
+      "recover-select-ami": "verified",
+      "recover-rebuild": "verified",
+      "recover-health": "verified",
+      "recover-verify-evidence": "verified",
+      terminate: "skipped",
+    });
+    expect(r.terminated).to.equal(false);
+    const group = (
+      await a.clients.autoscaling.send(
+        new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [a.world.asgName] }),
+      )
+    ).AutoScalingGroups![0]!;
+    expect(group.LaunchTemplate?.Version).to.equal("2");
+    const v = (
+      await a.clients.ec2.send(
+        new DescribeLaunchTemplateVersionsCommand({
+          LaunchTemplateId: group.LaunchTemplate!.LaunchTemplateId,
+          Versions: ["2"],
+        }),
+      )
+    ).LaunchTemplateVersions![0]!;
+    // The AMI is replaced; the rest of the template is copied (moto does not inherit SourceVersion).
+    expect(v.LaunchTemplateData?.ImageId).to.equal(good);
+    expect(v.LaunchTemplateData?.InstanceType).to.equal("t3.micro");
+    expect(v.LaunchTemplateData?.IamInstanceProfile?.Arn).to.equal(a.world.profileArn);
+    // Desired capacity 3 plus the instance outside the ASG that was healthy before the rebuild.
+    expect(r.health).to.deep.equal([{ targetGroupArn: a.world.targetGroupArn, expected: 4, healthy: 4 }]);
+    expect(await stateOf(a, a.world.asgInstances[0]!)).to.equal("running");
+  });
+
+  it("terminates on a later run with terminate=yes: the evidence re-verified, protection lifted, volumes kept", async () => {
+    const volumes = (
+      await a.clients.ec2.send(
+        new DescribeVolumesCommand({
+          Filters: [{ Name: "attachment.instance-id", Values: [a.world.asgInstances[0]!] }],
+        }),
+      )
+    ).Volumes!.map((x) => x.VolumeId!);
+    const r = await recover(req({ terminate: "yes" }));
+    expect(r.status, r.error).to.equal("recovered");
+    expect(r.terminated).to.equal(true);
+    expect(r.steps.find((s) => s.id === "recover-rebuild")?.resumed).to.equal(true);
+    expect(["shutting-down", "terminated"]).to.include(await stateOf(a, a.world.asgInstances[0]!));
+    const left = await a.clients.ec2.send(new DescribeVolumesCommand({ VolumeIds: volumes }));
+    expect(left.Volumes?.length).to.equal(volumes.length);
+  });
+
+  it("calls only actions listed in RESPONDER_ACTIONS", () => {
+    const unlisted = recorder.actions().filter((x) => !RESPONDER_ACTIONS.includes(x));
+    expect(unlisted).to.deep.equal([]);
+    expect(recorder.actions()).to.include.members([
+      "ec2:CreateLaunchTemplateVersion",
+      "autoscaling:UpdateAutoScalingGroup",
+      "ec2:TerminateInstances",
+      "ssm:GetParameterHistory",
+      "s3:GetObjectVersion",
+      "s3:ListBucketVersions",
+    ]);
+  });
+});
+
+describe("ir recover --via pulumi (fake stack) against moto (integration)", function () {
+  this.timeout(120_000);
+  let a: Account;
+  let solo: CaseResult;
+  let good: string;
+  let split: string;
+  const pulumi = (stacks: ReplacingStacks | { select(): Promise<never> }) => ({
+    workDir: pulumiProject(),
+    stackName: "prod",
+    amiConfigKey: "web:amiId",
+    stacks: stacks as ReplacingStacks,
+  });
+
+  before(async () => {
+    a = await setupAccount();
+    [good] = await otherAmis(a);
+    split = await publish(a, [good], []);
+    solo = await containTagged(a, a.world.solo);
+  });
+
+  it("health gate: times out when the rebuild brings no healthy capacity back; nothing terminated", async () => {
+    const stacks = new ReplacingStacks(a, []);
+    const started = Date.now();
+    const r = await recover({
+      caseId: solo.caseId!,
+      settings: a.settings,
+      clients: a.clients,
+      via: "pulumi",
+      before: split,
+      pulumi: pulumi(stacks),
+      healthTimeoutMs: 1_500,
+      healthIntervalMs: 200,
+      terminate: "yes",
+    });
+    expect(Date.now() - started).to.be.lessThan(15_000);
+    expect(r.status).to.equal("unhealthy");
+    // The solo instance's groups: the others that were healthy before, plus its own target to replace.
+    expect(r.error).to.match(
+      /did not become healthy within 2 s: targetgroup\/web-ip-tg\/\S+ 0\/1 healthy, targetgroup\/web-tg\/\S+ 3\/4 healthy/,
+    );
+    expect(r.health).to.deep.equal([
+      { targetGroupArn: a.world.ipTargetGroupArn, expected: 1, healthy: 0 },
+      { targetGroupArn: a.world.targetGroupArn, expected: 4, healthy: 3 },
+    ]);
+    expect(stacks.calls).to.deep.equal(["select prod", `config web:amiId=${good}`, "refresh", "up"]);
+    expect(statuses(r.steps)).to.include({ "recover-health": "failed", terminate: "blocked" });
+    expect(r.terminated).to.equal(false);
+    expect(await stateOf(a, a.world.solo)).to.equal("running");
+    // Register the replacement the fake launched, as if its health checks passed later.
+    for (const [arn, target] of [
+      [a.world.targetGroupArn, { Id: stacks.launched! }],
+      [a.world.ipTargetGroupArn, { Id: "10.0.0.250", Port: 8080 }],
+    ] as const)
+      await a.clients.elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [target] }));
+  });
+
+  it("refuses to terminate when an artefact was overwritten after the manifest was written", async () => {
+    const bucket = evidenceBucketName(TEST_ACCOUNT, TEST_REGION);
+    const key = `cases/${solo.caseId}/after/instance.json`;
+    await a.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "{}" }));
+    const r = await recover({
+      caseId: solo.caseId!,
+      settings: a.settings,
+      clients: a.clients,
+      via: "pulumi",
+      before: split,
+      pulumi: pulumi(new ReplacingStacks(a, [])),
+      healthTimeoutMs: 2_000,
+      healthIntervalMs: 200,
+      terminate: "yes",
+    });
+    expect(r.status, r.error).to.equal("refused");
+    // The evidence step verified in the earlier run (resumed); terminate re-verifies itself and refuses.
+    const evidence = r.steps.find((s) => s.id === "recover-verify-evidence")!;
+    expect(evidence).to.include({ status: "verified", resumed: true });
+    const terminate = r.steps.find((s) => s.id === "terminate")!;
+    expect(terminate.status).to.equal("failed");
+    expect(terminate.detail).to.include(
+      `refused: the evidence does not verify right before terminating: artefact-version: ${key} was overwritten`,
+    );
+    expect(r.terminated).to.equal(false);
+    expect(await stateOf(a, a.world.solo)).to.equal("running");
+  });
+
+  it("maps a locked stack to a message with the unlock commands; nothing else happens", async () => {
+    const c = await containTagged(a, a.world.noProfile);
+    const locked = {
+      select: async () => {
+        throw new ConcurrentUpdateError({ stdout: "", stderr: "locked", code: 255 } as never);
+      },
+    };
+    const r = await recover({
+      caseId: c.caseId!,
+      settings: a.settings,
+      clients: a.clients,
+      via: "pulumi",
+      before: split,
+      pulumi: pulumi(locked),
+      terminate: "yes",
+    });
+    expect(r.status).to.equal("incomplete");
+    expect(r.error).to.match(/is locked by another update: .*pulumi cancel --stack prod/);
+    expect(statuses(r.steps)).to.include({ "recover-rebuild": "failed", terminate: "blocked" });
+    expect(await stateOf(a, a.world.noProfile)).to.equal("running");
+  });
+
+  it("AMI selection: refuses the compromised instance's own AMI unless allowed (dry run, nothing changes)", async () => {
+    const now = await publish(a, [a.world.imageId], []);
+    const base = {
+      before: now,
+      caseId: solo.caseId!,
+      settings: a.settings,
+      clients: a.clients,
+      via: "pulumi" as const,
+      pulumi: pulumi(new ReplacingStacks(a, [])),
+      dryRun: true,
+    };
+    const refused = await recover(base);
+    expect(refused.status).to.equal("invalid");
+    expect(refused.error).to.match(
+      new RegExp(`${a.world.imageId} \\(version 2\\), is the compromised instance's own AMI.*--ami ${good}`),
+    );
+    const allowed = await recover({ ...base, allowAmi: true });
+    expect(allowed.status, allowed.error).to.equal("planned");
+    expect(allowed.ami).to.include({ imageId: a.world.imageId, version: 2 });
+    const older = await recover({ ...base, ami: good });
+    expect(older.ami).to.include({ imageId: good, version: 1 });
+  });
+});
