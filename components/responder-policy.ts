@@ -7,7 +7,7 @@
  * action of a service this module has no rule for fails loudly, so a new call in the responder cannot
  * silently get broad rights.
  */
-import { NAME_PREFIX, RESPONDER_ROLE_NAME, TAG } from "../facts";
+import { NAME_PREFIX, RESPONDER_ROLE_NAME, SSM, TAG } from "../facts";
 import { FLOW_LOG_PREFIX } from "../facts/flow-logs";
 
 export interface ResponderPolicyContext {
@@ -136,6 +136,32 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
           resources: regional("ec2", "launch-template/*"),
           condition: { Null: { [`aws:ResourceTag/${TAG.workload}`]: "false" } },
         };
+      // Forensic workstations and their evidence volumes: created only with the case tag on them,
+      // attached and deleted only when they carry it (the compromised instance's own volumes never do).
+      if (action === "RunInstances" || action === "CreateVolume")
+        return {
+          resources: [...owned, ...unowned],
+          condition: { Null: { [`aws:RequestTag/${TAG.caseId}`]: "false" } },
+        };
+      // `ir bootstrap --forensic`: the minimal forensic VPC, created only with its ir:role tag.
+      if (["CreateVpc", "CreateSubnet", "CreateVpcEndpoint"].includes(action))
+        return {
+          resources: [...owned],
+          condition: { Null: { [`aws:RequestTag/${TAG.role}`]: "false" } },
+        };
+      if (action === "ModifyVpcAttribute")
+        return {
+          resources: regional("ec2", "vpc/*"),
+          condition: { Null: { [`aws:ResourceTag/${TAG.role}`]: "false" } },
+        };
+      if (action === "AttachVolume" || action === "DeleteVolume")
+        return {
+          resources: [
+            ...(action === "AttachVolume" ? regional("ec2", "instance/*") : []),
+            ...regional("ec2", "volume/*"),
+          ],
+          condition: { Null: { [`aws:ResourceTag/${TAG.caseId}`]: "false" } },
+        };
       if ((action === "TerminateInstances" || action === "StopInstances") && c.requireCaseTagForDestructive)
         return {
           resources: regional("ec2", "instance/*"),
@@ -165,6 +191,14 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
         return {
           resources: c.passableRoleArns,
           condition: { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } },
+        };
+      // The forensic workstation role gets the Session Manager policy, and nothing else.
+      if (action === "AttachRolePolicy")
+        return {
+          resources: [`arn:${p}:iam::${a}:role/${NAME_PREFIX}-*`],
+          condition: {
+            ArnEquals: { "iam:PolicyARN": `arn:${p}:iam::aws:policy/AmazonSSMManagedInstanceCore` },
+          },
         };
       if (IAM_LIFECYCLE.test(action)) {
         const kind = /InstanceProfile$/.test(action) ? "instance-profile" : "role";
@@ -216,6 +250,8 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
           ],
         };
       if (action === "CancelCommand") return { resources: "*" };
+      // Writes: only the forensic AMI parameter (`ir bootstrap --forensic --forensic-ami`).
+      if (action === "PutParameter") return { resources: regional("ssm", `parameter${SSM.forensicAmi}`) };
       if (/Parameter/.test(action)) return { resources: regional("ssm", "parameter/ir/*") };
       if (/Document/.test(action))
         return {

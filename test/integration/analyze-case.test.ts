@@ -382,6 +382,15 @@ describe("ir analyze on a contained case (integration)", function () {
     expect(r.changeHistory!.gaps.join("\n")).to.match(/CloudTrail lookup failed/);
   });
 
+  it("ir analyze --help names every option", async () => {
+    const lines: string[] = [];
+    const err = { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream;
+    expect(await run(["node", "ir", "analyze", "--help"], { out: (s) => lines.push(s), err })).to.equal(0);
+    const help = lines.join("\n");
+    for (const o of ["<case-id>", "--ip-ranges <file>", "--since <iso>", "--until <iso>", "--json"])
+      expect(help).to.include(o);
+  });
+
   it("bad input: unknown case, malformed ip-ranges.json, a window that ends before it starts; nothing journaled", async () => {
     const journal = openJournals(f.a.clients, f.a.settings).dynamo;
     const before = (await journal.readCase(f.caseId))!.entries.length;
