@@ -8,15 +8,10 @@ import type { Json } from "../engine/types";
 import { type JournalEntry, verifyChain } from "../journal/chain";
 import type { CaseMeta } from "../journal/journal";
 import type { Manifest } from "../steps/manifest";
+import { instanceSection, sourceSection } from "./case-sections";
 import { timeToContain, timeToVerified } from "./figures";
 import type { CaseReport } from "./model";
-import {
-  analysisSection,
-  evidenceSection,
-  instanceSection,
-  recoverySection,
-  sourceSection,
-} from "./sections";
+import { analysisSection, evidenceSection, recoverySection } from "./sections";
 import { countSteps, summarisePhases, summariseSteps } from "./steps";
 import { bound } from "./text";
 

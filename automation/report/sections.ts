@@ -1,80 +1,19 @@
 /**
- * The report's sections read from step records (journaled JSON, read defensively: a record from an
- * older or newer version of a step must not break the report) and from the manifest. Every string is
- * bounded (`bound`); escaping is the renderers' job.
+ * The report's evidence, analysis and recovery sections, read from step records and the manifest
+ * (defensively, see read-json.ts).
  */
 import type { Json } from "../engine/types";
 import type { Manifest } from "../steps/manifest";
 import type {
-  CaseReport,
   EvidenceArtefact,
   ReportAnalysis,
   ReportAttackerAddress,
   ReportChange,
   ReportEvidence,
   ReportRecovery,
-  ReportSource,
 } from "./model";
+import { arr, defined, MAX_ROWS, num, type Obj, obj, str, strings } from "./read-json";
 import { bound } from "./text";
-
-/** Most rows a section keeps (the rest are counted as omitted). */
-export const MAX_ROWS = { tags: 50, addresses: 200, changes: 500, artefacts: 500, warnings: 50 };
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj | undefined =>
-  v && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : undefined;
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown, max?: number): string | undefined =>
-  typeof v === "string" ? bound(v, max) : typeof v === "number" ? String(v) : undefined;
-const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
-/** Copies the defined values only (the model has no `undefined` holes, so JSON and deep-equal agree). */
-function defined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}
-const strings = (v: unknown, max: number) =>
-  arr(v)
-    .map((x) => str(x))
-    .filter((x): x is string => x !== undefined)
-    .slice(0, max);
-
-/**
- * The case's source, summarised: the header keeps the whole finding for `ir analyze`, the report shows
- * what identifies it and what it says (its title and description, which an attacker can shape).
- */
-export function sourceSection(source: Json | undefined): ReportSource | undefined {
-  const s = obj(source);
-  if (!s) return undefined;
-  const f = obj(s.finding);
-  return defined({
-    kind: str(s.kind, 40) ?? "unknown",
-    file: str(s.file, 500),
-    findingId: str(s.findingId, 300),
-    type: str(s.type, 300),
-    severity: num(s.severity),
-    firstSeen: str(s.firstSeen, 100),
-    lastSeen: str(s.lastSeen, 100),
-    title: str(f?.title ?? f?.Title, 500),
-    description: str(f?.description ?? f?.Description),
-  });
-}
-
-export function instanceSection(discover: Json | undefined): CaseReport["case"]["instance"] {
-  const d = obj(discover);
-  if (!d) return undefined;
-  const tags = Object.entries(obj(d.tags) ?? {}).map(([key, value]) => ({
-    key: bound(key, 300),
-    value: str(value) ?? "",
-  }));
-  return defined({
-    name: str(obj(d.tags)?.Name),
-    instanceType: str(d.instanceType),
-    imageId: str(d.imageId),
-    vpcId: str(d.vpcId),
-    launchTime: str(d.launchTime),
-    autoScalingGroup: str(obj(d.asg)?.name),
-    tags: tags.slice(0, MAX_ROWS.tags),
-  });
-}
 
 function artefact(v: unknown): EvidenceArtefact | undefined {
   const a = obj(v);
