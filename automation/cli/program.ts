@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { bootstrap } from "../bootstrap/bootstrap";
+import { bootstrapForensic } from "../bootstrap/forensic";
 import { InputError, parseTargets } from "../input/targets";
 import { workstationLines } from "../investigate/expiry";
 import { release } from "../respond/release";
@@ -123,6 +124,13 @@ async function doRespond(
     clients.destroy();
   }
 }
+
+type BootstrapOptions = Common & {
+  vpc?: string[];
+  dryRun?: boolean;
+  forensic?: boolean;
+  forensicAmi?: string;
+};
 
 export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   const program = new Command("ir")
@@ -260,9 +268,17 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   )
     .option("--evidence-bucket <name>", "evidence bucket name (default: ir-evidence-<account>-<region>)")
     .option("--vpc <vpc-id...>", "VPCs that need isolation groups")
+    .option(
+      "--forensic",
+      "also a minimal forensic VPC, workstation group and SSM-only profile (ir investigate)",
+    )
+    .option(
+      "--forensic-ami <ami-id>",
+      "with --forensic: publish this AMI to /ir/forensic-ami when it is missing",
+    )
     .option("--dry-run", "report what is missing, create nothing")
     .option("--yes", "do not ask for confirmation (required without a terminal)")
-    .action(async (opts: Common & { vpc?: string[]; dryRun?: boolean }) => {
+    .action(async (opts: BootstrapOptions) => {
       const { settings, clients } = clientsFor(opts);
       try {
         if (!opts.dryRun) {
@@ -281,17 +297,35 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
           vpcIds: opts.vpc ?? [],
           dryRun: Boolean(opts.dryRun),
         });
+        const forensic = opts.forensic
+          ? await bootstrapForensic({
+              clients,
+              dryRun: Boolean(opts.dryRun),
+              ...(opts.forensicAmi ? { amiId: opts.forensicAmi } : {}),
+            })
+          : undefined;
+        const all = [...items, ...(forensic?.items ?? [])];
+        const settingsOut = forensic?.forensic ? { forensic: forensic.forensic } : {};
         if (opts.json)
           io.out(
             JSON.stringify(
-              { command: "bootstrap", dryRun: Boolean(opts.dryRun), exitCode: 0, items },
+              {
+                command: "bootstrap",
+                dryRun: Boolean(opts.dryRun),
+                exitCode: 0,
+                items: all,
+                ...settingsOut,
+              },
               null,
               2,
             ),
           );
-        else
-          for (const i of items)
+        else {
+          for (const i of all)
             io.out(`${i.status.padEnd(8)} ${i.kind} ${i.name}${i.detail ? `: ${i.detail}` : ""}`);
+          if (forensic?.forensic)
+            io.out(`forensic settings (config file key "forensic"): ${JSON.stringify(forensic.forensic)}`);
+        }
         setCode(EXIT.ok);
       } finally {
         clients.destroy();

@@ -12,6 +12,7 @@ import {
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { AwsClients } from "../../automation/aws/clients";
+import type { Json } from "../../automation/engine/types";
 import type { InvestigateContext } from "../../automation/investigate/context";
 import { MOUNT_STEP, mountStep, parseMountOutput } from "../../automation/investigate/mount";
 import { resolveSettings } from "../../automation/settings/settings";
@@ -26,7 +27,7 @@ const TIMING = { timeoutMs: 400, pollMs: 10 };
 function context(clients: AwsClients): InvestigateContext {
   return {
     caseId: "c-20260101t000000z-abcdef",
-    records: new Map([
+    records: new Map<string, Json | undefined>([
       [
         "investigate-launch",
         { instanceId: WS, reused: false, availabilityZone: "us-east-1a", owner: "o", expiresAt: "x" },

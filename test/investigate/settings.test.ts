@@ -126,6 +126,23 @@ describe("responder policy scopes for the workstation calls", () => {
       expect(s.condition).to.deep.equal({ Null: { [`aws:ResourceTag/${TAG.caseId}`]: "false" } });
   });
 
+  it("bootstrap --forensic: a tagged VPC, the SSM policy on ir- roles only, the forensic AMI parameter only", () => {
+    for (const action of ["ec2:CreateVpc", "ec2:CreateSubnet", "ec2:CreateVpcEndpoint"])
+      expect(scopeFor(action, ctx).condition).to.deep.equal({
+        Null: { [`aws:RequestTag/${TAG.role}`]: "false" },
+      });
+    expect(scopeFor("ec2:ModifyVpcAttribute", ctx).condition).to.deep.equal({
+      Null: { [`aws:ResourceTag/${TAG.role}`]: "false" },
+    });
+    expect(scopeFor("iam:AttachRolePolicy", ctx)).to.deep.equal({
+      resources: ["arn:aws:iam::123456789012:role/ir-*"],
+      condition: { ArnEquals: { "iam:PolicyARN": "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" } },
+    });
+    expect(scopeFor("ssm:PutParameter", ctx).resources).to.deep.equal([
+      "arn:aws:ssm:us-east-1:123456789012:parameter/ir/forensic-ami",
+    ]);
+  });
+
   it("passes only the listed roles (the SSM-only workstation role), to EC2", () => {
     const pass = scopeFor("iam:PassRole", ctx);
     expect(pass.resources).to.deep.equal(ctx.passableRoleArns);
