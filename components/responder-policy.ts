@@ -115,21 +115,6 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
         `arn:${p}:ec2:${r}::snapshot/*`,
         `arn:${p}:ec2:${r}::image/*`,
       ]);
-      // Forensic workstations and their evidence volumes: created only with the case tag on them,
-      // attached and deleted only when they carry it (the compromised instance's own volumes never do).
-      if (action === "RunInstances" || action === "CreateVolume")
-        return {
-          resources: [...owned, ...unowned],
-          condition: { Null: { [`aws:RequestTag/${TAG.caseId}`]: "false" } },
-        };
-      if (action === "AttachVolume" || action === "DeleteVolume")
-        return {
-          resources: [
-            ...(action === "AttachVolume" ? regional("ec2", "instance/*") : []),
-            ...regional("ec2", "volume/*"),
-          ],
-          condition: { Null: { [`aws:ResourceTag/${TAG.caseId}`]: "false" } },
-        };
       // Recovery pins a known-good AMI in a workload's launch template (tagged ir:workload), no other.
       if (action === "CreateLaunchTemplateVersion")
         return {
