@@ -7,7 +7,8 @@
  * Points (each kills the process with SIGKILL, no clean-up, as a crash or an OOM kill would):
  * - `started`: the step's `started` entry is durable in the journal (its run is already in flight);
  * - `done`:    the step's run returned (its effect is made in AWS) but nothing about it is journaled yet;
- * - `ran`:     the step's `ran` entry (with its record) is durable, before verification.
+ * - `ran`:     the step's outcome entry (`ran` with its record, or `skipped`) is durable, before
+ *              verification.
  */
 import type { Journal } from "../journal/journal";
 import type { EngineContext, RunOptions } from "./runner";
@@ -48,7 +49,7 @@ export function withCrashHook<C extends EngineContext>(
   const append: Journal["append"] = async (caseId, step, event, data) => {
     // Resolves once the entry is durable: the crash happens with it written.
     const out = await inner.append(caseId, step, event, data);
-    if (step === stepId && event === point) die();
+    if (step === stepId && (event === point || (point === "ran" && event === "skipped"))) die();
     return out;
   };
   const journal = new Proxy(inner, {

@@ -31,8 +31,7 @@ export interface Target {
 
 /** Findings are a few KB; the cap keeps the case header far below DynamoDB's 400 KB item limit. */
 export const MAX_KEPT_FINDING_BYTES = 64 * 1024;
-const kept = (f: unknown) =>
-  JSON.stringify(f).length <= MAX_KEPT_FINDING_BYTES ? { finding: f } : {};
+const kept = (f: unknown) => (JSON.stringify(f).length <= MAX_KEPT_FINDING_BYTES ? { finding: f } : {});
 
 export class InputError extends Error {
   constructor(message: string) {
@@ -109,9 +108,17 @@ function fromAsff(f: Obj, file: string): Target[] {
   return out;
 }
 
+/** Lists and envelopes a real export nests (a list of envelopes of a list of findings) fit well within. */
+const MAX_NESTING = 8;
+
 /** Targets named by one parsed finding document. */
-export function targetsFromFinding(doc: unknown, file = "<finding>"): Target[] {
-  if (Array.isArray(doc)) return doc.flatMap((d) => targetsFromFinding(d, file));
+export function targetsFromFinding(doc: unknown, file = "<finding>", depth = 0): Target[] {
+  if (depth > MAX_NESTING) {
+    throw new InputError(
+      `"${file}" nests lists or envelopes more than ${MAX_NESTING} deep: expected a finding, a list of findings or one EventBridge envelope`,
+    );
+  }
+  if (Array.isArray(doc)) return doc.flatMap((d) => targetsFromFinding(d, file, depth + 1));
   if (!doc || typeof doc !== "object") {
     throw new InputError(
       `"${file}" holds ${JSON.stringify(doc)?.slice(0, 40)}, not a finding: expected a GuardDuty or Security Hub finding object`,
@@ -119,10 +126,10 @@ export function targetsFromFinding(doc: unknown, file = "<finding>"): Target[] {
   }
   const d = doc as Obj;
   if (d.detail && typeof d.detail === "object" && typeof d.source === "string") {
-    if (Array.isArray(d.detail.findings)) return targetsFromFinding(d.detail.findings, file);
-    return targetsFromFinding(d.detail, file);
+    if (Array.isArray(d.detail.findings)) return targetsFromFinding(d.detail.findings, file, depth + 1);
+    return targetsFromFinding(d.detail, file, depth + 1);
   }
-  if (Array.isArray(d.Findings)) return targetsFromFinding(d.Findings, file);
+  if (Array.isArray(d.Findings)) return targetsFromFinding(d.Findings, file, depth + 1);
   if (d.SchemaVersion && Array.isArray(d.Resources)) return fromAsff(d, file);
   if (d.schemaVersion && d.resource) return fromGuardDuty(d, file);
   throw new InputError(
@@ -146,7 +153,13 @@ export function readFindingFile(path: string): Target[] {
       `finding file "${path}" is not valid JSON (${(err as Error).message}): export the finding as JSON`,
     );
   }
-  return targetsFromFinding(doc, path);
+  const targets = targetsFromFinding(doc, path);
+  if (targets.length === 0) {
+    throw new InputError(
+      `finding file "${path}" names no finding (an empty list): export the finding itself, its EventBridge event or a Security Hub import with findings`,
+    );
+  }
+  return targets;
 }
 
 /**

@@ -24,6 +24,17 @@ function byGroup(targets: ElbRecord["targets"]) {
   return m;
 }
 
+/** Whether any of `ts` is still registered (not draining or unused) in the target group. */
+async function registered(ctx: RespondContext, arn: string, ts: ElbRecord["targets"]): Promise<boolean> {
+  const res = await ctx.clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
+  return (res.TargetHealthDescriptions ?? []).some(
+    (d) =>
+      ts.some((t) => t.id === d.Target?.Id) &&
+      d.TargetHealth?.State !== "draining" &&
+      d.TargetHealth?.State !== "unused",
+  );
+}
+
 export const elbStep: Step<RespondContext> = {
   id: "elb-deregister",
   title: "Deregister from target groups and classic load balancers",
@@ -54,16 +65,22 @@ export const elbStep: Step<RespondContext> = {
     }
     await Promise.all([
       ...[...byGroup(record.targets)].map(([arn, ts]) =>
-        ctx.clients.elbv2.send(
-          new DeregisterTargetsCommand({
-            TargetGroupArn: arn,
-            Targets: ts.map((t) => ({
-              Id: t.id,
-              ...(t.port ? { Port: t.port } : {}),
-              ...(t.availabilityZone ? { AvailabilityZone: t.availabilityZone } : {}),
-            })),
+        ctx.clients.elbv2
+          .send(
+            new DeregisterTargetsCommand({
+              TargetGroupArn: arn,
+              Targets: ts.map((t) => ({
+                Id: t.id,
+                ...(t.port ? { Port: t.port } : {}),
+                ...(t.availabilityZone ? { AvailabilityZone: t.availabilityZone } : {}),
+              })),
+            }),
+          )
+          // Already out (a crashed run or a retried call whose answer was lost deregistered it): fine.
+          .catch(async (err) => {
+            if ((err as Error).name !== "InvalidTargetException" || (await registered(ctx, arn, ts)))
+              throw err;
           }),
-        ),
       ),
       ...record.classicElbs.map((name) =>
         ctx.clients.elb.send(

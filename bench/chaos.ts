@@ -1,0 +1,202 @@
+/**
+ * Chaos bench: the whole game-day lifecycle (respond → investigate → analyze → recover/terminate), many
+ * times, with the responder's calls going through the fault-injection proxy (throttling, 500, 503,
+ * resets before and after the call took effect, added latency) at each rate. Prints the table (runs,
+ * faults by kind, completions, duplicates, intact chains, median and worst time) and writes it into
+ * docs/reliability.md between the chaos markers.
+ *
+ *   npm run bench:chaos -- --runs 50 --rates 0.1,0.2 [--scenario ssh-backdoor] [--seed 1] [--no-write]
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { startMoto } from "../automation/emulator/moto";
+import { pickScenarios } from "../automation/gameday/scenarios";
+import { FAULT_KINDS, type FaultKind, startFaultProxy } from "../test/helpers/fault-proxy";
+import { type ChaosResult, chaosRun, duplicatesOf, type Shape } from "../test/reliability/chaos-run";
+
+interface Args {
+  runs: number;
+  rates: number[];
+  scenario: string;
+  seed: number;
+  write: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const get = (name: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const runs = Number(get("runs") ?? 50);
+  if (!Number.isInteger(runs) || runs < 1 || runs > 500)
+    throw new Error(`--runs ${get("runs")} is not valid: expected a whole number from 1 to 500`);
+  const rates = (get("rates") ?? "0.1,0.2").split(",").map(Number);
+  if (rates.some((r) => !(r >= 0 && r <= 0.9)))
+    throw new Error(
+      `--rates ${get("rates")} is not valid: expected comma-separated fault rates from 0 to 0.9`,
+    );
+  const seed = Number(get("seed") ?? 1);
+  if (!Number.isInteger(seed)) throw new Error(`--seed ${get("seed")} is not valid: expected a whole number`);
+  return {
+    runs,
+    rates,
+    scenario: get("scenario") ?? "ssh-backdoor",
+    seed,
+    write: !argv.includes("--no-write"),
+  };
+}
+
+interface Row {
+  rate: number;
+  runs: number;
+  requests: number;
+  faults: Record<FaultKind, number>;
+  completed: number;
+  duplicates: Record<string, number>;
+  chainsIntact: number;
+  medianMs: number;
+  worstMs: number;
+  failures: Map<string, number>;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)]! : 0;
+};
+
+function summarise(
+  rate: number,
+  results: ChaosResult[],
+  expected: Shape,
+  requests: number,
+  faults: Record<FaultKind, number>,
+): Row {
+  const duplicates: Record<string, number> = {};
+  const failures = new Map<string, number>();
+  for (const r of results) {
+    for (const [k, n] of Object.entries(duplicatesOf(r.shape, expected)))
+      duplicates[k] = (duplicates[k] ?? 0) + n;
+    for (const f of r.failedChecks) {
+      const key = f.slice(0, 160);
+      failures.set(key, (failures.get(key) ?? 0) + 1);
+    }
+  }
+  const times = results.map((r) => r.ms);
+  return {
+    rate,
+    runs: results.length,
+    requests,
+    faults,
+    completed: results.filter((r) => r.completed).length,
+    duplicates,
+    chainsIntact: results.filter((r) => r.chainOk).length,
+    medianMs: median(times),
+    worstMs: Math.max(0, ...times),
+    failures,
+  };
+}
+
+export function renderTable(rows: Row[]): string[] {
+  const dupText = (d: Record<string, number>) =>
+    Object.keys(d).length
+      ? Object.entries(d)
+          .map(([k, n]) => `${n} ${k}`)
+          .join(", ")
+      : "0";
+  const lines = [
+    `| fault rate | runs | requests | ${FAULT_KINDS.join(" | ")} | completed | duplicates | chains intact | median | worst |`,
+    `|---|---|---|${FAULT_KINDS.map(() => "---").join("|")}|---|---|---|---|---|`,
+  ];
+  for (const r of rows)
+    lines.push(
+      `| ${Math.round(r.rate * 100)}% | ${r.runs} | ${r.requests} | ${FAULT_KINDS.map((k) => r.faults[k]).join(" | ")} | ${r.completed}/${r.runs} | ${dupText(r.duplicates)} | ${r.chainsIntact}/${r.runs} | ${(r.medianMs / 1000).toFixed(1)} s | ${(r.worstMs / 1000).toFixed(1)} s |`,
+    );
+  return lines;
+}
+
+function writeDocs(table: string[], rows: Row[], args: Args, baselineMs: number) {
+  const file = join(__dirname, "..", "docs", "reliability.md");
+  const text = readFileSync(file, "utf8");
+  const begin = "<!-- chaos:begin -->";
+  const end = "<!-- chaos:end -->";
+  const failures = rows.flatMap((r) =>
+    [...r.failures]
+      .sort((a, b) => b[1] - a[1])
+      .map(([f, n]) => `- ${Math.round(r.rate * 100)}%: ${n}× ${f.replace(/\s+/g, " ")}`),
+  );
+  const body = [
+    begin,
+    `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:chaos -- --runs ${args.runs} --rates ${args.rates.join(",")} --scenario ${args.scenario} --seed ${args.seed}\` (moto 5.2.1, 2 shared cores). A fault-free run of the same lifecycle took ${(baselineMs / 1000).toFixed(1)} s.`,
+    "",
+    ...table,
+    "",
+    failures.length ? "Checks that failed, by rate (how often):" : "No game-day check failed.",
+    ...failures.slice(0, 20),
+    end,
+  ].join("\n");
+  const i = text.indexOf(begin);
+  const j = text.indexOf(end);
+  if (i < 0 || j < 0) throw new Error(`${file} has no ${begin} ... ${end} section to replace`);
+  writeFileSync(file, text.slice(0, i) + body + text.slice(j + end.length));
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const [scenario] = pickScenarios(args.scenario);
+  const moto = await startMoto();
+  const rows: Row[] = [];
+  try {
+    process.stderr.write(`moto on ${moto.endpoint}; fault-free run first\n`);
+    const baseline = await chaosRun({ moto: moto.endpoint, scenario: scenario!, accountId: "400000000000" });
+    if (!baseline.completed)
+      throw new Error(`the fault-free run did not complete: ${baseline.failedChecks.join("; ")}`);
+    for (const [ri, rate] of args.rates.entries()) {
+      const proxy = await startFaultProxy({
+        upstream: moto.endpoint,
+        rate,
+        seed: args.seed + ri,
+        maxLifetimeMs: 6 * 3600_000,
+        maxRequests: 10_000_000,
+      });
+      const results: ChaosResult[] = [];
+      try {
+        for (let i = 0; i < args.runs; i++) {
+          const accountId = String(400000000000 + (ri + 1) * 1000 + i);
+          const r = await chaosRun({ moto: moto.endpoint, proxy, scenario: scenario!, accountId }).catch(
+            (err): ChaosResult => ({
+              accountId,
+              ms: 0,
+              completed: false,
+              failedChecks: [`the run threw: ${(err as Error).message}`],
+              shape: {},
+              chainOk: false,
+              chainProblem: "the run threw",
+              notes: [],
+            }),
+          );
+          results.push(r);
+          const dups = duplicatesOf(r.shape, baseline.shape);
+          process.stderr.write(
+            `rate ${rate} run ${i + 1}/${args.runs}: ${r.completed ? "completed" : `NOT completed (${r.failedChecks.length} checks)`}, ${(r.ms / 1000).toFixed(1)} s, duplicates ${JSON.stringify(dups)}, chain ${r.chainOk ? "intact" : r.chainProblem}\n`,
+          );
+        }
+      } finally {
+        const c = proxy.counts();
+        rows.push(summarise(rate, results, baseline.shape, c.requests, c.faults));
+        await proxy.stop();
+      }
+    }
+    const table = renderTable(rows);
+    for (const line of table) process.stdout.write(`${line}\n`);
+    if (args.write) writeDocs(table, rows, args, baseline.ms);
+  } finally {
+    await moto.stop();
+  }
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    process.stderr.write(`bench:chaos: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  });
+}
