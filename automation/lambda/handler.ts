@@ -13,46 +13,18 @@ import type { Target } from "../input/targets";
 import type { Journals } from "../journal/open";
 import { type CaseResult, newRunId, respond } from "../respond/respond";
 import { jsonLogger, type Logger, logEngineEvent } from "./log";
-import { type AutoContainConfig, type AutoContainMode, readAutoContainConfig } from "./mode";
-import { approvalRequest, containmentOutcome, type Notice, publish } from "./notify";
+import { type AutoContainConfig, readAutoContainConfig } from "./mode";
+import { approvalRequest, containmentOutcome, publish } from "./notify";
 import { openCaseOf } from "./open-cases";
+import {
+  type AutoContainResult,
+  type CaseSummary,
+  type LambdaContextLike,
+  TransientError,
+  transient,
+} from "./result";
 import { loadLambdaSettings } from "./settings";
-import { type Ignored, triage } from "./triage";
-
-/** The parts of the Lambda context the handler uses. */
-export interface LambdaContextLike {
-  awsRequestId?: string;
-  getRemainingTimeInMillis?: () => number;
-}
-
-export interface CaseSummary {
-  instanceId: string;
-  region: string;
-  caseId: string | null;
-  status: CaseResult["status"];
-  resumed: boolean;
-  timeToContainmentMs: number | null;
-  error?: string;
-}
-
-export interface AutoContainResult {
-  /** ignored: nothing to act on; rejected: not a finding; approval-requested; responded: contain ran. */
-  outcome: "ignored" | "rejected" | "approval-requested" | "responded";
-  mode: AutoContainMode;
-  reason?: string;
-  targets: { instanceId: string; region: string; findingId?: string; severity?: number }[];
-  ignored: Ignored[];
-  cases: CaseSummary[];
-  notification: { kind: Notice["kind"]; messageId: string } | { skipped: string } | null;
-}
-
-/** A failure a retry can fix: thrown so Lambda retries the event (and finally dead-letters it). */
-export class TransientError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "TransientError";
-  }
-}
+import { triage } from "./triage";
 
 export interface HandlerDeps {
   env?: NodeJS.ProcessEnv;
@@ -240,17 +212,7 @@ async function contain(
   return { ...result, outcome: "responded", cases, notification };
 }
 
-/** Runs an AWS call whose failure a retry can fix, naming what failed. */
-async function transient<T>(what: string, f: () => Promise<T>): Promise<T> {
-  try {
-    return await f();
-  } catch (err) {
-    if (err instanceof Error && !("$metadata" in err)) throw err;
-    throw new TransientError(`${what} failed (${(err as Error).name}: ${(err as Error).message})`, {
-      cause: err,
-    });
-  }
-}
+export { type AutoContainResult, type LambdaContextLike, TransientError } from "./result";
 
 /** The Lambda entry point (runtime nodejs22.x, handler `index.handler`). */
 export const handler = createHandler();
