@@ -169,6 +169,12 @@ export function readConfig(raw: Raw, project = "incident-ready"): BaselineConfig
         `${project}:forensicToolPins: ${JSON.stringify(c.forensicToolPins)} does not pin ${missing.join(", ")}: stage them in the tools bucket and pin them (see components/image-builder/README.md), or set ${project}:forensicAmiPipeline false`,
       );
   }
+  // Other regions forward only findings that alert (AlertForwarding): a lower threshold would act on
+  // home-region findings only, silently.
+  if (c.autoContain !== "off" && c.autoContainMinSeverity < c.alertMinSeverity)
+    problems.push(
+      `${project}:autoContainMinSeverity: ${c.autoContainMinSeverity} is below ${project}:alertMinSeverity (${c.alertMinSeverity}): findings from other regions reach the home region only when they alert, so the function would never see them; raise autoContainMinSeverity or lower alertMinSeverity`,
+    );
   if (c.referenceWorkload) {
     const vpcProblem = vpcRef(c.workloadVpcId);
     if (!c.workloadVpcId || c.workloadVpcId.includes(":") || vpcProblem)

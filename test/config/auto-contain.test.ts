@@ -52,6 +52,20 @@ describe("automatic containment configuration", () => {
     expect(problemsOf({ autoContainMinSeverity: "0.5" })[0]).to.match(/0.5 is not a GuardDuty severity/);
   });
 
+  it("refuses a threshold below the alert threshold (other regions forward only what alerts)", () => {
+    expect(
+      problemsOf({ autoContain: "approve", autoContainMinSeverity: "5", alertMinSeverity: "7" }),
+    ).to.deep.equal([
+      "incident-ready:autoContainMinSeverity: 5 is below incident-ready:alertMinSeverity (7): findings from other regions reach the home region only when they alert, so the function would never see them; raise autoContainMinSeverity or lower alertMinSeverity",
+    ]);
+    expect(
+      read({ autoContain: "contain", autoContainMinSeverity: "5", alertMinSeverity: "4" })
+        .autoContainMinSeverity,
+    ).to.equal(5);
+    // Off: the threshold is not used, so it is not held against the alert threshold.
+    expect(read({ autoContainMinSeverity: "5" }).autoContain).to.equal("off");
+  });
+
   it("refuses memory capture that is not a boolean", () => {
     expect(problemsOf({ autoContainMemoryCapture: "yes" })).to.deep.equal([
       'incident-ready:autoContainMemoryCapture: "yes" is not a boolean: expected true or false',
