@@ -47,6 +47,13 @@ export function timelineSvg(r: CaseReport): string {
       `<text class="tick-label" x="${tx}" y="${axisY + 18}" text-anchor="middle">${label}</text>`,
     );
   }
+  // The axis' end, labelled unless a tick sits close by.
+  const last = TICKS.filter(([ms]) => ms <= span).at(-1)?.[0] ?? 0;
+  if (x(span) - x(last) > 60) {
+    out.push(
+      `<text class="tick-label" x="${x(span).toFixed(1)}" y="${axisY + 18}" text-anchor="end">${humanDuration(span)}</text>`,
+    );
+  }
   r.phases.forEach((p, i) => {
     const y = TOP + i * ROW;
     out.push(`<g class="phase" data-phase="${p.phase}" data-status="${html(p.status)}">`);
