@@ -15,6 +15,7 @@ import {
   type CredentialUseResult,
   findCredentialUse,
 } from "./credential-use";
+import { describeError } from "./errors";
 import { type FindingAddress, findingAddresses } from "./finding-ips";
 import type { FlowLogLocation } from "./flow-log-keys";
 import { type FlowLogOptions, type FlowLogResult, type FlowPeer, readFlowLogs } from "./flow-logs";
@@ -85,8 +86,7 @@ export interface AttackerIpInput {
     };
 }
 
-const message = (err: unknown) =>
-  `${(err as Error).name ?? "Error"}: ${(err as Error).message ?? String(err)}`;
+const message = describeError;
 
 export async function analyzeAttackerIps(input: AttackerIpInput): Promise<AttackerIpReport> {
   const window = checkWindow(input.window.start, input.window.end);

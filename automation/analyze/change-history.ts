@@ -9,6 +9,7 @@ import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import type { ConfigServiceClient, ConfigurationItem } from "@aws-sdk/client-config-service";
 import { type LookedUpEvent, lookupEvents, retentionWarning } from "./cloudtrail-lookup";
 import { configHistory, roleResourceId } from "./config-history";
+import { describeError } from "./errors";
 import { type Change, diffJson } from "./json-diff";
 import { AnalyzeInputError, checkWindow, INSTANCE_ID } from "./subject";
 
@@ -217,9 +218,8 @@ export async function changeHistory(input: ChangeHistoryInput): Promise<ChangeTi
         entries.push(trailEntry(resource, e));
       }
     } catch (err) {
-      if (!down.has(trail) && !TRANSIENT.has((err as Error).name))
-        down.set(trail, `${(err as Error).name}: ${(err as Error).message}`);
-      gaps.push(`${label}: CloudTrail lookup failed (${(err as Error).name}: ${(err as Error).message})`);
+      if (!down.has(trail) && !TRANSIENT.has((err as Error).name)) down.set(trail, describeError(err));
+      gaps.push(`${label}: CloudTrail lookup failed (${describeError(err)})`);
     }
     const client = isRole ? globalConfig : config;
     try {
@@ -240,13 +240,13 @@ export async function changeHistory(input: ChangeHistoryInput): Promise<ChangeTi
       const name = (err as Error).name;
       // Only a missing resource is about this resource; anything else is about Config itself.
       if (name !== "ResourceNotDiscoveredException" && !TRANSIENT.has(name) && !down.has(client))
-        down.set(client, `${name}: ${(err as Error).message}`);
+        down.set(client, describeError(err));
       const why =
         name === "ResourceNotDiscoveredException"
           ? "not recorded by AWS Config (the recorder does not cover this resource type, or it was never recorded)"
           : name === "NoAvailableConfigurationRecorderException"
             ? "no AWS Config recorder in this region: the baseline's Config component records one"
-            : `Config history failed (${name}: ${(err as Error).message})`;
+            : `Config history failed (${describeError(err)})`;
       gaps.push(`${label}: ${why}`);
     }
   }
