@@ -14,14 +14,15 @@
  *   npm run bench:containment -- [--transport fake|moto] [--latency-ms 50] [--dwell-ms 0]
  *                                [--counts 1,10,50,100] [--runs 3] [--no-rate-limits]
  */
-import type { MemoryRecorder as Recorder, RecordedCall } from "../automation/aws/clients";
+import { cpus, loadavg } from "node:os";
+import type { RecordedCall, MemoryRecorder as Recorder } from "../automation/aws/clients";
 import { MemoryRecorder } from "../automation/aws/clients";
 import { startMoto } from "../automation/emulator/moto";
 import { CONTAINMENT_STEPS } from "../automation/playbooks/contain";
 import { respond } from "../automation/respond/respond";
+import type { Scenario } from "./scenario";
 import { fakeScenario } from "./scenario-fake";
 import { motoScenario } from "./scenario-moto";
-import type { Scenario } from "./scenario";
 import { containSequentially } from "./sequential";
 
 const arg = (name: string, dflt: string) => {
@@ -56,6 +57,8 @@ interface Measured {
   wall: number;
   calls: number;
   depth: number;
+  /** CPU time of this process during the response (user + system), ms. */
+  cpu: number;
   transport: string;
 }
 
@@ -63,6 +66,7 @@ async function measure(scenario: Scenario): Promise<Measured> {
   const recorder: Recorder = new MemoryRecorder();
   const clients = scenario.clients(recorder);
   const t0 = Date.now();
+  const cpu0 = process.cpuUsage();
   const res = await respond({
     targets: scenario.ids.map((instanceId) => ({ instanceId, source: { kind: "argument" } })),
     settings: scenario.settings,
@@ -76,19 +80,29 @@ async function measure(scenario: Scenario): Promise<Measured> {
       : {}),
   });
   const wall = Date.now() - t0;
+  const cpuUsed = process.cpuUsage(cpu0);
   clients.destroy();
   const bad = res.filter((r) => r.timeToContainmentMs === undefined);
   if (bad.length > 0) {
     const why = (b: (typeof res)[number]) =>
       b.error ??
       JSON.stringify(
-        b.steps.filter((s) => CONTAINMENT_STEPS.includes(s.id) && s.status !== "verified" && s.status !== "skipped"),
+        b.steps.filter(
+          (s) => CONTAINMENT_STEPS.includes(s.id) && s.status !== "verified" && s.status !== "skipped",
+        ),
       );
     throw new Error(`not contained: ${bad.map((b) => `${b.instanceId} ${b.status} ${why(b)}`).join("; ")}`);
   }
   const ttc = Math.max(...res.map((r) => r.timeToContainmentMs!));
   const calls = recorder.calls.filter((c) => c.startedAt <= t0 + ttc).length;
-  return { ttc, wall, calls, depth: sequentialDepth(recorder.calls, t0 + ttc), transport: scenario.describe() };
+  return {
+    ttc,
+    wall,
+    calls,
+    depth: sequentialDepth(recorder.calls, t0 + ttc),
+    cpu: Math.round((cpuUsed.user + cpuUsed.system) / 1000),
+    transport: scenario.describe(),
+  };
 }
 
 async function main() {
@@ -96,7 +110,14 @@ async function main() {
   const heartbeat = setInterval(() => undefined, 1000);
   const moto = TRANSPORT === "moto" ? await startMoto() : undefined;
   const scenario = (count: number) =>
-    moto ? motoScenario(moto, count, LATENCY) : Promise.resolve(fakeScenario(count, { latencyMs: LATENCY, rateLimits: RATE_LIMITS }));
+    moto
+      ? motoScenario(moto, count, LATENCY)
+      : Promise.resolve(fakeScenario(count, { latencyMs: LATENCY, rateLimits: RATE_LIMITS }));
+  process.stdout.write(
+    `machine: ${cpus().length} cores, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}\n`,
+  );
   process.stdout.write(
     `transport ${TRANSPORT}${moto ? ` (${moto.endpoint})` : ""}, ${LATENCY} ms per call, untrack dwell ${DWELL} ms, ` +
       `rate limits ${TRANSPORT === "fake" ? (RATE_LIMITS ? "on" : "off") : "moto's"}, ${RUNS} run(s) each\n`,
@@ -114,7 +135,7 @@ async function main() {
       process.stdout.write(
         `${String(count).padStart(4)} instance(s): time to containment ${m.ttc} ms (runs: ${runs.map((r) => r.ttc).join(", ")}), ` +
           `${(m.ttc / one).toFixed(1)}x ${rows[0]!.count}, ${m.calls} calls until contained (${Math.round((m.calls / m.ttc) * 1000)}/s), ` +
-          `critical path ${m.depth} round trips; whole response ${m.wall} ms [${m.transport}]\n`,
+          `critical path ${m.depth} round trips; whole response ${m.wall} ms, cpu ${m.cpu} ms [${m.transport}]\n`,
       );
     }
     const seq: number[] = [];

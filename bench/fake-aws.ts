@@ -13,7 +13,7 @@
  */
 import { Readable } from "node:stream";
 import { MAX_IN_FLIGHT } from "../automation/aws/clients";
-import { type Answer, FakeWorld, type Protocol } from "./fake-world";
+import type { Answer, FakeWorld, Protocol } from "./fake-world";
 
 /** Token bucket of one API: `burst` calls at once, refilled at `perSecond`. */
 export interface Bucket {
@@ -71,6 +71,8 @@ export class FakeAws {
   /** Attempts answered per "service:Action" (throttled ones included). */
   readonly attempts = new Map<string, number>();
   throttled = 0;
+  /** Throttled attempts per "service:Action". */
+  readonly throttledBy = new Map<string, number>();
   /** Operations the world does not model (answered with an error so the step fails fast). */
   readonly unsupported = new Set<string>();
   private readonly sockets = new Map<string, Sockets>();
@@ -127,11 +129,24 @@ export class FakeAws {
       const key = `${service}:${action}`;
       this.attempts.set(key, (this.attempts.get(key) ?? 0) + 1);
       await new Promise((r) => setTimeout(r, this.latencyMs));
-      const protocol: Protocol = target ? "json" : service === "ec2" ? "ec2" : service === "s3" ? "s3" : "query";
+      const protocol: Protocol = target
+        ? "json"
+        : service === "ec2"
+          ? "ec2"
+          : service === "s3"
+            ? "s3"
+            : "query";
       let answer: Answer;
       if (!this.admit(service, action)) {
         this.throttled += 1;
-        answer = this.world.error(protocol, action, service === "ec2" ? 503 : 400, throttleCode(service), "Rate exceeded");
+        this.throttledBy.set(key, (this.throttledBy.get(key) ?? 0) + 1);
+        answer = this.world.error(
+          protocol,
+          action,
+          service === "ec2" ? 503 : 400,
+          throttleCode(service),
+          "Rate exceeded",
+        );
       } else {
         answer = this.world.answer({ service, action, protocol, body, request });
         if (answer.unsupported) this.unsupported.add(key);
@@ -154,7 +169,12 @@ export class FakeAws {
   /** Calls per second the buckets let through, for the report. */
   summary(): string {
     const calls = [...this.attempts.values()].reduce((a, b) => a + b, 0);
-    return `${calls} attempts, ${this.throttled} throttled${this.unsupported.size ? `, not modelled: ${[...this.unsupported].join(", ")}` : ""}`;
+    const worst = [...this.throttledBy]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", ");
+    return `${calls} attempts, ${this.throttled} throttled${worst ? ` (${worst})` : ""}${this.unsupported.size ? `, not modelled: ${[...this.unsupported].join(", ")}` : ""}`;
   }
 }
 

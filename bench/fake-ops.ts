@@ -12,7 +12,13 @@ const LAUNCHED = "2026-01-01T00:00:00.000Z";
 function notFound(w: FakeWorld, ids: string[]): Answer | undefined {
   const bad = ids.filter((id) => !w.instance(id));
   return bad.length
-    ? w.error("ec2", "", 400, "InvalidInstanceID.NotFound", `The instance IDs '${bad.join(", ")}' do not exist`)
+    ? w.error(
+        "ec2",
+        "",
+        400,
+        "InvalidInstanceID.NotFound",
+        `The instance IDs '${bad.join(", ")}' do not exist`,
+      )
     : undefined;
 }
 
@@ -44,9 +50,12 @@ function instanceXml(w: FakeWorld, i: FakeInstance): string {
     t("subnetId", w.subnetId) +
     t("vpcId", w.vpcId) +
     t("launchTime", LAUNCHED) +
-    items("blockDeviceMapping", [i], (v) =>
-      t("deviceName", "/dev/xvda") +
-      x("ebs", t("volumeId", v.volume) + t("deleteOnTermination", v.attributes.deleteOnTermination)),
+    items(
+      "blockDeviceMapping",
+      [i],
+      (v) =>
+        t("deviceName", "/dev/xvda") +
+        x("ebs", t("volumeId", v.volume) + t("deleteOnTermination", v.attributes.deleteOnTermination)),
     ) +
     x("iamInstanceProfile", t("arn", i.profileArn) + t("id", "AIPAFAKE")) +
     items("networkInterfaceSet", [i], (v) => eniXml(w, v)) +
@@ -70,7 +79,10 @@ function groupXml(w: FakeWorld, id: string): string {
   );
   const https = x(
     "item",
-    t("ipProtocol", "tcp") + t("fromPort", 443) + t("toPort", 443) + items("ipRanges", ["0.0.0.0/0"], (c) => t("cidrIp", c)),
+    t("ipProtocol", "tcp") +
+      t("fromPort", 443) +
+      t("toPort", 443) +
+      items("ipRanges", ["0.0.0.0/0"], (c) => t("cidrIp", c)),
   );
   const rules =
     id === w.untrackGroup
@@ -103,7 +115,8 @@ function snapshotXml(s: FakeWorld["snapshots"][number]): string {
 
 function tagsOf(q: URLSearchParams, prefix: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (let n = 1; q.has(`${prefix}.${n}.Key`); n++) out.set(q.get(`${prefix}.${n}.Key`)!, q.get(`${prefix}.${n}.Value`) ?? "");
+  for (let n = 1; q.has(`${prefix}.${n}.Key`); n++)
+    out.set(q.get(`${prefix}.${n}.Key`)!, q.get(`${prefix}.${n}.Value`) ?? "");
   return out;
 }
 
@@ -114,30 +127,42 @@ const EC2: Record<string, Op> = {
     if (bad) return bad;
     return w.ec2Answer(
       "DescribeInstances",
-      items("reservationSet", ids, (id) =>
-        t("reservationId", `r-${id.slice(2)}`) +
-        t("ownerId", w.account) +
-        items("instancesSet", [w.instance(id)!], (i) => instanceXml(w, i)),
+      items(
+        "reservationSet",
+        ids,
+        (id) =>
+          t("reservationId", `r-${id.slice(2)}`) +
+          t("ownerId", w.account) +
+          items("instancesSet", [w.instance(id)!], (i) => instanceXml(w, i)),
       ),
     );
   },
   DescribeIamInstanceProfileAssociations(w, q) {
     const ids = filtersOf(q).get("instance-id") ?? [];
     const found = ids.map((id) => w.instance(id)).filter((i): i is FakeInstance => Boolean(i));
-    return w.ec2Answer("DescribeIamInstanceProfileAssociations", items("iamInstanceProfileAssociationSet", found, assocXml));
+    return w.ec2Answer(
+      "DescribeIamInstanceProfileAssociations",
+      items("iamInstanceProfileAssociationSet", found, assocXml),
+    );
   },
   DescribeAddresses: (w) => w.ec2Answer("DescribeAddresses", "<addressesSet/>"),
   CreateSnapshots(w, q) {
     const i = w.instance(q.get("InstanceSpecification.InstanceId") ?? "");
     if (!i) return notFound(w, [q.get("InstanceSpecification.InstanceId") ?? ""])!;
-    const snap = { id: `snap-${(w.snapshots.length + 1).toString(16).padStart(17, "0")}`, volumeId: i.volume, tags: tagsOf(q, "TagSpecification.1.Tag") };
+    const snap = {
+      id: `snap-${(w.snapshots.length + 1).toString(16).padStart(17, "0")}`,
+      volumeId: i.volume,
+      tags: tagsOf(q, "TagSpecification.1.Tag"),
+    };
     w.snapshots.push(snap);
     return w.ec2Answer("CreateSnapshots", items("snapshotSet", [snap], snapshotXml));
   },
   DescribeSnapshots(w, q) {
     const f = filtersOf(q);
     const found = w.snapshots.filter((s) =>
-      [...f].every(([name, values]) => !name.startsWith("tag:") || values.includes(s.tags.get(name.slice(4)) ?? "")),
+      [...f].every(
+        ([name, values]) => !name.startsWith("tag:") || values.includes(s.tags.get(name.slice(4)) ?? ""),
+      ),
     );
     return w.ec2Answer("DescribeSnapshots", items("snapshotSet", found, snapshotXml));
   },
@@ -145,11 +170,21 @@ const EC2: Record<string, Op> = {
     const ids = listOf(q, "GroupId");
     const all = [w.untrackGroup, w.isolationGroup, w.forensicGroup, w.webGroup];
     const found = ids.length ? all.filter((g) => ids.includes(g)) : all;
-    return w.ec2Answer("DescribeSecurityGroups", items("securityGroupInfo", found, (g) => groupXml(w, g)));
+    return w.ec2Answer(
+      "DescribeSecurityGroups",
+      items("securityGroupInfo", found, (g) => groupXml(w, g)),
+    );
   },
   ModifyNetworkInterfaceAttribute(w, q) {
     const i = w.instances.find((v) => v.eni === q.get("NetworkInterfaceId"));
-    if (!i) return w.error("ec2", "", 400, "InvalidNetworkInterfaceID.NotFound", `${q.get("NetworkInterfaceId")} does not exist`);
+    if (!i)
+      return w.error(
+        "ec2",
+        "",
+        400,
+        "InvalidNetworkInterfaceID.NotFound",
+        `${q.get("NetworkInterfaceId")} does not exist`,
+      );
     const groups = listOf(q, "SecurityGroupId");
     if (groups.length) i.groups = groups;
     const tcp = q.get("ConnectionTrackingSpecification.TcpEstablishedTimeout");
@@ -159,13 +194,18 @@ const EC2: Record<string, Op> = {
   DescribeNetworkInterfaces(w, q) {
     const ids = listOf(q, "NetworkInterfaceId");
     const found = w.instances.filter((i) => ids.includes(i.eni));
-    return w.ec2Answer("DescribeNetworkInterfaces", items("networkInterfaceSet", found, (i) => eniXml(w, i)));
+    return w.ec2Answer(
+      "DescribeNetworkInterfaces",
+      items("networkInterfaceSet", found, (i) => eniXml(w, i)),
+    );
   },
   ModifyInstanceAttribute(w, q) {
     const i = w.instance(q.get("InstanceId") ?? "");
     if (!i) return notFound(w, [q.get("InstanceId") ?? ""])!;
-    if (q.get("DisableApiTermination.Value")) i.attributes.disableApiTermination = q.get("DisableApiTermination.Value") === "true";
-    if (q.get("Attribute") === "instanceInitiatedShutdownBehavior") i.attributes.shutdown = q.get("Value") ?? "";
+    if (q.get("DisableApiTermination.Value"))
+      i.attributes.disableApiTermination = q.get("DisableApiTermination.Value") === "true";
+    if (q.get("Attribute") === "instanceInitiatedShutdownBehavior")
+      i.attributes.shutdown = q.get("Value") ?? "";
     if (q.get("BlockDeviceMapping.1.Ebs.DeleteOnTermination"))
       i.attributes.deleteOnTermination = q.get("BlockDeviceMapping.1.Ebs.DeleteOnTermination") === "true";
     return w.ec2Answer("ModifyInstanceAttribute", t("return", true));
@@ -179,17 +219,33 @@ const EC2: Record<string, Op> = {
         ? x("disableApiTermination", t("value", i.attributes.disableApiTermination))
         : a === "instanceInitiatedShutdownBehavior"
           ? x("instanceInitiatedShutdownBehavior", t("value", i.attributes.shutdown))
-          : items("blockDeviceMapping", [i], (v) =>
-              t("deviceName", "/dev/xvda") +
-              x("ebs", t("volumeId", v.volume) + t("deleteOnTermination", v.attributes.deleteOnTermination)),
+          : items(
+              "blockDeviceMapping",
+              [i],
+              (v) =>
+                t("deviceName", "/dev/xvda") +
+                x(
+                  "ebs",
+                  t("volumeId", v.volume) + t("deleteOnTermination", v.attributes.deleteOnTermination),
+                ),
             );
     return w.ec2Answer("DescribeInstanceAttribute", t("instanceId", i.id) + inner);
   },
   ReplaceIamInstanceProfileAssociation(w, q) {
     const i = w.instances.find((v) => v.associationId === q.get("AssociationId"));
-    if (!i) return w.error("ec2", "", 400, "InvalidAssociationID.NotFound", `${q.get("AssociationId")} does not exist`);
+    if (!i)
+      return w.error(
+        "ec2",
+        "",
+        400,
+        "InvalidAssociationID.NotFound",
+        `${q.get("AssociationId")} does not exist`,
+      );
     i.profileArn = w.profileArn(q.get("IamInstanceProfile.Name") ?? "");
-    return w.ec2Answer("ReplaceIamInstanceProfileAssociation", x("iamInstanceProfileAssociation", assocXml(i)));
+    return w.ec2Answer(
+      "ReplaceIamInstanceProfileAssociation",
+      x("iamInstanceProfileAssociation", assocXml(i)),
+    );
   },
   CreateTags(w, q) {
     const tags = tagsOf(q, "Tag");
@@ -201,17 +257,25 @@ const EC2: Record<string, Op> = {
     const ids = f.get("resource-id") ?? [];
     const keys = f.get("key");
     const out = ids.flatMap((id) =>
-      [...(w.instance(id)?.tags ?? [])].filter(([k]) => !keys || keys.includes(k)).map(([k, v]) => ({ id, k, v })),
+      [...(w.instance(id)?.tags ?? [])]
+        .filter(([k]) => !keys || keys.includes(k))
+        .map(([k, v]) => ({ id, k, v })),
     );
     return w.ec2Answer(
       "DescribeTags",
-      items("tagSet", out, (e) => t("resourceId", e.id) + t("resourceType", "instance") + t("key", e.k) + t("value", e.v)),
+      items(
+        "tagSet",
+        out,
+        (e) => t("resourceId", e.id) + t("resourceType", "instance") + t("key", e.k) + t("value", e.v),
+      ),
     );
   },
   GetConsoleOutput: (w, q) =>
     w.ec2Answer(
       "GetConsoleOutput",
-      t("instanceId", q.get("InstanceId") ?? "") + t("timestamp", LAUNCHED) + t("output", Buffer.from("boot log\n").toString("base64")),
+      t("instanceId", q.get("InstanceId") ?? "") +
+        t("timestamp", LAUNCHED) +
+        t("output", Buffer.from("boot log\n").toString("base64")),
     ),
 };
 
@@ -228,7 +292,10 @@ const QUERY: Record<string, Op> = {
     const found = listOf(q, "InstanceIds.member")
       .map((id) => w.instance(id))
       .filter((i): i is FakeInstance => Boolean(i?.inAsg));
-    return w.queryAnswer("DescribeAutoScalingInstances", members("AutoScalingInstances", found, (i) => asgMember(w, i)));
+    return w.queryAnswer(
+      "DescribeAutoScalingInstances",
+      members("AutoScalingInstances", found, (i) => asgMember(w, i)),
+    );
   },
   SetInstanceProtection(w, q) {
     for (const id of listOf(q, "InstanceIds.member")) {
@@ -248,25 +315,43 @@ const QUERY: Record<string, Op> = {
     }
     return w.queryAnswer(
       "DetachInstances",
-      members("Activities", ids, (id) => t("ActivityId", `detach-${id}`) + t("AutoScalingGroupName", w.asgName) + t("StatusCode", "InProgress")),
+      members(
+        "Activities",
+        ids,
+        (id) =>
+          t("ActivityId", `detach-${id}`) +
+          t("AutoScalingGroupName", w.asgName) +
+          t("StatusCode", "InProgress"),
+      ),
     );
   },
   DescribeTargetGroups: (w) =>
     w.queryAnswer(
       "DescribeTargetGroups",
-      members("TargetGroups", [w.targetGroupArn], (arn) =>
-        t("TargetGroupArn", arn) + t("TargetGroupName", "bench-tg") + t("Protocol", "HTTP") + t("Port", 80) + t("VpcId", w.vpcId) + t("TargetType", "instance"),
+      members(
+        "TargetGroups",
+        [w.targetGroupArn],
+        (arn) =>
+          t("TargetGroupArn", arn) +
+          t("TargetGroupName", "bench-tg") +
+          t("Protocol", "HTTP") +
+          t("Port", 80) +
+          t("VpcId", w.vpcId) +
+          t("TargetType", "instance"),
       ),
     ),
   DescribeTargetHealth: (w) =>
     w.queryAnswer(
       "DescribeTargetHealth",
-      members("TargetHealthDescriptions", [...w.registered], (id) =>
-        x("Target", t("Id", id) + t("Port", 80)) + x("TargetHealth", t("State", "healthy")),
+      members(
+        "TargetHealthDescriptions",
+        [...w.registered],
+        (id) => x("Target", t("Id", id) + t("Port", 80)) + x("TargetHealth", t("State", "healthy")),
       ),
     ),
   DeregisterTargets(w, q) {
-    for (let n = 1; q.has(`Targets.member.${n}.Id`); n++) w.registered.delete(q.get(`Targets.member.${n}.Id`)!);
+    for (let n = 1; q.has(`Targets.member.${n}.Id`); n++)
+      w.registered.delete(q.get(`Targets.member.${n}.Id`)!);
     return w.queryAnswer("DeregisterTargets", "");
   },
   DescribeLoadBalancers: (w) => w.queryAnswer("DescribeLoadBalancers", "<LoadBalancerDescriptions/>"),
@@ -292,19 +377,37 @@ const QUERY: Record<string, Op> = {
     const name = q.get("PolicyName") ?? "";
     const doc =
       role === w.denyAllProfile
-        ? JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Deny", Action: "*", Resource: "*" }] })
+        ? JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Deny", Action: "*", Resource: "*" }],
+          })
         : w.policies.get(`${role}/${name}`);
-    if (doc === undefined) return w.error("query", "", 404, "NoSuchEntity", `policy ${name} of role ${role} was not found`);
-    return w.queryAnswer("GetRolePolicy", t("RoleName", role) + t("PolicyName", name) + t("PolicyDocument", encodeURIComponent(doc)));
+    if (doc === undefined)
+      return w.error("query", "", 404, "NoSuchEntity", `policy ${name} of role ${role} was not found`);
+    return w.queryAnswer(
+      "GetRolePolicy",
+      t("RoleName", role) + t("PolicyName", name) + t("PolicyDocument", encodeURIComponent(doc)),
+    );
   },
   ListRolePolicies(w, q) {
     const role = q.get("RoleName") ?? "";
-    const names = [...w.policies.keys()].filter((k) => k.startsWith(`${role}/`)).map((k) => k.slice(role.length + 1));
-    return w.queryAnswer("ListRolePolicies", members("PolicyNames", names, (n) => n.replace(/&/g, "&amp;")) + t("IsTruncated", false));
+    const names = [...w.policies.keys()]
+      .filter((k) => k.startsWith(`${role}/`))
+      .map((k) => k.slice(role.length + 1));
+    return w.queryAnswer(
+      "ListRolePolicies",
+      members("PolicyNames", names, (n) => n.replace(/&/g, "&amp;")) + t("IsTruncated", false),
+    );
   },
-  ListAttachedRolePolicies: (w) => w.queryAnswer("ListAttachedRolePolicies", `<AttachedPolicies/>${t("IsTruncated", false)}`),
+  ListAttachedRolePolicies: (w) =>
+    w.queryAnswer("ListAttachedRolePolicies", `<AttachedPolicies/>${t("IsTruncated", false)}`),
   GetCallerIdentity: (w) =>
-    w.queryAnswer("GetCallerIdentity", t("Account", w.account) + t("Arn", `arn:aws:sts::${w.account}:assumed-role/responder/bench`) + t("UserId", "AROAFAKE:bench")),
+    w.queryAnswer(
+      "GetCallerIdentity",
+      t("Account", w.account) +
+        t("Arn", `arn:aws:sts::${w.account}:assumed-role/responder/bench`) +
+        t("UserId", "AROAFAKE:bench"),
+    ),
 };
 
 const SERVICE_OF: Record<string, string> = {

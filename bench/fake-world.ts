@@ -23,7 +23,13 @@ interface Call {
   action: string;
   protocol: Protocol;
   body: string;
-  request: { method: string; path: string; hostname: string; query?: Record<string, unknown>; headers: Record<string, string> };
+  request: {
+    method: string;
+    path: string;
+    hostname: string;
+    query?: Record<string, unknown>;
+    headers: Record<string, string>;
+  };
 }
 
 export interface FakeInstance {
@@ -106,7 +112,8 @@ export class FakeWorld {
         headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": code },
         body: JSON.stringify({ __type: code, message }),
       };
-    if (protocol === "s3") return this.xmlAnswer(`<Error><Code>${code}</Code><Message>${esc(message)}</Message></Error>`, status);
+    if (protocol === "s3")
+      return this.xmlAnswer(`<Error><Code>${code}</Code><Message>${esc(message)}</Message></Error>`, status);
     return this.xmlAnswer(
       `<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${esc(message)}</Message></Error><RequestId>fake</RequestId></ErrorResponse>`,
       status,
@@ -118,7 +125,9 @@ export class FakeWorld {
   }
 
   private ec2(action: string, inner: string): Answer {
-    return this.xmlAnswer(`<${action}Response xmlns="${EC2_NS}"><requestId>fake</requestId>${inner}</${action}Response>`);
+    return this.xmlAnswer(
+      `<${action}Response xmlns="${EC2_NS}"><requestId>fake</requestId>${inner}</${action}Response>`,
+    );
   }
 
   private query(action: string, inner: string): Answer {
@@ -132,9 +141,17 @@ export class FakeWorld {
     if (call.protocol === "json") return this.json(call);
     if (call.protocol === "s3") return this.s3(call);
     const q = new URLSearchParams(call.body);
-    const handler = (OPS as Record<string, (w: FakeWorld, q: URLSearchParams) => Answer>)[`${call.service}:${call.action}`];
+    const handler = (OPS as Record<string, (w: FakeWorld, q: URLSearchParams) => Answer>)[
+      `${call.service}:${call.action}`
+    ];
     if (!handler) {
-      const a = this.error(call.protocol, call.action, 400, "UnsupportedOperation", `${call.service}:${call.action} is not modelled by the benchmark`);
+      const a = this.error(
+        call.protocol,
+        call.action,
+        400,
+        "UnsupportedOperation",
+        `${call.service}:${call.action} is not modelled by the benchmark`,
+      );
       return { ...a, unsupported: true };
     }
     return handler(this, q);
@@ -148,10 +165,24 @@ export class FakeWorld {
   queryAnswer = (action: string, inner: string) => this.query(action, inner);
 
   private json(call: Call): Answer {
-    const ok = (o: object): Answer => ({ status: 200, headers: { "content-type": "application/x-amz-json-1.0" }, body: JSON.stringify(o) });
-    if (call.service === "ssm" && call.action === "DescribeInstanceInformation") return ok({ InstanceInformationList: [] });
+    const ok = (o: object): Answer => ({
+      status: 200,
+      headers: { "content-type": "application/x-amz-json-1.0" },
+      body: JSON.stringify(o),
+    });
+    if (call.service === "ssm" && call.action === "DescribeInstanceInformation")
+      return ok({ InstanceInformationList: [] });
     if (call.service === "dynamodb") return ok(call.action === "Query" ? { Items: [], Count: 0 } : {});
-    return { ...this.error("json", call.action, 400, "UnsupportedOperation", `${call.service}:${call.action} is not modelled`), unsupported: true };
+    return {
+      ...this.error(
+        "json",
+        call.action,
+        400,
+        "UnsupportedOperation",
+        `${call.service}:${call.action} is not modelled`,
+      ),
+      unsupported: true,
+    };
   }
 
   private s3(call: Call): Answer {
@@ -165,7 +196,9 @@ export class FakeWorld {
       );
     if (r.path === "/" || r.path === "") return { status: 200, headers: {}, body: "" };
     if (r.method === "PUT") {
-      const meta = Object.fromEntries(Object.entries(r.headers).filter(([k]) => /^x-amz-meta-|^content-type$/i.test(k)));
+      const meta = Object.fromEntries(
+        Object.entries(r.headers).filter(([k]) => /^x-amz-meta-|^content-type$/i.test(k)),
+      );
       // The evidence bucket's default retention (compliance mode, one year) applies to every object.
       const headers = {
         ...meta,
@@ -178,7 +211,11 @@ export class FakeWorld {
       return { status: 200, headers, body: "" };
     }
     const found = this.objects.get(key);
-    if (!found) return { ...this.error("s3", "GetObject", 404, "NoSuchKey", `no object ${key}`), body: r.method === "HEAD" ? "" : "<Error><Code>NoSuchKey</Code></Error>" };
+    if (!found)
+      return {
+        ...this.error("s3", "GetObject", 404, "NoSuchKey", `no object ${key}`),
+        body: r.method === "HEAD" ? "" : "<Error><Code>NoSuchKey</Code></Error>",
+      };
     const headers = { ...found.headers, "content-length": String(Buffer.byteLength(found.body)) };
     return { status: 200, headers, body: r.method === "HEAD" ? "" : found.body };
   }

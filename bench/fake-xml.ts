@@ -5,7 +5,11 @@ export function esc(s: string): string {
 }
 
 /** `<tag>content</tag>`; strings in `content` are escaped when `text` is true. */
-export function x(tag: string, content: string | number | boolean, text = typeof content !== "string"): string {
+export function x(
+  tag: string,
+  content: string | number | boolean,
+  text = typeof content !== "string",
+): string {
   return `<${tag}>${text ? esc(String(content)) : content}</${tag}>`;
 }
 

@@ -6,7 +6,12 @@
  *
  *   npx ts-node --transpile-only bench/moto-service-time.ts [--calls 200]
  */
-import { DescribeInstancesCommand, DescribeImagesCommand, CreateTagsCommand, RunInstancesCommand } from "@aws-sdk/client-ec2";
+import {
+  CreateTagsCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  RunInstancesCommand,
+} from "@aws-sdk/client-ec2";
 import { AwsClients } from "../automation/aws/clients";
 import { startMoto } from "../automation/emulator/moto";
 
@@ -39,14 +44,22 @@ async function timed(label: string, n: number, parallel: number, call: () => Pro
 async function main() {
   const heartbeat = setInterval(() => undefined, 1000);
   const moto = await startMoto();
-  const c = new AwsClients({ endpoint: moto.endpoint, region: "us-east-1", credentials: CREDS, retry: { maxAttempts: 1 } });
+  const c = new AwsClients({
+    endpoint: moto.endpoint,
+    region: "us-east-1",
+    credentials: CREDS,
+    retry: { maxAttempts: 1 },
+  });
   try {
     const image = (await c.ec2.send(new DescribeImagesCommand({ Owners: ["amazon"] }))).Images![0]!.ImageId!;
-    const run = await c.ec2.send(new RunInstancesCommand({ ImageId: image, InstanceType: "t3.micro", MinCount: 50, MaxCount: 50 }));
+    const run = await c.ec2.send(
+      new RunInstancesCommand({ ImageId: image, InstanceType: "t3.micro", MinCount: 50, MaxCount: 50 }),
+    );
     const ids = run.Instances!.map((x) => x.InstanceId!);
     const one = () => c.ec2.send(new DescribeInstancesCommand({ InstanceIds: [ids[0]!] }));
     const fifty = () => c.ec2.send(new DescribeInstancesCommand({ InstanceIds: ids }));
-    const tag = () => c.ec2.send(new CreateTagsCommand({ Resources: [ids[0]!], Tags: [{ Key: "k", Value: "v" }] }));
+    const tag = () =>
+      c.ec2.send(new CreateTagsCommand({ Resources: [ids[0]!], Tags: [{ Key: "k", Value: "v" }] }));
     for (let k = 0; k < 20; k++) await one(); // warm up
     for (const parallel of [1, 32]) {
       await timed("DescribeInstances (1 id)", CALLS, parallel, one);

@@ -11,11 +11,18 @@ import type { Scenario } from "./scenario";
 export function fakeScenario(count: number, options: FakeAwsOptions): Scenario {
   const world = new FakeWorld(count);
   const transport = new FakeAws(world, options);
-  const base = resolveSettings({ stateDir: mkdtempSync(join(tmpdir(), "ir-bench-")) }, { AWS_REGION: world.region });
+  const base = resolveSettings(
+    { stateDir: mkdtempSync(join(tmpdir(), "ir-bench-")) },
+    { AWS_REGION: world.region },
+  );
   const settings = {
     ...base,
     isolationGroups: {
-      [world.vpcId]: { untrack: world.untrackGroup, isolation: world.isolationGroup, forensicEgress: world.forensicGroup },
+      [world.vpcId]: {
+        untrack: world.untrackGroup,
+        isolation: world.isolationGroup,
+        forensicEgress: world.forensicGroup,
+      },
     },
   };
   const clients = (recorder?: CallRecorder) =>

@@ -5,7 +5,11 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DescribeImagesCommand, DescribeSecurityGroupsCommand, RunInstancesCommand } from "@aws-sdk/client-ec2";
+import {
+  DescribeImagesCommand,
+  DescribeSecurityGroupsCommand,
+  RunInstancesCommand,
+} from "@aws-sdk/client-ec2";
 import { RegisterTargetsCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { AwsClients, type CallRecorder } from "../automation/aws/clients";
 import { bootstrap } from "../automation/bootstrap/bootstrap";
@@ -18,9 +22,15 @@ const CREDS = { accessKeyId: "testing", secretAccessKey: "testing" };
 
 export async function motoScenario(moto: MotoServer, count: number, latencyMs: number): Promise<Scenario> {
   await moto.reset();
-  const setup = new AwsClients({ endpoint: moto.endpoint, region: "us-east-1", credentials: CREDS, retry: { maxAttempts: 1 } });
+  const setup = new AwsClients({
+    endpoint: moto.endpoint,
+    region: "us-east-1",
+    credentials: CREDS,
+    retry: { maxAttempts: 1 },
+  });
   const world = await seedWorld(setup, "bench");
-  const image = (await setup.ec2.send(new DescribeImagesCommand({ Owners: ["amazon"] }))).Images![0]!.ImageId!;
+  const image = (await setup.ec2.send(new DescribeImagesCommand({ Owners: ["amazon"] }))).Images![0]!
+    .ImageId!;
   const run = await setup.ec2.send(
     new RunInstancesCommand({
       ImageId: image,
@@ -42,13 +52,19 @@ export async function motoScenario(moto: MotoServer, count: number, latencyMs: n
   await bootstrap({ clients: setup, settings: base, vpcIds: [world.vpcId] });
   // The baseline publishes its group ids: the responder then only checks them.
   const sgs = (
-    await setup.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "vpc-id", Values: [world.vpcId] }] }))
+    await setup.ec2.send(
+      new DescribeSecurityGroupsCommand({ Filters: [{ Name: "vpc-id", Values: [world.vpcId] }] }),
+    )
   ).SecurityGroups!;
   const id = (prefix: string) => sgs.find((g) => g.GroupName === `${prefix}-${world.vpcId}`)!.GroupId!;
   const settings = {
     ...base,
     isolationGroups: {
-      [world.vpcId]: { untrack: id("ir-untrack"), isolation: id("ir-isolation"), forensicEgress: id("ir-forensic-egress") },
+      [world.vpcId]: {
+        untrack: id("ir-untrack"),
+        isolation: id("ir-isolation"),
+        forensicEgress: id("ir-forensic-egress"),
+      },
     },
   };
   setup.destroy();

@@ -35,7 +35,11 @@ export interface SequentialTarget {
 }
 
 /** Contains one instance with one call at a time; resolves with the wall time in ms. */
-export async function containSequentially(c: AwsClients, t: SequentialTarget, dwellMs: number): Promise<number> {
+export async function containSequentially(
+  c: AwsClients,
+  t: SequentialTarget,
+  dwellMs: number,
+): Promise<number> {
   const s0 = Date.now();
   const id = t.instanceId;
   const inst = (await c.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0]!
@@ -46,12 +50,17 @@ export async function containSequentially(c: AwsClients, t: SequentialTarget, dw
   );
   await c.ec2.send(new DescribeAddressesCommand({ Filters: [{ Name: "instance-id", Values: [id] }] }));
   const tgs = (await c.elbv2.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [];
-  for (const tg of tgs) await c.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg.TargetGroupArn }));
+  for (const tg of tgs)
+    await c.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg.TargetGroupArn }));
   await c.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: t.profileName }));
   await c.ec2.send(new CreateSnapshotsCommand({ InstanceSpecification: { InstanceId: id } }));
-  await c.elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: t.targetGroupArn, Targets: [{ Id: id }] }));
+  await c.elbv2.send(
+    new DeregisterTargetsCommand({ TargetGroupArn: t.targetGroupArn, Targets: [{ Id: id }] }),
+  );
   const eni = inst.NetworkInterfaces![0]!.NetworkInterfaceId!;
-  await c.ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eni, Groups: [t.untrackGroup] }));
+  await c.ec2.send(
+    new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eni, Groups: [t.untrackGroup] }),
+  );
   await c.ec2.send(
     new ModifyNetworkInterfaceAttributeCommand({
       NetworkInterfaceId: eni,
@@ -76,6 +85,8 @@ export async function containSequentially(c: AwsClients, t: SequentialTarget, dw
     }),
   );
   if (dwellMs > 0) await new Promise((r) => setTimeout(r, dwellMs));
-  await c.ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eni, Groups: [t.isolationGroup] }));
+  await c.ec2.send(
+    new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eni, Groups: [t.isolationGroup] }),
+  );
   return Date.now() - s0;
 }

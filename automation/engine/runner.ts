@@ -6,6 +6,7 @@
 import type { JournalEntry } from "../journal/chain";
 import type { Journal } from "../journal/journal";
 import { withCrashHook } from "./crash-hook";
+import type { ContainmentGate } from "./gate";
 import { withTimeout } from "./timeout";
 import type { EngineObserver, Json, PlannedChange, RunResult, Step, StepReport, VerifyResult } from "./types";
 
@@ -27,6 +28,8 @@ export interface RunOptions<C extends EngineContext> {
   observe?: EngineObserver;
   /** Aborted when the lease is lost: no step starts after that. */
   signal?: AbortSignal;
+  /** Shared by the cases of one response: their non-containment work waits for every case's containment. */
+  gate?: ContainmentGate;
 }
 
 const DEFAULT_RUN_TIMEOUT = 120_000;
@@ -125,6 +128,11 @@ export async function runPlaybook<C extends EngineContext>(options: RunOptions<C
     }
   }
   let containmentRan: Promise<unknown> = Promise.resolve();
+  // This case's containment, then (with a gate) every other case's of the same response.
+  const afterContainment = async () => {
+    await containmentRan;
+    await options.gate?.passed();
+  };
 
   for (const step of steps) {
     let markRan!: (ok: boolean) => void;
@@ -171,7 +179,7 @@ export async function runPlaybook<C extends EngineContext>(options: RunOptions<C
           );
         }
       }
-      if (!critical.has(step.id)) await containmentRan;
+      if (!critical.has(step.id)) await afterContainment();
       if (signal?.aborted || leaseLost) {
         return finish({ ...base, status: "blocked", detail: "stopped: the run lost its lock" }, false, false);
       }
@@ -257,7 +265,7 @@ export async function runPlaybook<C extends EngineContext>(options: RunOptions<C
           !step.evidence,
         );
       }
-      await containmentRan;
+      await afterContainment();
       const check = await verifyBounded(step, ctx, result.record);
       await note(step.id, check.ok ? "verified" : "unverified", { detail: check.detail ?? null });
       return finish(
@@ -287,6 +295,7 @@ export async function runPlaybook<C extends EngineContext>(options: RunOptions<C
   }
 
   containmentRan = Promise.all(steps.filter((s) => s.containment).map((s) => ran.get(s.id)!));
+  options.gate?.register(containmentRan);
   await Promise.all([...verified.values()]);
   await journal.flush().catch((err) => journalErrors.push(err));
   const out = steps.map((s) => reports.get(s.id)!);

@@ -8,43 +8,20 @@
  * and only by the run that holds the lock (a transaction checks the lock with each batch).
  */
 
-import { createHash } from "node:crypto";
 import {
   type AttributeValue,
-  ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
   QueryCommand,
-  TransactionCanceledException,
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import { JOURNAL_KEYS } from "../../facts/names";
-import { backoffMs, isThrottling, isTransient, sleep } from "../aws/retry";
 import type { Json } from "../engine/types";
 import type { JournalEntry } from "./chain";
 import { CaseWriters, ChainWriter } from "./chain-writer";
-import { type AcquireResult, type CaseMeta, type Journal, LeaseLostError } from "./journal";
-
-/** Attempts of one journal batch (transient errors only). */
-const JOURNAL_WRITE_ATTEMPTS = 8;
-const PK = JOURNAL_KEYS.partition;
-const SK = JOURNAL_KEYS.sort;
-const s = (v: string): AttributeValue => ({ S: v });
-const n = (v: number): AttributeValue => ({ N: String(v) });
-const key = (pk: string, sk: string) => ({ [PK]: s(pk), [SK]: s(sk) });
-const instanceKey = (id: string) => `instance#${id}`;
-const caseKey = (id: string) => `case#${id}`;
-const entryKey = (seq: number) => `entry#${String(seq).padStart(8, "0")}`;
-
-function isConditionFailure(err: unknown): boolean {
-  if (err instanceof ConditionalCheckFailedException) return true;
-  if (err instanceof TransactionCanceledException) {
-    return (err.CancellationReasons ?? []).some((r) => r.Code === "ConditionalCheckFailed");
-  }
-  const name = (err as { name?: string })?.name;
-  return name === "ConditionalCheckFailedException" || name === "TransactionCanceledException";
-}
+import { caseKey, instanceKey, isConditionFailure, key, n, PK, SK, s } from "./dynamo-keys";
+import { EntryWrites } from "./dynamo-writes";
+import type { AcquireResult, CaseMeta, Journal } from "./journal";
 
 export function isTableMissing(err: unknown): boolean {
   return (err as { name?: string })?.name === "ResourceNotFoundException";
@@ -68,10 +45,14 @@ export class DynamoJournal implements Journal {
   private readonly writers = new CaseWriters();
   private readonly runs = new Map<string, { instanceId: string; runId: string }>();
 
+  private readonly entries: EntryWrites;
+
   constructor(
     private readonly ddb: DynamoDBClient,
     readonly location: string,
-  ) {}
+  ) {
+    this.entries = new EntryWrites(ddb, location, this.runs);
+  }
 
   async acquire(meta: CaseMeta, runId: string, leaseMs: number): Promise<AcquireResult> {
     const now = Date.now();
@@ -176,79 +157,7 @@ export class DynamoJournal implements Journal {
 
   private track(caseId: string, instanceId: string, runId: string, last: JournalEntry | undefined): void {
     this.runs.set(caseId, { instanceId, runId });
-    this.writers.open(caseId, new ChainWriter(caseId, last, (batch) => this.writeBatch(caseId, batch)));
-  }
-
-  /**
-   * Writes a batch in one transaction that also checks this run still holds the lock. The write is
-   * idempotent (ClientRequestToken, and entries are checked back after an ambiguous failure), so it is
-   * retried on transient errors whatever the client's policy: the journal is the record of the case.
-   */
-  private async writeBatch(caseId: string, batch: JournalEntry[]): Promise<void> {
-    const run = this.runs.get(caseId)!;
-    const token = createHash("sha256")
-      .update(batch.map((e) => e.hash).join(""))
-      .digest("hex")
-      .slice(0, 36);
-    const command = new TransactWriteItemsCommand({
-      ClientRequestToken: token,
-      TransactItems: [
-        {
-          ConditionCheck: {
-            TableName: this.location,
-            Key: key(instanceKey(run.instanceId), "lock"),
-            ConditionExpression: "runId = :me AND caseId = :case",
-            ExpressionAttributeValues: { ":me": s(run.runId), ":case": s(caseId) },
-          },
-        },
-        ...batch.map((e) => ({
-          Put: {
-            TableName: this.location,
-            Item: {
-              ...key(caseKey(caseId), entryKey(e.seq)),
-              caseId: s(e.caseId),
-              seq: n(e.seq),
-              at: s(e.at),
-              stepId: s(e.stepId),
-              event: s(e.event),
-              ...(e.data === undefined ? {} : { data: s(JSON.stringify(e.data)) }),
-              prevHash: s(e.prevHash),
-              hash: s(e.hash),
-            },
-            ConditionExpression: "attribute_not_exists(#sk)",
-            ExpressionAttributeNames: { "#sk": SK },
-          },
-        })),
-      ],
-    });
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.ddb.send(command);
-        return;
-      } catch (err) {
-        if (isConditionFailure(err)) {
-          // After an ambiguous failure the first attempt may have landed: then the entries are ours.
-          if (attempt > 1 && (await this.landed(caseId, batch))) return;
-          throw new LeaseLostError(run.instanceId);
-        }
-        if (attempt >= JOURNAL_WRITE_ATTEMPTS || !(isTransient(err) || isThrottling(err))) throw err;
-        await sleep(
-          backoffMs({ maxAttempts: JOURNAL_WRITE_ATTEMPTS, baseDelayMs: 25, maxDelayMs: 1000 }, attempt),
-        );
-      }
-    }
-  }
-
-  private async landed(caseId: string, batch: JournalEntry[]): Promise<boolean> {
-    const last = batch[batch.length - 1]!;
-    const got = await this.ddb.send(
-      new GetItemCommand({
-        TableName: this.location,
-        Key: key(caseKey(caseId), entryKey(last.seq)),
-        ConsistentRead: true,
-      }),
-    );
-    return got.Item?.hash?.S === last.hash;
+    this.writers.open(caseId, new ChainWriter(caseId, last, (batch) => this.entries.write(caseId, batch)));
   }
 
   append(caseId: string, stepId: string, event: string, data?: Json): Promise<JournalEntry> {

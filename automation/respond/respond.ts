@@ -9,6 +9,7 @@ import { hostname } from "node:os";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { once } from "../aws/batcher";
 import type { AwsClients } from "../aws/clients";
+import { ContainmentGate } from "../engine/gate";
 import { type EngineContext, planPlaybook, runPlaybook, stepStates } from "../engine/runner";
 import { withTimeout } from "../engine/timeout";
 import type { EngineObserver, Json, StepReport } from "../engine/types";
@@ -85,6 +86,8 @@ interface RegionRun {
   deps: PlaybookDeps;
   journals: Journals;
   operator: () => Promise<string | undefined>;
+  /** Containment of every case in the region before any case's verifications and preservation. */
+  gate: ContainmentGate;
 }
 
 /** Contains (or plans for) every target, in parallel; never throws for a target's failure. */
@@ -100,6 +103,7 @@ export async function respond(req: RespondRequest): Promise<CaseResult[]> {
         clients,
         deps: sharedDeps(new Discovery(clients), req.memory, req.collectLogs),
         journals: req.journals ?? openJournals(clients, { ...req.settings, region }),
+        gate: new ContainmentGate(),
         operator: once(() =>
           clients.sts
             .send(new GetCallerIdentityCommand({}))
@@ -274,6 +278,7 @@ async function respondOne(
       history: history?.entries ?? [],
       observe,
       signal: abort.signal,
+      gate: run.gate,
     });
   } catch (err) {
     clearInterval(timer);
