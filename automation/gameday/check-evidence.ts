@@ -17,7 +17,7 @@ import type { ScenarioRun } from "./lifecycle";
 const DAY_MS = 86_400_000;
 
 async function sha256Of(run: ScenarioRun, bucket: string, key: string, versionId?: string): Promise<string> {
-  const res = await run.account.clients.s3.send(
+  const res = await run.account.world.s3.send(
     new GetObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }),
   );
   const hash = createHash("sha256");
@@ -32,7 +32,7 @@ export async function checkEvidence(run: ScenarioRun, stage: "contained" | "fina
       ? "evidence complete, hashes match, manifest locked"
       : "evidence still complete and locked after termination";
   const result = (ok: boolean, detail: string): Check => ({ id, stage, title, ok, detail });
-  const c = run.account.clients;
+  const c = run.account.world;
   const bucket = run.account.settings.evidenceBucket!;
   const key = caseKey(run.caseId!, MANIFEST_NAME);
   const head = await c.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));

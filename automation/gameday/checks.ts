@@ -63,7 +63,7 @@ async function guarded(stage: Stage, id: string, title: string, body: () => Prom
 async function isolated(run: ScenarioRun): Promise<Check> {
   const title = "every ENI is in the isolation group only";
   const want = run.account.settings.isolationGroups[run.victim.vpcId]?.isolation;
-  const res = await run.account.clients.ec2.send(
+  const res = await run.account.world.ec2.send(
     new DescribeNetworkInterfacesCommand({
       Filters: [{ Name: "attachment.instance-id", Values: [run.victim.instanceId] }],
     }),
@@ -82,7 +82,7 @@ async function isolated(run: ScenarioRun): Promise<Check> {
 
 async function outOfService(run: ScenarioRun): Promise<Check> {
   const title = "out of the Auto Scaling group and the target group";
-  const c = run.account.clients;
+  const c = run.account.world;
   const asg = await c.autoscaling.send(
     new DescribeAutoScalingInstancesCommand({ InstanceIds: [run.victim.instanceId] }),
   );
@@ -115,7 +115,7 @@ interface DenyStatement {
 async function credentialsRevoked(run: ScenarioRun): Promise<Check> {
   const title = "role sessions issued before the response are denied (aws:TokenIssueTime)";
   const policyName = revokePolicyName(run.caseId!);
-  const res = await run.account.clients.iam.send(
+  const res = await run.account.world.iam.send(
     new GetRolePolicyCommand({ RoleName: run.account.workload.roleName, PolicyName: policyName }),
   );
   const doc = JSON.parse(decodeURIComponent(res.PolicyDocument!)) as { Statement: DenyStatement[] };
@@ -163,7 +163,7 @@ async function credentialsRevoked(run: ScenarioRun): Promise<Check> {
 
 async function profileSwapped(run: ScenarioRun): Promise<Check> {
   const title = "instance profile swapped to the deny-all profile";
-  const res = await run.account.clients.ec2.send(
+  const res = await run.account.world.ec2.send(
     new DescribeIamInstanceProfileAssociationsCommand({
       Filters: [{ Name: "instance-id", Values: [run.victim.instanceId] }],
     }),
@@ -179,7 +179,7 @@ async function profileSwapped(run: ScenarioRun): Promise<Check> {
 
 async function journalChain(run: ScenarioRun, stage: Stage): Promise<Check> {
   const title = "case journal hash chain intact";
-  const found = await findCase(openJournals(run.account.clients, run.account.settings), run.caseId!);
+  const found = await findCase(openJournals(run.account.world, run.account.settings), run.caseId!);
   if (!found) return fail(stage, `journal-${stage}`, title, `case ${run.caseId} not found in the journal`);
   const chain = verifyChain(found.entries);
   return chain.ok
@@ -219,7 +219,7 @@ export async function investigationChecks(run: ScenarioRun, phases: PhaseApi): P
           title,
           `investigate ended ${run.investigate?.status ?? "in an error"}: ${run.investigate?.error ?? "no workstation"}`,
         );
-      const c = run.account.clients.ec2;
+      const c = run.account.world.ec2;
       const i = (await c.send(new DescribeInstancesCommand({ InstanceIds: [ws.instanceId] })))
         .Reservations![0]!.Instances![0]!;
       const f = run.account.forensic;
@@ -273,7 +273,7 @@ export async function investigationChecks(run: ScenarioRun, phases: PhaseApi): P
  */
 async function fleetHealthy(run: ScenarioRun): Promise<Check> {
   const title = "capacity healthy on the known-good AMI";
-  const c = run.account.clients;
+  const c = run.account.world;
   const w = run.account.workload;
   const group = (
     await c.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [w.asgName] }))
@@ -338,7 +338,7 @@ async function fleetHealthy(run: ScenarioRun): Promise<Check> {
 }
 
 async function terminatedAfterEvidence(run: ScenarioRun): Promise<Check[]> {
-  const c = run.account.clients;
+  const c = run.account.world;
   const i = (await c.ec2.send(new DescribeInstancesCommand({ InstanceIds: [run.victim.instanceId] })))
     .Reservations![0]!.Instances![0]!;
   const state = i.State?.Name ?? "unknown";

@@ -52,7 +52,7 @@ export interface ScenarioRun {
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function readVictim(a: GamedayAccount, instanceId: string): Promise<Victim> {
-  const res = await a.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+  const res = await a.world.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
   const i = res.Reservations![0]!.Instances![0]!;
   const eni = i.NetworkInterfaces![0]!;
   return {

@@ -10,8 +10,10 @@ import type { EngineEvent } from "../engine/types";
 export type Phase = "attack" | "respond" | "investigate" | "analyze" | "recover" | "terminate" | "check";
 
 export interface TimelineEntry {
-  /** Epoch ms. */
+  /** Epoch ms: when it happened (an engine step: when its run ended). */
   at: number;
+  /** Engine steps: when the step finished (verified, skipped, failed...). */
+  finishedAt?: number;
   phase: Phase;
   step: string;
   status: string;
@@ -26,18 +28,32 @@ export class Timeline {
     this.entries.push({ at, phase, step, status, ...(detail ? { detail } : {}) });
   }
 
-  /** An engine observer that files finished steps under `phase` (the terminate step under its own). */
+  /**
+   * An engine observer that files finished steps under `phase` (the terminate step under its own), at
+   * the moment the step acted (its `run` ended), with its final status: verification is deferred until
+   * containment ran, so finish times would show the order of checking, not of acting.
+   */
   observer(phase: Phase): (e: EngineEvent) => void {
+    const ranAt = new Map<string, number>();
     return (e) => {
+      if (e.type === "step-ran") ranAt.set(e.stepId, e.at);
       if (e.type !== "step-finished") return;
       const p: Phase = e.stepId === "terminate" ? "terminate" : phase;
-      this.add(p, e.stepId, e.report.status, e.report.detail, e.at);
+      this.entries.push({
+        at: ranAt.get(e.stepId) ?? e.at,
+        finishedAt: e.at,
+        phase: p,
+        step: e.stepId,
+        status: e.report.status,
+        ...(e.report.detail ? { detail: e.report.detail } : {}),
+      });
     };
   }
 
-  /** First time a step reached one of `statuses`. */
+  /** When a step reached one of `statuses` (its verification, for engine steps). */
   timeOf(step: string, statuses: string[]): number | undefined {
-    return this.entries.find((e) => e.step === step && statuses.includes(e.status))?.at;
+    const e = this.entries.find((x) => x.step === step && statuses.includes(x.status));
+    return e ? (e.finishedAt ?? e.at) : undefined;
   }
 
   sorted(): TimelineEntry[] {
