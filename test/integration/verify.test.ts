@@ -8,22 +8,25 @@ import { DeleteSnapshotCommand, DescribeSnapshotsCommand } from "@aws-sdk/client
 import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { run } from "../../automation/cli/program";
+import type { VerifyReport } from "../../automation/evidence/verify";
 import type { CaseResult } from "../../automation/respond/respond";
 import { evidenceBucketName, JOURNAL_KEYS } from "../../facts/names";
 import { TEST_ACCOUNT, TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
 import { type Account, setupAccount } from "../helpers/responder";
 import { containTagged } from "../recover/fixtures";
 
+type Doc = VerifyReport & { exitCode: number; error?: string };
+
 async function irVerify(...args: string[]) {
   const lines: string[] = [];
   const err = { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream;
   const code = await run(["node", "ir", "verify", ...args], { out: (s) => lines.push(s), err });
   const stdout = lines.join("\n");
-  let json: any;
+  let json = {} as Doc;
   try {
-    json = JSON.parse(stdout);
+    json = JSON.parse(stdout) as Doc;
   } catch {
-    json = undefined;
+    // text output: json stays empty
   }
   return { code, stdout, json };
 }
@@ -35,7 +38,7 @@ describe("ir verify against moto (integration)", function () {
   const bucket = evidenceBucketName(TEST_ACCOUNT, TEST_REGION);
   const key = (name: string) => `cases/${c.caseId}/${name}`;
   const saved = { ...process.env };
-  const kinds = (json: any) => json.problems.map((p: { kind: string; key?: string }) => `${p.kind} ${p.key}`);
+  const kinds = (json: Doc) => json.problems.map((p) => `${p.kind} ${p.key}`);
 
   before(async () => {
     a = await setupAccount();
@@ -66,7 +69,7 @@ describe("ir verify against moto (integration)", function () {
     expect(r.json).to.include({ ok: true, manifestKey: key("manifest.json") });
     expect(r.json.artefacts).to.be.greaterThan(5);
     expect(r.json.problems).to.deep.equal([]);
-    expect(new Date(r.json.lockedUntil).getTime()).to.be.greaterThan(Date.now() + 300 * 86_400_000);
+    expect(new Date(r.json.lockedUntil!).getTime()).to.be.greaterThan(Date.now() + 300 * 86_400_000);
     expect(r.json.chain.ok).to.equal(true);
   });
 
@@ -129,7 +132,7 @@ describe("ir verify against moto (integration)", function () {
     );
     const r = await irVerify(c.caseId!, "--json");
     expect(r.json.chain.ok).to.equal(false);
-    expect(r.json.problems.find((p: any) => p.kind === "journal-chain").detail).to.equal(
+    expect(r.json.problems.find((p) => p.kind === "journal-chain")?.detail).to.equal(
       "journal chain is broken: entry 3 was modified after it was written",
     );
     const text = await irVerify(c.caseId!);

@@ -6,8 +6,16 @@ import type { Command } from "commander";
 import type { Io } from "../shared";
 import { addAnalyzeCommand } from "./analyze";
 import { addInvestigateCommand } from "./investigate";
+import { addRecoverCommand } from "./recover";
 import { addReportCommand } from "./report";
+import { addVerifyCommand } from "./verify";
 
 export type AddCommand = (program: Command, io: Io, setCode: (code: number) => void) => void;
 
-export const COMMANDS: AddCommand[] = [addAnalyzeCommand, addReportCommand, addInvestigateCommand];
+export const COMMANDS: AddCommand[] = [
+  addAnalyzeCommand,
+  addReportCommand,
+  addInvestigateCommand,
+  addRecoverCommand,
+  addVerifyCommand,
+];
