@@ -100,6 +100,14 @@ describe("ir investigate and ir status through the CLI (integration)", function 
 
   it("ir status lists the workstation, and reports it once past its expiry", async () => {
     const fresh = await ir("status", caseId, "--json");
+    // Every investigate step is journaled in the case.
+    const journaled = fresh.json.steps.filter((s: { id: string }) => s.id.startsWith("investigate-"));
+    expect(journaled.map((s: { id: string; event: string }) => `${s.id}:${s.event}`)).to.include.members([
+      "investigate-launch:verified",
+      "investigate-volumes:verified",
+      "investigate-attach:verified",
+      "investigate-mount:verified",
+    ]);
     expect(fresh.json.workstations).to.have.length(1);
     const ws = fresh.json.workstations[0];
     expect(ws).to.deep.include({ state: "running", owner: "carol@example.com", expired: false });
