@@ -68,62 +68,89 @@ export function createHandler(deps: HandlerDeps = {}) {
     const env = deps.env ?? process.env;
     const cfg = readAutoContainConfig(env);
     const logger = deps.logger ?? jsonLogger({ requestId: context?.awsRequestId, mode: cfg.mode });
-    const base = { mode: cfg.mode, targets: [], ignored: [], cases: [], notification: null };
-    const t = triage(event, cfg.minSeverity);
-    if (t.kind === "rejected") {
-      logger.log("warn", "event rejected", { reason: t.reason });
-      return { ...base, outcome: "rejected", reason: t.reason };
+    try {
+      const result = await decide(event, context, cfg, env, logger, deps);
+      // The last line of every invocation: what it decided (Lambda does not log async results).
+      logger.log("info", "invocation finished", {
+        outcome: result.outcome,
+        ...(result.reason ? { reason: result.reason } : {}),
+        cases: result.cases.map((c) => `${c.instanceId}:${c.status}:${c.caseId ?? "-"}`),
+        notification: result.notification,
+      });
+      return result;
+    } catch (err) {
+      logger.log("error", "invocation failed", {
+        error: (err as Error).message,
+        retry: err instanceof TransientError,
+      });
+      throw err;
     }
-    for (const i of t.ignored) logger.log("info", "finding ignored", { ...i });
-    const clients = deps.clients ?? clientsFor(env);
-    const loaded = await transient("reading the responder settings", () =>
-      loadLambdaSettings(clients, cfg.settingsParameter, env),
-    );
-    if (loaded.note) logger.log("warn", loaded.note);
-    const { settings } = loaded;
-    const targets: Target[] = [];
-    const ignored = [...t.ignored];
-    for (const target of t.targets) {
-      // The function's role acts in its own account only; member-account findings need their own responder.
-      if (settings.accountId && target.accountId && target.accountId !== settings.accountId) {
-        const reason = `the finding is about account ${target.accountId}, this function acts in account ${settings.accountId}: run \`ir respond\` with credentials in that account`;
-        ignored.push({ findingId: target.source.findingId ?? "?", reason });
-        logger.log("warn", "finding ignored", { instanceId: target.instanceId, reason });
-      } else targets.push(target);
-    }
-    const result = {
-      ...base,
-      ignored,
-      targets: targets.map((x) => ({
-        instanceId: x.instanceId,
-        region: x.region ?? settings.region,
-        ...(x.source.findingId ? { findingId: x.source.findingId } : {}),
-        ...(x.source.severity !== undefined ? { severity: x.source.severity } : {}),
-      })),
-    };
-    if (targets.length === 0) {
-      const reason = ignored.map((i) => `finding ${i.findingId}: ${i.reason}`).join("; ");
-      return { ...result, outcome: "ignored", reason };
-    }
-    const topic = cfg.alertTopicArn ?? loaded.alertTopicArn;
-    if (cfg.mode === "approve") {
-      // GuardDuty re-publishes a finding as it recurs: ask only about instances nobody has acted on yet.
-      const pending: Target[] = [];
-      for (const target of targets) {
-        const open = await transient("reading the case journal", () => openCaseOf(clients, settings, target));
-        if (!open) pending.push(target);
-        else {
-          const reason = `instance ${target.instanceId} already has case ${open}: follow it with \`ir status ${open}\``;
-          result.ignored.push({ findingId: target.source.findingId ?? "?", reason });
-          logger.log("info", "finding ignored", { instanceId: target.instanceId, reason });
-        }
-      }
-      if (pending.length === 0)
-        return { ...result, outcome: "ignored", reason: result.ignored.map((i) => i.reason).join("; ") };
-      return approve(result, pending, topic, settings.region, clients, logger);
-    }
-    return contain(result, targets, topic, cfg, settings, clients, logger, context, deps.journals);
   };
+}
+
+async function decide(
+  event: unknown,
+  context: LambdaContextLike | undefined,
+  cfg: AutoContainConfig,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+  deps: HandlerDeps,
+): Promise<AutoContainResult> {
+  const base = { mode: cfg.mode, targets: [], ignored: [], cases: [], notification: null };
+  const t = triage(event, cfg.minSeverity);
+  if (t.kind === "rejected") {
+    logger.log("warn", "event rejected", { reason: t.reason });
+    return { ...base, outcome: "rejected", reason: t.reason };
+  }
+  for (const i of t.ignored) logger.log("info", "finding ignored", { ...i });
+  const clients = deps.clients ?? clientsFor(env);
+  const loaded = await transient("reading the responder settings", () =>
+    loadLambdaSettings(clients, cfg.settingsParameter, env),
+  );
+  if (loaded.note) logger.log("warn", loaded.note);
+  const { settings } = loaded;
+  const targets: Target[] = [];
+  const ignored = [...t.ignored];
+  for (const target of t.targets) {
+    // The function's role acts in its own account only; member-account findings need their own responder.
+    if (settings.accountId && target.accountId && target.accountId !== settings.accountId) {
+      const reason = `the finding is about account ${target.accountId}, this function acts in account ${settings.accountId}: run \`ir respond\` with credentials in that account`;
+      ignored.push({ findingId: target.source.findingId ?? "?", reason });
+      logger.log("warn", "finding ignored", { instanceId: target.instanceId, reason });
+    } else targets.push(target);
+  }
+  const result = {
+    ...base,
+    ignored,
+    targets: targets.map((x) => ({
+      instanceId: x.instanceId,
+      region: x.region ?? settings.region,
+      ...(x.source.findingId ? { findingId: x.source.findingId } : {}),
+      ...(x.source.severity !== undefined ? { severity: x.source.severity } : {}),
+    })),
+  };
+  if (targets.length === 0) {
+    const reason = ignored.map((i) => `finding ${i.findingId}: ${i.reason}`).join("; ");
+    return { ...result, outcome: "ignored", reason };
+  }
+  const topic = cfg.alertTopicArn ?? loaded.alertTopicArn;
+  if (cfg.mode === "approve") {
+    // GuardDuty re-publishes a finding as it recurs: ask only about instances nobody has acted on yet.
+    const pending: Target[] = [];
+    for (const target of targets) {
+      const open = await transient("reading the case journal", () => openCaseOf(clients, settings, target));
+      if (!open) pending.push(target);
+      else {
+        const reason = `instance ${target.instanceId} already has case ${open}: follow it with \`ir status ${open}\``;
+        result.ignored.push({ findingId: target.source.findingId ?? "?", reason });
+        logger.log("info", "finding ignored", { instanceId: target.instanceId, reason });
+      }
+    }
+    if (pending.length === 0)
+      return { ...result, outcome: "ignored", reason: result.ignored.map((i) => i.reason).join("; ") };
+    return approve(result, pending, topic, settings.region, clients, logger);
+  }
+  return contain(result, targets, topic, cfg, settings, clients, logger, context, deps.journals);
 }
 
 async function approve(

@@ -82,6 +82,7 @@ describe("auto-containment bundle (esbuild)", function () {
     expect(logs.every((l) => l.requestId === "bundle-test" && l.mode === "contain")).to.equal(true);
     expect(logs.filter((l) => l.message === "step finished" && l.stepId === "isolate")).to.have.length(1);
     expect(logs.find((l) => l.message === "case finished")?.status).to.equal("contained");
+    expect(logs.at(-1)).to.include({ message: "invocation finished", outcome: "responded" });
     expect(result.outcome).to.equal("responded");
     expect(
       result.cases.map((c) => c.status),
