@@ -92,6 +92,8 @@ describe("least privilege: recorded calls against moto (integration)", function 
         "iam:AttachRolePolicy",
         "ssm:GetParameter",
         "ssm:PutParameter",
+        // auto-containment: exercised by test/lambda/handler.test.ts's own recorded-calls check.
+        "sns:Publish",
         // evidence is read back pinned by version (s3:GetObjectVersion); GetObject serves resumed runs.
         "s3:GetObject",
       ].sort(),
