@@ -13,6 +13,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { ConcurrentUpdateError } from "@pulumi/pulumi/automation";
 import { expect } from "chai";
 import { AwsClients, MemoryRecorder } from "../../automation/aws/clients";
+import { run } from "../../automation/cli/program";
 import { type RecoverRequest, recover } from "../../automation/recover/recover";
 import type { CaseResult } from "../../automation/respond/respond";
 import { evidenceBucketName } from "../../facts/names";
@@ -275,5 +276,113 @@ describe("ir recover --via pulumi (fake stack) against moto (integration)", func
     expect(allowed.ami).to.include({ imageId: a.world.imageId, version: 2 });
     const older = await recover({ ...base, ami: good });
     expect(older.ami).to.include({ imageId: good, version: 1 });
+  });
+});
+
+async function ir(...args: string[]) {
+  const lines: string[] = [];
+  let stderr = "";
+  const err = {
+    isTTY: false,
+    write: (x: string) => {
+      stderr += x;
+      return true;
+    },
+  } as unknown as NodeJS.WriteStream;
+  const code = await run(["node", "ir", ...args], { out: (x) => lines.push(x), err });
+  const stdout = lines.join("\n");
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(stdout) as Record<string, unknown>;
+  } catch {
+    // text output
+  }
+  return { code, stdout, stderr, json };
+}
+
+describe("ir recover on the command line against moto (integration)", function () {
+  this.timeout(120_000);
+  let a: Account;
+  let c: CaseResult;
+  let good: string;
+  let split: string;
+  const saved = { ...process.env };
+
+  before(async () => {
+    a = await setupAccount();
+    [good] = await otherAmis(a);
+    split = await publish(a, [good], []);
+    c = await containTagged(a, a.world.asgInstances[1]!);
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: a.endpoint,
+      AWS_REGION: TEST_REGION,
+      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+      IR_STATE_DIR: a.stateDir,
+      IR_MAX_ATTEMPTS: "1",
+    });
+  });
+  after(() => {
+    for (const k of ["AWS_ENDPOINT_URL", "IR_STATE_DIR", "IR_MAX_ATTEMPTS"]) delete process.env[k];
+    Object.assign(process.env, saved);
+  });
+
+  it("--help works on recover and verify", async () => {
+    for (const cmd of ["recover", "verify"]) {
+      const r = await ir(cmd, "--help");
+      expect(r.code, cmd).to.equal(0);
+      expect(r.stdout, cmd).to.match(/^Usage: ir /);
+    }
+  });
+
+  it("bad input exits 2 with a message naming the value and the fix; nothing changes", async () => {
+    const before = await describeAccount(a);
+    const bad = await ir("recover", c.caseId!, "--via", "asg", "--before", "yesterday", "--yes", "--json");
+    expect(bad.code).to.equal(2);
+    expect(bad.json.error).to.match(
+      /--before "yesterday" is not valid: expected an ISO-8601 time with a zone/,
+    );
+    const noWorkdir = await ir("recover", c.caseId!, "--via", "pulumi", "--yes", "--json");
+    expect(noWorkdir.code).to.equal(2);
+    expect(noWorkdir.json.error).to.match(/--via pulumi needs --workdir, --stack, --ami-config-key/);
+    const timeout = await ir("recover", c.caseId!, "--via", "asg", "--health-timeout", "-3", "--yes");
+    expect(timeout.code).to.equal(2);
+    expect(timeout.stderr).to.match(
+      /--health-timeout "-3" is not valid: expected a positive number of seconds/,
+    );
+    expect((await ir("recover", c.caseId!, "--via", "ssh", "--yes")).code).to.equal(2);
+    expect(await describeAccount(a)).to.deep.equal(before);
+  });
+
+  it("without a terminal and without --yes: exit 6, nothing changes", async () => {
+    const r = await ir("recover", c.caseId!, "--via", "asg", "--json");
+    expect(r.code).to.equal(6);
+    expect(r.json.error).to.match(/no terminal to confirm on: pass --yes/);
+  });
+
+  it("--dry-run --json: one JSON document with the AMI and the planned changes", async () => {
+    const r = await ir("recover", c.caseId!, "--via", "asg", "--before", split, "--dry-run", "--json");
+    expect(r.code, r.stdout).to.equal(0);
+    expect(r.json).to.include({ command: "recover", status: "planned", exitCode: 0 });
+    expect(r.json.ami).to.include({ imageId: good, version: 1 });
+  });
+
+  it("--yes --json: recovered and terminated (exit 0); ir verify still passes afterwards", async () => {
+    const r = await ir(
+      "recover",
+      c.caseId!,
+      "--via",
+      "asg",
+      "--before",
+      split,
+      "--yes",
+      "--json",
+      "--health-timeout",
+      "20",
+    );
+    expect(r.code, r.stdout).to.equal(0);
+    expect(r.json).to.include({ status: "recovered", terminated: true });
+    const v = await ir("verify", c.caseId!, "--json");
+    expect(v.code, v.stdout).to.equal(0);
   });
 });
