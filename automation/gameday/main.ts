@@ -103,7 +103,8 @@ export async function gameday(
 if (require.main === module) {
   // Keeps the process alive while calls are pending (see automation/cli/main.ts).
   const heartbeat = setInterval(() => undefined, 1000);
-  const keep = process.argv.includes("--keep");
+  // --keep matters only for an emulator this process started (an --endpoint one is the user's).
+  const keep = process.argv.includes("--keep") && !process.argv.some((a) => a.startsWith("--endpoint"));
   gameday(process.argv.slice(2), {
     out: (t) => process.stdout.write(`${t}\n`),
     err: (t) => process.stderr.write(`${t}\n`),
