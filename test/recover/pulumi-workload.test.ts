@@ -140,7 +140,13 @@ describe("recovery through the workload's Pulumi stack", () => {
       } catch {
         hasPulumi = false;
       }
-      if (!hasPulumi) this.skip(); // only where the CLI is installed (it cannot be here: it downloads itself)
+      if (!hasPulumi) {
+        // Only where the CLI is installed (it cannot be installed here: it downloads itself).
+        process.stderr.write(
+          "    skipped: the pulumi CLI is not on PATH (install it to run the real Automation API tests)\n",
+        );
+        this.skip();
+      }
     });
 
     it("reports a missing stack of a local backend project", async () => {
@@ -153,6 +159,29 @@ describe("recovery through the workload's Pulumi stack", () => {
         amiId: AMI,
       }).catch((e) => e);
       expect(err.message).to.match(/stack "nope" .* does not exist/);
+    });
+
+    it("pins the AMI in an existing stack's config, refreshes and runs up (YAML program, local backend)", async () => {
+      process.env.PULUMI_BACKEND_URL = `file://${mkdtempSync(join(tmpdir(), "ir-backend-"))}`;
+      process.env.PULUMI_CONFIG_PASSPHRASE = "test";
+      const dir = mkdtempSync(join(tmpdir(), "ir-workload-"));
+      writeFileSync(
+        join(dir, "Pulumi.yaml"),
+        "name: web\nruntime: yaml\nconfig:\n  amiId:\n    type: string\noutputs:\n  ami: ${amiId}\n",
+      );
+      const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
+      await LocalWorkspace.createStack({ workDir: dir, stackName: "dev" });
+      const lines: string[] = [];
+      const res = await rebuildWithPulumi(new LocalWorkloadStacks(), {
+        workDir: dir,
+        stackName: "dev",
+        amiConfigKey: "web:amiId",
+        amiId: AMI,
+        onOutput: (l) => lines.push(l),
+      });
+      expect(res.result).to.equal("succeeded");
+      expect(res.outputs.ami).to.equal(AMI);
+      expect(lines.join("")).to.match(/ami/);
     });
   });
 });
