@@ -177,8 +177,8 @@ export function collectLogsStep(opts: CollectLogsOptions = DEFAULT_COLLECT_LOGS)
     always: true,
     evidence: true,
     timeoutMs: opts.timeoutMs + 120_000,
-    // What the host did not upload will not appear later: no point in retrying for long.
-    verifyTimeoutMs: 5000,
+    // Nine HEADs; what the host did not upload will not appear later, so no point in retrying for long.
+    verifyTimeoutMs: 15_000,
     async plan(ctx) {
       const ssm = ctx.records.get("ssm-check") as SsmCheck | undefined;
       return ssm?.managed || !ctx.options.memory
@@ -245,6 +245,12 @@ export function collectLogsStep(opts: CollectLogsOptions = DEFAULT_COLLECT_LOGS)
     async verify(ctx, record) {
       const r = record as unknown as CollectLogsRecord | undefined;
       if (!r?.artefacts) return { ok: false, detail: "no collection recorded" };
+      const note = r.hashMismatches.length
+        ? `; host hashes differ from S3 (host tools or upload tampered): ${r.hashMismatches.join(", ")}`
+        : "";
+      // Decided from the record alone (no S3 call), so every retry of the engine answers at once.
+      if (r.missing.length)
+        return { ok: false, detail: `not collected: ${r.missing.map((m) => m.name).join(", ")}${note}` };
       const bucket = evidenceBucket(ctx);
       const heads = await Promise.all(
         r.artefacts.map((a) =>
@@ -258,15 +264,8 @@ export function collectLogsStep(opts: CollectLogsOptions = DEFAULT_COLLECT_LOGS)
         ),
       );
       const bad = r.artefacts.filter((a, i) => heads[i]!.ContentLength !== a.size).map((a) => a.name);
-      const problems = [
-        ...(bad.length ? [`size differs from the record: ${bad.join(", ")}`] : []),
-        ...(r.missing.length ? [`not collected: ${r.missing.map((m) => m.name).join(", ")}`] : []),
-      ];
-      const note = r.hashMismatches.length
-        ? `; host hashes differ from S3 (host tools or upload tampered): ${r.hashMismatches.join(", ")}`
-        : "";
-      return problems.length
-        ? { ok: false, detail: `${problems.join("; ")}${note}` }
+      return bad.length
+        ? { ok: false, detail: `size differs from the record: ${bad.join(", ")}${note}` }
         : { ok: true, detail: `${r.artefacts.length} artefact(s) under ${EVIDENCE_LOCK_MODE} lock${note}` };
     },
   };
