@@ -277,6 +277,23 @@ describe("ir recover --via pulumi (fake stack) against moto (integration)", func
     const older = await recover({ ...base, ami: good });
     expect(older.ami).to.include({ imageId: good, version: 1 });
   });
+
+  it("AMI selection: skips a newer version whose AMI no longer exists, and says so", async () => {
+    const now = await publish(a, ["ami-0123456789abcdef0"], []);
+    const r = await recover({
+      caseId: solo.caseId!,
+      settings: a.settings,
+      clients: a.clients,
+      via: "pulumi",
+      pulumi: pulumi(new ReplacingStacks(a, [])),
+      before: now,
+      allowAmi: true,
+      dryRun: true,
+    });
+    expect(r.status, r.error).to.equal("planned");
+    expect(r.ami).to.include({ imageId: a.world.imageId, version: 2 });
+    expect(r.notes).to.include("skipped versions whose AMI no longer exists: ami-0123456789abcdef0");
+  });
 });
 
 async function ir(...args: string[]) {
