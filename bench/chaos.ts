@@ -52,6 +52,8 @@ interface Row {
   requests: number;
   faults: Record<FaultKind, number>;
   completed: number;
+  firstPass: number;
+  reruns: number;
   duplicates: Record<string, number>;
   chainsIntact: number;
   medianMs: number;
@@ -88,6 +90,8 @@ function summarise(
     requests,
     faults,
     completed: results.filter((r) => r.completed).length,
+    firstPass: results.filter((r) => r.firstPass).length,
+    reruns: results.reduce((n, r) => n + r.reruns, 0),
     duplicates,
     chainsIntact: results.filter((r) => r.chainOk).length,
     medianMs: median(times),
@@ -104,12 +108,12 @@ export function renderTable(rows: Row[]): string[] {
           .join(", ")
       : "0";
   const lines = [
-    `| fault rate | runs | requests | ${FAULT_KINDS.join(" | ")} | completed | duplicates | chains intact | median | worst |`,
-    `|---|---|---|${FAULT_KINDS.map(() => "---").join("|")}|---|---|---|---|---|`,
+    `| fault rate | runs | requests | ${FAULT_KINDS.join(" | ")} | completed on the first pass | completed (operator reruns) | duplicates | chains intact | median | worst |`,
+    `|---|---|---|${FAULT_KINDS.map(() => "---").join("|")}|---|---|---|---|---|---|`,
   ];
   for (const r of rows)
     lines.push(
-      `| ${Math.round(r.rate * 100)}% | ${r.runs} | ${r.requests} | ${FAULT_KINDS.map((k) => r.faults[k]).join(" | ")} | ${r.completed}/${r.runs} | ${dupText(r.duplicates)} | ${r.chainsIntact}/${r.runs} | ${(r.medianMs / 1000).toFixed(1)} s | ${(r.worstMs / 1000).toFixed(1)} s |`,
+      `| ${Math.round(r.rate * 100)}% | ${r.runs} | ${r.requests} | ${FAULT_KINDS.map((k) => r.faults[k]).join(" | ")} | ${r.firstPass}/${r.runs} | ${r.completed}/${r.runs} (${r.reruns}) | ${dupText(r.duplicates)} | ${r.chainsIntact}/${r.runs} | ${(r.medianMs / 1000).toFixed(1)} s | ${(r.worstMs / 1000).toFixed(1)} s |`,
     );
   return lines;
 }
@@ -166,6 +170,8 @@ async function main() {
             (err): ChaosResult => ({
               accountId,
               ms: 0,
+              firstPass: false,
+              reruns: 0,
               completed: false,
               failedChecks: [`the run threw: ${(err as Error).message}`],
               shape: {},
@@ -176,8 +182,14 @@ async function main() {
           );
           results.push(r);
           const dups = duplicatesOf(r.shape, baseline.shape);
+          // The table so far is written after every run: a long bench interrupted still leaves figures.
+          if (args.write) {
+            const c = proxy.counts();
+            const partial = [...rows, summarise(rate, results, baseline.shape, c.requests, c.faults)];
+            writeDocs(renderTable(partial), partial, args, baseline.ms);
+          }
           process.stderr.write(
-            `rate ${rate} run ${i + 1}/${args.runs}: ${r.completed ? "completed" : `NOT completed (${r.failedChecks.length} checks)`}, ${(r.ms / 1000).toFixed(1)} s, duplicates ${JSON.stringify(dups)}, chain ${r.chainOk ? "intact" : r.chainProblem}\n`,
+            `rate ${rate} run ${i + 1}/${args.runs}: ${r.completed ? `completed after ${r.reruns} rerun(s)` : `NOT completed (${r.failedChecks.length} checks)`}, ${(r.ms / 1000).toFixed(1)} s, duplicates ${JSON.stringify(dups)}, chain ${r.chainOk ? "intact" : r.chainProblem}\n`,
           );
         }
       } finally {
