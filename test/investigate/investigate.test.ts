@@ -5,6 +5,8 @@
  * `--stop` terminates it, deletes the volumes and keeps the snapshots; the dry run changes nothing.
  */
 import {
+  CreateSnapshotCommand,
+  CreateVolumeCommand,
   DescribeInstancesCommand,
   DescribeSnapshotsCommand,
   DescribeVolumesCommand,
@@ -177,6 +179,40 @@ describe("investigate: forensic workstation against moto (integration)", functio
     const r = await investigate({ caseId, settings, clients, owner: OWNER, mountTiming: FAST });
     expect(r.status, JSON.stringify(r.steps)).to.equal("ready");
     expect((await stopInvestigation({ caseId, settings, clients, pollMs: 50 })).status).to.equal("stopped");
+  });
+
+  it("--stop refuses to delete a case-tagged volume that was not made from an intact case snapshot", async () => {
+    const ec2 = a.clients.ec2;
+    const other = (
+      await ec2.send(
+        new DescribeVolumesCommand({
+          Filters: [{ Name: "attachment.instance-id", Values: [a.world.noProfile] }],
+        }),
+      )
+    ).Volumes![0]!;
+    const snap = await ec2.send(new CreateSnapshotCommand({ VolumeId: other.VolumeId! }));
+    const stray = await ec2.send(
+      new CreateVolumeCommand({
+        SnapshotId: snap.SnapshotId!,
+        AvailabilityZone: `${TEST_REGION}a`,
+        TagSpecifications: [
+          {
+            ResourceType: "volume",
+            Tags: [
+              { Key: TAG.caseId, Value: caseId },
+              { Key: TAG.role, Value: "evidence-volume" },
+            ],
+          },
+        ],
+      }),
+    );
+    const r = await stopInvestigation({ caseId, settings, clients, pollMs: 50 });
+    expect(r.status).to.equal("incomplete");
+    expect(r.error).to.include(
+      `volume ${stray.VolumeId} was made from ${snap.SnapshotId}, which is not an intact snapshot of case ${caseId}: refusing to delete it`,
+    );
+    const still = await ec2.send(new DescribeVolumesCommand({ VolumeIds: [stray.VolumeId!] }));
+    expect(still.Volumes![0]!.State).to.equal("available");
   });
 
   it("calls only actions listed in RESPONDER_ACTIONS", () => {
