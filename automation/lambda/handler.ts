@@ -15,7 +15,7 @@ import { type CaseResult, newRunId, respond } from "../respond/respond";
 import { jsonLogger, type Logger, logEngineEvent } from "./log";
 import { type AutoContainConfig, readAutoContainConfig } from "./mode";
 import { approvalRequest, containmentOutcome, publish } from "./notify";
-import { openCaseOf } from "./open-cases";
+import { homeJournals, openCaseOf } from "./open-cases";
 import {
   type AutoContainResult,
   type CaseSummary,
@@ -134,11 +134,12 @@ async function decide(
     return { ...result, outcome: "ignored", reason };
   }
   const topic = cfg.alertTopicArn ?? loaded.alertTopicArn;
+  const journals = deps.journals ?? homeJournals(clients, settings);
   if (cfg.mode === "approve") {
     // GuardDuty re-publishes a finding as it recurs: ask only about instances nobody has acted on yet.
     const pending: Target[] = [];
     for (const target of targets) {
-      const open = await transient("reading the case journal", () => openCaseOf(clients, settings, target));
+      const open = await transient("reading the case journal", () => openCaseOf(journals, target.instanceId));
       if (!open) pending.push(target);
       else {
         const reason = `instance ${target.instanceId} already has case ${open}: follow it with \`ir status ${open}\``;
@@ -150,7 +151,7 @@ async function decide(
       return { ...result, outcome: "ignored", reason: result.ignored.map((i) => i.reason).join("; ") };
     return approve(result, pending, topic, settings.region, clients, logger);
   }
-  return contain(result, targets, topic, cfg, settings, clients, logger, context, deps.journals);
+  return contain(result, targets, topic, cfg, settings, clients, logger, context, journals);
 }
 
 async function approve(
@@ -183,7 +184,7 @@ async function contain(
   clients: AwsClients,
   logger: Logger,
   context: LambdaContextLike | undefined,
-  journals: Journals | undefined,
+  journals: Journals,
 ): Promise<AutoContainResult> {
   // Unique per attempt: a retry of the same request id must not pass for the run that still holds the lease.
   const runId = `lambda:${context?.awsRequestId ?? "local"}:${newRunId()}`;
@@ -195,7 +196,7 @@ async function contain(
     runId,
     options: { memory: cfg.memory },
     observe: (e) => logEngineEvent(logger, e),
-    ...(journals ? { journals } : {}),
+    journals,
   });
   // Stop waiting before Lambda kills the function: the lease then lapses and the retry resumes the case.
   const remaining = context?.getRemainingTimeInMillis?.();

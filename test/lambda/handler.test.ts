@@ -4,6 +4,8 @@
  * journaled) and publishes the outcome; findings below the threshold or not about an instance are
  * ignored, bad events answered with the reason; a redelivered event acts nothing twice.
  */
+
+import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import { DescribeNetworkInterfacesCommand, DescribeSnapshotsCommand } from "@aws-sdk/client-ec2";
 import { GetRolePolicyCommand, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
 import { CreateTopicCommand, SubscribeCommand } from "@aws-sdk/client-sns";
@@ -19,11 +21,12 @@ import { expect } from "chai";
 import { AwsClients, MemoryRecorder } from "../../automation/aws/clients";
 import { createHandler, TransientError } from "../../automation/lambda/handler";
 import { caseStatus } from "../../automation/respond/status";
-import { isolationGroupNames, revokePolicyName, SSM } from "../../facts/names";
+import { evidenceBucketName, isolationGroupNames, revokePolicyName, SSM } from "../../facts/names";
 import { RESPONDER_ACTIONS } from "../../facts/responder-actions";
 import { TAG } from "../../facts/tags";
-import { TEST_ACCOUNT, TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
+import { motoClients, TEST_ACCOUNT, TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
 import { type Account, describeAccount, setupAccount } from "../helpers/responder";
+import { seedWorld } from "../helpers/world";
 import { accessKeyFindingEvent, guardDutyEvent, securityHubEvent } from "./events";
 
 interface Received {
@@ -102,6 +105,7 @@ describe("auto-containment handler against moto (integration)", function () {
           region: TEST_REGION,
           accountId: TEST_ACCOUNT,
           journalTable: a.settings.journalTable,
+          evidenceBucket: evidenceBucketName(TEST_ACCOUNT, TEST_REGION),
           alertTopicArn: topicArn,
         }),
       }),
@@ -291,6 +295,28 @@ describe("auto-containment handler against moto (integration)", function () {
       skipped: "another run holds every case: it reports the outcome",
     });
     expect((await drain()).map((m) => m.kind)).to.deep.equal(["containment-outcome"]);
+  });
+
+  it("contains an instance named by a finding from another region there, journaled in the home region's table", async () => {
+    const west = motoClients(a.endpoint, { region: "us-west-2" });
+    const w = await seedWorld(west, "west");
+    const event = guardDutyEvent(w.solo);
+    event.region = event.detail.region = "us-west-2";
+    const result = await handlerFor("contain")(event);
+    const c = result.cases[0]!;
+    expect([c.region, c.status], JSON.stringify(c)).to.deep.equal(["us-west-2", "contained"]);
+    const enis = await west.ec2.send(
+      new DescribeNetworkInterfacesCommand({
+        Filters: [{ Name: "attachment.instance-id", Values: [w.solo] }],
+      }),
+    );
+    expect(enis.NetworkInterfaces!.flatMap((n) => n.Groups!.map((g) => g.GroupName))).to.deep.equal([
+      isolationGroupNames(w.vpcId).isolation,
+    ]);
+    const items = await a.clients.dynamodb.send(new ScanCommand({ TableName: a.settings.journalTable }));
+    expect((items.Items ?? []).some((i) => i.pk?.S === `case#${c.caseId}`)).to.equal(true);
+    west.destroy();
+    await drain();
   });
 
   it("stops waiting before the function's timeout and throws, so the retry resumes the case", async () => {
