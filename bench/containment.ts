@@ -60,6 +60,8 @@ interface Measured {
   /** CPU time of this process during the response (user + system), ms. */
   cpu: number;
   transport: string;
+  /** Instances not contained, with the first one's reason ("" when all were). */
+  failed: string;
 }
 
 async function measure(scenario: Scenario): Promise<Measured> {
@@ -82,18 +84,18 @@ async function measure(scenario: Scenario): Promise<Measured> {
   const wall = Date.now() - t0;
   const cpuUsed = process.cpuUsage(cpu0);
   clients.destroy();
+  // An instance left uncontained is a result too (e.g. API rate limits outlasting the retry policy).
   const bad = res.filter((r) => r.timeToContainmentMs === undefined);
-  if (bad.length > 0) {
-    const why = (b: (typeof res)[number]) =>
-      b.error ??
-      JSON.stringify(
-        b.steps.filter(
-          (s) => CONTAINMENT_STEPS.includes(s.id) && s.status !== "verified" && s.status !== "skipped",
-        ),
-      );
-    throw new Error(`not contained: ${bad.map((b) => `${b.instanceId} ${b.status} ${why(b)}`).join("; ")}`);
-  }
-  const ttc = Math.max(...res.map((r) => r.timeToContainmentMs!));
+  const why = (b: (typeof res)[number]) =>
+    b.error ??
+    b.steps
+      .filter((s) => CONTAINMENT_STEPS.includes(s.id) && s.status !== "verified" && s.status !== "skipped")
+      .map((s) => `${s.id} ${s.status}: ${s.detail}`)
+      .join(", ");
+  const failed =
+    bad.length > 0 ? `${bad.length} NOT contained (first: ${bad[0]!.instanceId} ${why(bad[0]!)})` : "";
+  const done = res.filter((r) => r.timeToContainmentMs !== undefined);
+  const ttc = done.length > 0 ? Math.max(...done.map((r) => r.timeToContainmentMs!)) : wall;
   const calls = recorder.calls.filter((c) => c.startedAt <= t0 + ttc).length;
   return {
     ttc,
@@ -102,6 +104,7 @@ async function measure(scenario: Scenario): Promise<Measured> {
     depth: sequentialDepth(recorder.calls, t0 + ttc),
     cpu: Math.round((cpuUsed.user + cpuUsed.system) / 1000),
     transport: scenario.describe(),
+    failed,
   };
 }
 
@@ -135,7 +138,7 @@ async function main() {
       process.stdout.write(
         `${String(count).padStart(4)} instance(s): time to containment ${m.ttc} ms (runs: ${runs.map((r) => r.ttc).join(", ")}), ` +
           `${(m.ttc / one).toFixed(1)}x ${rows[0]!.count}, ${m.calls} calls until contained (${Math.round((m.calls / m.ttc) * 1000)}/s), ` +
-          `critical path ${m.depth} round trips; whole response ${m.wall} ms, cpu ${m.cpu} ms [${m.transport}]\n`,
+          `critical path ${m.depth} round trips; whole response ${m.wall} ms, cpu ${m.cpu} ms [${m.transport}]${m.failed ? `; ${m.failed}` : ""}\n`,
       );
     }
     const seq: number[] = [];
