@@ -5,7 +5,7 @@
  */
 import type { Json, Step } from "../engine/types";
 import { describeGroup } from "./asg-rebuild";
-import type { RecoverContext } from "./context";
+import type { RecoverContext, TargetGroupHealth } from "./context";
 import { countHealthy, describeHealth, waitForHealthy } from "./health";
 import type { RebuildRecord } from "./rebuild-step";
 
@@ -58,9 +58,12 @@ export const healthStep = (gateMs: number): Step<RecoverContext> => ({
       record: { targetGroups: health, waitedMs, desiredCapacity: desired ?? null } as unknown as Json,
     };
   },
-  async verify(ctx) {
+  // The gate itself is the check: what `run` saw passing is what `terminate` relies on (a re-count here
+  // could flap after the gate passed, and `terminate` only waits for `run`).
+  async verify(ctx, record) {
+    const seen = (record as { targetGroups?: TargetGroupHealth[] } | undefined)?.targetGroups;
     const r = rebuildRecord(ctx);
-    const health = await countHealthy(ctx.clients.elbv2, r.baseline, await desiredCapacity(ctx, r));
+    const health = seen ?? (await countHealthy(ctx.clients.elbv2, r.baseline, await desiredCapacity(ctx, r)));
     ctx.state.health = health;
     return health.every((h) => h.healthy >= h.expected)
       ? { ok: true, detail: describeHealth(health) }
