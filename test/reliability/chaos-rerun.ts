@@ -31,17 +31,23 @@ export async function rerunUntilDone(
   let investigation = run.checks.slice(a, b);
   let final = run.checks.slice(b);
   const { clients, settings } = run.account;
+  const request = {
+    targets: [
+      { instanceId: run.victim.instanceId, region: run.victim.region, source: { kind: "argument" as const } },
+    ],
+    settings,
+    clients,
+    options: { dwellMs: 0, decrementCapacity: true },
+  };
   for (let k = 1; k <= o.maxReruns; k++) {
     if (run.checks.length > 0 && !failed(run.checks)) return k - 1;
     if (failed(containment) || !run.caseId) {
-      const [r] = await respond({
-        targets: [
-          { instanceId: run.victim.instanceId, region: run.victim.region, source: { kind: "argument" } },
-        ],
-        settings,
-        clients,
-        options: { dwellMs: 0, decrementCapacity: true },
-      });
+      let [r] = await respond(request);
+      // A run that ended in an error may still hold the lease: wait for it, as `ir status` would say.
+      for (let wait = 0; r?.status === "busy" && wait < 4; wait++) {
+        await new Promise((done) => setTimeout(done, settings.leaseMs + 500));
+        [r] = await respond(request);
+      }
       run.respond = r;
       run.caseId ??= r?.caseId;
       containment = await containmentChecks(run);
