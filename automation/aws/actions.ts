@@ -68,7 +68,17 @@ export function iamActionsFor(clientName: string, commandName: string, input: an
       break;
     case "CreateSnapshots":
     case "CreateSecurityGroup":
+    case "CreateVolume":
+    case "CreateVpc":
+    case "CreateSubnet":
+    case "CreateVpcEndpoint":
+    case "CreateLaunchTemplateVersion":
       if (tagged) out.add("ec2:CreateTags");
+      break;
+    case "RunInstances":
+      if (tagged) out.add("ec2:CreateTags");
+      // Launching with an instance profile passes its role.
+      if (input?.IamInstanceProfile) out.add("iam:PassRole");
       break;
     case "ReplaceIamInstanceProfileAssociation":
     case "AssociateIamInstanceProfile":

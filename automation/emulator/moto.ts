@@ -109,7 +109,8 @@ export async function startMoto(options: StartOptions = {}): Promise<MotoServer>
     },
     async stop() {
       process.removeListener("exit", killOnExit);
-      if (child.exitCode !== null) return;
+      // Already gone (exited, or killed by a signal: then exitCode stays null): stopping twice is a no-op.
+      if (child.exitCode !== null || child.signalCode !== null) return;
       // The child is unref'd while it serves; while we wait for it to exit it must keep this process
       // alive, or the event loop drains and the process ends silently with whatever error was pending.
       child.ref();

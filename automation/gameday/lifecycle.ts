@@ -73,22 +73,9 @@ async function readVictim(a: GamedayAccount, instanceId: string): Promise<Victim
   };
 }
 
-/**
- * The response starts from the last finding, as `ir respond finding.json` would. An IAM finding
- * (resourceType AccessKey) may be refused by the parser although it names the instance in
- * instanceDetails: then the game day does what an operator would, responds to that instance id, and
- * says so.
- */
+/** The response starts from the last finding, as `ir respond finding.json` would: same parser, no fallback. */
 function targetOf(run: ScenarioRun, file: string): Target {
-  const event = run.findings.at(-1)!;
-  try {
-    return targetsFromFinding(event, file)[0]!;
-  } catch (err) {
-    run.notes.push(
-      `ir respond refused the ${event.detail.type} finding (${(err as Error).message}); responded to the instance it names in resource.instanceDetails instead`,
-    );
-    return { instanceId: run.victim.instanceId, region: run.victim.region, source: { kind: "argument" } };
-  }
+  return targetsFromFinding(run.findings.at(-1)!, file)[0]!;
 }
 
 /** Runs a phase if its module is in this build; records "not available" otherwise. */

@@ -51,8 +51,10 @@ const MAX_FINDING_BYTES = 5 * 1024 * 1024;
 type Obj = Record<string, any>;
 
 function fromGuardDuty(f: Obj, file: string): Target[] {
+  // Instance findings, and IAM findings about an instance's role credentials (resourceType "AccessKey",
+  // e.g. InstanceCredentialExfiltration), both name the instance in resource.instanceDetails.
   const id = f.resource?.instanceDetails?.instanceId;
-  if (f.resource?.resourceType !== "Instance" || typeof id !== "string") {
+  if (typeof id !== "string") {
     throw new InputError(
       `finding "${f.id ?? "?"}" in "${file}" (${f.type ?? "unknown type"}) names no EC2 instance: resource.resourceType is "${f.resource?.resourceType ?? "missing"}"; pass the instance id instead`,
     );

@@ -95,6 +95,9 @@ export async function respond(req: RespondRequest): Promise<CaseResult[]> {
   const runId = req.runId ?? newRunId();
   const options: CaseOptions = { ...DEFAULT_OPTIONS, ...req.options };
   const regions = new Map<string, RegionRun>();
+  // One journal for every region: the baseline deploys the table in its home region only, so a case
+  // about an instance in another region (a finding names its region) is journaled there too.
+  const journals = req.journals ?? openJournals(req.clients, req.settings);
   const regionRun = (region: string): RegionRun => {
     let r = regions.get(region);
     if (!r) {
@@ -102,7 +105,7 @@ export async function respond(req: RespondRequest): Promise<CaseResult[]> {
       r = {
         clients,
         deps: sharedDeps(new Discovery(clients), req.memory, req.collectLogs),
-        journals: req.journals ?? openJournals(clients, { ...req.settings, region }),
+        journals,
         gate: new ContainmentGate(),
         operator: once(() =>
           clients.sts

@@ -62,7 +62,11 @@ export const revokeStep: Step<RespondContext> = {
         status: "skipped",
         reason: "the instance has no instance profile: no role credentials to revoke",
       };
-    const issuedBefore = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+    // IAM compares whole seconds: round UP, so a session minted earlier in this same second (a thief's
+    // last refresh) is denied too. Denying a few hundred ms more is the safe direction.
+    const issuedBefore = new Date(Math.ceil(Date.now() / 1000) * 1000)
+      .toISOString()
+      .replace(/\.\d{3}Z$/, "Z");
     const record: RevokeRecord = {
       role: role.name,
       policyName: revokePolicyName(ctx.caseId),

@@ -97,5 +97,15 @@ describe("client factory: retry policy and call recording", () => {
     expect(iamActionsFor("EC2Client", "ReplaceIamInstanceProfileAssociationCommand", {})).to.include(
       "iam:PassRole",
     );
+    // The forensic workstation: tagged at launch, with its SSM-only profile (a role is passed).
+    expect(
+      iamActionsFor("EC2Client", "RunInstancesCommand", {
+        TagSpecifications: [{}],
+        IamInstanceProfile: { Name: "ir-forensic-workstation" },
+      }).sort(),
+    ).to.deep.equal(["ec2:CreateTags", "ec2:RunInstances", "iam:PassRole"]);
+    expect(iamActionsFor("EC2Client", "CreateVolumeCommand", { TagSpecifications: [{}] })).to.include(
+      "ec2:CreateTags",
+    );
   });
 });

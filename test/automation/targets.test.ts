@@ -94,6 +94,20 @@ describe("input: instance ids and findings", () => {
       /names no EC2 instance: resource.resourceType is "AccessKey"/,
     );
   });
+  it("6b. takes an IAM finding about an instance's credentials (AccessKey with instanceDetails)", () => {
+    const exfiltration = {
+      ...guardDuty,
+      type: "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS",
+      resource: {
+        resourceType: "AccessKey",
+        accessKeyDetails: { accessKeyId: "ASIAEXAMPLE", principalId: "AROAEXAMPLE:i-0123456789abcdef0" },
+        instanceDetails: { instanceId: "i-0123456789abcdef0" },
+      },
+    };
+    const [t] = targetsFromFinding(exfiltration);
+    expect(t!.instanceId).to.equal("i-0123456789abcdef0");
+    expect(t!.source.kind).to.equal("guardduty");
+  });
   it("7. refuses a file that is not JSON, and JSON that is not a finding", () => {
     expect(() => parseTargets([file("bad.json", "not json {")])).to.throw(/is not valid JSON/);
     expect(() => parseTargets([file("arr.json", [1])])).to.throw(/holds 1, not a finding/);

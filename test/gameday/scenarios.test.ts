@@ -65,13 +65,14 @@ describe("gameday: each scenario runs green", function () {
     const revoked = s!.checks.find((c) => c.id === "credentials-revoked")!;
     expect(revoked.ok, revoked.detail).to.equal(true);
     expect(revoked.detail).to.include("the stolen session included");
-    // `ir respond` refuses GuardDuty's IAM finding (resourceType AccessKey) although it names the
-    // instance: the game day then responds to the instance id, says so, and analysis cannot see the
-    // finding's address. Once the parser accepts the finding, this scenario must be fully green.
-    const refused = s!.notes.some((n) => n.startsWith("ir respond refused"));
-    const allowed = refused ? ["analysis"] : [];
+    // GuardDuty's IAM finding (resourceType AccessKey) names the instance: respond takes it as is, so
+    // analysis sees the finding's addresses and every check is green.
+    expect(
+      s!.notes.some((n) => n.startsWith("ir respond refused")),
+      s!.notes.join("\n"),
+    ).to.equal(false);
     const bad = s!.checks.filter((c) => !c.ok).map((c) => c.id);
-    expect(bad, failed(result).join("\n")).to.deep.equal(allowed);
-    expect(result.exitCode).to.equal(refused ? GAMEDAY_EXIT.checkFailed : GAMEDAY_EXIT.ok);
+    expect(bad, failed(result).join("\n")).to.deep.equal([]);
+    expect(result.exitCode).to.equal(GAMEDAY_EXIT.ok);
   });
 });
