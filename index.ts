@@ -149,6 +149,8 @@ const readiness = new ForensicReadiness(
     forensicVpc,
     evidenceKmsKeyArn: evidenceKey.arn,
     responderKmsKeyArns: [evidenceKey.arn, ...regional.map((r) => r.ebsKey.arn)],
+    logArchiveBucketArn: archive.arn,
+    logArchiveKmsKeyArn: auditKey.arn,
     elbLogBucketName: homeBaseline.elbLogBucket.name,
     ebsKmsKeyArn: homeBaseline.ebsKey.arn,
     alertTopicArn: alerting.topicArn,

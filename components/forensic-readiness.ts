@@ -13,6 +13,9 @@ export interface ForensicReadinessArgs {
   evidenceKmsKeyArn: pulumi.Input<string>;
   /** Every key the responder must use: the evidence key and each region's EBS key (snapshots, volumes). */
   responderKmsKeyArns: pulumi.Input<string>[];
+  /** Log archive bucket (flow logs) and its key: the responder reads flow logs for `ir analyze`. */
+  logArchiveBucketArn?: pulumi.Input<string>;
+  logArchiveKmsKeyArn?: pulumi.Input<string>;
   /** Home-region ELB access-log bucket (the reference workload logs there). */
   elbLogBucketName: pulumi.Input<string>;
   /** Home-region EBS key (the reference workload's volumes). */
@@ -54,6 +57,8 @@ export class ForensicReadiness extends pulumi.ComponentResource {
         humanPrincipalArns: c.responderPrincipals,
         evidenceBucketArn: this.evidence.evidenceBucketArn,
         toolsBucketArn: this.evidence.toolsBucketArn,
+        ...(args.logArchiveBucketArn ? { logArchiveBucketArn: args.logArchiveBucketArn } : {}),
+        ...(args.logArchiveKmsKeyArn ? { logArchiveKmsKeyArns: [args.logArchiveKmsKeyArn] } : {}),
         journalTableArn: this.evidence.journalTableArn,
         kmsKeyArns: args.responderKmsKeyArns,
         regions: c.regions,

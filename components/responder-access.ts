@@ -51,6 +51,13 @@ export interface ResponderAccessArgs {
   evidenceBucketArn: pulumi.Input<string>;
   /** Tools bucket ARN (EvidenceStore.toolsBucketArn). */
   toolsBucketArn: pulumi.Input<string>;
+  /**
+   * Log archive bucket ARN: `ir analyze` reads the instance's VPC flow logs from it (only under the
+   * flow-log prefix). @default no read access to the archive (flow-log analysis reports it as denied)
+   */
+  logArchiveBucketArn?: pulumi.Input<string>;
+  /** Keys of the log archive (the audit key): decrypt through S3 only. @default none */
+  logArchiveKmsKeyArns?: pulumi.Input<string>[];
   /** Journal table ARN (EvidenceStore.journalTableArn). */
   journalTableArn: pulumi.Input<string>;
   /** KMS keys the responder uses (evidence key; EBS key for snapshot copies). */
@@ -141,22 +148,33 @@ export class ResponderAccess extends pulumi.ComponentResource {
           workstationRoleArn,
           roleArn,
         ]),
+        pulumi.all([
+          pulumi.output(args.logArchiveBucketArn ?? ""),
+          pulumi.output(args.logArchiveKmsKeyArns ?? []) as pulumi.Output<string[]>,
+        ]),
       ])
-      .apply(([[part, acct, regions, evidence, tools], [journal, keys, denyAll, workstation, self]]) =>
-        JSON.stringify(
-          responderPolicyDocument(actions, {
-            partition: part,
-            accountId: acct,
-            regions,
-            evidenceBucketArn: evidence,
-            toolsBucketArn: tools,
-            journalTableArn: journal,
-            kmsKeyArns: keys,
-            passableRoleArns: [denyAll, workstation],
-            responderRoleArn: self,
-            requireCaseTagForDestructive: args.requireCaseTagForDestructive ?? true,
-          }),
-        ),
+      .apply(
+        ([
+          [part, acct, regions, evidence, tools],
+          [journal, keys, denyAll, workstation, self],
+          [archive, archiveKeys],
+        ]) =>
+          JSON.stringify(
+            responderPolicyDocument(actions, {
+              partition: part,
+              accountId: acct,
+              regions,
+              evidenceBucketArn: evidence,
+              toolsBucketArn: tools,
+              journalTableArn: journal,
+              kmsKeyArns: keys,
+              passableRoleArns: [denyAll, workstation],
+              responderRoleArn: self,
+              requireCaseTagForDestructive: args.requireCaseTagForDestructive ?? true,
+              ...(archive ? { logArchiveBucketArn: archive } : {}),
+              ...(archiveKeys.length > 0 ? { logArchiveKmsKeyArns: archiveKeys } : {}),
+            }),
+          ),
       );
     if (actions.length > 0)
       new aws.iam.RolePolicy(

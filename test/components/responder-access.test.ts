@@ -12,6 +12,7 @@ import {
   ROLE_TAG_VALUES,
   TAG,
 } from "../../facts";
+import { FLOW_LOG_PREFIX } from "../../facts/flow-logs";
 import {
   ACCOUNT_ID,
   installMocks,
@@ -177,6 +178,41 @@ describe("ResponderAccess", () => {
       await settle(resources);
       expect(ofType(resources, "aws:iam/rolePolicy:RolePolicy").map((r) => r.inputs.name)).to.deep.equal([
         "ir-deny-all",
+      ]);
+    });
+  });
+
+  describe("GIVEN the log archive (flow logs for ir analyze)", () => {
+    const ARCHIVE = "arn:aws:s3:::acme-log-archive";
+    const AUDIT_KEY = `arn:aws:kms:us-east-1:${ACCOUNT_ID}:key/audit`;
+    let doc: { Statement: any[] };
+    before(async () => {
+      const resources = await installMocks();
+      new ResponderAccess("ra", {
+        ...baseArgs(),
+        actions: ["s3:GetObject", "s3:ListBucket", "kms:Decrypt"],
+        logArchiveBucketArn: ARCHIVE,
+        logArchiveKmsKeyArns: [AUDIT_KEY],
+      });
+      await settle(resources);
+      doc = rolePolicy(resources, "ir-responder-actions");
+    });
+    const find = (a: string) => doc.Statement.find((x) => x.Action.includes(a));
+
+    it("reads only the flow-log prefix of the archive, and lists only that bucket besides the evidence store", () => {
+      expect(find("s3:GetObject").Resource).to.include(
+        `${ARCHIVE}/${FLOW_LOG_PREFIX}/AWSLogs/${ACCOUNT_ID}/vpcflowlogs/*`,
+      );
+      expect(find("s3:GetObject").Resource.filter((r: string) => r.startsWith(ARCHIVE))).to.have.length(1);
+      expect(find("s3:ListBucket").Resource).to.deep.equal([EVIDENCE, TOOLS, ARCHIVE]);
+    });
+
+    it("decrypts with the audit key through S3 only", () => {
+      const s = find("kms:Decrypt");
+      expect(s.Resource).to.include(AUDIT_KEY);
+      expect(s.Condition.StringEquals["kms:ViaService"]).to.deep.equal([
+        "s3.us-east-1.amazonaws.com",
+        "s3.eu-west-1.amazonaws.com",
       ]);
     });
   });
