@@ -6,6 +6,7 @@ import type { AwsClients } from "../aws/clients";
 import { runPlaybook } from "../engine/runner";
 import type { EngineObserver, StepReport } from "../engine/types";
 import { InputError } from "../input/targets";
+import { caseWorkstations } from "../investigate/expiry";
 import { findCase, type Journals, openJournals } from "../journal/open";
 import { releasePlaybook } from "../playbooks/release";
 import type { ResolvedSettings } from "../settings/settings";
@@ -48,6 +49,14 @@ export async function release(req: {
   const { meta, journal, entries } = found;
   if (entries.some((e) => e.stepId === "case" && e.event === "released")) {
     throw new InputError(`case "${caseId}" was already released`);
+  }
+  // Releasing closes the case: a workstation still running would then be out of `ir`'s reach, with
+  // evidence volumes attached. Tear it down first (it keeps the snapshots).
+  const running = await caseWorkstations(req.clients, caseId);
+  if (running.length > 0) {
+    throw new InputError(
+      `case "${caseId}" still has a forensic workstation (${running.map((w) => w.instanceId).join(", ")}): stop it first with \`ir investigate ${caseId} --stop\`, then release`,
+    );
   }
   const runId = newRunId();
   const lock = await journal.resume(meta.instanceId, caseId, runId, req.settings.leaseMs).catch((err) => {

@@ -14,6 +14,8 @@ import {
 import { expect } from "chai";
 import { AwsClients, MemoryRecorder } from "../../automation/aws/clients";
 import { investigate, stopInvestigation } from "../../automation/investigate/investigate";
+import { release } from "../../automation/respond/release";
+import { caseStatus } from "../../automation/respond/status";
 import type { ResolvedSettings } from "../../automation/settings/settings";
 import { RESPONDER_ACTIONS } from "../../facts/responder-actions";
 import { TAG } from "../../facts/tags";
@@ -155,6 +157,18 @@ describe("investigate: forensic workstation against moto (integration)", functio
     expect(r.status, JSON.stringify(r.steps)).to.equal("reused");
     expect(r.workstation?.owner, "the first owner stays").to.equal(OWNER);
     expect(await count()).to.deep.equal(before);
+  });
+
+  it("release refuses while the workstation runs (the closed case would leave it out of reach)", async () => {
+    let error: Error | undefined;
+    await release({ caseId, settings, clients }).catch((e: Error) => {
+      error = e;
+    });
+    expect(error?.message).to.match(
+      /still has a forensic workstation \(i-[0-9a-f]+\): stop it first with `ir investigate c-.* --stop`/,
+    );
+    const status = await caseStatus({ ref: caseId, settings, clients });
+    expect(status.state, "the case stays open").to.not.equal("released");
   });
 
   it("--stop terminates the workstation, deletes its volumes and keeps the snapshots", async () => {
