@@ -62,6 +62,8 @@ export interface ScenarioSummary {
   timeline: ReturnType<Timeline["sorted"]>;
   notes: string[];
   reports: Record<string, string>;
+  /** Every IAM action the responder's calls needed in this scenario (least privilege is checked against it). */
+  actions: string[];
 }
 
 export interface GamedayResult {
@@ -186,6 +188,7 @@ export async function runGameday(o: GamedayOptions, io: Out): Promise<GamedayRes
           ok: checks.length > 0 && checks.every((c) => c.ok),
           checks,
           figures: figuresOf(run, t, recorder),
+          actions: recorder.actions(),
           timeline: t.sorted(),
           notes: run.notes,
           reports: reports.files,
