@@ -17,7 +17,15 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { iamActionFor, iamActionsFor, isIdempotent } from "./actions";
-import { backoffMs, DEFAULT_RETRY, isThrottling, isTransient, type RetryPolicy, sleep } from "./retry";
+import {
+  attemptsAllowed,
+  backoffMs,
+  DEFAULT_RETRY,
+  isThrottling,
+  isTransient,
+  type RetryPolicy,
+  sleep,
+} from "./retry";
 
 /** One AWS call as the recorder sees it (one per command, however many attempts it took). */
 export interface RecordedCall {
@@ -104,7 +112,7 @@ function instrument<T extends AnyClient>(client: T, options: ClientOptions, poli
           return out;
         } catch (err) {
           const retryable = isThrottling(err) || (isTransient(err) && isIdempotent(command));
-          if (!retryable || attempt >= policy.maxAttempts) {
+          if (!retryable || attempt >= attemptsAllowed(policy, err)) {
             const e = err as { name?: string };
             options.recorder?.record({
               action,

@@ -29,9 +29,28 @@ export interface RetryPolicy {
   baseDelayMs: number;
   /** Longest single backoff in ms. @default 5000 */
   maxDelayMs: number;
+  /**
+   * Attempts for a THROTTLED call when retries are on (maxAttempts > 1). A throttled request changed
+   * nothing, and a response to many instances at once outlasts EC2's burst bucket (e.g. 300 mutations
+   * against a 200-call burst refilled at 5/s): giving up after 6 tries left instances uncontained.
+   * Still bounded: about 50 s at most with the default delays, inside every step's timeout.
+   * @default 14
+   */
+  throttledAttempts?: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 100, maxDelayMs: 5000 };
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxAttempts: 6,
+  baseDelayMs: 100,
+  maxDelayMs: 5000,
+  throttledAttempts: 14,
+};
+
+/** How many attempts a call that failed with `err` may take in all. */
+export function attemptsAllowed(policy: RetryPolicy, err: unknown): number {
+  if (policy.maxAttempts <= 1 || !isThrottling(err)) return policy.maxAttempts;
+  return Math.max(policy.maxAttempts, policy.throttledAttempts ?? DEFAULT_RETRY.throttledAttempts!);
+}
 
 interface ErrorLike {
   name?: string;

@@ -16,18 +16,28 @@ import {
   ListAttachedRolePoliciesCommand,
   ListRolePoliciesCommand,
 } from "@aws-sdk/client-iam";
+import { revokePolicyName } from "../../facts/names";
 import type { Json, Step } from "../engine/types";
 import { type Artefact, putArtefact } from "../evidence/store";
 import { facts, type RespondContext, resolved } from "../respond/context";
 import { errorName } from "./util";
 
-async function rolePolicies(iam: IAMClient, role: string) {
+/**
+ * The role's policies. Other cases' deny policies on a shared role (one per contained sibling) are
+ * listed by name but not read: they are our own, already journaled in their cases, and reading every
+ * one in every case made a fleet response cost cases² GetRolePolicy calls (throttled at 50 instances).
+ */
+async function rolePolicies(iam: IAMClient, role: string, caseId: string) {
   const [inline, attached] = await Promise.all([
     iam.send(new ListRolePoliciesCommand({ RoleName: role })),
     iam.send(new ListAttachedRolePoliciesCommand({ RoleName: role })),
   ]);
+  const otherCase = (name: string) =>
+    name.startsWith(revokePolicyName("")) && name !== revokePolicyName(caseId);
   const documents = await Promise.all(
     (inline.PolicyNames ?? []).map(async (name) => {
+      if (otherCase(name))
+        return { name, document: null, note: "another case's deny policy: read in that case" };
       const p = await iam.send(new GetRolePolicyCommand({ RoleName: role, PolicyName: name }));
       return { name, document: JSON.parse(decodeURIComponent(p.PolicyDocument ?? "%7B%7D")) as Json };
     }),
@@ -76,7 +86,7 @@ export const metadataBeforeStep: Step<RespondContext> = {
           .send(new DescribeSecurityGroupsCommand({ GroupIds: groupIds }))
           .then((r) => r.SecurityGroups ?? []),
       ),
-      role ? attempt(() => rolePolicies(ctx.clients.iam, role.name)) : Promise.resolve(null),
+      role ? attempt(() => rolePolicies(ctx.clients.iam, role.name, ctx.caseId)) : Promise.resolve(null),
       attempt(() =>
         ctx.clients.ec2
           .send(new GetConsoleOutputCommand({ InstanceId: ctx.instanceId, Latest: true }))
@@ -147,7 +157,7 @@ export const metadataAfterStep: Step<RespondContext> = {
           )
           .then((r) => r.IamInstanceProfileAssociations ?? []),
       ),
-      role ? attempt(() => rolePolicies(ctx.clients.iam, role.name)) : Promise.resolve(null),
+      role ? attempt(() => rolePolicies(ctx.clients.iam, role.name, ctx.caseId)) : Promise.resolve(null),
     ]);
     const artefacts: Artefact[] = await Promise.all([
       putArtefact(ctx, "after/instance.json", json(instance)),

@@ -48,6 +48,28 @@ describe("client factory: retry policy and call recording", () => {
       .catch(() => undefined);
     expect(h.calls).to.equal(3);
   });
+  it("keeps retrying throttling past maxAttempts (a burst bucket refills slowly), within its own bound", async () => {
+    const throttled = scripted([503], ["RequestLimitExceeded"]);
+    await make(throttled)
+      .ec2.send(new DescribeInstancesCommand({}))
+      .catch(() => undefined);
+    expect(throttled.calls, "throttledAttempts, not maxAttempts (4)").to.equal(14);
+    const h = scripted([503, 503, 503, 503, 503, 503, 200], ["RequestLimitExceeded"]);
+    await make(h).ec2.send(new DescribeInstancesCommand({}));
+    expect(h.calls).to.equal(7);
+    // Retries off (an emulator in tests): a throttled call is not retried either.
+    const off = scripted([503], ["RequestLimitExceeded"]);
+    await new AwsClients({
+      region: "us-east-1",
+      endpoint: "http://127.0.0.1:1",
+      credentials: { accessKeyId: "a", secretAccessKey: "b" },
+      retry: { maxAttempts: 1 },
+      requestHandler: off,
+    }).ec2
+      .send(new DescribeInstancesCommand({}))
+      .catch(() => undefined);
+    expect(off.calls).to.equal(1);
+  });
   it("does not retry a 500 on a non-idempotent create", async () => {
     const h = scripted([500], ["InternalError"]);
     const rec = new MemoryRecorder();
