@@ -68,6 +68,17 @@ function summary(io: Io, results: CaseResult[], dryRun: boolean) {
   }
 }
 
+/** `--dwell-seconds`: checked before anything changes (a typo must not become "no dwell"). */
+function dwellMsOf(value: unknown): number {
+  if (value === undefined) return 2000;
+  const n = Number(value);
+  if (String(value).trim() === "" || !Number.isFinite(n) || n < 0 || n > 300)
+    throw new InputError(
+      `--dwell-seconds "${safe(value, 40)}" is not valid: expected a number of seconds from 0 to 300 (default 2)`,
+    );
+  return Math.round(n * 1000);
+}
+
 async function doRespond(
   io: Io,
   targets: string[],
@@ -77,6 +88,7 @@ async function doRespond(
   const { settings, clients } = clientsFor(opts);
   try {
     const parsed = parseTargets(targets, opts.region);
+    const dwellMs = dwellMsOf(opts.dwellSeconds);
     if (!dryRun) {
       const ok = await confirm(
         `contain ${parsed.map((t) => t.instanceId).join(", ")}? this snapshots, isolates and revokes credentials`,
@@ -104,7 +116,7 @@ async function doRespond(
         wholeRole: Boolean(opts.wholeRole),
         decrementCapacity: Boolean(opts.decrementCapacity),
         asgAction: opts.standby ? "standby" : "detach",
-        dwellMs: Math.round(Number(opts.dwellSeconds ?? 2) * 1000),
+        dwellMs,
         memory: opts.memory !== false,
       },
     });

@@ -11,7 +11,9 @@ export function safe(value: unknown, max = 500): string {
     // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
     .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, "")
     // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "?");
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "?")
+    // A line break from an attacker-controlled string would forge a line of our output: show it instead.
+    .replace(/\r?\n/g, "\\n");
   return s.length > max ? `${s.slice(0, max)}...` : s;
 }
 

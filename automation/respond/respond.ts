@@ -171,6 +171,20 @@ async function planOne(
   }
 }
 
+/**
+ * A finding names its account: credentials for another account would report the instance as unknown
+ * (or, worse, act on a same-id lookalike in a test account). Checked in the first round trip, before
+ * anything changes. Unknown caller (no STS answer): the instance lookup decides.
+ */
+async function sameAccount(t: Target, operator: Promise<string | undefined>): Promise<void> {
+  if (!t.accountId) return;
+  const caller = (await operator)?.split(":")[4];
+  if (caller && caller !== t.accountId)
+    throw new InputError(
+      `the finding is about account ${t.accountId} but the credentials are for account ${caller}: respond with credentials of account ${t.accountId} (AWS_PROFILE, or a role assumed there)`,
+    );
+}
+
 function failure(
   base: { instanceId: string; region: string; notes: string[]; startedAt: string },
   err: unknown,
@@ -209,7 +223,14 @@ async function respondOne(
   const operator = run.operator();
   const [factsResult, lockResult] = await Promise.allSettled([
     withTimeout(
-      run.deps.discovery.facts(t.instanceId),
+      // Both in this round trip; a wrong account wins over "instance not found".
+      Promise.allSettled([sameAccount(t, operator), run.deps.discovery.facts(t.instanceId)]).then(
+        ([account, facts]) => {
+          if (account.status === "rejected") throw account.reason;
+          if (facts.status === "rejected") throw facts.reason;
+          return facts.value;
+        },
+      ),
       PREFLIGHT_TIMEOUT_MS,
       `reading instance "${t.instanceId}"`,
     ),

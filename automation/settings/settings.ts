@@ -11,6 +11,8 @@ import {
   SSM,
 } from "../../facts/names";
 import type { IsolationGroupIds, ResponderSettings } from "../../facts/responder-settings";
+// Bad settings are bad input (exit 2, nothing changed), like a bad instance id.
+import { InputError } from "../input/targets";
 
 /** The forensic VPC for investigation workstations; each field may be missing until `ir investigate` needs it. */
 export type ForensicSettings = Partial<ResponderSettings["forensic"]> & { amiParameter: string };
@@ -85,7 +87,7 @@ export function loadConfigFile(path: string): Partial<ResponderSettings> {
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    throw new Error(
+    throw new InputError(
       `config file "${path}" cannot be read (${(err as NodeJS.ErrnoException).code}): pass --config with an existing file`,
     );
   }
@@ -93,12 +95,12 @@ export function loadConfigFile(path: string): Partial<ResponderSettings> {
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new Error(
+    throw new InputError(
       `config file "${path}" is not valid JSON: write it with \`pulumi stack output responderSettings --json > ${path}\``,
     );
   }
   if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new Error(`config file "${path}" must hold a JSON object in the responderSettings shape`);
+    throw new InputError(`config file "${path}" must hold a JSON object in the responderSettings shape`);
   }
   const obj = parsed as Record<string, unknown>;
   for (const field of [
@@ -110,7 +112,7 @@ export function loadConfigFile(path: string): Partial<ResponderSettings> {
     "denyAllInstanceProfile",
   ]) {
     if (obj[field] !== undefined && typeof obj[field] !== "string") {
-      throw new Error(
+      throw new InputError(
         `config file "${path}": "${field}" must be a string, got ${JSON.stringify(obj[field])}`,
       );
     }
@@ -118,14 +120,14 @@ export function loadConfigFile(path: string): Partial<ResponderSettings> {
   if (obj.isolationGroups !== undefined) {
     const groups = obj.isolationGroups;
     if (!groups || typeof groups !== "object" || Array.isArray(groups)) {
-      throw new Error(
+      throw new InputError(
         `config file "${path}": "isolationGroups" must map VPC ids to {untrack, isolation, forensicEgress}`,
       );
     }
     for (const [vpc, ids] of Object.entries(groups as Record<string, Record<string, unknown>>)) {
       for (const k of ["untrack", "isolation"]) {
         if (typeof ids?.[k] !== "string" || !/^sg-[0-9a-f]{8,17}$/.test(ids[k] as string)) {
-          throw new Error(
+          throw new InputError(
             `config file "${path}": isolationGroups["${vpc}"].${k} must be a security group id (sg-...)`,
           );
         }
@@ -138,14 +140,14 @@ export function loadConfigFile(path: string): Partial<ResponderSettings> {
 
 function checkForensicFile(path: string, forensic: unknown): void {
   if (!forensic || typeof forensic !== "object" || Array.isArray(forensic)) {
-    throw new Error(
+    throw new InputError(
       `config file "${path}": "forensic" must be an object {vpcId, subnetIds, workstationSecurityGroupId, workstationInstanceProfile, amiParameter}`,
     );
   }
   const f = forensic as Record<string, unknown>;
   for (const field of ["vpcId", "workstationSecurityGroupId", "workstationInstanceProfile", "amiParameter"]) {
     if (f[field] !== undefined && typeof f[field] !== "string") {
-      throw new Error(
+      throw new InputError(
         `config file "${path}": "forensic.${field}" must be a string, got ${JSON.stringify(f[field])}`,
       );
     }
@@ -154,7 +156,7 @@ function checkForensicFile(path: string, forensic: unknown): void {
     f.subnetIds !== undefined &&
     (!Array.isArray(f.subnetIds) || f.subnetIds.some((x) => typeof x !== "string"))
   ) {
-    throw new Error(
+    throw new InputError(
       `config file "${path}": "forensic.subnetIds" must be a list of subnet ids, got ${JSON.stringify(f.subnetIds)}`,
     );
   }
@@ -217,7 +219,7 @@ function positiveInt(value: string | number | undefined, name: string): number |
   if (value === undefined || value === "") return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0)
-    throw new Error(`${name} "${value}" is not valid: expected a whole number >= 0`);
+    throw new InputError(`${name} "${value}" is not valid: expected a whole number >= 0`);
   return n;
 }
 
@@ -261,7 +263,7 @@ export function resolveSettings(
   }
   region ??= pick<string>("region", undefined, undefined, file.region, "us-east-1")!;
   if (!/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(region)) {
-    throw new Error(
+    throw new InputError(
       `region "${region}" is not valid: expected a region name such as us-east-1 (--region or AWS_REGION)`,
     );
   }

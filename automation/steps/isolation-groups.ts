@@ -69,26 +69,53 @@ async function createGroup(ec2: EC2Client, vpcId: string, kind: Kind, name: stri
     );
     return again.SecurityGroups![0]!.GroupId!;
   }
-  const allV4Egress = { GroupId: groupId, IpPermissions: [ALL_V4] };
-  if (kind === "untrack") {
-    await ec2.send(
-      new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [ALL_V4, ALL_V6] }),
-    );
-    await ec2.send(new AuthorizeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: [ALL_V6] }));
-  } else {
-    await ec2.send(new RevokeSecurityGroupEgressCommand(allV4Egress));
-    if (kind === "forensicEgress") {
-      await ec2.send(
-        new AuthorizeSecurityGroupEgressCommand({
-          GroupId: groupId,
-          IpPermissions: [
-            { IpProtocol: "tcp", FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: "0.0.0.0/0" }] },
-          ],
-        }),
-      );
-    }
-  }
+  // A new group has AWS's default egress (all IPv4) and nothing else.
+  await convergeRules(ec2, kind, { GroupId: groupId, IpPermissions: [], IpPermissionsEgress: [ALL_V4] });
   return groupId;
+}
+
+const hasAllV4 = (perms: IpPermission[] | undefined) =>
+  (perms ?? []).some(
+    (p) => p.IpProtocol === "-1" && (p.IpRanges ?? []).some((r) => r.CidrIp === "0.0.0.0/0"),
+  );
+const hasAllV6 = (perms: IpPermission[] | undefined) =>
+  (perms ?? []).some((p) => p.IpProtocol === "-1" && (p.Ipv6Ranges ?? []).some((r) => r.CidrIpv6 === "::/0"));
+const hasHttpsOut = (perms: IpPermission[] | undefined) =>
+  (perms ?? []).some((p) => p.IpProtocol === "tcp" && p.FromPort === 443 && p.ToPort === 443);
+
+/**
+ * Brings a group's rules to what its kind needs, adding or removing only what differs. Run on creation
+ * and on every group found by name: a responder killed between CreateSecurityGroup and its rules (or a
+ * reset after the create took effect) left a group that the next run must finish, not trust.
+ */
+async function convergeRules(ec2: EC2Client, kind: Kind, g: SecurityGroup): Promise<void> {
+  const GroupId = g.GroupId!;
+  if (kind === "untrack") {
+    const ingress = [
+      ...(hasAllV4(g.IpPermissions) ? [] : [ALL_V4]),
+      ...(hasAllV6(g.IpPermissions) ? [] : [ALL_V6]),
+    ];
+    const egress = [
+      ...(hasAllV4(g.IpPermissionsEgress) ? [] : [ALL_V4]),
+      ...(hasAllV6(g.IpPermissionsEgress) ? [] : [ALL_V6]),
+    ];
+    if (ingress.length > 0)
+      await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId, IpPermissions: ingress }));
+    if (egress.length > 0)
+      await ec2.send(new AuthorizeSecurityGroupEgressCommand({ GroupId, IpPermissions: egress }));
+    return;
+  }
+  if (hasAllV4(g.IpPermissionsEgress))
+    await ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId, IpPermissions: [ALL_V4] }));
+  if (kind === "forensicEgress" && !hasHttpsOut(g.IpPermissionsEgress))
+    await ec2.send(
+      new AuthorizeSecurityGroupEgressCommand({
+        GroupId,
+        IpPermissions: [
+          { IpProtocol: "tcp", FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: "0.0.0.0/0" }] },
+        ],
+      }),
+    );
 }
 
 const allowsAll = (perms: IpPermission[] | undefined) =>
@@ -146,12 +173,16 @@ export class IsolationGroupResolver {
       ),
     );
     const found = new Map<Kind, string>();
+    const existing: [Kind, SecurityGroup][] = [];
     for (const g of res.SecurityGroups ?? []) {
       for (const kind of Object.keys(names) as Kind[]) {
-        if (configured ? configured[kind] === g.GroupId : names[kind] === g.GroupName)
+        if (configured ? configured[kind] === g.GroupId : names[kind] === g.GroupName) {
           found.set(kind, g.GroupId!);
+          existing.push([kind, g]);
+        }
       }
     }
+    await Promise.all(existing.map(([kind, g]) => convergeRules(ec2, kind, g)));
     const created: string[] = [];
     await Promise.all(
       (["untrack", "isolation", "forensicEgress"] as Kind[])
