@@ -9,11 +9,12 @@ import type { AwsClients } from "../aws/clients";
 import { runPlaybook } from "../engine/runner";
 import type { EngineObserver, StepReport } from "../engine/types";
 import { InputError } from "../input/targets";
-import { findCase, type Journals, openJournals } from "../journal/open";
+import { findCaseOrFail, holdCase } from "../journal/hold-case";
+import { type Journals, openJournals } from "../journal/open";
 import { type AnalyzeContext, analyzePlaybook } from "../playbooks/analyze";
 import type { InstanceFacts } from "../respond/context";
 import { checkCaseId } from "../respond/release";
-import { newRunId, recordsOf } from "../respond/respond";
+import { recordsOf } from "../respond/respond";
 import type { ResolvedSettings } from "../settings/settings";
 import type { AttackerIpReport } from "./attacker-ips";
 import { type CaseWindow, caseWindow } from "./case-inputs";
@@ -63,11 +64,7 @@ export async function analyzeCase(req: AnalyzeRequest): Promise<CaseAnalysis> {
   const caseId = checkCaseId(req.caseId);
   const ipRanges = loadRanges(req.ipRangesFile);
   const journals = req.journals ?? openJournals(req.clients, req.settings);
-  const found = await findCase(journals, caseId);
-  if (!found)
-    throw new InputError(
-      `case "${caseId}" was not found in journal table "${req.settings.journalTable}" nor in ${req.settings.stateDir}/: pass the id \`ir respond\` printed`,
-    );
+  const found = await findCaseOrFail(journals, caseId, req.settings, "pass the id `ir respond` printed");
   const { meta, journal, entries } = found;
   const given = {
     ...(req.since ? { since: req.since } : {}),
@@ -85,11 +82,9 @@ export async function analyzeCase(req: AnalyzeRequest): Promise<CaseAnalysis> {
     throw new InputError(
       `case "${caseId}" recorded no instance facts (its discover step never ran): there is nothing to analyze`,
     );
-  const runId = newRunId();
-  const lock = await journal.resume(meta.instanceId, caseId, runId, req.settings.leaseMs).catch((err) => {
-    throw new InputError(
-      `case "${caseId}" cannot be analyzed: ${(err as Error).message} (a released case is closed; analyze before \`ir release\`)`,
-    );
+  const lock = await holdCase(journal, meta, caseId, req.settings.leaseMs, {
+    refused: (message) =>
+      `case "${caseId}" cannot be analyzed: ${message} (a released case is closed; analyze before \`ir release\`)`,
   });
   const base = { caseId, window, attackerIps: null, changeHistory: null, notes: [] as string[] };
   if (!lock.acquired) {
@@ -97,7 +92,7 @@ export async function analyzeCase(req: AnalyzeRequest): Promise<CaseAnalysis> {
       ...base,
       status: "busy",
       steps: [],
-      error: `case ${caseId} is being worked on by run ${lock.heldBy} (lease until ${lock.leaseUntil}): retry after it ends`,
+      error: lock.message,
     };
   }
   const clients = req.clients.forRegion(meta.region);
@@ -119,19 +114,6 @@ export async function analyzeCase(req: AnalyzeRequest): Promise<CaseAnalysis> {
       config: req.clients.forRegion(req.settings.region),
     },
   };
-  const abort = new AbortController();
-  const timer = setInterval(
-    () => {
-      journal.renew(meta.instanceId, runId, req.settings.leaseMs).then(
-        (ok) => {
-          if (!ok) abort.abort();
-        },
-        () => undefined,
-      );
-    },
-    Math.max(200, Math.floor(req.settings.leaseMs / 3)),
-  );
-  timer.unref();
   let steps: StepReport[];
   try {
     steps = await runPlaybook({
@@ -140,7 +122,7 @@ export async function analyzeCase(req: AnalyzeRequest): Promise<CaseAnalysis> {
       journal,
       history: entries.filter((e) => !isAnalysisEntry(e.stepId)),
       ...(req.observe ? { observe: req.observe } : {}),
-      signal: abort.signal,
+      signal: lock.signal,
     });
   } catch (err) {
     return {
@@ -150,8 +132,7 @@ export async function analyzeCase(req: AnalyzeRequest): Promise<CaseAnalysis> {
       error: (err as Error).message,
     };
   } finally {
-    clearInterval(timer);
-    await journal.releaseLease(meta.instanceId, runId).catch(() => undefined);
+    await lock.release();
   }
   const ok = steps.every((s) => s.status === "verified" || s.status === "skipped");
   const notes: string[] = [];

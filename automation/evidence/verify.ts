@@ -9,7 +9,8 @@ import { evidenceBucketName } from "../../facts/names";
 import type { AwsClients } from "../aws/clients";
 import { InputError } from "../input/targets";
 import { verifyChain } from "../journal/chain";
-import { findCase, type Journals, openJournals } from "../journal/open";
+import { findCaseOrFail } from "../journal/hold-case";
+import { type Journals, openJournals } from "../journal/open";
 import { checkCaseId } from "../respond/release";
 import { recordsOf } from "../respond/respond";
 import type { ResolvedSettings } from "../settings/settings";
@@ -58,11 +59,7 @@ export async function verifyCase(req: {
 }): Promise<VerifyReport> {
   const caseId = checkCaseId(req.caseId);
   const journals = req.journals ?? openJournals(req.clients, req.settings);
-  const found = await findCase(journals, caseId);
-  if (!found)
-    throw new InputError(
-      `case "${caseId}" was not found in journal table "${req.settings.journalTable}" nor in ${req.settings.stateDir}/`,
-    );
+  const found = await findCaseOrFail(journals, caseId, req.settings);
   const { meta, entries } = found;
   const problems: VerifyProblem[] = [];
   const chain = verifyChain(entries);

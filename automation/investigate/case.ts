@@ -6,10 +6,11 @@
 import type { AwsClients } from "../aws/clients";
 import type { Json } from "../engine/types";
 import { InputError } from "../input/targets";
+import { findCaseOrFail, holdCase } from "../journal/hold-case";
 import type { Journal } from "../journal/journal";
-import { findCase, type Journals, openJournals } from "../journal/open";
+import { type Journals, openJournals } from "../journal/open";
 import { checkCaseId } from "../respond/release";
-import { newRunId, recordsOf } from "../respond/respond";
+import { recordsOf } from "../respond/respond";
 import type { ResolvedSettings } from "../settings/settings";
 import type { CaseSnapshot } from "./context";
 import type { CaseFacts } from "./placement";
@@ -32,11 +33,12 @@ export async function openCase(req: {
 }): Promise<OpenedCase> {
   const caseId = checkCaseId(req.caseId);
   const journals = req.journals ?? openJournals(req.clients, req.settings);
-  const found = await findCase(journals, caseId);
-  if (!found)
-    throw new InputError(
-      `case "${caseId}" was not found in journal table "${req.settings.journalTable}" nor in ${req.settings.stateDir}/: check the id with \`ir status <instance-id>\``,
-    );
+  const found = await findCaseOrFail(
+    journals,
+    caseId,
+    req.settings,
+    "check the id with `ir status <instance-id>`",
+  );
   if (found.entries.some((e) => e.stepId === "case" && e.event === "released"))
     throw new InputError(
       `case "${caseId}" was released, so its journal is closed: investigate (and \`--stop\`) before \`ir release\`; its snapshots are still tagged ir:case-id=${caseId}`,
@@ -85,31 +87,11 @@ export async function underCaseLock<T>(
   leaseMs: number,
   fn: (runId: string, signal: AbortSignal) => Promise<T>,
 ): Promise<Locked<T>> {
-  const runId = newRunId();
-  const lock = await c.journal.resume(c.instanceId, c.caseId, runId, leaseMs).catch((err) => {
-    throw new InputError((err as Error).message);
-  });
-  if (!lock.acquired)
-    return {
-      busy: `case ${c.caseId} is being worked on by run ${lock.heldBy} (lease until ${lock.leaseUntil}): retry after it ends (\`ir status ${c.caseId}\`)`,
-    };
-  const abort = new AbortController();
-  const timer = setInterval(
-    () => {
-      c.journal.renew(c.instanceId, runId, leaseMs).then(
-        (ok) => {
-          if (!ok) abort.abort();
-        },
-        () => undefined,
-      );
-    },
-    Math.max(200, Math.floor(leaseMs / 3)),
-  );
-  timer.unref();
+  const lock = await holdCase(c.journal, c, c.caseId, leaseMs);
+  if (!lock.acquired) return { busy: `${lock.message} (\`ir status ${c.caseId}\`)` };
   try {
-    return { value: await fn(runId, abort.signal) };
+    return { value: await fn(lock.runId, lock.signal) };
   } finally {
-    clearInterval(timer);
-    await c.journal.releaseLease(c.instanceId, runId).catch(() => undefined);
+    await lock.release();
   }
 }

@@ -10,11 +10,12 @@ import type { AwsClients } from "../aws/clients";
 import { planPlaybook, runPlaybook } from "../engine/runner";
 import type { EngineObserver, StepReport } from "../engine/types";
 import { InputError } from "../input/targets";
-import { findCase, type Journals, openJournals } from "../journal/open";
+import { findCaseOrFail, holdCase } from "../journal/hold-case";
+import { type Journals, openJournals } from "../journal/open";
 import { recoverPlaybook } from "../playbooks/recover";
 import type { CaseOptions, InstanceFacts } from "../respond/context";
 import { checkCaseId } from "../respond/release";
-import { newRunId, recordsOf } from "../respond/respond";
+import { recordsOf } from "../respond/respond";
 import type { ResolvedSettings } from "../settings/settings";
 import type { RecoverContext, RecoverOptions, SelectedAmi, TargetGroupHealth } from "./context";
 import { LocalWorkloadStacks, type WorkloadStacks } from "./pulumi-workload";
@@ -87,11 +88,7 @@ async function recoverCase(
   const caseId = checkCaseId(req.caseId);
   checkRequest(req);
   const journals = req.journals ?? openJournals(req.clients, req.settings);
-  const found = await findCase(journals, caseId);
-  if (!found)
-    throw new InputError(
-      `case "${caseId}" was not found in journal table "${req.settings.journalTable}" nor in ${req.settings.stateDir}/`,
-    );
+  const found = await findCaseOrFail(journals, caseId, req.settings);
   const { meta, journal, entries } = found;
   if (entries.some((e) => e.stepId === "case" && e.event === "released"))
     throw new InputError(
@@ -143,37 +140,17 @@ async function recoverCase(
     const steps = await planPlaybook(playbook, ctx);
     return finish(ctx, base, steps, true);
   }
-  const runId = newRunId();
-  const lock = await journal.resume(meta.instanceId, caseId, runId, req.settings.leaseMs).catch((err) => {
-    throw new InputError((err as Error).message);
-  });
-  if (!lock.acquired)
-    return {
-      ...base,
-      status: "busy",
-      error: `case ${caseId} is being worked on by run ${lock.heldBy} (lease until ${lock.leaseUntil}): retry after it ends`,
-    };
-  // The health gate can outlast a lease: renew it, and stop starting steps if another run took over.
-  const abort = new AbortController();
-  const timer = setInterval(
-    () => {
-      journal.renew(meta.instanceId, runId, req.settings.leaseMs).then(
-        (ok) => {
-          if (!ok) abort.abort();
-        },
-        () => undefined,
-      );
-    },
-    Math.max(200, Math.floor(req.settings.leaseMs / 3)),
-  );
-  timer.unref();
+  // The health gate can outlast a lease: holdCase renews it, and `signal` stops starting steps if
+  // another run took over.
+  const lock = await holdCase(journal, meta, caseId, req.settings.leaseMs);
+  if (!lock.acquired) return { ...base, status: "busy", error: lock.message };
   try {
     const steps = await runPlaybook({
       steps: playbook,
       ctx,
       journal,
       history: forgetSkippedTermination(entries),
-      signal: abort.signal,
+      signal: lock.signal,
       ...(req.observe ? { observe: req.observe } : {}),
     });
     return finish(ctx, base, steps, false);
@@ -185,8 +162,7 @@ async function recoverCase(
       error: (err as Error).message,
     };
   } finally {
-    clearInterval(timer);
-    await journal.releaseLease(meta.instanceId, runId).catch(() => undefined);
+    await lock.release();
   }
 }
 

@@ -10,10 +10,10 @@ import { evidenceBucketName } from "../../facts/names";
 import type { AwsClients } from "../aws/clients";
 import { stepStates } from "../engine/runner";
 import { sha256Hex } from "../evidence/store";
-import { InputError } from "../input/targets";
 import type { JournalEntry } from "../journal/chain";
+import { findCaseOrFail } from "../journal/hold-case";
 import type { CaseMeta } from "../journal/journal";
-import { findCase, type Journals, openJournals } from "../journal/open";
+import { type Journals, openJournals } from "../journal/open";
 import { checkCaseId } from "../respond/release";
 import type { ResolvedSettings } from "../settings/settings";
 import type { Manifest } from "../steps/manifest";
@@ -30,12 +30,12 @@ export interface LoadRequest {
 export async function loadCaseReport(req: LoadRequest): Promise<CaseReport> {
   const caseId = checkCaseId(req.caseId);
   const journals = req.journals ?? openJournals(req.clients, req.settings);
-  const found = await findCase(journals, caseId);
-  if (!found) {
-    throw new InputError(
-      `case "${caseId}" was not found in journal table "${req.settings.journalTable}" nor in ${req.settings.stateDir}/: check --region, --journal-table and --state-dir`,
-    );
-  }
+  const found = await findCaseOrFail(
+    journals,
+    caseId,
+    req.settings,
+    "check --region, --journal-table and --state-dir",
+  );
   const read = await readManifest(req, found.meta, found.entries);
   return buildReport({
     meta: found.meta,

@@ -7,11 +7,12 @@ import { runPlaybook } from "../engine/runner";
 import type { EngineObserver, StepReport } from "../engine/types";
 import { InputError } from "../input/targets";
 import { caseWorkstations } from "../investigate/expiry";
-import { findCase, type Journals, openJournals } from "../journal/open";
+import { findCaseOrFail, holdCase } from "../journal/hold-case";
+import { type Journals, openJournals } from "../journal/open";
 import { releasePlaybook } from "../playbooks/release";
 import type { ResolvedSettings } from "../settings/settings";
 import type { CaseOptions, InstanceFacts, RespondContext } from "./context";
-import { newRunId, recordsOf } from "./respond";
+import { recordsOf } from "./respond";
 
 export const CASE_ID = /^c-\d{8}t\d{6}z-[0-9a-f]{6}$/;
 
@@ -41,11 +42,7 @@ export async function release(req: {
 }): Promise<ReleaseResult> {
   const caseId = checkCaseId(req.caseId);
   const journals = req.journals ?? openJournals(req.clients, req.settings);
-  const found = await findCase(journals, caseId);
-  if (!found)
-    throw new InputError(
-      `case "${caseId}" was not found in journal table "${req.settings.journalTable}" nor in ${req.settings.stateDir}/`,
-    );
+  const found = await findCaseOrFail(journals, caseId, req.settings);
   const { meta, journal, entries } = found;
   if (entries.some((e) => e.stepId === "case" && e.event === "released")) {
     throw new InputError(`case "${caseId}" was already released`);
@@ -58,23 +55,15 @@ export async function release(req: {
       `case "${caseId}" still has a forensic workstation (${running.map((w) => w.instanceId).join(", ")}): stop it first with \`ir investigate ${caseId} --stop\`, then release`,
     );
   }
-  const runId = newRunId();
-  const lock = await journal.resume(meta.instanceId, caseId, runId, req.settings.leaseMs).catch((err) => {
-    throw new InputError((err as Error).message);
-  });
+  // No renewal: the release playbook is short, and a released case's lease ends with closeCase.
+  const lock = await holdCase(journal, meta, caseId, req.settings.leaseMs, { renew: false });
   if (!lock.acquired) {
-    return {
-      caseId,
-      instanceId: meta.instanceId,
-      status: "busy",
-      steps: [],
-      error: `case ${caseId} is being worked on by run ${lock.heldBy} (lease until ${lock.leaseUntil}): retry after it ends`,
-    };
+    return { caseId, instanceId: meta.instanceId, status: "busy", steps: [], error: lock.message };
   }
   const records = recordsOf(entries);
   const original = records.get("discover") as unknown as InstanceFacts | undefined;
   if (!original) {
-    await journal.releaseLease(meta.instanceId, runId);
+    await lock.release();
     throw new InputError(`case "${caseId}" recorded no original state: there is nothing to release`);
   }
   const clients = req.clients.forRegion(meta.region);
@@ -99,7 +88,7 @@ export async function release(req: {
       ...(req.observe ? { observe: req.observe } : {}),
     });
   } catch (err) {
-    await journal.releaseLease(meta.instanceId, runId).catch(() => undefined);
+    await lock.release();
     return {
       caseId,
       instanceId: meta.instanceId,
@@ -113,7 +102,7 @@ export async function release(req: {
     await journal.append(caseId, "case", "released");
     await journal.closeCase(meta.instanceId, caseId);
   } else {
-    await journal.releaseLease(meta.instanceId, runId).catch(() => undefined);
+    await lock.release();
   }
   return { caseId, instanceId: meta.instanceId, status: ok ? "released" : "incomplete", steps };
 }
