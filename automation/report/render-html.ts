@@ -3,6 +3,7 @@
  * that opens from a ticket attachment or an evidence share. Every value goes through `html`; the page's
  * Content-Security-Policy forbids scripts and remote loads too, should an escaping bug ever slip by.
  */
+import { caseFacts, stepCounts } from "./case-facts";
 import { humanDuration } from "./figures";
 import type { CaseReport, Figure } from "./model";
 import { html } from "./text";
@@ -43,37 +44,12 @@ export function renderHtml(r: CaseReport): string {
     const ms = Date.parse(at) - opened;
     return Number.isFinite(ms) ? `+${humanDuration(Math.max(0, ms))}` : html(at, 40);
   };
-  const facts: [string, string | undefined][] = [
-    ["state", c.state],
-    ["opened", c.openedAt],
-    ["region", c.region],
-    ["account", c.accountId],
-    ["operator", c.operator],
-    [
-      "source",
-      c.source ? [c.source.kind, c.source.findingId, c.source.file].filter(Boolean).join(" ") : undefined,
-    ],
-    ["finding type", c.source?.type],
-    ["severity", c.source?.severity?.toString()],
-    [
-      "finding seen",
-      c.source?.firstSeen ? `${c.source.firstSeen} to ${c.source.lastSeen ?? "?"}` : undefined,
-    ],
-    ["finding title", c.source?.title],
-    ["finding description", c.source?.description],
-    ["name", c.instance?.name],
-    ["instance type", c.instance?.instanceType],
-    ["image", c.instance?.imageId],
-    ["VPC", c.instance?.vpcId],
-    ["Auto Scaling group", c.instance?.autoScalingGroup],
-  ];
+  const facts = caseFacts(r);
   const chain = r.journal.chainOk
     ? `${r.journal.entries} entries, hash chain intact`
     : `<span class="bad">hash chain BROKEN: ${html(r.journal.problem, 300)}</span>`;
   const f = r.figures;
-  const counts = Object.entries(f.counts.steps)
-    .map(([s, n]) => `${n} ${s}`)
-    .join(", ");
+  const counts = stepCounts(r);
   const body = [
     `<h1>Case ${html(c.caseId, 100)}: instance ${html(c.instanceId, 100)}</h1>`,
     table(

@@ -3,6 +3,7 @@
  * through `md` (escaped, defanged, bounded); only hex digests go in code spans, after a format check.
  */
 import { AWS_ABUSE_EMAIL, AWS_ABUSE_FORM } from "../analyze/abuse";
+import { caseFacts, stepCounts } from "./case-facts";
 import { humanDuration } from "./figures";
 import type { CaseReport, Figure } from "./model";
 import { md } from "./text";
@@ -31,28 +32,7 @@ export function renderMarkdown(r: CaseReport): string {
   const c = r.case;
   const out: string[] = [`# Case ${md(c.caseId)}: instance ${md(c.instanceId)}`, ""];
   const facts: [string, string | undefined][] = [
-    ["state", c.state],
-    ["opened", c.openedAt],
-    ["region", c.region],
-    ["account", c.accountId],
-    ["operator", c.operator],
-    [
-      "source",
-      c.source ? [c.source.kind, c.source.findingId, c.source.file].filter(Boolean).join(" ") : undefined,
-    ],
-    ["finding type", c.source?.type],
-    ["severity", c.source?.severity?.toString()],
-    [
-      "finding seen",
-      c.source?.firstSeen ? `${c.source.firstSeen} to ${c.source.lastSeen ?? "?"}` : undefined,
-    ],
-    ["finding title", c.source?.title],
-    ["finding description", c.source?.description],
-    ["name", c.instance?.name],
-    ["instance type", c.instance?.instanceType],
-    ["image", c.instance?.imageId],
-    ["VPC", c.instance?.vpcId],
-    ["Auto Scaling group", c.instance?.autoScalingGroup],
+    ...caseFacts(r),
     [
       "journal",
       `${r.journal.entries} entries, hash chain ${r.journal.chainOk ? "intact" : `BROKEN: ${r.journal.problem}`}`,
@@ -61,9 +41,7 @@ export function renderMarkdown(r: CaseReport): string {
   for (const [k, v] of facts) if (v !== undefined) out.push(`- **${k}**: ${md(v, 500)}`);
   out.push("", "## Figures", "");
   const f = r.figures;
-  const steps = Object.entries(f.counts.steps)
-    .map(([s, n]) => `${n} ${s}`)
-    .join(", ");
+  const steps = stepCounts(r);
   out.push(
     ...table(
       ["figure", "value"],
