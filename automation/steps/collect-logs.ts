@@ -6,7 +6,6 @@
  * recorded and compared, never trusted) and makes sure each object is under the compliance lock.
  * Never blocks containment; skipped with the reason when SSM does not manage the instance.
  */
-import { ModifyNetworkInterfaceAttributeCommand } from "@aws-sdk/client-ec2";
 import { HeadObjectCommand, PutObjectCommand, PutObjectRetentionCommand } from "@aws-sdk/client-s3";
 import {
   DescribeInstanceInformationCommand,
@@ -17,10 +16,10 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { EVIDENCE_LOCK_MODE } from "../../facts/names";
 import type { Json, Step } from "../engine/types";
 import { type Artefact, caseKey, evidenceBucket, hashObject, retainUntil } from "../evidence/store";
-import type { IsolationGroups, RespondContext } from "../respond/context";
+import type { RespondContext } from "../respond/context";
 import { COLLECTION_ARTEFACTS, type CollectedArtefact, parseCollectionOutput } from "../ssm-documents";
 import { collectLogsScript } from "../ssm-documents/collect-logs";
-import type { IsolateRecord } from "./isolate";
+import { openForensicEgress } from "./forensic-egress";
 import type { SsmCheck } from "./ssm-check";
 import { errorName, sleep } from "./util";
 
@@ -78,28 +77,6 @@ async function ssmManaged(ctx: RespondContext): Promise<SsmCheck> {
       reason: `SSM could not say whether it manages the instance (${errorName(err)}: ${(err as Error).message})`,
     };
   }
-}
-
-/**
- * The host must reach S3 to upload. The memory step opens the forensic-egress group; when it did not
- * (memory disabled, or it failed first) this step opens it, and flags it so close-forensic-egress
- * (which runs after this step) closes it again.
- */
-async function ensureForensicEgress(ctx: RespondContext): Promise<void> {
-  const iso = ctx.records.get("isolate") as unknown as IsolateRecord | undefined;
-  const g = ctx.records.get("isolation-groups") as unknown as IsolationGroups | undefined;
-  if (!iso || iso.forensicEgress || ctx.records.get("memory-egress") || !g?.forensicEgress) return;
-  ctx.records.set("memory-egress", true);
-  await Promise.all(
-    iso.enis.map((id) =>
-      ctx.clients.ec2.send(
-        new ModifyNetworkInterfaceAttributeCommand({
-          NetworkInterfaceId: id,
-          Groups: [g.isolation, g.forensicEgress!],
-        }),
-      ),
-    ),
-  );
 }
 
 async function runCommand(
@@ -197,7 +174,7 @@ export function collectLogsStep(opts: CollectLogsOptions = DEFAULT_COLLECT_LOGS)
         return { status: "skipped", reason: `logs not collected: ${ssm.reason ?? "SSM state unknown"}` };
       if (!ctx.records.get("evidence-bucket"))
         throw new Error("no evidence bucket: logs cannot be collected (see the evidence-bucket step)");
-      await ensureForensicEgress(ctx);
+      await openForensicEgress(ctx);
       const bucket = evidenceBucket(ctx);
       const expiresIn = Math.ceil(opts.timeoutMs / 1000);
       const urls: Record<string, string> = {};

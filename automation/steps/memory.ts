@@ -5,11 +5,7 @@
  * captures over 5 GB work. Runs after isolation (through the forensic-egress group) and never blocks
  * containment; skipped with the reason when SSM does not manage the instance.
  */
-import {
-  type _InstanceType,
-  DescribeInstanceTypesCommand,
-  ModifyNetworkInterfaceAttributeCommand,
-} from "@aws-sdk/client-ec2";
+import { type _InstanceType, DescribeInstanceTypesCommand } from "@aws-sdk/client-ec2";
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -24,8 +20,8 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { EVIDENCE_LOCK_MODE, toolsBucketName } from "../../facts/names";
 import type { Json, Step } from "../engine/types";
 import { caseKey, evidenceBucket, hashObject, retainUntil } from "../evidence/store";
-import { facts, type IsolationGroups, type RespondContext } from "../respond/context";
-import type { IsolateRecord } from "./isolate";
+import { facts, type RespondContext } from "../respond/context";
+import { openForensicEgress } from "./forensic-egress";
 import { captureScript } from "./memory-script";
 import type { SsmCheck } from "./ssm-check";
 import { sleep } from "./util";
@@ -49,24 +45,6 @@ export function partPlan(memoryMiB: number): { partSize: number; parts: number }
   const bytes = Math.ceil(memoryMiB * 1.05 * MIB) + 64 * MIB;
   const partSize = Math.max(512 * MIB, Math.ceil(bytes / MAX_PARTS / MIB) * MIB);
   return { partSize, parts: Math.ceil(bytes / partSize) };
-}
-
-/** Adds the forensic-egress group to the isolated ENIs (the host must reach S3 to upload). */
-async function openForensicEgress(ctx: RespondContext): Promise<void> {
-  const iso = ctx.records.get("isolate") as unknown as IsolateRecord | undefined;
-  const g = ctx.records.get("isolation-groups") as unknown as IsolationGroups | undefined;
-  if (!iso || iso.forensicEgress || !g?.forensicEgress) return;
-  ctx.records.set("memory-egress", true);
-  await Promise.all(
-    iso.enis.map((id) =>
-      ctx.clients.ec2.send(
-        new ModifyNetworkInterfaceAttributeCommand({
-          NetworkInterfaceId: id,
-          Groups: [g.isolation, g.forensicEgress!],
-        }),
-      ),
-    ),
-  );
 }
 
 export function memoryStep(opts: MemoryOptions = DEFAULT_MEMORY): Step<RespondContext> {

@@ -1,0 +1,25 @@
+/**
+ * The host must reach S3 to upload what an SSM capture collects (memory, logs). The first step that
+ * needs it adds the forensic-egress group to the isolated ENIs and flags it (`memory-egress`) so
+ * close-forensic-egress closes it again; a later step finds the flag and leaves the ENIs alone.
+ */
+import { ModifyNetworkInterfaceAttributeCommand } from "@aws-sdk/client-ec2";
+import type { IsolationGroups, RespondContext } from "../respond/context";
+import type { IsolateRecord } from "./isolate";
+
+export async function openForensicEgress(ctx: RespondContext): Promise<void> {
+  const iso = ctx.records.get("isolate") as unknown as IsolateRecord | undefined;
+  const g = ctx.records.get("isolation-groups") as unknown as IsolationGroups | undefined;
+  if (!iso || iso.forensicEgress || ctx.records.get("memory-egress") || !g?.forensicEgress) return;
+  ctx.records.set("memory-egress", true);
+  await Promise.all(
+    iso.enis.map((id) =>
+      ctx.clients.ec2.send(
+        new ModifyNetworkInterfaceAttributeCommand({
+          NetworkInterfaceId: id,
+          Groups: [g.isolation, g.forensicEgress!],
+        }),
+      ),
+    ),
+  );
+}
