@@ -1,34 +1,10 @@
 /** The `ir` command line against moto: --json documents, exit codes, confirmation, bad input. */
 import { expect } from "chai";
-import { run } from "../../automation/cli/program";
+import { runCli } from "../helpers/cli";
 import { TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
 import { type Account, setupAccount } from "../helpers/responder";
 
-interface Out {
-  code: number;
-  stdout: string;
-  stderr: string;
-  json: any;
-}
-
-async function ir(...args: string[]): Promise<Out> {
-  const lines: string[] = [];
-  let stderr = "";
-  const write = (s: string) => {
-    stderr += s;
-    return true;
-  };
-  const err = { isTTY: false, write } as unknown as NodeJS.WriteStream;
-  const code = await run(["node", "ir", ...args], { out: (s) => lines.push(s), err });
-  const stdout = lines.join("\n");
-  let json: unknown;
-  try {
-    json = JSON.parse(stdout);
-  } catch {
-    json = undefined;
-  }
-  return { code, stdout, stderr, json };
-}
+const ir = (...args: string[]) => runCli(args);
 
 describe("ir CLI against moto (integration)", function () {
   this.timeout(120_000);

@@ -11,7 +11,6 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreatePolicyCommand } from "@aws-sdk/client-iam";
 import { expect } from "chai";
 import { AwsClients, MemoryRecorder } from "../../automation/aws/clients";
 import { bootstrap } from "../../automation/bootstrap/bootstrap";
@@ -24,6 +23,7 @@ import { caseStatus } from "../../automation/respond/status";
 import { leastPrivilegeGaps } from "../helpers/least-privilege";
 import { motoServer, TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
 import { setupAccount } from "../helpers/responder";
+import { ssmManagedInstanceCoreStandIn } from "../helpers/ssm-policy";
 
 describe("least privilege: every recorded call against moto vs the generated responder policy (integration)", function () {
   this.timeout(300_000);
@@ -41,18 +41,7 @@ describe("least privilege: every recorded call against moto vs the generated res
     });
     await bootstrap({ clients, settings: a.settings, vpcIds: [a.world.vpcId], dryRun: true });
     await bootstrap({ clients, settings: a.settings, vpcIds: [a.world.vpcId] });
-    // moto has no AWS managed policies: a customer-managed stand-in for the workstation role's policy.
-    const ssmPolicyArn = (
-      await a.clients.iam.send(
-        new CreatePolicyCommand({
-          PolicyName: "AmazonSSMManagedInstanceCore",
-          PolicyDocument: JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Action: ["ssm:UpdateInstanceInformation"], Resource: "*" }],
-          }),
-        }),
-      )
-    ).Policy!.Arn!;
+    const ssmPolicyArn = await ssmManagedInstanceCoreStandIn(a.clients.iam);
     await bootstrapForensic({ clients, amiId: a.world.imageId, ssmPolicyArn });
     const t = (instanceId: string) => ({ instanceId, source: { kind: "argument" as const } });
     await respond({ targets: [t(a.world.solo)], settings: a.settings, clients, dryRun: true });

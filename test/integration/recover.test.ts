@@ -13,11 +13,11 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { ConcurrentUpdateError } from "@pulumi/pulumi/automation";
 import { expect } from "chai";
 import { AwsClients, MemoryRecorder } from "../../automation/aws/clients";
-import { run } from "../../automation/cli/program";
 import { type RecoverRequest, recover } from "../../automation/recover/recover";
 import type { CaseResult } from "../../automation/respond/respond";
 import { evidenceBucketName } from "../../facts/names";
 import { RESPONDER_ACTIONS } from "../../facts/responder-actions";
+import { runCli } from "../helpers/cli";
 import { TEST_ACCOUNT, TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
 import { type Account, describeAccount, setupAccount } from "../helpers/responder";
 import {
@@ -296,26 +296,7 @@ describe("ir recover --via pulumi (fake stack) against moto (integration)", func
   });
 });
 
-async function ir(...args: string[]) {
-  const lines: string[] = [];
-  let stderr = "";
-  const err = {
-    isTTY: false,
-    write: (x: string) => {
-      stderr += x;
-      return true;
-    },
-  } as unknown as NodeJS.WriteStream;
-  const code = await run(["node", "ir", ...args], { out: (x) => lines.push(x), err });
-  const stdout = lines.join("\n");
-  let json: Record<string, unknown> = {};
-  try {
-    json = JSON.parse(stdout) as Record<string, unknown>;
-  } catch {
-    // text output
-  }
-  return { code, stdout, stderr, json };
-}
+const ir = (...args: string[]) => runCli<Record<string, unknown>>(args, {});
 
 describe("ir recover on the command line against moto (integration)", function () {
   this.timeout(120_000);

@@ -7,29 +7,17 @@ import { UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { DeleteSnapshotCommand, DescribeSnapshotsCommand } from "@aws-sdk/client-ec2";
 import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
-import { run } from "../../automation/cli/program";
 import type { VerifyReport } from "../../automation/evidence/verify";
 import type { CaseResult } from "../../automation/respond/respond";
 import { evidenceBucketName, JOURNAL_KEYS } from "../../facts/names";
+import { runCli } from "../helpers/cli";
 import { TEST_ACCOUNT, TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
 import { type Account, setupAccount } from "../helpers/responder";
 import { containTagged } from "../recover/fixtures";
 
 type Doc = VerifyReport & { exitCode: number; error?: string };
 
-async function irVerify(...args: string[]) {
-  const lines: string[] = [];
-  const err = { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream;
-  const code = await run(["node", "ir", "verify", ...args], { out: (s) => lines.push(s), err });
-  const stdout = lines.join("\n");
-  let json = {} as Doc;
-  try {
-    json = JSON.parse(stdout) as Doc;
-  } catch {
-    // text output: json stays empty
-  }
-  return { code, stdout, json };
-}
+const irVerify = (...args: string[]) => runCli<Doc>(["verify", ...args], {} as Doc);
 
 describe("ir verify against moto (integration)", function () {
   this.timeout(120_000);

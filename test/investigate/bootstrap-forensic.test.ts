@@ -10,11 +10,7 @@ import {
   DescribeVpcEndpointsCommand,
   DescribeVpcsCommand,
 } from "@aws-sdk/client-ec2";
-import {
-  CreatePolicyCommand,
-  GetInstanceProfileCommand,
-  ListAttachedRolePoliciesCommand,
-} from "@aws-sdk/client-iam";
+import { GetInstanceProfileCommand, ListAttachedRolePoliciesCommand } from "@aws-sdk/client-iam";
 import { GetParameterCommand } from "@aws-sdk/client-ssm";
 import { expect } from "chai";
 import { AwsClients, MemoryRecorder } from "../../automation/aws/clients";
@@ -27,6 +23,7 @@ import { RESPONDER_ACTIONS } from "../../facts/responder-actions";
 import type { ResponderSettings } from "../../facts/responder-settings";
 import { TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
 import { type Account, setupAccount } from "../helpers/responder";
+import { ssmManagedInstanceCoreStandIn } from "../helpers/ssm-policy";
 import { containedCase } from "./forensic-world";
 
 const ZONES = ["us-east-1a", "us-east-1b"];
@@ -40,17 +37,7 @@ describe("ir bootstrap --forensic against moto (integration)", function () {
   let ssmPolicyArn: string;
   before(async () => {
     a = await setupAccount();
-    ssmPolicyArn = (
-      await a.clients.iam.send(
-        new CreatePolicyCommand({
-          PolicyName: "AmazonSSMManagedInstanceCore",
-          PolicyDocument: JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Action: ["ssm:UpdateInstanceInformation"], Resource: "*" }],
-          }),
-        }),
-      )
-    ).Policy!.Arn!;
+    ssmPolicyArn = await ssmManagedInstanceCoreStandIn(a.clients.iam);
   });
 
   const vpcCount = async () => (await a.clients.ec2.send(new DescribeVpcsCommand({}))).Vpcs!.length;

@@ -4,32 +4,13 @@
  */
 import { CreateTagsCommand } from "@aws-sdk/client-ec2";
 import { expect } from "chai";
-import { run } from "../../automation/cli/program";
 import { TAG } from "../../facts/tags";
+import { runCli } from "../helpers/cli";
 import { TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
 import { type Account, setupAccount } from "../helpers/responder";
 import { containedCase, type ForensicWorld, seedForensic } from "./forensic-world";
 
-async function ir(...args: string[]) {
-  const lines: string[] = [];
-  let stderr = "";
-  const err = {
-    isTTY: false,
-    write: (s: string) => {
-      stderr += s;
-      return true;
-    },
-  } as unknown as NodeJS.WriteStream;
-  const code = await run(["node", "ir", ...args], { out: (s) => lines.push(s), err });
-  const stdout = lines.join("\n");
-  let json: any;
-  try {
-    json = JSON.parse(stdout);
-  } catch {
-    json = undefined;
-  }
-  return { code, stdout, stderr, json };
-}
+const ir = (...args: string[]) => runCli(args);
 
 describe("ir investigate and ir status through the CLI (integration)", function () {
   this.timeout(120_000);

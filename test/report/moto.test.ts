@@ -16,10 +16,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { analyzeCase } from "../../automation/analyze/case";
-import { run } from "../../automation/cli/program";
 import { openJournals } from "../../automation/journal/open";
 import { loadCaseReport } from "../../automation/report/load";
 import { respond } from "../../automation/respond/respond";
+import { runCli } from "../helpers/cli";
 import { TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
 import { type Account, setupAccount } from "../helpers/responder";
 import { containedCase, laterPhases } from "./fixture";
@@ -34,26 +34,7 @@ interface ReportJson {
   error?: string;
 }
 
-async function ir(...args: string[]) {
-  const lines: string[] = [];
-  let stderr = "";
-  const err = {
-    isTTY: false,
-    write: (s: string) => {
-      stderr += s;
-      return true;
-    },
-  } as unknown as NodeJS.WriteStream;
-  const code = await run(["node", "ir", ...args], { out: (s) => lines.push(s), err });
-  const stdout = lines.join("\n");
-  let json: ReportJson | undefined;
-  try {
-    json = JSON.parse(stdout);
-  } catch {
-    json = undefined;
-  }
-  return { code, stdout, stderr, json };
-}
+const ir = (...args: string[]) => runCli<ReportJson | undefined>(args);
 
 describe("report: a real case against moto (integration)", function () {
   this.timeout(120_000);
