@@ -35,12 +35,18 @@ export async function putArtefact(
   name: string,
   body: Buffer | string,
   contentType = "application/json",
+  /**
+   * "first": a resumed case keeps the object already there (metadata "before" must stay what it was
+   * before containment). "latest": always a new version (the manifest: a faulted first pass may have
+   * locked an incomplete one; the record pins the version that verified). @default "first"
+   */
+  keep: "first" | "latest" = "first",
 ): Promise<Artefact> {
   const bucket = evidenceBucket(ctx);
   const key = caseKey(ctx.caseId, name);
   const data = Buffer.isBuffer(body) ? body : Buffer.from(body, "utf8");
   const hex = sha256Hex(data);
-  if (ctx.resumed) {
+  if (ctx.resumed && keep === "first") {
     const head = await ctx.clients.s3
       .send(new HeadObjectCommand({ Bucket: bucket, Key: key }))
       .catch(() => undefined);

@@ -77,7 +77,13 @@ export const manifestStep: Step<RespondContext> = {
           ? { status: "failed", reason: memReason }
           : { status: "skipped" },
     };
-    const written = await putArtefact(ctx, MANIFEST_NAME, JSON.stringify(manifest, null, 2));
+    const written = await putArtefact(
+      ctx,
+      MANIFEST_NAME,
+      JSON.stringify(manifest, null, 2),
+      "application/json",
+      "latest",
+    );
     return {
       status: "done",
       record: { manifest: written, artefacts: manifest.artefacts.length } as unknown as Json,
