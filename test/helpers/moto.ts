@@ -13,13 +13,12 @@ export const TEST_ACCOUNT = "123456789012";
 export const TEST_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" };
 
 export function motoServer(): Promise<MotoServer> {
-  if (!server) {
-    // moto reads these; the SDK must never find real credentials in a test run.
-    process.env.AWS_ACCESS_KEY_ID = TEST_CREDENTIALS.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = TEST_CREDENTIALS.secretAccessKey;
-    process.env.AWS_REGION = TEST_REGION;
-    server = startMoto();
-  }
+  // Set on every call, not only the first: a suite that restores its environment must not leave the
+  // next suites without them. moto reads these; the SDK must never find real credentials in a test run.
+  process.env.AWS_ACCESS_KEY_ID = TEST_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = TEST_CREDENTIALS.secretAccessKey;
+  process.env.AWS_REGION = TEST_REGION;
+  if (!server) server = startMoto();
   return server;
 }
 

@@ -17,10 +17,13 @@ describe("ir investigate and ir status through the CLI (integration)", function 
   let a: Account;
   let f: ForensicWorld;
   let caseId: string;
-  const saved = { ...process.env };
+  // Taken when the suite starts, not when the file loads: moto's dummy credentials are in the
+  // environment by then, and restoring must not remove them from the suites that run after this one.
+  let saved: NodeJS.ProcessEnv = {};
 
   before(async () => {
     a = await setupAccount();
+    saved = { ...process.env };
     f = await seedForensic(a.clients, a.world.imageId);
     caseId = await containedCase(a, a.world.solo);
     Object.assign(process.env, {
