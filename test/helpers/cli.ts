@@ -1,5 +1,6 @@
 /** Runs `ir` in-process the way a shell would, capturing what it prints (and its --json document). */
 import { run } from "../../automation/cli/program";
+import { TEST_CREDENTIALS, TEST_REGION } from "./moto";
 
 export interface CliRun<J> {
   code: number;
@@ -29,4 +30,27 @@ export async function runCli<J = any>(args: string[], whenNotJson?: J): Promise<
     // text output
   }
   return { code, stdout, stderr, json };
+}
+
+/**
+ * Points the in-process CLI at a test account through the environment, as a user's shell would, and
+ * returns the function that puts the environment back. Call it in `before`, after the account is set
+ * up: the snapshot then includes moto's dummy credentials, so restoring never removes them from the
+ * suites that run later (a snapshot taken at file load did, in the full run).
+ */
+export function pointCliAt(a: { endpoint: string; stateDir: string }, extra: Record<string, string> = {}) {
+  const saved = { ...process.env };
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: a.endpoint,
+    AWS_REGION: TEST_REGION,
+    AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+    IR_STATE_DIR: a.stateDir,
+    IR_MAX_ATTEMPTS: "1",
+    ...extra,
+  });
+  return () => {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  };
 }

@@ -1,7 +1,7 @@
 /** The `ir` command line against moto: --json documents, exit codes, confirmation, bad input. */
 import { expect } from "chai";
-import { runCli } from "../helpers/cli";
-import { TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
+import { pointCliAt, runCli } from "../helpers/cli";
+import { TEST_REGION } from "../helpers/moto";
 import { type Account, setupAccount } from "../helpers/responder";
 
 const ir = (...args: string[]) => runCli(args);
@@ -9,21 +9,13 @@ const ir = (...args: string[]) => runCli(args);
 describe("ir CLI against moto (integration)", function () {
   this.timeout(120_000);
   let a: Account;
-  const saved = { ...process.env };
+  let restoreEnv = () => undefined as void;
   before(async () => {
     a = await setupAccount();
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: a.endpoint,
-      AWS_REGION: TEST_REGION,
-      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-      IR_STATE_DIR: a.stateDir,
-      IR_MAX_ATTEMPTS: "1",
-    });
+    restoreEnv = pointCliAt(a);
   });
   after(() => {
-    for (const k of ["AWS_ENDPOINT_URL", "IR_STATE_DIR", "IR_MAX_ATTEMPTS"]) delete process.env[k];
-    Object.assign(process.env, saved);
+    restoreEnv();
   });
 
   it("--help works on every command", async () => {

@@ -17,7 +17,7 @@ import { type RecoverRequest, recover } from "../../automation/recover/recover";
 import type { CaseResult } from "../../automation/respond/respond";
 import { evidenceBucketName } from "../../facts/names";
 import { RESPONDER_ACTIONS } from "../../facts/responder-actions";
-import { runCli } from "../helpers/cli";
+import { pointCliAt, runCli } from "../helpers/cli";
 import { TEST_ACCOUNT, TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
 import { type Account, describeAccount, setupAccount } from "../helpers/responder";
 import {
@@ -304,25 +304,17 @@ describe("ir recover on the command line against moto (integration)", function (
   let c: CaseResult;
   let good: string;
   let split: string;
-  const saved = { ...process.env };
+  let restoreEnv = () => undefined as void;
 
   before(async () => {
     a = await setupAccount();
     [good] = await otherAmis(a);
     split = await publish(a, [good], []);
     c = await containTagged(a, a.world.asgInstances[1]!);
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: a.endpoint,
-      AWS_REGION: TEST_REGION,
-      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-      IR_STATE_DIR: a.stateDir,
-      IR_MAX_ATTEMPTS: "1",
-    });
+    restoreEnv = pointCliAt(a);
   });
   after(() => {
-    for (const k of ["AWS_ENDPOINT_URL", "IR_STATE_DIR", "IR_MAX_ATTEMPTS"]) delete process.env[k];
-    Object.assign(process.env, saved);
+    restoreEnv();
   });
 
   it("--help works on recover and verify", async () => {

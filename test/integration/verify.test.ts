@@ -10,8 +10,8 @@ import { expect } from "chai";
 import type { VerifyReport } from "../../automation/evidence/verify";
 import type { CaseResult } from "../../automation/respond/respond";
 import { evidenceBucketName, JOURNAL_KEYS } from "../../facts/names";
-import { runCli } from "../helpers/cli";
-import { TEST_ACCOUNT, TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
+import { pointCliAt, runCli } from "../helpers/cli";
+import { TEST_ACCOUNT, TEST_REGION } from "../helpers/moto";
 import { type Account, setupAccount } from "../helpers/responder";
 import { containTagged } from "../recover/fixtures";
 
@@ -25,24 +25,16 @@ describe("ir verify against moto (integration)", function () {
   let c: CaseResult;
   const bucket = evidenceBucketName(TEST_ACCOUNT, TEST_REGION);
   const key = (name: string) => `cases/${c.caseId}/${name}`;
-  const saved = { ...process.env };
+  let restoreEnv = () => undefined as void;
   const kinds = (json: Doc) => json.problems.map((p) => `${p.kind} ${p.key}`);
 
   before(async () => {
     a = await setupAccount();
     c = await containTagged(a, a.world.solo);
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: a.endpoint,
-      AWS_REGION: TEST_REGION,
-      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-      IR_STATE_DIR: a.stateDir,
-      IR_MAX_ATTEMPTS: "1",
-    });
+    restoreEnv = pointCliAt(a);
   });
   after(() => {
-    for (const k of ["AWS_ENDPOINT_URL", "IR_STATE_DIR", "IR_MAX_ATTEMPTS"]) delete process.env[k];
-    Object.assign(process.env, saved);
+    restoreEnv();
   });
 
   it("rejects a bad case id with exit 2 and a message naming the value", async () => {

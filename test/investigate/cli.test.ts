@@ -5,8 +5,7 @@
 import { CreateTagsCommand } from "@aws-sdk/client-ec2";
 import { expect } from "chai";
 import { TAG } from "../../facts/tags";
-import { runCli } from "../helpers/cli";
-import { TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
+import { pointCliAt, runCli } from "../helpers/cli";
 import { type Account, setupAccount } from "../helpers/responder";
 import { containedCase, type ForensicWorld, seedForensic } from "./forensic-world";
 
@@ -17,30 +16,20 @@ describe("ir investigate and ir status through the CLI (integration)", function 
   let a: Account;
   let f: ForensicWorld;
   let caseId: string;
-  // Taken when the suite starts, not when the file loads: moto's dummy credentials are in the
-  // environment by then, and restoring must not remove them from the suites that run after this one.
-  let saved: NodeJS.ProcessEnv = {};
+  let restoreEnv = () => undefined as void;
 
   before(async () => {
     a = await setupAccount();
-    saved = { ...process.env };
     f = await seedForensic(a.clients, a.world.imageId);
     caseId = await containedCase(a, a.world.solo);
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: a.endpoint,
-      AWS_REGION: TEST_REGION,
-      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-      IR_STATE_DIR: a.stateDir,
-      IR_MAX_ATTEMPTS: "1",
+    restoreEnv = pointCliAt(a, {
       IR_FORENSIC_SUBNETS: Object.values(f.subnets).join(","),
       IR_FORENSIC_SECURITY_GROUP: f.groupId,
       IR_FORENSIC_PROFILE: f.profile,
     });
   });
   after(() => {
-    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-    Object.assign(process.env, saved);
+    restoreEnv();
   });
 
   it("--help describes the command and its options", async () => {

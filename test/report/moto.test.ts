@@ -19,8 +19,7 @@ import { analyzeCase } from "../../automation/analyze/case";
 import { openJournals } from "../../automation/journal/open";
 import { loadCaseReport } from "../../automation/report/load";
 import { respond } from "../../automation/respond/respond";
-import { runCli } from "../helpers/cli";
-import { TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
+import { pointCliAt, runCli } from "../helpers/cli";
 import { type Account, setupAccount } from "../helpers/responder";
 import { containedCase, laterPhases } from "./fixture";
 
@@ -41,7 +40,7 @@ describe("report: a real case against moto (integration)", function () {
   let a: Account;
   let caseId: string;
   let out: string;
-  const saved = { ...process.env };
+  let restoreEnv = () => undefined as void;
 
   before(async () => {
     a = await setupAccount();
@@ -54,18 +53,10 @@ describe("report: a real case against moto (integration)", function () {
     expect(result?.status).to.equal("contained");
     caseId = result!.caseId!;
     out = mkdtempSync(join(tmpdir(), "ir-report-cli-"));
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: a.endpoint,
-      AWS_REGION: TEST_REGION,
-      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-      IR_STATE_DIR: a.stateDir,
-      IR_MAX_ATTEMPTS: "1",
-    });
+    restoreEnv = pointCliAt(a);
   });
   after(() => {
-    for (const k of ["AWS_ENDPOINT_URL", "IR_STATE_DIR", "IR_MAX_ATTEMPTS"]) delete process.env[k];
-    Object.assign(process.env, saved);
+    restoreEnv();
     if (out) rmSync(out, { recursive: true, force: true });
   });
 
