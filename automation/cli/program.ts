@@ -14,7 +14,7 @@ import { caseStatus } from "../respond/status";
 import { COMMANDS } from "./commands";
 import { confirm } from "./confirm";
 import { EXIT, exitCodeOf, worstExitCode } from "./exit-codes";
-import { progress, safe, stepLine } from "./render";
+import { clip, progress, safe, stepLine } from "./render";
 import { type Common, clientsFor, commonOptions, type Io } from "./shared";
 
 export type { Io } from "./shared";
@@ -370,7 +370,8 @@ export async function run(
       err instanceof InputError ||
       /is not valid|must be|cannot be read|not valid JSON/.test((err as Error).message);
     const c = usage ? EXIT.usage : EXIT.error;
-    if (json) io.out(JSON.stringify({ exitCode: c, error: (err as Error).message }));
+    // --json escapes control characters itself; the length is bounded like the terminal's.
+    if (json) io.out(JSON.stringify({ exitCode: c, error: clip((err as Error).message, 2000) }));
     else io.err.write(`ir: ${safe((err as Error).message, 2000)}\n`);
     return c;
   }

@@ -5,6 +5,11 @@
  */
 import type { EngineEvent, StepReport } from "../engine/types";
 
+/** Bounds a string's length, saying how much was cut (an attacker-sized value must not flood output). */
+export function clip(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max)}... (${s.length - max} more characters)` : s;
+}
+
 /** Strips control characters (ANSI escapes included) and bounds the length. */
 export function safe(value: unknown, max = 500): string {
   const s = String(value ?? "")
@@ -14,7 +19,7 @@ export function safe(value: unknown, max = 500): string {
     .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "?")
     // A line break from an attacker-controlled string would forge a line of our output: show it instead.
     .replace(/\r?\n/g, "\\n");
-  return s.length > max ? `${s.slice(0, max)}...` : s;
+  return clip(s, max);
 }
 
 const useColor = (stream: NodeJS.WriteStream) => stream.isTTY && !process.env.NO_COLOR;

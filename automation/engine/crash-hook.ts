@@ -12,6 +12,7 @@
  */
 import type { Journal } from "../journal/journal";
 import type { EngineContext, RunOptions } from "./runner";
+import type { RunAttempt } from "./types";
 
 export const CRASH_POINTS = ["started", "done", "ran"] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
@@ -63,8 +64,8 @@ export function withCrashHook<C extends EngineContext>(
     s.id === stepId && point === "done"
       ? {
           ...s,
-          run: async (ctx: C) => {
-            await s.run(ctx);
+          run: async (ctx: C, attempt?: RunAttempt) => {
+            await s.run(ctx, attempt);
             return die();
           },
         }

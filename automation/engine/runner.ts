@@ -3,6 +3,7 @@
  * steps in parallel), journals every transition, resumes a case by skipping verified steps, bounds every
  * run and verification, and refuses destructive steps until every evidence step verified.
  */
+import { backoffMs, DEFAULT_RETRY, isThrottling, isTransient, sleep } from "../aws/retry";
 import type { JournalEntry } from "../journal/chain";
 import type { Journal } from "../journal/journal";
 import { withCrashHook } from "./crash-hook";
@@ -33,6 +34,14 @@ export interface RunOptions<C extends EngineContext> {
 }
 
 const DEFAULT_RUN_TIMEOUT = 120_000;
+const DEFAULT_RUN_ATTEMPTS = 3;
+
+/** An AWS error a later attempt may not meet (its own, or the cause it was wrapped around). */
+export function isTransientFailure(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++)
+    if (isThrottling(e) || isTransient(e)) return true;
+  return false;
+}
 const DEFAULT_VERIFY_TIMEOUT = 30_000;
 
 /** The last state of each step in a journal: "verified", "ran" (with its record), "started"... */
@@ -213,22 +222,37 @@ export async function runPlaybook<C extends EngineContext>(options: RunOptions<C
       observe?.({ type: "step-started", caseId: ctx.caseId, stepId: step.id, at: Date.now() });
       void note(step.id, "started");
       let result: RunResult;
-      try {
-        result = await withTimeout(step.run(ctx), step.timeoutMs ?? DEFAULT_RUN_TIMEOUT, `step ${step.id}`);
-      } catch (err) {
-        const message = (err as Error).message ?? String(err);
-        await note(step.id, "failed", { phase: "run", error: message }, true);
-        return finish(
-          {
-            ...base,
-            status: "failed",
-            startedAt: startedAt.toISOString(),
-            endedAt: new Date().toISOString(),
-            detail: message,
-          },
-          false,
-          false,
-        );
+      const attempts = step.runAttempts ?? DEFAULT_RUN_ATTEMPTS;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          result = await withTimeout(
+            step.run(ctx, { attempt }),
+            step.timeoutMs ?? DEFAULT_RUN_TIMEOUT,
+            `step ${step.id}`,
+          );
+          break;
+        } catch (err) {
+          // Transient: the step runs again, converging from what the failed attempt left (never after
+          // a timeout: that attempt may still be running).
+          if (attempt < attempts && isTransientFailure(err) && !signal?.aborted && !leaseLost) {
+            void note(step.id, "retrying", { attempt, error: (err as Error).message ?? String(err) });
+            await sleep(backoffMs({ ...DEFAULT_RETRY, baseDelayMs: 250 }, attempt));
+            continue;
+          }
+          const message = (err as Error).message ?? String(err);
+          await note(step.id, "failed", { phase: "run", error: message }, true);
+          return finish(
+            {
+              ...base,
+              status: "failed",
+              startedAt: startedAt.toISOString(),
+              endedAt: new Date().toISOString(),
+              detail: message,
+            },
+            false,
+            false,
+          );
+        }
       }
       ctx.records.set(step.id, result.record);
       const event = result.status === "skipped" ? "skipped" : "ran";

@@ -25,6 +25,12 @@ export interface RunResult {
   record?: Json;
 }
 
+/** Which attempt of a step's `run` this is, within one run of the playbook. */
+export interface RunAttempt {
+  /** 1 for the first; above 1 after an attempt failed with a transient error. */
+  attempt: number;
+}
+
 export interface VerifyResult {
   ok: boolean;
   detail?: string;
@@ -65,6 +71,13 @@ export interface Step<C> {
    * before a durable step it comes after is journaled.
    */
   independentOfRecord?: boolean;
+  /**
+   * Attempts of `run` when an attempt fails with a transient AWS error (throttled past the client's
+   * retries, 5xx, a reset connection): a mutation without a client token is never retried by the client,
+   * so a reset after it took effect surfaces here. Every attempt after the first is told so (`RunAttempt`)
+   * and must look for what the earlier one may have done before doing it again. @default 3
+   */
+  runAttempts?: number;
   /** Upper bound of `run` in ms. @default 120000 */
   timeoutMs?: number;
   /** Upper bound of verification (retried every `verifyIntervalMs`). @default 30000 */
@@ -72,7 +85,7 @@ export interface Step<C> {
   /** @default 250 */
   verifyIntervalMs?: number;
   plan(ctx: C): Promise<PlannedChange[]>;
-  run(ctx: C): Promise<RunResult>;
+  run(ctx: C, attempt?: RunAttempt): Promise<RunResult>;
   verify(ctx: C, record: Json | undefined): Promise<VerifyResult>;
 }
 

@@ -176,8 +176,12 @@ export class EntryWrites {
         return;
       } catch (err) {
         if (isConditionFailure(err)) {
-          // After an ambiguous failure the first attempt may have landed: then the entries are ours.
-          if ((attempt > 1 || ambiguous) && (await this.landed(caseId, batch))) return;
+          // An earlier attempt may have landed: ours (attempt > 1, an ambiguous group write) or one the
+          // client retried itself after the connection reset once the write was done. Then the entries
+          // are ours, and the condition failed only because they exist. Checked on every condition failure
+          // (a read on the failure path only): a lost lock is too costly to report wrongly.
+          void ambiguous;
+          if (await this.landed(caseId, batch)) return;
           throw new LeaseLostError(run.instanceId);
         }
         const retry = isTransient(err) || isThrottling(err) || isConflict(err);

@@ -99,7 +99,7 @@ export class DynamoJournal implements Journal {
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
     }
-    return this.takeOver(meta.instanceId, runId, leaseMs, undefined);
+    return this.takeOver(meta.instanceId, runId, leaseMs, undefined, meta.caseId);
   }
 
   /** Takes the instance's open case over when its lease expired (or it is free); else reports it. */
@@ -112,6 +112,8 @@ export class DynamoJournal implements Journal {
     runId: string,
     leaseMs: number,
     expectCaseId: string | undefined,
+    /** The case `acquire` just tried to open (its transaction may have landed before a reset). */
+    openingCaseId?: string,
   ): Promise<AcquireResult> {
     const lockKey = key(instanceKey(instanceId), "lock");
     const got = await this.ddb.send(
@@ -128,6 +130,13 @@ export class DynamoJournal implements Journal {
     const now = Date.now();
     const leaseUntil = Number(item.leaseUntil?.N ?? "0");
     const holder = item.runId?.S;
+    if (holder === runId) {
+      // Our own earlier attempt landed (the client retried a write whose answer a reset lost, and the
+      // retry's condition failed on what the first one wrote): the lock is ours already.
+      const existing = caseId === openingCaseId ? undefined : await this.readCase(caseId);
+      this.track(caseId, instanceId, runId, existing?.entries.at(-1));
+      return { acquired: true, caseId, resumed: caseId !== openingCaseId };
+    }
     if (holder && leaseUntil > now) {
       return { acquired: false, caseId, heldBy: holder, leaseUntil: new Date(leaseUntil).toISOString() };
     }
@@ -148,7 +157,7 @@ export class DynamoJournal implements Journal {
       );
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
-      return this.takeOver(instanceId, runId, leaseMs, expectCaseId);
+      return this.takeOver(instanceId, runId, leaseMs, expectCaseId, openingCaseId);
     }
     const existing = await this.readCase(caseId);
     this.track(caseId, instanceId, runId, existing?.entries.at(-1));
@@ -216,11 +225,25 @@ export class DynamoJournal implements Journal {
 
   async closeCase(instanceId: string, caseId: string): Promise<void> {
     await this.flush();
-    await this.ddb.send(
-      new TransactWriteItemsCommand({
-        TransactItems: [this.deleteLock(instanceId, caseId)],
-      }),
-    );
+    try {
+      await this.ddb.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [this.deleteLock(instanceId, caseId)],
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      // The condition fails when the lock no longer names this case: already closed (a retried delete
+      // whose first attempt landed) is success; a lock naming this case still is a real failure.
+      const got = await this.ddb.send(
+        new GetItemCommand({
+          TableName: this.location,
+          Key: key(instanceKey(instanceId), "lock"),
+          ConsistentRead: true,
+        }),
+      );
+      if (got.Item?.caseId?.S === caseId) throw err;
+    }
   }
 
   async abandon(instanceId: string, caseId: string): Promise<void> {

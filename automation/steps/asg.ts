@@ -12,7 +12,7 @@ import {
 } from "@aws-sdk/client-auto-scaling";
 import type { Json, Step } from "../engine/types";
 import { facts, type RespondContext } from "../respond/context";
-import { errorName } from "./util";
+import { errorName, mayHaveRun } from "./util";
 
 export interface AsgRecord {
   group: string;
@@ -64,10 +64,10 @@ export const asgStep: Step<RespondContext> = {
       },
     ];
   },
-  async run(ctx) {
+  async run(ctx, attempt) {
     const asg = facts(ctx).asg;
     if (!asg) return { status: "skipped", reason: "the instance is in no Auto Scaling group" };
-    const now = ctx.resumed
+    const now = mayHaveRun(ctx, attempt)
       ? await current(ctx)
       : { LifecycleState: asg.lifecycleState, AutoScalingGroupName: asg.name };
     const record: AsgRecord = {

@@ -7,7 +7,7 @@ import { CreateSnapshotsCommand, DescribeSnapshotsCommand, type Snapshot } from 
 import { ROLE_TAG_VALUES, TAG } from "../../facts/tags";
 import type { Json, Step } from "../engine/types";
 import { facts, type RespondContext } from "../respond/context";
-import { caseTags, dryRun } from "./util";
+import { caseTags, dryRun, mayHaveRun } from "./util";
 
 interface SnapshotRecord {
   snapshots: { snapshotId: string; volumeId: string }[];
@@ -44,8 +44,8 @@ export const snapshotStep: Step<RespondContext> = {
       dryRun: answer,
     }));
   },
-  async run(ctx) {
-    let snaps: Snapshot[] = ctx.resumed ? await findByTags(ctx) : [];
+  async run(ctx, attempt) {
+    let snaps: Snapshot[] = mayHaveRun(ctx, attempt) ? await findByTags(ctx) : [];
     if (snaps.length === 0) {
       const res = await ctx.clients.ec2.send(
         new CreateSnapshotsCommand({

@@ -1,9 +1,12 @@
 /**
  * ssm-check: is the instance managed by SSM (needed for memory capture and log collection)? Never
  * fails: when SSM cannot tell (an API error, an emulator without it), the answer is "not managed" with
- * the reason recorded, and the memory step is skipped rather than blocking containment.
+ * the reason recorded, and the memory step is skipped rather than blocking containment. The question
+ * gets as long as the client's retries take under throttling (about 50 s at most), then a bounded
+ * answer: a 10 s bound failed the step under faults and blocked the memory capture.
  */
 import { DescribeInstanceInformationCommand } from "@aws-sdk/client-ssm";
+import { withTimeout } from "../engine/timeout";
 import type { Json, Step } from "../engine/types";
 import type { RespondContext } from "../respond/context";
 import { errorName } from "./util";
@@ -14,11 +17,14 @@ export interface SsmCheck {
   platform?: string;
 }
 
+/** How long the answer may take, retries included (longer than the client's throttling budget). */
+const SSM_ANSWER_MS = 60_000;
+
 export const ssmCheckStep: Step<RespondContext> = {
   id: "ssm-check",
   title: "Check whether SSM manages the instance",
   readOnly: true,
-  timeoutMs: 10_000,
+  timeoutMs: 90_000,
   async plan() {
     return [];
   },
@@ -31,10 +37,14 @@ export const ssmCheckStep: Step<RespondContext> = {
     }
     let check: SsmCheck;
     try {
-      const res = await ctx.clients.ssm.send(
-        new DescribeInstanceInformationCommand({
-          Filters: [{ Key: "InstanceIds", Values: [ctx.instanceId] }],
-        }),
+      const res = await withTimeout(
+        ctx.clients.ssm.send(
+          new DescribeInstanceInformationCommand({
+            Filters: [{ Key: "InstanceIds", Values: [ctx.instanceId] }],
+          }),
+        ),
+        SSM_ANSWER_MS,
+        "SSM's answer",
       );
       const info = res.InstanceInformationList?.[0];
       check = !info

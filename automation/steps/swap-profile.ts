@@ -10,7 +10,7 @@ import {
 import type { Json, Step } from "../engine/types";
 import { facts, type RespondContext } from "../respond/context";
 import type { DenyAllProfile } from "./deny-all-profile";
-import { errorName, sleep } from "./util";
+import { errorName, mayHaveRun, sleep } from "./util";
 
 export interface SwapRecord {
   original: string | null;
@@ -52,10 +52,10 @@ export const swapProfileStep: Step<RespondContext> = {
           },
     ];
   },
-  async run(ctx) {
+  async run(ctx, attempt) {
     const denyAll = ctx.records.get("deny-all-profile") as unknown as DenyAllProfile;
     const original = facts(ctx).profile;
-    const now = ctx.resumed
+    const now = mayHaveRun(ctx, attempt)
       ? await currentAssociation(ctx)
       : original
         ? { AssociationId: original.associationId, IamInstanceProfile: { Arn: original.arn } }

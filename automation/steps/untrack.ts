@@ -9,7 +9,7 @@ import { ModifyNetworkInterfaceAttributeCommand } from "@aws-sdk/client-ec2";
 import type { Json, Step } from "../engine/types";
 import { facts, groups, type RespondContext } from "../respond/context";
 import { describeEnis, groupIds, MIN_TRACKING } from "./network";
-import { dryRun, sameSet } from "./util";
+import { dryRun, mayHaveRun, sameSet } from "./util";
 
 export interface UntrackRecord {
   at: number;
@@ -45,11 +45,11 @@ export const untrackStep: Step<RespondContext> = {
       })),
     );
   },
-  async run(ctx) {
+  async run(ctx, attempt) {
     const g = groups(ctx);
     const enis = facts(ctx).enis.map((e) => e.id);
     const alreadyIsolated: string[] = [];
-    if (ctx.resumed) {
+    if (mayHaveRun(ctx, attempt)) {
       const now = await describeEnis(ctx, enis);
       for (const id of enis) if (groupIds(now.get(id)).includes(g.isolation)) alreadyIsolated.push(id);
     }

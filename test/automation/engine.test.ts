@@ -169,4 +169,95 @@ describe("step engine", () => {
     });
     expect(err?.message).to.equal('step "a" comes after "zzz", which is not earlier in the playbook');
   });
+
+  describe("a step whose run fails with a transient AWS error runs again", () => {
+    /** Fails its first `failures` attempts with `error`, recording the attempt numbers it was given. */
+    const flaky = (id: string, failures: number, error: () => Error, seen: number[]) =>
+      step(id, {
+        async run(_ctx, attempt) {
+          seen.push(attempt?.attempt ?? 0);
+          if (seen.length <= failures) throw error();
+          return { status: "done", record: { attempts: seen.length } };
+        },
+      });
+    const reset = () => Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+    const http500 = () =>
+      Object.assign(new Error("We encountered an internal error"), {
+        name: "InternalError",
+        $metadata: { httpStatusCode: 500 },
+      });
+
+    it("retries a reset and a 500, telling the step which attempt it is, and journals each retry", async () => {
+      const { journal, ctx } = await openCase();
+      const a: number[] = [];
+      const b: number[] = [];
+      const reports = await runPlaybook({
+        steps: [flaky("a", 1, reset, a), flaky("b", 2, http500, b)],
+        ctx,
+        journal,
+      });
+      expect(reports.map((r) => r.status)).to.deep.equal(["verified", "verified"]);
+      expect(a).to.deep.equal([1, 2]);
+      expect(b).to.deep.equal([1, 2, 3]);
+      const entries = (await journal.readCase(ctx.caseId))!.entries;
+      expect(entries.filter((e) => e.event === "retrying").map((e) => e.stepId)).to.deep.equal([
+        "a",
+        "b",
+        "b",
+      ]);
+      expect(verifyChain(entries).ok).to.equal(true);
+    });
+
+    it("gives up after three attempts with the last error", async () => {
+      const { journal, ctx } = await openCase();
+      const seen: number[] = [];
+      const [r] = await runPlaybook({ steps: [flaky("a", 5, reset, seen)], ctx, journal });
+      expect(r!.status).to.equal("failed");
+      expect(r!.detail).to.equal("socket hang up");
+      expect(seen).to.deep.equal([1, 2, 3]);
+    });
+
+    it("does not retry an error that is not transient (a refusal, a bug, bad input)", async () => {
+      const { journal, ctx } = await openCase();
+      const seen: number[] = [];
+      const denied = () =>
+        Object.assign(new Error("not authorized"), {
+          name: "UnauthorizedOperation",
+          $metadata: { httpStatusCode: 403 },
+        });
+      const [r] = await runPlaybook({ steps: [flaky("a", 1, denied, seen)], ctx, journal });
+      expect(r!.status).to.equal("failed");
+      expect(seen).to.deep.equal([1]);
+    });
+
+    it("does not retry a step that timed out (that attempt may still be acting)", async () => {
+      const { journal, ctx } = await openCase();
+      let runs = 0;
+      const [r] = await runPlaybook({
+        steps: [
+          step("slow", {
+            timeoutMs: 50,
+            async run() {
+              runs += 1;
+              await new Promise((done) => setTimeout(done, 200));
+              return { status: "done" };
+            },
+          }),
+        ],
+        ctx,
+        journal,
+      });
+      expect(r!.status).to.equal("failed");
+      expect(runs).to.equal(1);
+    });
+
+    it("retries a transient error wrapped as the cause of the step's own error", async () => {
+      const { journal, ctx } = await openCase();
+      const seen: number[] = [];
+      const wrapped = () => new Error("could not snapshot", { cause: http500() });
+      const [r] = await runPlaybook({ steps: [flaky("a", 1, wrapped, seen)], ctx, journal });
+      expect(r!.status).to.equal("verified");
+      expect(seen).to.deep.equal([1, 2]);
+    });
+  });
 });

@@ -44,11 +44,28 @@ export interface FaultProxyOptions {
   maxLifetimeMs?: number;
   /** Requests whose path starts with one of these are never faulted (moto's own API). */
   passThroughPaths?: string[];
+  /**
+   * Scripted faults, on top of the random ones: per operation name (`TransactWriteItems`,
+   * `CreateSnapshots`...), what its 1st, 2nd... call gets (`null`: forwarded untouched). Tests use it
+   * to put one fault exactly where a bug would show, e.g. `{ CreateSnapshots: ["resetAfter"] }`.
+   */
+  script?: Record<string, (FaultKind | null)[]>;
 }
 
 export interface FaultCounts {
   requests: number;
   faults: Record<FaultKind, number>;
+}
+
+/**
+ * The operation a request calls: the JSON protocol's `X-Amz-Target` (`DynamoDB_20120810.PutItem`), the
+ * query protocol's `Action=` (EC2, IAM, ASG, ELB, STS), else undefined (S3's REST calls).
+ */
+export function operationOf(headers: IncomingMessage["headers"], body: Buffer): string | undefined {
+  const target = headers["x-amz-target"];
+  if (typeof target === "string") return target.split(".").pop();
+  const m = /(?:^|&)Action=([A-Za-z0-9]+)/.exec(body.toString("latin1", 0, Math.min(body.length, 4096)));
+  return m?.[1];
 }
 
 /** Mulberry32: small, fast and reproducible; quality is plenty for picking faults. */
@@ -190,6 +207,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     faults: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>,
   };
 
+  /** Calls seen per scripted operation. */
+  const calls = new Map<string, number>();
+
   const forward = (req: IncomingMessage, body: Buffer, res: ServerResponse, resetAfter: boolean) => {
     const up = request(
       {
@@ -232,11 +252,18 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       res.end(`fault proxy: request limit of ${maxRequests} reached`);
       return;
     }
-    if (random() >= rate) {
+    const op = options.script ? operationOf(req.headers, body) : undefined;
+    let kind: FaultKind | null = null;
+    if (op && options.script?.[op]) {
+      const nth = (calls.get(op) ?? 0) + 1;
+      calls.set(op, nth);
+      kind = options.script[op]![nth - 1] ?? null;
+    }
+    if (!kind && random() < rate) kind = pick(random, mix);
+    if (!kind) {
       forward(req, body, res, false);
       return;
     }
-    const kind = pick(random, mix);
     counts.faults[kind] += 1;
     if (kind === "resetBefore") req.socket.destroy();
     else if (kind === "resetAfter") forward(req, body, res, true);

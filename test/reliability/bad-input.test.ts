@@ -14,7 +14,8 @@ import { CreateTagsCommand, DescribeSnapshotsCommand } from "@aws-sdk/client-ec2
 import { expect } from "chai";
 import { run } from "../../automation/cli/program";
 import { ConfigError, readConfig } from "../../config/read";
-import { TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
+import { pointCliAt } from "../helpers/cli";
+import { TEST_REGION } from "../helpers/moto";
 import { type Account, describeAccount, setupAccount } from "../helpers/responder";
 import { check } from "../policy/harness";
 import { BASELINE_CASES, type CaseContext, CLI_CASES, POLICY_CASES } from "./bad-input-corpus";
@@ -74,25 +75,15 @@ describe("bad-input corpus (integration)", function () {
   let dir: string;
   let untouched: string;
   let untouchedPrint: string;
-  const saved = { ...process.env };
+  let restoreEnv: () => void;
   before(async () => {
     a = await setupAccount();
     dir = mkdtempSync(join(tmpdir(), "ir-corpus-"));
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: a.endpoint,
-      AWS_REGION: TEST_REGION,
-      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-      IR_STATE_DIR: a.stateDir,
-      IR_MAX_ATTEMPTS: "1",
-    });
+    restoreEnv = pointCliAt(a);
     untouched = JSON.stringify(await describeAccount(a));
     untouchedPrint = JSON.stringify(await fingerprint(a));
   });
-  after(() => {
-    for (const k of ["AWS_ENDPOINT_URL", "IR_STATE_DIR", "IR_MAX_ATTEMPTS"]) delete process.env[k];
-    Object.assign(process.env, saved);
-  });
+  after(() => restoreEnv?.());
 
   it("holds at least 40 new cases", () => {
     expect(CLI_CASES.length + BASELINE_CASES.length + POLICY_CASES.length).to.be.at.least(40);
@@ -156,21 +147,13 @@ describe("bad-input corpus (integration)", function () {
 describe("hostile strings reach the terminal safely (integration)", function () {
   this.timeout(120_000);
   let a: Account;
-  const saved = { ...process.env };
+  let restoreEnv: () => void;
   const HOSTILE = `<script>alert(1)</script>\u001b[2J\u001b]0;owned\u0007\r\nline two\u0000${"A".repeat(100_000)}`;
   before(async () => {
     a = await setupAccount();
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: a.endpoint,
-      AWS_REGION: TEST_REGION,
-      IR_STATE_DIR: a.stateDir,
-      IR_MAX_ATTEMPTS: "1",
-    });
+    restoreEnv = pointCliAt(a);
   });
-  after(() => {
-    for (const k of ["AWS_ENDPOINT_URL", "IR_STATE_DIR", "IR_MAX_ATTEMPTS"]) delete process.env[k];
-    Object.assign(process.env, saved);
-  });
+  after(() => restoreEnv?.());
 
   const assertSafe = (r: Out, what: string) => {
     const all = `${r.stdout}\n${r.stderr}`;
@@ -236,5 +219,7 @@ describe("hostile strings reach the terminal safely (integration)", function () 
     expect(j.code).to.equal(2);
     expect(CONTROL.test(j.stdout.replace(/\n/g, ""))).to.equal(false);
     expect(JSON.parse(j.stdout).error).to.include("<script>");
+    expect(j.stdout.length, "--json error bounded").to.be.below(5000);
+    expect(JSON.parse(j.stdout).error).to.match(/more characters\)/);
   });
 });

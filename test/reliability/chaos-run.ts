@@ -51,6 +51,31 @@ export interface ChaosResult {
   chainOk: boolean;
   chainProblem?: string;
   notes: string[];
+  /** What went wrong in the first pass: steps that did not verify, and stage errors (for the bench log). */
+  firstPassProblems: string[];
+}
+
+/** Steps of every stage that did not end verified or skipped, and each stage's error, one line each. */
+export function problemsOf(run: {
+  respond?: { steps?: { id: string; status: string; detail?: string }[]; error?: string };
+  investigate?: { steps?: { id: string; status: string; detail?: string }[]; error?: string };
+  analyze?: { steps?: { id: string; status: string; detail?: string }[]; error?: string };
+  recover?: { steps?: { id: string; status: string; detail?: string }[]; error?: string };
+}): string[] {
+  const out: string[] = [];
+  for (const [stage, r] of Object.entries({
+    respond: run.respond,
+    investigate: run.investigate,
+    analyze: run.analyze,
+    recover: run.recover,
+  })) {
+    if (!r) continue;
+    if (r.error) out.push(`${stage}: ${r.error}`.slice(0, 300));
+    for (const s of r.steps ?? [])
+      if (s.status !== "verified" && s.status !== "skipped")
+        out.push(`${stage}/${s.id} ${s.status}: ${s.detail ?? ""}`.slice(0, 300));
+  }
+  return out;
 }
 
 /** Counts what a duplicate would show up in, read straight from moto. */
@@ -149,6 +174,7 @@ export async function chaosRun(o: {
       },
     );
     const firstPass = run.checks.length > 0 && run.checks.every((c) => c.ok);
+    const firstPassProblems = problemsOf(run);
     const reruns = await rerunUntilDone(run, loadPhases(), marks, {
       maxReruns: o.maxReruns ?? 3,
       healthTimeoutMs: 60_000,
@@ -176,6 +202,7 @@ export async function chaosRun(o: {
       chainOk,
       ...(chainProblem ? { chainProblem } : {}),
       notes: run.notes,
+      firstPassProblems,
     };
   } finally {
     if (faulty !== account.clients) faulty.destroy();
