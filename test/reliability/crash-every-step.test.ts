@@ -6,8 +6,12 @@
  * complete it, with no duplicate resources, an intact hash chain and no destructive step before the
  * evidence verified. The kill comes from the test-only hook (automation/engine/crash-hook.ts).
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect } from "chai";
 import { AwsClients } from "../../automation/aws/clients";
+import { bootstrap } from "../../automation/bootstrap/bootstrap";
 import { CRASH_POINTS, type CrashPoint } from "../../automation/engine/crash-hook";
 import { findCaseOfInstance, openJournals } from "../../automation/journal/open";
 import { containPlaybook, sharedDeps } from "../../automation/playbooks/contain";
@@ -15,10 +19,13 @@ import { Discovery } from "../../automation/respond/discovery";
 import { type CaseResult, respond } from "../../automation/respond/respond";
 import { TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
 import { type Account, setupAccount } from "../helpers/responder";
+import { seedWorld } from "../helpers/world";
 import { bundleCli, freshInstance, roomInAsg, runCli } from "./crash-target";
 import { destructiveOrderProblems, duplicateProblems, journalOf } from "./invariants";
 
 const LEASE_MS = 1000;
+/** Kills in flight at once (IR_CRASH_CONCURRENCY): each in its own lane (see the first `before`). */
+const CRASH_CONCURRENCY = Math.max(1, Number(process.env.IR_CRASH_CONCURRENCY ?? 3) || 1);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The playbook's steps (ids and flags only: the clients are never called). */
 const STEPS = containPlaybook(sharedDeps(new Discovery(new AwsClients({ region: "us-east-1" }))));
@@ -43,6 +50,7 @@ describe("crash at every step: SIGKILL, rerun, complete (integration)", function
   let a: Account;
   let cli: string;
   let n = 0;
+  let lanes: Account[] = [];
   /** The rerun's clients: the production retry policy, as a responder has. */
   let responder: AwsClients;
   after(() => responder?.destroy());
@@ -53,8 +61,27 @@ describe("crash at every step: SIGKILL, rerun, complete (integration)", function
     // test/integration/isolation-groups.test.ts.
     a = await setupAccount({ groups: true });
     responder = new AwsClients({ endpoint: a.endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS });
-    await roomInAsg(a);
     cli = bundleCli();
+    // One lane per concurrent kill: its own VPC, ASG, target group and journal table. Shared ones made
+    // the kills interfere through two moto artefacts: attaching an instance to an ASG re-registers
+    // every instance of the group in its target groups (undoing another kill's deregistration), and a
+    // failed TransactWriteItems restores a copy of the whole table taken before it (erasing another
+    // process's journal entries written meanwhile). Real AWS does neither.
+    // The harness's own calls retry like a responder's: moto, busy with three kills at once, now and
+    // then answers 500 with an HTML page (an exception inside the emulator), which is not under test.
+    lanes = [{ ...a, clients: responder }];
+    for (let w = 1; w < CRASH_CONCURRENCY; w++) {
+      const lane: Account = {
+        ...a,
+        clients: responder,
+        world: await seedWorld(a.clients, `lane${w}`),
+        settings: { ...a.settings, journalTable: `${a.settings.journalTable}-lane${w}` },
+        stateDir: mkdtempSync(join(tmpdir(), "ir-state-lane-")),
+      };
+      await bootstrap({ clients: a.clients, settings: lane.settings, vpcIds: [lane.world.vpcId] });
+      lanes.push(lane);
+    }
+    for (const lane of lanes) await roomInAsg(lane);
   });
 
   it("the destructive-order check catches a destructive step that ran before the evidence verified", () => {
@@ -82,10 +109,11 @@ describe("crash at every step: SIGKILL, rerun, complete (integration)", function
   });
 
   /** Kills a respond at `step:point`, reruns, and returns what is wrong (empty when all holds). */
-  async function crashAndRerun(stepId: string, point: CrashPoint): Promise<string[]> {
+  async function crashAndRerun(a: Account, stepId: string, point: CrashPoint): Promise<string[]> {
     const { instanceId, roleName } = await freshInstance(a, `crash-${++n}`);
     const child = await runCli(cli, a, ["respond", instanceId, "--yes", "--json", "--dwell-seconds", "0"], {
       NODE_ENV: "test",
+      IR_JOURNAL_TABLE: a.settings.journalTable,
       IR_TEST_CRASH_AT: `${stepId}:${point}`,
       IR_LEASE_SECONDS: String(LEASE_MS / 1000),
     });
@@ -127,26 +155,51 @@ describe("crash at every step: SIGKILL, rerun, complete (integration)", function
       })),
     );
     const after = await journalOf(a.clients, a.settings, caseId);
-    if (!after.chain.ok) problems.push(`chain broken: ${after.chain.problem}`);
+    if (!after.chain.ok)
+      problems.push(
+        `chain broken: ${after.chain.problem} (entries: ${after.entries.map((e) => `${e.seq}:${e.stepId}:${e.event}`).join(" ")})`,
+      );
     problems.push(...destructiveOrderProblems(after.entries, STEPS));
     return problems;
   }
 
   // One test per step. `npm test` kills every step at one point, rotating started / done / ran along the
-  // playbook so every point is exercised (22 kills, a few minutes); `npm run test:crash`
-  // (IR_CRASH_FULL=1) kills every step at all three points (66 kills). IR_CRASH_STEPS=snapshot,untrack
-  // limits the run while debugging.
+  // playbook so every point is exercised (22 kills); `npm run test:crash` (IR_CRASH_FULL=1) kills every
+  // step at all three points (66 kills). IR_CRASH_STEPS=snapshot,untrack limits the run while debugging.
+  // The kills are independent (a fresh instance and role each), so they run CRASH_CONCURRENCY at a time
+  // (IR_CRASH_CONCURRENCY, default 3): most of a kill's time is waiting (child start, lease lapse,
+  // verification polls), and one after another they took four of the suite's twelve minutes.
   const only = process.env.IR_CRASH_STEPS?.split(",");
   const full = process.env.IR_CRASH_FULL === "1";
-  STEPS.forEach((step, i) => {
-    if (only && !only.includes(step.id)) return;
-    const points = full ? CRASH_POINTS : [CRASH_POINTS[i % CRASH_POINTS.length]!];
+  const planned = STEPS.flatMap((step, i) =>
+    only && !only.includes(step.id)
+      ? []
+      : [{ step, points: full ? CRASH_POINTS : [CRASH_POINTS[i % CRASH_POINTS.length]!] }],
+  );
+  /** Each kill's problems, started in `before` through a pool; every test awaits its own. */
+  const outcomes = new Map<string, Promise<string[]>>();
+  before(() => {
+    const jobs = planned.flatMap(({ step, points }) => points.map((p) => ({ stepId: step.id, p })));
+    let next = 0;
+    const settled = new Map<string, (problems: string[]) => void>();
+    for (const j of jobs)
+      outcomes.set(`${j.stepId}:${j.p}`, new Promise((done) => settled.set(`${j.stepId}:${j.p}`, done)));
+    const worker = async (lane: Account) => {
+      while (next < jobs.length) {
+        const j = jobs[next++]!;
+        const problems = await crashAndRerun(lane, j.stepId, j.p).catch((err: Error) => [
+          `threw: ${err.message}`,
+        ]);
+        settled.get(`${j.stepId}:${j.p}`)!(problems.map((x) => `${j.stepId}:${j.p}: ${x}`));
+      }
+    };
+    for (const lane of lanes) void worker(lane);
+  });
+  for (const { step, points } of planned) {
     it(`${step.id}: killed when ${points.join(", ")}; each rerun completes the same case, no duplicates`, async () => {
-      const problems: string[] = [];
-      for (const p of points)
-        problems.push(...(await crashAndRerun(step.id, p)).map((x) => `${step.id}:${p}: ${x}`));
+      const problems = (await Promise.all(points.map((p) => outcomes.get(`${step.id}:${p}`)!))).flat();
       if (problems.length > 0) process.stderr.write(`${problems.join("\n")}\n`);
       expect(problems).to.deep.equal([]);
     });
-  });
+  }
 });
