@@ -82,6 +82,7 @@ describe("crash at every step: SIGKILL, rerun, complete (integration)", function
       lanes.push(lane);
     }
     for (const lane of lanes) await roomInAsg(lane);
+    startKills();
   });
 
   it("the destructive-order check catches a destructive step that ran before the evidence verified", () => {
@@ -176,9 +177,9 @@ describe("crash at every step: SIGKILL, rerun, complete (integration)", function
       ? []
       : [{ step, points: full ? CRASH_POINTS : [CRASH_POINTS[i % CRASH_POINTS.length]!] }],
   );
-  /** Each kill's problems, started in `before` through a pool; every test awaits its own. */
+  /** Each kill's problems, started at the end of `before` through a pool; every test awaits its own. */
   const outcomes = new Map<string, Promise<string[]>>();
-  before(() => {
+  function startKills() {
     const jobs = planned.flatMap(({ step, points }) => points.map((p) => ({ stepId: step.id, p })));
     let next = 0;
     const settled = new Map<string, (problems: string[]) => void>();
@@ -194,7 +195,7 @@ describe("crash at every step: SIGKILL, rerun, complete (integration)", function
       }
     };
     for (const lane of lanes) void worker(lane);
-  });
+  }
   for (const { step, points } of planned) {
     it(`${step.id}: killed when ${points.join(", ")}; each rerun completes the same case, no duplicates`, async () => {
       const problems = (await Promise.all(points.map((p) => outcomes.get(`${step.id}:${p}`)!))).flat();
