@@ -6,13 +6,12 @@
  * analysis goes on with the others.
  */
 import type { AwsClients } from "../aws/clients";
-import { runPlaybook } from "../engine/runner";
 import type { EngineObserver, StepReport } from "../engine/types";
 import { InputError } from "../input/targets";
-import { findCaseOrFail, holdCase } from "../journal/hold-case";
+import { allVerified, instanceFactsOr, resumedCaseContext, runHeldPlaybook } from "../journal/held-case-run";
+import { findCaseOrFail } from "../journal/hold-case";
 import { type Journals, openJournals } from "../journal/open";
 import { type AnalyzeContext, analyzePlaybook } from "../playbooks/analyze";
-import type { InstanceFacts } from "../respond/context";
 import { checkCaseId } from "../respond/release";
 import { recordsOf } from "../respond/respond";
 import type { ResolvedSettings } from "../settings/settings";
@@ -76,65 +75,45 @@ export async function analyzeCase(req: AnalyzeRequest): Promise<CaseAnalysis> {
   } catch (err) {
     throw new InputError((err as Error).message);
   }
-  const records = recordsOf(entries.filter((e) => !isAnalysisEntry(e.stepId)));
-  const original = records.get("discover") as unknown as InstanceFacts | undefined;
-  if (!original)
-    throw new InputError(
-      `case "${caseId}" recorded no instance facts (its discover step never ran): there is nothing to analyze`,
-    );
-  const lock = await holdCase(journal, meta, caseId, req.settings.leaseMs, {
-    refused: (message) =>
-      `case "${caseId}" cannot be analyzed: ${message} (a released case is closed; analyze before \`ir release\`)`,
-  });
-  const base = { caseId, window, attackerIps: null, changeHistory: null, notes: [] as string[] };
-  if (!lock.acquired) {
-    return {
-      ...base,
-      status: "busy",
-      steps: [],
-      error: lock.message,
-    };
-  }
-  const clients = req.clients.forRegion(meta.region);
-  const ctx: AnalyzeContext = {
-    caseId,
+  // Earlier analyses are neither inputs nor history: this one reads the world afresh.
+  const history = entries.filter((e) => !isAnalysisEntry(e.stepId));
+  const records = recordsOf(history);
+  const original = instanceFactsOr(
     records,
-    resumed: true,
-    clients,
-    settings: { ...req.settings, region: meta.region },
-    instanceId: meta.instanceId,
-    options: meta.options as unknown as AnalyzeContext["options"],
-    preflight: original,
-    caseStartedAt: meta.createdAt,
+    `case "${caseId}" recorded no instance facts (its discover step never ran): there is nothing to analyze`,
+  );
+  const base = { caseId, window, attackerIps: null, changeHistory: null, notes: [] as string[] };
+  const resumed = resumedCaseContext(req, { caseId, meta, records, original });
+  const ctx: AnalyzeContext = {
+    ...resumed,
     meta,
     given,
     ...(ipRanges ? { ipRanges } : {}),
     global: {
-      cloudTrail: original.partition === "aws" ? req.clients.forRegion("us-east-1") : clients,
+      cloudTrail: original.partition === "aws" ? req.clients.forRegion("us-east-1") : resumed.clients,
       config: req.clients.forRegion(req.settings.region),
     },
   };
-  let steps: StepReport[];
-  try {
-    steps = await runPlaybook({
+  const outcome = await runHeldPlaybook({
+    journal,
+    meta,
+    caseId,
+    leaseMs: req.settings.leaseMs,
+    hold: {
+      refused: (message) =>
+        `case "${caseId}" cannot be analyzed: ${message} (a released case is closed; analyze before \`ir release\`)`,
+    },
+    playbook: () => ({
       steps: analyzePlaybook(),
       ctx,
-      journal,
-      history: entries.filter((e) => !isAnalysisEntry(e.stepId)),
+      history,
       ...(req.observe ? { observe: req.observe } : {}),
-      signal: lock.signal,
-    });
-  } catch (err) {
-    return {
-      ...base,
-      status: "error",
-      steps: (err as { reports?: StepReport[] }).reports ?? [],
-      error: (err as Error).message,
-    };
-  } finally {
-    await lock.release();
-  }
-  const ok = steps.every((s) => s.status === "verified" || s.status === "skipped");
+    }),
+  });
+  if (outcome.kind === "busy") return { ...base, status: "busy", steps: [], error: outcome.message };
+  if (outcome.kind === "failed")
+    return { ...base, status: "error", steps: outcome.steps, error: outcome.message };
+  const { steps } = outcome;
   const notes: string[] = [];
   const attackerIps = (ctx.records.get("analyze-attacker-ips") as unknown as AttackerIpReport) ?? null;
   const changeHistory = (ctx.records.get("analyze-change-history") as unknown as ChangeTimeline) ?? null;
@@ -145,7 +124,7 @@ export async function analyzeCase(req: AnalyzeRequest): Promise<CaseAnalysis> {
   return {
     ...base,
     window: (ctx.records.get("analyze-window") as unknown as CaseWindow) ?? window,
-    status: ok ? "analyzed" : "incomplete",
+    status: allVerified(steps) ? "analyzed" : "incomplete",
     attackerIps,
     changeHistory,
     steps,

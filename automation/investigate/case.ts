@@ -1,12 +1,14 @@
 /**
  * The existing case an investigation acts on: found in the journal (table, then local), with its
  * snapshots and what containment recorded about the compromised instance; and the case lock, held
- * (and renewed) while a playbook runs, as `ir release` does.
+ * (and renewed) while a playbook runs, as every command on an existing case does.
  */
 import type { AwsClients } from "../aws/clients";
+import type { EngineContext } from "../engine/runner";
 import type { Json } from "../engine/types";
 import { InputError } from "../input/targets";
-import { findCaseOrFail, holdCase } from "../journal/hold-case";
+import { type HeldRun, type HeldRunOutcome, runHeldPlaybook } from "../journal/held-case-run";
+import { findCaseOrFail } from "../journal/hold-case";
 import type { Journal } from "../journal/journal";
 import { type Journals, openJournals } from "../journal/open";
 import { checkCaseId } from "../respond/release";
@@ -76,22 +78,16 @@ export function requireSnapshots(c: OpenedCase): void {
     );
 }
 
-export type Locked<T> = { busy: string } | { value: T };
-
 /**
- * Runs `fn` holding the case's lock (renewed every third of the lease; `signal` aborts when another
- * run takes it over), then releases the lease. Reports the holder instead when another run holds it.
+ * Runs a playbook on the case holding its lock (see runHeldPlaybook). A workstation's lifetime is
+ * tracked by `ir status`, so a busy message points there to see which run holds the case.
  */
-export async function underCaseLock<T>(
+export async function runOnCase<C extends EngineContext>(
   c: OpenedCase,
   leaseMs: number,
-  fn: (runId: string, signal: AbortSignal) => Promise<T>,
-): Promise<Locked<T>> {
-  const lock = await holdCase(c.journal, c, c.caseId, leaseMs);
-  if (!lock.acquired) return { busy: `${lock.message} (\`ir status ${c.caseId}\`)` };
-  try {
-    return { value: await fn(lock.runId, lock.signal) };
-  } finally {
-    await lock.release();
-  }
+  playbook: HeldRun<C>["playbook"],
+): Promise<HeldRunOutcome> {
+  const outcome = await runHeldPlaybook({ journal: c.journal, meta: c, caseId: c.caseId, leaseMs, playbook });
+  if (outcome.kind !== "busy") return outcome;
+  return { kind: "busy", message: `${outcome.message} (\`ir status ${c.caseId}\`)` };
 }

@@ -7,12 +7,13 @@
  */
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import type { AwsClients } from "../aws/clients";
-import { planPlaybook, runPlaybook } from "../engine/runner";
+import { planPlaybook } from "../engine/runner";
 import type { EngineObserver, StepReport } from "../engine/types";
 import { InputError } from "../input/targets";
+import { allVerified } from "../journal/held-case-run";
 import type { Journals } from "../journal/open";
 import type { ResolvedSettings } from "../settings/settings";
-import { openCase, requireSnapshots, underCaseLock } from "./case";
+import { openCase, requireSnapshots, runOnCase } from "./case";
 import {
   type AttachRecord,
   type InvestigateContext,
@@ -147,26 +148,19 @@ export async function investigate(req: InvestigateRequest): Promise<InvestigateR
     if (existing) notes.push(`would reuse workstation ${existing.InstanceId} of the case`);
     return { caseId: c.caseId, status: "planned", steps: await planPlaybook(playbook, ctx), notes };
   }
-  const locked = await underCaseLock(c, req.settings.leaseMs, async (runId, signal) => {
+  const outcome = await runOnCase(c, req.settings.leaseMs, (runId) => {
     ctx.runId = runId;
     // No history: every step checks the world by tag instead of trusting an earlier run, so a
     // workstation torn down (or terminated by hand) since is launched again, a running one reused.
-    return runPlaybook({
-      steps: playbook,
-      ctx,
-      journal: c.journal,
-      history: [],
-      signal,
-      ...(req.observe ? { observe: req.observe } : {}),
-    }).catch((err) => err as Error & { reports?: StepReport[] });
+    return { steps: playbook, ctx, history: [], ...(req.observe ? { observe: req.observe } : {}) };
   });
-  if ("busy" in locked) return { caseId: c.caseId, status: "busy", steps: [], notes, error: locked.busy };
-  const steps = Array.isArray(locked.value) ? locked.value : (locked.value.reports ?? []);
+  if (outcome.kind === "busy")
+    return { caseId: c.caseId, status: "busy", steps: [], notes, error: outcome.message };
+  const { steps } = outcome;
   const workstation = workstationOf(ctx, steps);
   const base = { caseId: c.caseId, steps, notes, ...(workstation ? { workstation } : {}) };
-  if (!Array.isArray(locked.value)) return { ...base, status: "error", error: locked.value.message };
-  const ok = steps.every((s) => s.status === "verified" || s.status === "skipped");
-  if (!ok) {
+  if (outcome.kind === "failed") return { ...base, status: "error", error: outcome.message };
+  if (!allVerified(steps)) {
     const bad = steps.find((s) => s.status !== "verified" && s.status !== "skipped")!;
     return { ...base, status: "incomplete", error: `${bad.id} ${bad.status}: ${bad.detail ?? ""}`.trim() };
   }

@@ -3,11 +3,10 @@
  * workstations and delete the evidence volumes made from its snapshots; the snapshots stay.
  */
 import type { AwsClients } from "../aws/clients";
-import { runPlaybook } from "../engine/runner";
 import type { EngineObserver, StepReport } from "../engine/types";
 import type { Journals } from "../journal/open";
 import type { ResolvedSettings } from "../settings/settings";
-import { openCase, underCaseLock } from "./case";
+import { openCase, runOnCase } from "./case";
 import { recordOf } from "./context";
 import { stopPlaybook } from "./playbook";
 import {
@@ -49,25 +48,21 @@ export async function stopInvestigation(req: {
     pollMs: req.pollMs ?? 2_000,
   };
   const empty = { caseId: c.caseId, terminated: [], deletedVolumes: [], keptSnapshots };
-  const locked = await underCaseLock(c, req.settings.leaseMs, (_runId, signal) =>
-    runPlaybook({
-      steps: stopPlaybook(),
-      ctx,
-      journal: c.journal,
-      history: [],
-      signal,
-      ...(req.observe ? { observe: req.observe } : {}),
-    }).catch((err) => err as Error & { reports?: StepReport[] }),
-  );
-  if ("busy" in locked) return { ...empty, status: "busy", steps: [], error: locked.busy };
-  const steps = Array.isArray(locked.value) ? locked.value : (locked.value.reports ?? []);
+  const outcome = await runOnCase(c, req.settings.leaseMs, () => ({
+    steps: stopPlaybook(),
+    ctx,
+    history: [],
+    ...(req.observe ? { observe: req.observe } : {}),
+  }));
+  if (outcome.kind === "busy") return { ...empty, status: "busy", steps: [], error: outcome.message };
+  const { steps } = outcome;
   const result = {
     ...empty,
     terminated: recordOf<StopInstanceRecord>(ctx, STOP_INSTANCE_STEP)?.terminated ?? [],
     deletedVolumes: recordOf<StopVolumesRecord>(ctx, STOP_VOLUMES_STEP)?.deleted ?? [],
     steps,
   };
-  if (!Array.isArray(locked.value)) return { ...result, status: "error", error: locked.value.message };
+  if (outcome.kind === "failed") return { ...result, status: "error", error: outcome.message };
   const bad = steps.find((s) => s.status !== "verified" && s.status !== "skipped");
   if (bad)
     return { ...result, status: "incomplete", error: `${bad.id} ${bad.status}: ${bad.detail ?? ""}`.trim() };

@@ -7,13 +7,13 @@
 import { knownGoodAmiParameter } from "../../facts/names";
 import { TAG } from "../../facts/tags";
 import type { AwsClients } from "../aws/clients";
-import { planPlaybook, runPlaybook } from "../engine/runner";
+import { planPlaybook } from "../engine/runner";
 import type { EngineObserver, StepReport } from "../engine/types";
 import { InputError } from "../input/targets";
-import { findCaseOrFail, holdCase } from "../journal/hold-case";
+import { instanceFactsOr, resumedCaseContext, runHeldPlaybook } from "../journal/held-case-run";
+import { findCaseOrFail } from "../journal/hold-case";
 import { type Journals, openJournals } from "../journal/open";
 import { recoverPlaybook } from "../playbooks/recover";
-import type { CaseOptions, InstanceFacts } from "../respond/context";
 import { checkCaseId } from "../respond/release";
 import { recordsOf } from "../respond/respond";
 import type { ResolvedSettings } from "../settings/settings";
@@ -95,9 +95,10 @@ async function recoverCase(
       `case "${caseId}" was released: its instance is back in service; open a new case with ir respond if it is compromised`,
     );
   const records = recordsOf(entries);
-  const original = records.get("discover") as unknown as InstanceFacts | undefined;
-  if (!original)
-    throw new InputError(`case "${caseId}" recorded no original state: contain it first (ir respond)`);
+  const original = instanceFactsOr(
+    records,
+    `case "${caseId}" recorded no original state: contain it first (ir respond)`,
+  );
   const workload = original.tags?.[TAG.workload];
   const parameter = req.parameter ?? (workload ? knownGoodAmiParameter(workload) : undefined);
   if (!parameter && !req.ami)
@@ -106,7 +107,6 @@ async function recoverCase(
     );
   const start = compromiseStart(req, meta.source, meta.createdAt);
   base.notes.push(`compromise taken to begin at ${start.before.toISOString()} (${start.beforeSource})`);
-  const clients = req.clients.forRegion(meta.region);
   const recoverOptions: RecoverOptions = {
     via: req.via,
     parameter: parameter ?? "(none: --ami)",
@@ -123,15 +123,7 @@ async function recoverCase(
     journals,
   };
   const ctx: RecoverContext = {
-    caseId,
-    records,
-    resumed: true,
-    clients,
-    settings: { ...req.settings, region: meta.region },
-    instanceId: meta.instanceId,
-    options: meta.options as unknown as CaseOptions,
-    preflight: original,
-    caseStartedAt: meta.createdAt,
+    ...resumedCaseContext(req, { caseId, meta, records, original }),
     recover: recoverOptions,
     state: {},
   };
@@ -140,30 +132,24 @@ async function recoverCase(
     const steps = await planPlaybook(playbook, ctx);
     return finish(ctx, base, steps, true);
   }
-  // The health gate can outlast a lease: holdCase renews it, and `signal` stops starting steps if
+  // The health gate can outlast a lease: runHeldPlaybook renews it, and `signal` stops starting steps if
   // another run took over.
-  const lock = await holdCase(journal, meta, caseId, req.settings.leaseMs);
-  if (!lock.acquired) return { ...base, status: "busy", error: lock.message };
-  try {
-    const steps = await runPlaybook({
+  const outcome = await runHeldPlaybook({
+    journal,
+    meta,
+    caseId,
+    leaseMs: req.settings.leaseMs,
+    playbook: () => ({
       steps: playbook,
       ctx,
-      journal,
       history: forgetSkippedTermination(entries),
-      signal: lock.signal,
       ...(req.observe ? { observe: req.observe } : {}),
-    });
-    return finish(ctx, base, steps, false);
-  } catch (err) {
-    return {
-      ...base,
-      status: "error",
-      steps: (err as { reports?: StepReport[] }).reports ?? [],
-      error: (err as Error).message,
-    };
-  } finally {
-    await lock.release();
-  }
+    }),
+  });
+  if (outcome.kind === "busy") return { ...base, status: "busy", error: outcome.message };
+  if (outcome.kind === "failed")
+    return { ...base, status: "error", steps: outcome.steps, error: outcome.message };
+  return finish(ctx, base, outcome.steps, false);
 }
 
 function finish(

@@ -3,15 +3,14 @@
  * and closes the case (a later respond on the instance opens a new one).
  */
 import type { AwsClients } from "../aws/clients";
-import { runPlaybook } from "../engine/runner";
 import type { EngineObserver, StepReport } from "../engine/types";
 import { InputError } from "../input/targets";
 import { caseWorkstations } from "../investigate/expiry";
-import { findCaseOrFail, holdCase } from "../journal/hold-case";
+import { allVerified, instanceFactsOr, resumedCaseContext, runHeldPlaybook } from "../journal/held-case-run";
+import { findCaseOrFail } from "../journal/hold-case";
 import { type Journals, openJournals } from "../journal/open";
 import { releasePlaybook } from "../playbooks/release";
 import type { ResolvedSettings } from "../settings/settings";
-import type { CaseOptions, InstanceFacts, RespondContext } from "./context";
 import { recordsOf } from "./respond";
 
 export const CASE_ID = /^c-\d{8}t\d{6}z-[0-9a-f]{6}$/;
@@ -55,54 +54,39 @@ export async function release(req: {
       `case "${caseId}" still has a forensic workstation (${running.map((w) => w.instanceId).join(", ")}): stop it first with \`ir investigate ${caseId} --stop\`, then release`,
     );
   }
-  // No renewal: the release playbook is short, and a released case's lease ends with closeCase.
-  const lock = await holdCase(journal, meta, caseId, req.settings.leaseMs, { renew: false });
-  if (!lock.acquired) {
-    return { caseId, instanceId: meta.instanceId, status: "busy", steps: [], error: lock.message };
-  }
-  const records = recordsOf(entries);
-  const original = records.get("discover") as unknown as InstanceFacts | undefined;
-  if (!original) {
-    await lock.release();
-    throw new InputError(`case "${caseId}" recorded no original state: there is nothing to release`);
-  }
-  const clients = req.clients.forRegion(meta.region);
-  const ctx: RespondContext = {
+  const outcome = await runHeldPlaybook({
+    journal,
+    meta,
     caseId,
-    records,
-    resumed: true,
-    clients,
-    settings: { ...req.settings, region: meta.region },
-    instanceId: meta.instanceId,
-    options: meta.options as unknown as CaseOptions,
-    preflight: original,
-    caseStartedAt: meta.createdAt,
-  };
-  let steps: StepReport[];
-  try {
-    steps = await runPlaybook({
-      steps: releasePlaybook(),
-      ctx,
-      journal,
-      history: entries,
-      ...(req.observe ? { observe: req.observe } : {}),
-    });
-  } catch (err) {
-    await lock.release();
-    return {
-      caseId,
-      instanceId: meta.instanceId,
-      status: "error",
-      steps: (err as { reports?: StepReport[] }).reports ?? [],
-      error: (err as Error).message,
-    };
-  }
-  const ok = steps.every((s) => s.status === "verified" || s.status === "skipped");
-  if (ok) {
-    await journal.append(caseId, "case", "released");
-    await journal.closeCase(meta.instanceId, caseId);
-  } else {
-    await lock.release();
-  }
-  return { caseId, instanceId: meta.instanceId, status: ok ? "released" : "incomplete", steps };
+    leaseMs: req.settings.leaseMs,
+    // No renewal: the release playbook is short, and a released case's lease ends with closeCase.
+    hold: { renew: false },
+    playbook: () => {
+      const records = recordsOf(entries);
+      const original = instanceFactsOr(
+        records,
+        `case "${caseId}" recorded no original state: there is nothing to release`,
+      );
+      return {
+        steps: releasePlaybook(),
+        ctx: resumedCaseContext(req, { caseId, meta, records, original }),
+        history: entries,
+        ...(req.observe ? { observe: req.observe } : {}),
+      };
+    },
+    // Closing the case ends its lease; a run that did not verify keeps the case open, lease released.
+    settle: async (steps) => {
+      if (!allVerified(steps)) return false;
+      await journal.append(caseId, "case", "released");
+      await journal.closeCase(meta.instanceId, caseId);
+      return true;
+    },
+  });
+  const instanceId = meta.instanceId;
+  if (outcome.kind === "busy")
+    return { caseId, instanceId, status: "busy", steps: [], error: outcome.message };
+  if (outcome.kind === "failed")
+    return { caseId, instanceId, status: "error", steps: outcome.steps, error: outcome.message };
+  const status = allVerified(outcome.steps) ? "released" : "incomplete";
+  return { caseId, instanceId, status, steps: outcome.steps };
 }
