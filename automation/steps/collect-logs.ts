@@ -30,6 +30,11 @@ export interface CollectLogsOptions {
   pollMs: number;
   /** Journal and modified files from this long before the case opened, ms. @default 72 hours */
   lookbackMs: number;
+  /**
+   * Bound of verification (nine HEADs, retried): what the host did not upload will not appear later,
+   * so there is no point in waiting long. @default 15000
+   */
+  verifyTimeoutMs?: number;
 }
 
 export const DEFAULT_COLLECT_LOGS: CollectLogsOptions = {
@@ -154,8 +159,7 @@ export function collectLogsStep(opts: CollectLogsOptions = DEFAULT_COLLECT_LOGS)
     always: true,
     evidence: true,
     timeoutMs: opts.timeoutMs + 120_000,
-    // Nine HEADs; what the host did not upload will not appear later, so no point in retrying for long.
-    verifyTimeoutMs: 15_000,
+    verifyTimeoutMs: opts.verifyTimeoutMs ?? 15_000,
     async plan(ctx) {
       const ssm = ctx.records.get("ssm-check") as SsmCheck | undefined;
       return ssm?.managed || !ctx.options.memory

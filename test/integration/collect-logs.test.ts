@@ -23,7 +23,7 @@ import { TEST_ACCOUNT, TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
 import { type Account, setupAccount } from "../helpers/responder";
 
 const BUCKET = evidenceBucketName(TEST_ACCOUNT, TEST_REGION);
-const FAST = { timeoutMs: 20_000, pollMs: 5, lookbackMs: 3_600_000 };
+const FAST = { timeoutMs: 20_000, pollMs: 5, lookbackMs: 3_600_000, verifyTimeoutMs: 1500 };
 
 interface HostPlay {
   /** Artefacts the host fails to upload. */
