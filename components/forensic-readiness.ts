@@ -55,6 +55,7 @@ export class ForensicReadiness extends pulumi.ComponentResource {
       "responder",
       {
         humanPrincipalArns: c.responderPrincipals,
+        workloadRoleArns: c.workloadRoleArns,
         evidenceBucketArn: this.evidence.evidenceBucketArn,
         toolsBucketArn: this.evidence.toolsBucketArn,
         ...(args.logArchiveBucketArn ? { logArchiveBucketArn: args.logArchiveBucketArn } : {}),

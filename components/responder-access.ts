@@ -58,6 +58,12 @@ export interface ResponderAccessArgs {
   logArchiveBucketArn?: pulumi.Input<string>;
   /** Keys of the log archive (the audit key): decrypt through S3 only. @default none */
   logArchiveKmsKeyArns?: pulumi.Input<string>[];
+  /**
+   * Roles of the instance profiles in workload launch templates: `ir recover --via asg` points a
+   * workload's group at a new template version and AWS checks the caller may pass that role.
+   * @default none (such groups are recovered with --via pulumi or by someone who may pass the role)
+   */
+  workloadRoleArns?: pulumi.Input<string>[];
   /** Journal table ARN (EvidenceStore.journalTableArn). */
   journalTableArn: pulumi.Input<string>;
   /** KMS keys the responder uses (evidence key; EBS key for snapshot copies). */
@@ -151,13 +157,14 @@ export class ResponderAccess extends pulumi.ComponentResource {
         pulumi.all([
           pulumi.output(args.logArchiveBucketArn ?? ""),
           pulumi.output(args.logArchiveKmsKeyArns ?? []) as pulumi.Output<string[]>,
+          pulumi.output(args.workloadRoleArns ?? []) as pulumi.Output<string[]>,
         ]),
       ])
       .apply(
         ([
           [part, acct, regions, evidence, tools],
           [journal, keys, denyAll, workstation, self],
-          [archive, archiveKeys],
+          [archive, archiveKeys, workloadRoles],
         ]) =>
           JSON.stringify(
             responderPolicyDocument(actions, {
@@ -168,7 +175,7 @@ export class ResponderAccess extends pulumi.ComponentResource {
               toolsBucketArn: tools,
               journalTableArn: journal,
               kmsKeyArns: keys,
-              passableRoleArns: [denyAll, workstation],
+              passableRoleArns: [denyAll, workstation, ...workloadRoles],
               responderRoleArn: self,
               requireCaseTagForDestructive: args.requireCaseTagForDestructive ?? true,
               ...(archive ? { logArchiveBucketArn: archive } : {}),

@@ -20,7 +20,7 @@ export interface ResponderPolicyContext {
   journalTableArn: string;
   /** KMS keys the responder encrypts and decrypts with (evidence key, EBS key...). */
   kmsKeyArns: string[];
-  /** Roles the responder may pass to EC2 (deny-all role, forensic workstation role). */
+  /** Roles the responder may pass to EC2 (deny-all role, forensic workstation role, workload roles). */
   passableRoleArns: string[];
   /** The responder role itself: protected from self-modification. */
   responderRoleArn: string;
@@ -275,21 +275,54 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
 }
 
 /**
+ * Further statements an action needs beside its main scope: the same action allowed again on other
+ * resources under another condition (IAM cannot say "this OR that" in one statement).
+ */
+export function extraScopesFor(fullAction: string, c: ResponderPolicyContext): Scope[] {
+  const { partition: p, accountId: a } = c;
+  const regional = (suffix: string) => c.regions.map((r) => `arn:${p}:ec2:${r}:${a}:${suffix}`);
+  // `ir recover --via asg` points a workload's group at a new launch template version; AWS then checks
+  // that the caller may launch from it (ec2:RunInstances on every resource of that launch). Allowed only
+  // from a workload's template (tagged ir:workload), and the other resources only when the launch comes
+  // from one of this account's templates (ec2:LaunchTemplate is on all of them then): a plain
+  // RunInstances without a template still needs the case tag (the forensic workstation's statement).
+  if (fullAction === "ec2:RunInstances")
+    return [
+      {
+        resources: regional("launch-template/*"),
+        condition: { Null: { [`aws:ResourceTag/${TAG.workload}`]: "false" } },
+      },
+      {
+        resources: [
+          ...["instance", "volume", "network-interface", "subnet", "security-group", "key-pair"].flatMap(
+            (kind) => regional(`${kind}/*`),
+          ),
+          ...c.regions.map((r) => `arn:${p}:ec2:${r}::image/*`),
+          ...c.regions.map((r) => `arn:${p}:ec2:${r}::snapshot/*`),
+        ],
+        condition: { ArnLike: { "ec2:LaunchTemplate": regional("launch-template/*") } },
+      },
+    ];
+  return [];
+}
+
+/**
  * The policy document: one Allow statement per distinct scope (actions sorted), plus explicit denies
  * that stop the responder from editing its own role. Throws on a wildcard or unscoped action.
  */
 export function responderPolicyDocument(actions: readonly string[], c: ResponderPolicyContext) {
   const groups = new Map<string, { scope: Scope; actions: string[] }>();
   for (const action of [...new Set(actions)].sort()) {
-    const scope = scopeFor(action, c);
-    const service = action.split(":")[0]!;
-    const condition = { ...(scope.condition ?? {}) };
-    if (!GLOBAL_SERVICES.has(service))
-      condition.StringEquals = { ...(condition.StringEquals ?? {}), "aws:RequestedRegion": c.regions };
-    const key = JSON.stringify([scope.resources, condition]);
-    const group = groups.get(key) ?? { scope: { ...scope, condition }, actions: [] };
-    group.actions.push(action);
-    groups.set(key, group);
+    for (const scope of [scopeFor(action, c), ...extraScopesFor(action, c)]) {
+      const service = action.split(":")[0]!;
+      const condition = { ...(scope.condition ?? {}) };
+      if (!GLOBAL_SERVICES.has(service))
+        condition.StringEquals = { ...(condition.StringEquals ?? {}), "aws:RequestedRegion": c.regions };
+      const key = JSON.stringify([scope.resources, condition]);
+      const group = groups.get(key) ?? { scope: { ...scope, condition }, actions: [] };
+      group.actions.push(action);
+      groups.set(key, group);
+    }
   }
   const statements: Record<string, unknown>[] = [...groups.values()].map((g, i) => ({
     Sid: `Responder${i + 1}`,
@@ -314,8 +347,11 @@ export function responderPolicyDocument(actions: readonly string[], c: Responder
   return { Version: "2012-10-17", Statement: statements };
 }
 
-/** Every Allow action of a generated document (for tests and reviews). */
-export const allowedActions = (doc: { Statement: { Effect?: unknown; Action?: unknown }[] }) =>
-  doc.Statement.filter((s) => s.Effect === "Allow").flatMap((s) =>
-    (Array.isArray(s.Action) ? s.Action : [s.Action]).map(String),
-  );
+/** Every action a generated document allows, once each (an action may have several statements). */
+export const allowedActions = (doc: { Statement: { Effect?: unknown; Action?: unknown }[] }) => [
+  ...new Set(
+    doc.Statement.filter((s) => s.Effect === "Allow").flatMap((s) =>
+      (Array.isArray(s.Action) ? s.Action : [s.Action]).map(String),
+    ),
+  ),
+];

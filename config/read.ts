@@ -50,6 +50,7 @@ export interface BaselineConfig {
   evidenceRetentionDays: number;
   responderPrincipals: string[];
   analystPrincipals: string[];
+  workloadRoleArns: string[];
   protectedVpcs: VpcRef[];
   referenceWorkload: boolean;
   workloadName: string;

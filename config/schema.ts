@@ -228,6 +228,13 @@ export const SCHEMA = {
     description:
       "IAM principals allowed to assume the responder role (MFA required for users and roles of humans).",
   },
+  workloadRoleArns: {
+    type: "array",
+    default: [],
+    check: v.roleArn,
+    description:
+      "Roles of the instance profiles in workload launch templates: `ir recover --via asg` points a workload's group at a new template version, and AWS then checks that the responder may pass that role (iam:PassRole). Empty: recover such workloads with --via pulumi, or grant it to whoever runs --via asg.",
+  },
   analystPrincipals: {
     type: "array",
     default: [],

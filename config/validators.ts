@@ -77,6 +77,12 @@ export const principalArn: Check<string> = (v) =>
     ? undefined
     : `${show(v)} is not an IAM principal ARN: expected arn:aws:iam::<12-digit account>:role/<name>, :user/<name> or :root`;
 
+const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+export const roleArn: Check<string> = (v) =>
+  ROLE_ARN.test(v)
+    ? undefined
+    : `${show(v)} is not an IAM role ARN: expected arn:aws:iam::<12-digit account>:role/<name> (the role of the instance profile in the workload's launch template)`;
+
 export const amiId: Check<string> = (v) =>
   /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/.test(v)
     ? undefined

@@ -80,6 +80,14 @@ export function iamActionsFor(clientName: string, commandName: string, input: an
       // Launching with an instance profile passes its role.
       if (input?.IamInstanceProfile) out.add("iam:PassRole");
       break;
+    case "UpdateAutoScalingGroup":
+      // Pointing a group at a launch template: AWS checks the caller may launch from it and pass the
+      // role of its instance profile (the same checks as a RunInstances with that template).
+      if (input?.LaunchTemplate || input?.MixedInstancesPolicy) {
+        out.add("ec2:RunInstances");
+        out.add("iam:PassRole");
+      }
+      break;
     case "ReplaceIamInstanceProfileAssociation":
     case "AssociateIamInstanceProfile":
       out.add("iam:PassRole");

@@ -282,6 +282,48 @@ describe("ResponderAccess", () => {
       const s = scopeFor("ec2:StopInstances", { ...ctx, requireCaseTagForDestructive: false });
       expect(s.condition).to.equal(undefined);
     });
+
+    describe("launching from a workload's launch template (ir recover --via asg)", () => {
+      const doc = responderPolicyDocument(["ec2:RunInstances", "iam:PassRole"], {
+        ...ctx,
+        passableRoleArns: [...ctx.passableRoleArns, `arn:aws:iam::${ACCOUNT_ID}:role/web-instance`],
+      });
+      // biome-ignore lint/suspicious/noExplicitAny: a policy document is free-form JSON
+      const statements = doc.Statement as any[];
+      const runs = statements.filter(
+        (s: { Effect: string; Action?: string[] }) =>
+          s.Effect === "Allow" && s.Action?.includes("ec2:RunInstances"),
+      );
+      const lt = (r: string) => `arn:aws:ec2:${r}:${ACCOUNT_ID}:launch-template/*`;
+      it("allows the launch template only when it is tagged ir:workload", () => {
+        const s = runs.find((x: { Resource: string[] }) =>
+          x.Resource.every((r) => r.includes(":launch-template/")),
+        );
+        expect(s.Resource).to.deep.equal([lt("us-east-1")]);
+        expect(s.Condition.Null).to.deep.equal({ [`aws:ResourceTag/${TAG.workload}`]: "false" });
+      });
+      it("allows the launch's other resources only when the launch comes from this account's templates", () => {
+        const s = runs.find((x: { Condition: Record<string, unknown> }) => "ArnLike" in x.Condition);
+        expect(s.Condition.ArnLike).to.deep.equal({ "ec2:LaunchTemplate": [lt("us-east-1")] });
+        for (const kind of ["instance", "volume", "network-interface", "subnet", "security-group"])
+          expect(s.Resource, kind).to.include(`arn:aws:ec2:us-east-1:${ACCOUNT_ID}:${kind}/*`);
+        expect(s.Resource).to.include("arn:aws:ec2:us-east-1::image/*");
+        expect(s.Resource.some((r: string) => r.includes("launch-template"))).to.equal(false);
+      });
+      it("keeps the forensic workstation's launch (no template) behind the case tag", () => {
+        const s = runs.find(
+          (x: { Condition: Record<string, Record<string, string>> }) =>
+            x.Condition.Null?.[`aws:RequestTag/${TAG.caseId}`] === "false",
+        );
+        expect(s, "statement with the case request tag").to.not.equal(undefined);
+        expect(runs).to.have.length(3);
+      });
+      it("passes the workload's role to EC2 only (by ARN: PassRole takes no tag condition)", () => {
+        const s = statements.find((x: { Action?: string[] }) => x.Action?.includes("iam:PassRole"));
+        expect(s.Resource).to.include(`arn:aws:iam::${ACCOUNT_ID}:role/web-instance`);
+        expect(s.Condition.StringEquals["iam:PassedToService"]).to.equal("ec2.amazonaws.com");
+      });
+    });
   });
 
   describe("GIVEN invalid principals", () => {

@@ -364,6 +364,12 @@ export const CLI_CASES: CliCase[] = [
 
 export const BASELINE_CASES: BaselineCase[] = [
   {
+    name: "a workload role given as an instance profile",
+    values: { workloadRoleArns: '["arn:aws:iam::123456789012:instance-profile/web"]' },
+    error:
+      'workloadRoleArns: "arn:aws:iam::123456789012:instance-profile/web" is not an IAM role ARN: expected arn:aws:iam::<12-digit account>:role/<name>',
+  },
+  {
     name: "an unknown trail data event",
     values: { trailDataEvents: '["ec2"]' },
     error: 'trailDataEvents: "ec2" is not allowed',
