@@ -2,9 +2,9 @@
  * Chaos in CI: the whole game-day lifecycle (respond → investigate → analyze → recover/terminate) with
  * the responder's calls going through the fault proxy at 20%, a few times (IR_CHAOS_RUNS, default 2;
  * the 50-run figures come from `npm run bench:chaos` and are in docs/reliability.md). Each run must end
- * as the fault-free run does: nothing left beyond what the fault-free run left (no duplicate snapshot,
- * group, volume, workstation, launch-template version, deny policy or profile) and an intact hash chain.
- * What does not hold yet is registered as pending with its reason (KNOWN BUG), never dropped.
+ * as the fault-free run does, on the first pass (every game-day check green, no operator rerun), with
+ * nothing left beyond what the fault-free run left (no duplicate snapshot, group, volume, workstation,
+ * launch-template version, deny policy or profile) and an intact hash chain.
  */
 import { expect } from "chai";
 import { pickScenarios } from "../../automation/gameday/scenarios";
@@ -13,12 +13,6 @@ import { motoServer } from "../helpers/moto";
 import { type ChaosResult, chaosRun, duplicatesOf } from "./chaos-run";
 
 const RUNS = Number(process.env.IR_CHAOS_RUNS ?? 2);
-
-/** Duplicates the runs found that belong to other phases' open bugs (reported, not hidden). */
-const KNOWN_DUPLICATES: Record<string, string> = {
-  "evidence volumes":
-    "a rerun of investigate after a faulted first pass creates new volumes from the snapshots instead of finding its own by tag",
-};
 
 describe("chaos: the game-day lifecycle under 20% faults (integration)", function () {
   this.timeout(900_000);
@@ -42,26 +36,25 @@ describe("chaos: the game-day lifecycle under 20% faults (integration)", functio
   });
 
   for (let i = 0; i < RUNS; i++) {
-    it(`run ${i + 1}/${RUNS} at 20% faults: no duplicate containment resource, chain intact`, async () => {
+    it(`run ${i + 1}/${RUNS} at 20% faults: completes on the first pass, no duplicates, chain intact`, async () => {
       const before = proxy.counts();
-      const r = await chaosRun({ moto, proxy, scenario: scenario!, accountId: String(500000000001 + i) });
+      const r = await chaosRun({
+        moto,
+        proxy,
+        scenario: scenario!,
+        accountId: String(500000000001 + i),
+        maxReruns: 0,
+      });
       const after = proxy.counts();
       const injected = Object.entries(after.faults).reduce(
         (s, [k, n]) => s + n - before.faults[k as never],
         0,
       );
       expect(injected, "faults were injected").to.be.greaterThan(0);
-      const dups = duplicatesOf(r.shape, baseline.shape);
-      for (const kind of Object.keys(KNOWN_DUPLICATES)) delete dups[kind];
-      expect(dups, "duplicates").to.deep.equal({});
+      expect(r.failedChecks, r.firstPassProblems.join("\n")).to.deep.equal([]);
+      expect(r.completed).to.equal(true);
+      expect(duplicatesOf(r.shape, baseline.shape), "duplicates").to.deep.equal({});
       expect(r.chainOk, r.chainProblem).to.equal(true);
     });
   }
-
-  // Not true yet (found by these runs; see docs/reliability.md): registered as pending with the reason.
-  for (const [kind, why] of Object.entries(KNOWN_DUPLICATES))
-    it.skip(`no duplicate ${kind} (KNOWN BUG: ${why})`);
-  it.skip(
-    "every run completes like the fault-free run after at most 3 operator reruns (KNOWN BUG: a faulted first pass can leave a locked manifest that lists nothing, and reruns never complete the evidence checks)",
-  );
 });
