@@ -34,6 +34,8 @@ export interface ReportStep {
   durationMs: number;
   /** Skip reason, verification detail or error message. */
   detail?: string;
+  /** Attempts of the step's run that failed with a transient AWS error and were run again. */
+  retries?: number;
 }
 
 /** "complete": every step verified or skipped; "incomplete": one failed, was blocked or refused. */

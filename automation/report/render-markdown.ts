@@ -76,7 +76,7 @@ export function renderMarkdown(r: CaseReport): string {
       r.steps.map((s) => [
         md(s.id, 100),
         s.phase,
-        s.status,
+        s.retries ? `${s.status} (retried ${s.retries}x)` : s.status,
         md(s.startedAt),
         took(s.durationMs),
         md(s.detail ?? ""),

@@ -1,6 +1,8 @@
 /** buildReport: the case report's model from a real contained case and synthetic later phases. */
 import { expect } from "chai";
 import { buildReport } from "../../automation/report/build";
+import { renderHtml } from "../../automation/report/render-html";
+import { renderMarkdown } from "../../automation/report/render-markdown";
 import { humanDuration } from "../../automation/report/figures";
 import { phaseOf } from "../../automation/report/steps";
 import { containedCase, extend, laterPhases, reseal, step } from "./fixture";
@@ -67,6 +69,25 @@ describe("report: buildReport", () => {
       expect(r.case.instance?.instanceType).to.be.a("string");
       expect(r.case.instance?.vpcId).to.match(/^vpc-/);
       expect(r.case.source).to.deep.equal({ kind: "argument" });
+    });
+  });
+
+  describe("GIVEN a step whose run failed twice with a transient AWS error before it worked", () => {
+    const entries = extend(base, [
+      ["recover-select-ami", "started", 60_000],
+      ["recover-select-ami", "retrying", 60_100, { attempt: 1, error: "socket hang up" }],
+      ["recover-select-ami", "retrying", 60_600, { attempt: 2, error: "We encountered an internal error" }],
+      ["recover-select-ami", "ran", 61_000, { record: null, reason: null }],
+      ["recover-select-ami", "verified", 61_200, { detail: null }],
+    ]);
+    const r = buildReport({ ...base, entries });
+
+    it("THEN the step is verified, and the report says it was retried and how often", () => {
+      const s = r.steps.find((x) => x.id === "recover-select-ami")!;
+      expect(s).to.include({ status: "verified", retries: 2 });
+      expect(r.steps.find((x) => x.id === "snapshot")).to.not.have.property("retries");
+      expect(renderMarkdown(r)).to.match(/\| recover-select-ami \| recover \| verified \(retried 2x\) \|/);
+      expect(renderHtml(r)).to.include("verified (retried 2&times;)");
     });
   });
 
