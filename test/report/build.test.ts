@@ -1,9 +1,9 @@
 /** buildReport: the case report's model from a real contained case and synthetic later phases. */
 import { expect } from "chai";
 import { buildReport } from "../../automation/report/build";
+import { humanDuration } from "../../automation/report/figures";
 import { renderHtml } from "../../automation/report/render-html";
 import { renderMarkdown } from "../../automation/report/render-markdown";
-import { humanDuration } from "../../automation/report/figures";
 import { phaseOf } from "../../automation/report/steps";
 import { containedCase, extend, laterPhases, reseal, step } from "./fixture";
 
