@@ -7,6 +7,12 @@
  * or one running workstation with one attached volume per snapshot; an intact hash chain; and terminate
  * never before the evidence verified. crash-every-step.test.ts does the same for the contain playbook.
  */
+import { DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
+import {
+  CreateLaunchTemplateVersionCommand,
+  CreateVolumeCommand,
+  DescribeSnapshotsCommand,
+} from "@aws-sdk/client-ec2";
 import { expect } from "chai";
 import { AwsClients } from "../../automation/aws/clients";
 import { CRASH_POINTS, type CrashPoint } from "../../automation/engine/crash-hook";
@@ -15,7 +21,9 @@ import { type InvestigateResult, investigate } from "../../automation/investigat
 import { investigatePlaybook } from "../../automation/investigate/playbook";
 import type { JournalEntry } from "../../automation/journal/chain";
 import { recoverPlaybook } from "../../automation/playbooks/recover";
+import { versionDescription } from "../../automation/recover/asg-rebuild";
 import { type RecoverResult, recover } from "../../automation/recover/recover";
+import { ROLE_TAG_VALUES, TAG } from "../../facts/tags";
 import { TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
 import { type Account, setupAccount } from "../helpers/responder";
 import { type ForensicWorld, seedForensic } from "../investigate/forensic-world";
@@ -74,6 +82,8 @@ describe("crash at every step of recover and investigate: SIGKILL, rerun, comple
   this.timeout(240_000);
   let cli: string;
   let n = 0;
+  /** A case each playbook completed after a kill (the checks' own test breaks them afterwards). */
+  const completed: Partial<Record<Playbook, { lane: Account; caseId: string; instanceId: string }>> = {};
   let lanes: Account[] = [];
   let forensic: ForensicWorld;
   /** The known-good AMI (published before the compromise) and the compromise's start. */
@@ -209,6 +219,7 @@ describe("crash at every step of recover and investigate: SIGKILL, rerun, comple
     problems.push(...destructiveOrderProblems(after.entries, STEPS[playbook]));
     if (problems.length > 0)
       problems.push(`journal: ${after.entries.map((e) => `${e.seq}:${e.stepId}:${e.event}`).join(" ")}`);
+    if (problems.length === 0) completed[playbook] = { lane, caseId, instanceId };
     return problems;
   }
 
@@ -263,4 +274,53 @@ describe("crash at every step of recover and investigate: SIGKILL, rerun, comple
         await Promise.all(outcomes.values());
         expect(await crashAndRerun(lanes[0]!, playbook, step.id, p)).to.deep.equal([]);
       });
+
+  it("the checks catch a second launch-template version for a case and an evidence volume too many", async function () {
+    await Promise.all(outcomes.values());
+    const r = completed.recover;
+    const i = completed.investigate;
+    if (!r || !i) this.skip();
+    const { lane, caseId, instanceId } = r!;
+    const group = (
+      await lane.clients.autoscaling.send(
+        new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [lane.world.asgName] }),
+      )
+    ).AutoScalingGroups![0]!;
+    await lane.clients.ec2.send(
+      new CreateLaunchTemplateVersionCommand({
+        LaunchTemplateId: group.LaunchTemplate!.LaunchTemplateId,
+        VersionDescription: versionDescription(caseId, good),
+        LaunchTemplateData: { ImageId: good },
+      }),
+    );
+    const entries = (await journalOf(lane.clients, lane.settings, caseId)).entries;
+    expect(await recoverProblems(lane, { caseId, instanceId, amiId: good }, entries)).to.deep.equal([
+      `2 launch-template versions for ${caseId} (expected 1)`,
+    ]);
+    const snapshot = (
+      await i!.lane.clients.ec2.send(
+        new DescribeSnapshotsCommand({ Filters: [{ Name: `tag:${TAG.caseId}`, Values: [i!.caseId] }] }),
+      )
+    ).Snapshots![0]!;
+    const extra = await i!.lane.clients.ec2.send(
+      new CreateVolumeCommand({
+        SnapshotId: snapshot.SnapshotId,
+        AvailabilityZone: `${TEST_REGION}a`,
+        TagSpecifications: [
+          {
+            ResourceType: "volume",
+            Tags: [
+              { Key: TAG.caseId, Value: i!.caseId },
+              { Key: TAG.role, Value: ROLE_TAG_VALUES.evidenceVolume },
+            ],
+          },
+        ],
+      }),
+    );
+    const problems = await investigateProblems(i!.lane, i!.caseId);
+    expect(problems).to.include.members([
+      "2 evidence volumes for 1 snapshots (expected one each)",
+      `volume ${extra.VolumeId} is detached on nothing`,
+    ]);
+  });
 });
