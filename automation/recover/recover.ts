@@ -206,7 +206,9 @@ function finish(
         }
       : {}),
     ...(ctx.state.health ? { health: ctx.state.health } : {}),
-    terminated: Boolean(ctx.state.terminated),
+    // A terminate step verified by an earlier run (killed after it acted) did not run now: its
+    // verification (the instance is gone) is what says the instance was terminated.
+    terminated: Boolean(ctx.state.terminated) || terminate?.status === "verified",
     ...(ctx.state.declined ? { declined: true } : {}),
     steps,
     notes,

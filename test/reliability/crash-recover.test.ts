@@ -53,10 +53,7 @@ const STEPS: Record<Playbook, readonly Pick<Step<unknown>, "id" | "evidence" | "
 };
 
 /** Kills whose rerun is wrong because of a bug in production code: `playbook:step:point` -> what and where. */
-const KNOWN_BUGS: Record<string, string> = {
-  "recover:terminate:ran":
-    "the rerun verifies the termination the killed run journaled but reports terminated: false, because recover.ts finish() reads ctx.state.terminated, which only terminateStep.run sets, never its verify",
-};
+const KNOWN_BUGS: Record<string, string> = {};
 
 /** Reruns until the crashed run's lease lapsed (busy before that); bounded. */
 async function untilNotBusy<R extends { status: string }>(run: () => Promise<R>): Promise<R> {
