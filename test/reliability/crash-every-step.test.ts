@@ -6,12 +6,8 @@
  * complete it, with no duplicate resources, an intact hash chain and no destructive step before the
  * evidence verified. The kill comes from the test-only hook (automation/engine/crash-hook.ts).
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { expect } from "chai";
 import { AwsClients } from "../../automation/aws/clients";
-import { bootstrap } from "../../automation/bootstrap/bootstrap";
 import { CRASH_POINTS, type CrashPoint } from "../../automation/engine/crash-hook";
 import { findCaseOfInstance, openJournals } from "../../automation/journal/open";
 import { containPlaybook, sharedDeps } from "../../automation/playbooks/contain";
@@ -19,8 +15,7 @@ import { Discovery } from "../../automation/respond/discovery";
 import { type CaseResult, respond } from "../../automation/respond/respond";
 import { TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
 import { type Account, setupAccount } from "../helpers/responder";
-import { seedWorld } from "../helpers/world";
-import { bundleCli, freshInstance, roomInAsg, runCli } from "./crash-target";
+import { bundleCli, freshInstance, makeLanes, runCli } from "./crash-target";
 import { destructiveOrderProblems, duplicateProblems, journalOf } from "./invariants";
 
 const LEASE_MS = 1000;
@@ -62,26 +57,7 @@ describe("crash at every step: SIGKILL, rerun, complete (integration)", function
     a = await setupAccount({ groups: true });
     responder = new AwsClients({ endpoint: a.endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS });
     cli = bundleCli();
-    // One lane per concurrent kill: its own VPC, ASG, target group and journal table. Shared ones made
-    // the kills interfere through two moto artefacts: attaching an instance to an ASG re-registers
-    // every instance of the group in its target groups (undoing another kill's deregistration), and a
-    // failed TransactWriteItems restores a copy of the whole table taken before it (erasing another
-    // process's journal entries written meanwhile). Real AWS does neither.
-    // The harness's own calls retry like a responder's: moto, busy with three kills at once, now and
-    // then answers 500 with an HTML page (an exception inside the emulator), which is not under test.
-    lanes = [{ ...a, clients: responder }];
-    for (let w = 1; w < CRASH_CONCURRENCY; w++) {
-      const lane: Account = {
-        ...a,
-        clients: responder,
-        world: await seedWorld(a.clients, `lane${w}`),
-        settings: { ...a.settings, journalTable: `${a.settings.journalTable}-lane${w}` },
-        stateDir: mkdtempSync(join(tmpdir(), "ir-state-lane-")),
-      };
-      await bootstrap({ clients: a.clients, settings: lane.settings, vpcIds: [lane.world.vpcId] });
-      lanes.push(lane);
-    }
-    for (const lane of lanes) await roomInAsg(lane);
+    lanes = await makeLanes(a, responder, CRASH_CONCURRENCY);
     startKills();
   });
 

@@ -16,8 +16,11 @@ import {
   CreateRoleCommand,
 } from "@aws-sdk/client-iam";
 import { buildSync } from "esbuild";
+import type { AwsClients } from "../../automation/aws/clients";
+import { bootstrap } from "../../automation/bootstrap/bootstrap";
 import { TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
 import type { Account } from "../helpers/responder";
+import { seedWorld } from "../helpers/world";
 
 const ROOT = join(__dirname, "..", "..");
 
@@ -129,4 +132,30 @@ export async function freshInstance(
     new RegisterTargetsCommand({ TargetGroupArn: a.world.targetGroupArn, Targets: [{ Id: instanceId }] }),
   );
   return { instanceId, roleName };
+}
+
+/**
+ * Lanes for kills in flight at once: `a` (lane 0) and `count - 1` more, each with its own VPC, ASG,
+ * target group and journal table. Shared ones made concurrent kills interfere through two moto
+ * artefacts: attaching an instance to an ASG re-registers every instance of the group in its target
+ * groups (undoing another kill's deregistration), and a failed TransactWriteItems restores a copy of the
+ * whole table taken before it (erasing another process's journal entries written meanwhile). Real AWS
+ * does neither. Every lane uses `clients` (a responder's retry policy: moto, busy with several kills,
+ * now and then answers 500 with an HTML page, which is not under test).
+ */
+export async function makeLanes(a: Account, clients: AwsClients, count: number): Promise<Account[]> {
+  const lanes: Account[] = [{ ...a, clients }];
+  for (let w = 1; w < count; w++) {
+    const lane: Account = {
+      ...a,
+      clients,
+      world: await seedWorld(a.clients, `lane${w}`),
+      settings: { ...a.settings, journalTable: `${a.settings.journalTable}-lane${w}` },
+      stateDir: mkdtempSync(join(tmpdir(), "ir-state-lane-")),
+    };
+    await bootstrap({ clients: a.clients, settings: lane.settings, vpcIds: [lane.world.vpcId] });
+    lanes.push(lane);
+  }
+  for (const lane of lanes) await roomInAsg(lane);
+  return lanes;
 }

@@ -5,9 +5,6 @@
  * `ir recover` (the case's one launch-template version, the instance terminated exactly once) and of
  * `ir investigate` (one running workstation with one attached volume per evidence snapshot).
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
 import {
   CreateTagsCommand,
@@ -16,34 +13,15 @@ import {
   DescribeSnapshotsCommand,
   DescribeVolumesCommand,
 } from "@aws-sdk/client-ec2";
-import type { AwsClients } from "../../automation/aws/clients";
-import { bootstrap } from "../../automation/bootstrap/bootstrap";
 import type { JournalEntry } from "../../automation/journal/chain";
 import { versionDescription } from "../../automation/recover/asg-rebuild";
 import { respond } from "../../automation/respond/respond";
 import { ROLE_TAG_VALUES, TAG } from "../../facts/tags";
 import type { Account } from "../helpers/responder";
-import { seedWorld } from "../helpers/world";
 import { type ForensicWorld, withForensic } from "../investigate/forensic-world";
-import { freshInstance, roomInAsg } from "./crash-target";
+import { freshInstance } from "./crash-target";
 
-/** Lanes beside `a` (which is lane 0): `count` in all, each with its own world and journal table. */
-export async function makeLanes(a: Account, clients: AwsClients, count: number): Promise<Account[]> {
-  const lanes: Account[] = [{ ...a, clients }];
-  for (let w = 1; w < count; w++) {
-    const lane: Account = {
-      ...a,
-      clients,
-      world: await seedWorld(a.clients, `lane${w}`),
-      settings: { ...a.settings, journalTable: `${a.settings.journalTable}-lane${w}` },
-      stateDir: mkdtempSync(join(tmpdir(), "ir-state-lane-")),
-    };
-    await bootstrap({ clients: a.clients, settings: lane.settings, vpcIds: [lane.world.vpcId] });
-    lanes.push(lane);
-  }
-  for (const lane of lanes) await roomInAsg(lane);
-  return lanes;
-}
+export { makeLanes } from "./crash-target";
 
 /** A lane's settings with the forensic VPC (what `ir investigate` reads from the config). */
 export const laneSettings = (lane: Account, f: ForensicWorld, leaseMs: number) => ({
