@@ -58,6 +58,7 @@ interface Row {
   reruns: number;
   duplicates: Record<string, number>;
   chainsIntact: number;
+  stepRetries: number;
   medianMs: number;
   worstMs: number;
   failures: Map<string, number>;
@@ -98,6 +99,7 @@ function summarise(
     reruns: results.reduce((n, r) => n + r.reruns, 0),
     duplicates,
     chainsIntact: results.filter((r) => r.chainOk).length,
+    stepRetries: results.reduce((n, r) => n + r.stepRetries, 0),
     medianMs: median(times),
     worstMs: Math.max(0, ...times),
     failures,
@@ -112,12 +114,12 @@ export function renderTable(rows: Row[]): string[] {
           .join(", ")
       : "0";
   const lines = [
-    `| fault rate | runs | requests | ${FAULT_KINDS.join(" | ")} | completed on the first pass | completed (operator reruns) | duplicates | chains intact | median | worst |`,
-    `|---|---|---|${FAULT_KINDS.map(() => "---").join("|")}|---|---|---|---|---|---|`,
+    `| fault rate | runs | requests | ${FAULT_KINDS.join(" | ")} | completed on the first pass | completed (operator reruns) | step runs retried | duplicates | chains intact | median | worst |`,
+    `|---|---|---|${FAULT_KINDS.map(() => "---").join("|")}|---|---|---|---|---|---|---|`,
   ];
   for (const r of rows)
     lines.push(
-      `| ${Math.round(r.rate * 100)}% | ${r.runs} | ${r.requests} | ${FAULT_KINDS.map((k) => r.faults[k]).join(" | ")} | ${r.firstPass}/${r.runs} | ${r.completed}/${r.runs} (${r.reruns}) | ${dupText(r.duplicates)} | ${r.chainsIntact}/${r.runs} | ${(r.medianMs / 1000).toFixed(1)} s | ${(r.worstMs / 1000).toFixed(1)} s |`,
+      `| ${Math.round(r.rate * 100)}% | ${r.runs} | ${r.requests} | ${FAULT_KINDS.map((k) => r.faults[k]).join(" | ")} | ${r.firstPass}/${r.runs} | ${r.completed}/${r.runs} (${r.reruns}) | ${r.stepRetries} | ${dupText(r.duplicates)} | ${r.chainsIntact}/${r.runs} | ${(r.medianMs / 1000).toFixed(1)} s | ${(r.worstMs / 1000).toFixed(1)} s |`,
     );
   return lines;
 }
@@ -195,6 +197,7 @@ async function main() {
               chainProblem: "the run threw",
               notes: [],
               firstPassProblems: [],
+              stepRetries: 0,
             }),
           );
           results.push({ ...r, expected });
@@ -206,7 +209,7 @@ async function main() {
             writeDocs(renderTable(partial), partial, args, baseline.ms);
           }
           process.stderr.write(
-            `rate ${rate} run ${i + 1}/${args.runs} (${scenario.id}): ${r.completed ? `completed after ${r.reruns} rerun(s)` : `NOT completed (${r.failedChecks.length} checks)`}, ${(r.ms / 1000).toFixed(1)} s, duplicates ${JSON.stringify(dups)}, chain ${r.chainOk ? "intact" : r.chainProblem}\n`,
+            `rate ${rate} run ${i + 1}/${args.runs} (${scenario.id}): ${r.completed ? `completed after ${r.reruns} rerun(s)` : `NOT completed (${r.failedChecks.length} checks)`}, ${r.stepRetries} step retries, ${(r.ms / 1000).toFixed(1)} s, duplicates ${JSON.stringify(dups)}, chain ${r.chainOk ? "intact" : r.chainProblem}\n`,
           );
           if (process.env.CHAOS_VERBOSE)
             for (const p of [...r.firstPassProblems, ...r.failedChecks])

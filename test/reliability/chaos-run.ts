@@ -53,6 +53,8 @@ export interface ChaosResult {
   notes: string[];
   /** What went wrong in the first pass: steps that did not verify, and stage errors (for the bench log). */
   firstPassProblems: string[];
+  /** Step runs the engine ran again after a transient AWS error (`retrying` entries in the case journal). */
+  stepRetries: number;
 }
 
 /** Steps of every stage that did not end verified or skipped, and each stage's error, one line each. */
@@ -184,11 +186,13 @@ export async function chaosRun(o: {
     const shape = await shapeOf(direct, run.caseId, account.workload);
     let chainOk = false;
     let chainProblem: string | undefined = "no case";
+    let stepRetries = 0;
     if (run.caseId) {
       const found = await findCase(openJournals(direct, account.settings), run.caseId);
       const check = found ? verifyChain(found.entries) : { ok: false, problem: "case not in the journal" };
       chainOk = check.ok;
       chainProblem = check.problem;
+      stepRetries = found?.entries.filter((e) => e.event === "retrying").length ?? 0;
     }
     return {
       accountId: o.accountId,
@@ -203,6 +207,7 @@ export async function chaosRun(o: {
       ...(chainProblem ? { chainProblem } : {}),
       notes: run.notes,
       firstPassProblems,
+      stepRetries,
     };
   } finally {
     if (faulty !== account.clients) faulty.destroy();
