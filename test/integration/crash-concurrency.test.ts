@@ -14,6 +14,7 @@ import { caseStatus } from "../../automation/respond/status";
 import { TAG } from "../../facts/tags";
 import { TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
 import { type Account, setupAccount } from "../helpers/responder";
+import { KILL_SETTLE_MS } from "../reliability/crash-target";
 
 const ROOT = join(__dirname, "..", "..");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -129,6 +130,9 @@ describe("concurrency and crash recovery against moto (integration)", function (
       const caseId = await waitForEntry(a, instanceId, point.pred);
       child.kill("SIGKILL");
       await exited;
+      // moto may still be executing what the child sent; a busy rerun's failed transaction would restore
+      // a table copy taken before it (a moto artefact: DynamoDB isolates transactions), erasing it.
+      await sleep(KILL_SETTLE_MS);
       // A rerun before the lease lapses reports the case as running...
       const [early] = await respond({
         targets: [{ instanceId, source: { kind: "argument" } }],

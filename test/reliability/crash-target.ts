@@ -46,6 +46,9 @@ export interface ChildResult {
   stderr: string;
 }
 
+/** How long moto gets to finish what a killed child had sent (see runCli). */
+export const KILL_SETTLE_MS = 500;
+
 /** Runs the bundled `ir` (production retry policy) against the test moto; resolves when it exits or dies. */
 export function runCli(
   cli: string,
@@ -77,7 +80,11 @@ export function runCli(
     child.once("error", reject);
     child.once("exit", (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
+      // A killed child may have left a request moto is still executing. Let it finish before anyone
+      // else writes: moto's TransactWriteItems, when its condition fails (a rerun finding the case
+      // busy), restores a copy of the table taken before it and would erase that request's entries.
+      if (signal) setTimeout(() => resolve({ code, signal, stdout, stderr }), KILL_SETTLE_MS);
+      else resolve({ code, signal, stdout, stderr });
     });
   });
 }
