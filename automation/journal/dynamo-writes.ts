@@ -145,9 +145,12 @@ export class EntryWrites {
       } catch (err) {
         const retry = isTransient(err) || isThrottling(err) || isConflict(err);
         if (isConditionFailure(err) || !retry || attempt >= JOURNAL_WRITE_ATTEMPTS) {
-          await Promise.all(
-            group.map((q) => this.writeAlone(q.caseId, q.batch, ambiguous).then(q.resolve, q.reject)),
-          );
+          // One case at a time. This path is rare (a lock lost, or a group write that kept failing), and
+          // moto, which the tests run on, restores a copy of the whole table when a transaction fails,
+          // erasing what a concurrent transaction wrote (a lost-lock batch beside a kept one lost the
+          // kept one's entries). DynamoDB isolates transactions: going one by one costs a few round trips.
+          for (const q of group)
+            await this.writeAlone(q.caseId, q.batch, ambiguous).then(q.resolve, q.reject);
           return;
         }
         ambiguous ||= !isConflict(err);
