@@ -129,14 +129,13 @@ export class EntryWrites {
   private async writeGroup(group: QueuedBatch[]): Promise<void> {
     if (group.length === 1) {
       const only = group[0]!;
-      return this.writeAlone(only.caseId, only.batch, false).then(only.resolve, only.reject);
+      return this.writeAlone(only.caseId, only.batch).then(only.resolve, only.reject);
     }
     const entries = group.flatMap((q) => q.batch);
     const command = new TransactWriteItemsCommand({
       ClientRequestToken: tokenOf(entries),
       TransactItems: group.flatMap((q) => this.itemsOf(q.caseId, q.batch)),
     });
-    let ambiguous = false;
     for (let attempt = 1; ; attempt++) {
       try {
         await this.ddb.send(command);
@@ -149,11 +148,9 @@ export class EntryWrites {
           // moto, which the tests run on, restores a copy of the whole table when a transaction fails,
           // erasing what a concurrent transaction wrote (a lost-lock batch beside a kept one lost the
           // kept one's entries). DynamoDB isolates transactions: going one by one costs a few round trips.
-          for (const q of group)
-            await this.writeAlone(q.caseId, q.batch, ambiguous).then(q.resolve, q.reject);
+          for (const q of group) await this.writeAlone(q.caseId, q.batch).then(q.resolve, q.reject);
           return;
         }
-        ambiguous ||= !isConflict(err);
         await sleep(
           backoffMs({ maxAttempts: JOURNAL_WRITE_ATTEMPTS, baseDelayMs: 25, maxDelayMs: 1000 }, attempt),
         );
@@ -165,9 +162,9 @@ export class EntryWrites {
    * Writes one case's batch in one transaction that also checks this run still holds the lock. The
    * write is idempotent (ClientRequestToken, and entries are checked back after an ambiguous failure),
    * so it is retried on transient errors whatever the client's policy: the journal is the record of the
-   * case. `ambiguous`: an earlier attempt (in a group) may have landed.
+   * case.
    */
-  private async writeAlone(caseId: string, batch: JournalEntry[], ambiguous: boolean): Promise<void> {
+  private async writeAlone(caseId: string, batch: JournalEntry[]): Promise<void> {
     const run = this.runs.get(caseId)!;
     const command = new TransactWriteItemsCommand({
       ClientRequestToken: tokenOf(batch),
@@ -179,11 +176,10 @@ export class EntryWrites {
         return;
       } catch (err) {
         if (isConditionFailure(err)) {
-          // An earlier attempt may have landed: ours (attempt > 1, an ambiguous group write) or one the
+          // An earlier attempt may have landed: ours (attempt > 1, a group write that failed) or one the
           // client retried itself after the connection reset once the write was done. Then the entries
           // are ours, and the condition failed only because they exist. Checked on every condition failure
           // (a read on the failure path only): a lost lock is too costly to report wrongly.
-          void ambiguous;
           if (await this.landed(caseId, batch)) return;
           throw new LeaseLostError(run.instanceId);
         }

@@ -12,9 +12,8 @@ import { join } from "node:path";
 import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import { CreateTagsCommand, DescribeSnapshotsCommand } from "@aws-sdk/client-ec2";
 import { expect } from "chai";
-import { run } from "../../automation/cli/program";
 import { ConfigError, readConfig } from "../../config/read";
-import { pointCliAt } from "../helpers/cli";
+import { pointCliAt, runCli } from "../helpers/cli";
 import { TEST_REGION } from "../helpers/moto";
 import { type Account, describeAccount, setupAccount } from "../helpers/responder";
 import { check } from "../policy/harness";
@@ -26,21 +25,13 @@ interface Out {
   stderr: string;
 }
 
+/** `ir` in-process (runCli) with `env` set for this call only. */
 async function ir(args: string[], env: Record<string, string> = {}): Promise<Out> {
-  const lines: string[] = [];
-  let stderr = "";
-  const err = {
-    isTTY: false,
-    write: (s: string) => {
-      stderr += s;
-      return true;
-    },
-  } as unknown as NodeJS.WriteStream;
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env);
   try {
-    const code = await run(["node", "ir", ...args], { out: (s) => lines.push(s), err });
-    return { code, stdout: lines.join("\n"), stderr };
+    const { code, stdout, stderr } = await runCli(args);
+    return { code, stdout, stderr };
   } finally {
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
