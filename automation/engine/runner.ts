@@ -72,21 +72,37 @@ function checkPlaybook<C>(steps: readonly Step<C>[]) {
   }
 }
 
-async function verifyBounded<C>(step: Step<C>, ctx: C, record: Json | undefined): Promise<VerifyResult> {
+/**
+ * Verifies until it holds or the step's verify timeout; a step with `reapply` re-applies its change after
+ * a failed check (bounded), so a state something else undid is restored rather than reported.
+ */
+async function verifyBounded<C>(
+  step: Step<C>,
+  ctx: C,
+  record: Json | undefined,
+  onReapply?: (detail: string | undefined) => void,
+): Promise<VerifyResult> {
   const deadline = Date.now() + (step.verifyTimeoutMs ?? DEFAULT_VERIFY_TIMEOUT);
   const interval = step.verifyIntervalMs ?? 250;
-  let last: VerifyResult = { ok: false, detail: "not verified" };
+  const bounded = <T>(p: Promise<T>, what: string) =>
+    withTimeout(p, Math.max(1, deadline - Date.now()), `${what} ${step.id}`);
+  let failed = 0;
+  let reapplied = 0;
   for (;;) {
-    try {
-      last = await withTimeout(
-        step.verify(ctx, record),
-        Math.max(1, deadline - Date.now()),
-        `verify ${step.id}`,
-      );
-    } catch (err) {
-      last = { ok: false, detail: (err as Error).message };
-    }
+    const last: VerifyResult = await bounded(step.verify(ctx, record), "verify").catch((err) => ({
+      ok: false,
+      detail: (err as Error).message,
+    }));
     if (last.ok || Date.now() + interval >= deadline) return last;
+    // The first failed check may be eventual consistency; the next one means the change was undone (or
+    // never took): re-apply it (idempotent), bounded, then look again.
+    if (++failed >= 2 && onReapply && step.reapply && reapplied < (step.reapplyLimit ?? 2)) {
+      reapplied++;
+      onReapply(last.detail);
+      await bounded(step.reapply(ctx, record), "reapply").catch(() => {
+        // The next check reports what is still wrong.
+      });
+    }
     await new Promise((r) => setTimeout(r, interval));
   }
 }
@@ -290,7 +306,9 @@ export async function runPlaybook<C extends EngineContext>(options: RunOptions<C
         );
       }
       await afterContainment();
-      const check = await verifyBounded(step, ctx, result.record);
+      const check = await verifyBounded(step, ctx, result.record, (detail) => {
+        void note(step.id, "reapplied", { detail: detail ?? null });
+      });
       await note(step.id, check.ok ? "verified" : "unverified", { detail: check.detail ?? null });
       return finish(
         {

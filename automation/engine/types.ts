@@ -84,6 +84,16 @@ export interface Step<C> {
   verifyTimeoutMs?: number;
   /** @default 250 */
   verifyIntervalMs?: number;
+  /**
+   * Applies the step's change again, idempotently, when verification finds it undone by something other
+   * than this tool (an Auto Scaling group re-registering its instances in its target groups, a
+   * controller reconciling a security group): containment holds the state, it does not just set it once.
+   * Called after a failed verification, at most `reapplyLimit` times per run, each journaled
+   * ("reapplied"). Only for changes that destroy nothing and that the run's record already describes.
+   */
+  reapply?(ctx: C, record: Json | undefined): Promise<void>;
+  /** @default 2 */
+  reapplyLimit?: number;
   plan(ctx: C): Promise<PlannedChange[]>;
   run(ctx: C, attempt?: RunAttempt): Promise<RunResult>;
   verify(ctx: C, record: Json | undefined): Promise<VerifyResult>;

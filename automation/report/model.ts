@@ -36,6 +36,17 @@ export interface ReportStep {
   detail?: string;
   /** Attempts of the step's run that failed with a transient AWS error and were run again. */
   retries?: number;
+  /** Times the engine re-applied the step's change after finding it undone by something else. */
+  reapplied?: number;
+}
+
+/** What the engine did beyond one run, for the status column: "retried 2x, re-applied 1x". */
+export function extraAttempts(s: Pick<ReportStep, "retries" | "reapplied">): string | undefined {
+  const parts = [
+    ...(s.retries ? [`retried ${s.retries}x`] : []),
+    ...(s.reapplied ? [`re-applied ${s.reapplied}x`] : []),
+  ];
+  return parts.length > 0 ? parts.join(", ") : undefined;
 }
 
 /** "complete": every step verified or skipped; "incomplete": one failed, was blocked or refused. */

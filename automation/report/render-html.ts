@@ -5,7 +5,7 @@
  */
 import { caseFacts, stepCounts } from "./case-facts";
 import { humanDuration } from "./figures";
-import type { CaseReport, Figure } from "./model";
+import { type CaseReport, extraAttempts, type Figure } from "./model";
 import { html } from "./text";
 import { timelineSvg } from "./timeline-svg";
 
@@ -79,7 +79,7 @@ export function renderHtml(r: CaseReport): string {
       r.steps.map((s) => [
         `<td class="nowrap">${html(s.id, 100)}</td>`,
         `<td class="nowrap">${s.phase}</td>`,
-        `<td class="nowrap${["verified", "skipped"].includes(s.status) ? "" : " bad"}">${html(s.status)}${s.retries ? ` (retried ${s.retries}&times;)` : ""}</td>`,
+        `<td class="nowrap${["verified", "skipped"].includes(s.status) ? "" : " bad"}">${html(s.status)}${extraAttempts(s) ? ` (${html(extraAttempts(s)!)})` : ""}</td>`,
         `<td class="nowrap" title="${html(s.startedAt, 40)}">${sinceOpened(s.startedAt)}</td>`,
         `<td class="nowrap">${humanDuration(s.durationMs)}</td>`,
         td(s.detail ?? "", 500),

@@ -5,7 +5,7 @@
 import { AWS_ABUSE_EMAIL, AWS_ABUSE_FORM } from "../analyze/abuse";
 import { caseFacts, stepCounts } from "./case-facts";
 import { humanDuration } from "./figures";
-import type { CaseReport, Figure } from "./model";
+import { type CaseReport, extraAttempts, type Figure } from "./model";
 import { md } from "./text";
 
 const HEX = /^[0-9a-f]{16,128}$/;
@@ -76,7 +76,7 @@ export function renderMarkdown(r: CaseReport): string {
       r.steps.map((s) => [
         md(s.id, 100),
         s.phase,
-        s.retries ? `${s.status} (retried ${s.retries}x)` : s.status,
+        extraAttempts(s) ? `${s.status} (${extraAttempts(s)})` : s.status,
         md(s.startedAt),
         took(s.durationMs),
         md(s.detail ?? ""),

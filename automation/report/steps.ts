@@ -60,10 +60,12 @@ const detailOf = (data: unknown): string | undefined => {
 export function summariseSteps(entries: readonly JournalEntry[]): ReportStep[] {
   const byId = new Map<string, ReportStep & { skipped: boolean }>();
   const retries = new Map<string, number>();
+  const reapplied = new Map<string, number>();
   for (const e of entries) {
     if (e.stepId === "case") continue;
     // A retried attempt is accounted for (its error is in the journal), not a state of the step.
     if (e.event === "retrying") retries.set(e.stepId, (retries.get(e.stepId) ?? 0) + 1);
+    if (e.event === "reapplied") reapplied.set(e.stepId, (reapplied.get(e.stepId) ?? 0) + 1);
     const status = LAST_EVENT[e.event];
     if (!status) continue;
     let s = byId.get(e.stepId);
@@ -89,9 +91,11 @@ export function summariseSteps(entries: readonly JournalEntry[]): ReportStep[] {
     if (detail !== undefined) s.detail = detail;
     else if (e.event === "started") delete s.detail;
   }
-  return [...byId.values()].map(({ skipped: _skipped, ...s }) =>
-    retries.get(s.id) ? { ...s, retries: retries.get(s.id)! } : s,
-  );
+  return [...byId.values()].map(({ skipped: _skipped, ...s }) => ({
+    ...s,
+    ...(retries.get(s.id) ? { retries: retries.get(s.id)! } : {}),
+    ...(reapplied.get(s.id) ? { reapplied: reapplied.get(s.id)! } : {}),
+  }));
 }
 
 const DONE = new Set<ReportStepStatus>(["verified", "skipped"]);

@@ -35,6 +35,37 @@ async function registered(ctx: RespondContext, arn: string, ts: ElbRecord["targe
   );
 }
 
+/** Deregisters every recorded target and classic ELB membership; idempotent (run, and re-applied). */
+async function deregister(ctx: RespondContext, record: ElbRecord): Promise<void> {
+  await Promise.all([
+    ...[...byGroup(record.targets)].map(([arn, ts]) =>
+      ctx.clients.elbv2
+        .send(
+          new DeregisterTargetsCommand({
+            TargetGroupArn: arn,
+            Targets: ts.map((t) => ({
+              Id: t.id,
+              ...(t.port ? { Port: t.port } : {}),
+              ...(t.availabilityZone ? { AvailabilityZone: t.availabilityZone } : {}),
+            })),
+          }),
+        )
+        // Already out (a crashed run or a retried call whose answer was lost deregistered it): fine.
+        .catch(async (err) => {
+          if ((err as Error).name !== "InvalidTargetException" || (await registered(ctx, arn, ts))) throw err;
+        }),
+    ),
+    ...record.classicElbs.map((name) =>
+      ctx.clients.elb.send(
+        new DeregisterInstancesFromLoadBalancerCommand({
+          LoadBalancerName: name,
+          Instances: [{ InstanceId: ctx.instanceId }],
+        }),
+      ),
+    ),
+  ]);
+}
+
 export const elbStep: Step<RespondContext> = {
   id: "elb-deregister",
   title: "Deregister from target groups and classic load balancers",
@@ -63,35 +94,14 @@ export const elbStep: Step<RespondContext> = {
         record: record as unknown as Json,
       };
     }
-    await Promise.all([
-      ...[...byGroup(record.targets)].map(([arn, ts]) =>
-        ctx.clients.elbv2
-          .send(
-            new DeregisterTargetsCommand({
-              TargetGroupArn: arn,
-              Targets: ts.map((t) => ({
-                Id: t.id,
-                ...(t.port ? { Port: t.port } : {}),
-                ...(t.availabilityZone ? { AvailabilityZone: t.availabilityZone } : {}),
-              })),
-            }),
-          )
-          // Already out (a crashed run or a retried call whose answer was lost deregistered it): fine.
-          .catch(async (err) => {
-            if ((err as Error).name !== "InvalidTargetException" || (await registered(ctx, arn, ts)))
-              throw err;
-          }),
-      ),
-      ...record.classicElbs.map((name) =>
-        ctx.clients.elb.send(
-          new DeregisterInstancesFromLoadBalancerCommand({
-            LoadBalancerName: name,
-            Instances: [{ InstanceId: ctx.instanceId }],
-          }),
-        ),
-      ),
-    ]);
+    await deregister(ctx, record);
     return { status: "done", record: record as unknown as Json };
+  },
+  // An Auto Scaling group re-registers the instances it holds when it changes (moto does so for every
+  // member on DetachInstances/AttachInstances; so can a controller that owns the target group): the
+  // instance must stay out, so a registration found after ours is removed again.
+  async reapply(ctx, record) {
+    await deregister(ctx, record as unknown as ElbRecord);
   },
   async verify(ctx, record) {
     const r = record as unknown as ElbRecord;

@@ -260,4 +260,82 @@ describe("step engine", () => {
       expect(seen).to.deep.equal([1, 2]);
     });
   });
+
+  describe("a step whose change something else undoes is re-applied, not reported unverified", () => {
+    /** A change held in `world.on`; `undo` more undo-ers switch it off again right after each apply. */
+    const held = (world: { on: boolean; applies: number; undos: number }, reapply: boolean) =>
+      step("hold", {
+        verifyTimeoutMs: 1_000,
+        async run() {
+          world.on = true;
+          world.applies++;
+          return { status: "done", record: { on: true } };
+        },
+        async verify() {
+          // Something (an Auto Scaling group) undoes the change before the check sees it.
+          if (world.undos > 0) {
+            world.undos--;
+            world.on = false;
+          }
+          return world.on ? { ok: true, detail: "held" } : { ok: false, detail: "undone" };
+        },
+        ...(reapply
+          ? {
+              async reapply() {
+                world.on = true;
+                world.applies++;
+              },
+            }
+          : {}),
+      });
+
+    it("re-applies after two failed checks, journals it, and verifies", async () => {
+      const { journal, ctx } = await openCase();
+      const world = { on: false, applies: 0, undos: 2 };
+      const [r] = await runPlaybook({ steps: [held(world, true)], ctx, journal });
+      expect(r!.status).to.equal("verified");
+      expect(world.applies).to.equal(2);
+      const entries = (await journal.readCase(ctx.caseId))!.entries;
+      const reapplied = entries.filter((e) => e.event === "reapplied");
+      expect(reapplied.map((e) => e.data)).to.deep.equal([{ detail: "undone" }]);
+      expect(entries.at(-1)!.event).to.equal("verified");
+      expect(verifyChain(entries).ok).to.equal(true);
+    });
+
+    it("re-applies at most twice, then reports what is still wrong", async () => {
+      const { journal, ctx } = await openCase();
+      const world = { on: false, applies: 0, undos: 1_000 };
+      const [r] = await runPlaybook({ steps: [held(world, true)], ctx, journal });
+      expect(r!.status).to.equal("unverified");
+      expect(r!.detail).to.equal("undone");
+      expect(world.applies).to.equal(3);
+    });
+
+    it("a step without reapply is only checked", async () => {
+      const { journal, ctx } = await openCase();
+      const world = { on: false, applies: 0, undos: 1_000 };
+      const [r] = await runPlaybook({ steps: [held(world, false)], ctx, journal });
+      expect(r!.status).to.equal("unverified");
+      expect(world.applies).to.equal(1);
+    });
+
+    it("does not re-apply a change that shows on the second look (eventual consistency)", async () => {
+      const { journal, ctx } = await openCase();
+      let checks = 0;
+      let reapplies = 0;
+      const lagging = step("lag", {
+        verifyTimeoutMs: 1_000,
+        async verify() {
+          checks++;
+          return checks >= 2 ? { ok: true } : { ok: false, detail: "not visible yet" };
+        },
+        async reapply() {
+          reapplies++;
+        },
+      });
+      const [r] = await runPlaybook({ steps: [lagging], ctx, journal });
+      expect(r!.status).to.equal("verified");
+      expect(reapplies).to.equal(0);
+    });
+  });
 });

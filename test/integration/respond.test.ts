@@ -14,10 +14,14 @@ import {
   DescribeNetworkInterfacesCommand,
   DescribeSnapshotsCommand,
 } from "@aws-sdk/client-ec2";
-import { DescribeTargetHealthCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import {
+  DescribeTargetHealthCommand,
+  RegisterTargetsCommand,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
 import { GetRolePolicyCommand, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
 import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
+import { openJournals } from "../../automation/journal/open";
 import { release } from "../../automation/respond/release";
 import { type CaseResult, respond } from "../../automation/respond/respond";
 import { caseStatus } from "../../automation/respond/status";
@@ -199,6 +203,32 @@ describe("ir respond against moto (integration)", function () {
     expect(revoke.status).to.equal("skipped");
     expect(revoke.detail).to.match(/no instance profile/);
     expect(await profileOf(a, a.world.noProfile)).to.match(/ir-deny-all$/);
+  });
+
+  it("keeps the instance out of its target group when something registers it again (an ASG does)", async () => {
+    // moto's Auto Scaling group re-registers every member in its target groups when the group changes,
+    // and a controller owning a target group can do the same: the engine re-applies the deregistration.
+    const id = a.world.asgInstances[1]!;
+    const [r] = await respond({
+      targets: [{ instanceId: id, source: { kind: "argument" } }],
+      settings: a.settings,
+      clients: a.clients,
+      options: FAST,
+      observe: (e) => {
+        if (e.type === "step-ran" && e.stepId === "elb-deregister")
+          void a.clients.elbv2.send(
+            new RegisterTargetsCommand({ TargetGroupArn: a.world.targetGroupArn, Targets: [{ Id: id }] }),
+          );
+      },
+    });
+    const elb = r!.steps.find((s) => s.id === "elb-deregister")!;
+    expect(r!.status, JSON.stringify(elb)).to.equal("contained");
+    expect(elb.status).to.equal("verified");
+    expect(await targetIds(a, a.world.targetGroupArn)).to.not.include(id);
+    const found = await openJournals(a.clients, a.settings).dynamo.readCase(r!.caseId!);
+    const reapplied = found!.entries.filter((e) => e.event === "reapplied");
+    expect(reapplied.map((e) => e.stepId)).to.deep.equal(["elb-deregister"]);
+    expect(JSON.stringify(reapplied[0]!.data)).to.include(`${id} in targetgroup/`);
   });
 
   let soloCase: CaseResult;

@@ -87,7 +87,25 @@ describe("report: buildReport", () => {
       expect(s).to.include({ status: "verified", retries: 2 });
       expect(r.steps.find((x) => x.id === "snapshot")).to.not.have.property("retries");
       expect(renderMarkdown(r)).to.match(/\| recover-select-ami \| recover \| verified \(retried 2x\) \|/);
-      expect(renderHtml(r)).to.include("verified (retried 2&times;)");
+      expect(renderHtml(r)).to.include("verified (retried 2x)");
+    });
+  });
+
+  describe("GIVEN a step whose change something else undid, re-applied by the engine", () => {
+    const entries = extend(base, [
+      ["recover-select-ami", "started", 60_000],
+      ["recover-select-ami", "retrying", 60_100, { attempt: 1, error: "socket hang up" }],
+      ["recover-select-ami", "ran", 61_000, { record: null, reason: null }],
+      ["recover-select-ami", "reapplied", 61_500, { detail: "still registered: i-1 in tg (healthy)" }],
+      ["recover-select-ami", "verified", 62_000, { detail: "out of 1 target(s)" }],
+    ]);
+    const r = buildReport({ ...base, entries });
+
+    it("THEN the report counts the re-application next to the retries, and keeps the final detail", () => {
+      const s = r.steps.find((x) => x.id === "recover-select-ami")!;
+      expect(s).to.include({ status: "verified", retries: 1, reapplied: 1, detail: "out of 1 target(s)" });
+      expect(renderMarkdown(r)).to.match(/\| verified \(retried 1x, re-applied 1x\) \|/);
+      expect(renderHtml(r)).to.include("verified (retried 1x, re-applied 1x)");
     });
   });
 
