@@ -130,6 +130,25 @@ export class EvidenceStore extends pulumi.ComponentResource {
       { parent: this, dependsOn: [evidenceVersioning] },
     );
 
+    // A memory capture left running by a failed attempt is waited for by the next one; one nobody
+    // completes (the case was abandoned) would hold parts forever: S3 aborts it after a week. Locked
+    // versions are untouched (the rule has no expiration).
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-evidence-lifecycle`,
+      {
+        bucket: evidence.id,
+        rules: [
+          {
+            id: "abort-abandoned-captures",
+            status: "Enabled",
+            filter: { prefix: "" },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+          },
+        ],
+      },
+      { parent: this, dependsOn: [evidenceVersioning] },
+    );
+
     const tools = new aws.s3.Bucket(
       `${name}-tools`,
       {

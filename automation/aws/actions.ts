@@ -30,6 +30,7 @@ const S3_ACTIONS: Record<string, string> = {
   UploadPart: "PutObject",
   CompleteMultipartUpload: "PutObject",
   ListParts: "ListMultipartUploadParts",
+  ListMultipartUploads: "ListBucketMultipartUploads",
   PutObjectLockConfiguration: "PutBucketObjectLockConfiguration",
   GetObjectLockConfiguration: "GetBucketObjectLockConfiguration",
   PutBucketVersioning: "PutBucketVersioning",

@@ -85,6 +85,13 @@ export function isTransient(err: unknown): boolean {
   );
 }
 
+/** An AWS error a later attempt may not meet (its own, or the cause it was wrapped around). */
+export function isTransientFailure(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++)
+    if (isThrottling(e) || isTransient(e)) return true;
+  return false;
+}
+
 /** Full-jitter backoff: a random delay in [0, min(max, base * 2^attempt)). */
 export function backoffMs(policy: RetryPolicy, attempt: number, random = Math.random): number {
   const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);

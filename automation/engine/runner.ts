@@ -3,7 +3,7 @@
  * steps in parallel), journals every transition, resumes a case by skipping verified steps, bounds every
  * run and verification, and refuses destructive steps until every evidence step verified.
  */
-import { backoffMs, DEFAULT_RETRY, isThrottling, isTransient, sleep } from "../aws/retry";
+import { backoffMs, DEFAULT_RETRY, isTransientFailure, sleep } from "../aws/retry";
 import type { JournalEntry } from "../journal/chain";
 import type { Journal } from "../journal/journal";
 import { withCrashHook } from "./crash-hook";
@@ -36,12 +36,6 @@ export interface RunOptions<C extends EngineContext> {
 const DEFAULT_RUN_TIMEOUT = 120_000;
 const DEFAULT_RUN_ATTEMPTS = 3;
 
-/** An AWS error a later attempt may not meet (its own, or the cause it was wrapped around). */
-export function isTransientFailure(err: unknown): boolean {
-  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++)
-    if (isThrottling(e) || isTransient(e)) return true;
-  return false;
-}
 const DEFAULT_VERIFY_TIMEOUT = 30_000;
 
 /** The last state of each step in a journal: "verified", "ran" (with its record), "started"... */

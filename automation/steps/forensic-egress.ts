@@ -10,8 +10,10 @@ import type { IsolateRecord } from "./isolate";
 export async function openForensicEgress(ctx: RespondContext): Promise<void> {
   const iso = ctx.records.get("isolate") as unknown as IsolateRecord | undefined;
   const g = ctx.records.get("isolation-groups") as unknown as IsolationGroups | undefined;
-  if (!iso || iso.forensicEgress || ctx.records.get("memory-egress") || !g?.forensicEgress) return;
-  ctx.records.set("memory-egress", true);
+  if (!iso || iso.forensicEgress || ctx.records.get("memory-egress") === "open" || !g?.forensicEgress) return;
+  // Marked before the change so close-forensic-egress closes a half-applied one; "open" only once every
+  // ENI has it, so an attempt run again after a transient failure opens it again.
+  ctx.records.set("memory-egress", "opening");
   await Promise.all(
     iso.enis.map((id) =>
       ctx.clients.ec2.send(
@@ -22,4 +24,5 @@ export async function openForensicEgress(ctx: RespondContext): Promise<void> {
       ),
     ),
   );
+  ctx.records.set("memory-egress", "open");
 }

@@ -18,13 +18,15 @@ import {
 import { GetCommandInvocationCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { EVIDENCE_LOCK_MODE, toolsBucketName } from "../../facts/names";
+import { isTransientFailure } from "../aws/retry";
 import type { Json, Step } from "../engine/types";
 import { caseKey, evidenceBucket, hashObject, retainUntil } from "../evidence/store";
 import { facts, type RespondContext } from "../respond/context";
 import { openForensicEgress } from "./forensic-egress";
+import { CAPTURE_DOCUMENT, earlierCapture, type RunningCapture } from "./memory-earlier";
 import { captureScript } from "./memory-script";
 import type { SsmCheck } from "./ssm-check";
-import { sleep } from "./util";
+import { mayHaveRun, sleep } from "./util";
 
 /** Key of the pinned capture tool in the tools bucket; its metadata `sha256` pins the binary. */
 export const CAPTURE_TOOL_KEY = "avml/avml";
@@ -47,6 +49,110 @@ export function partPlan(memoryMiB: number): { partSize: number; parts: number }
   return { partSize, parts: Math.ceil(bytes / partSize) };
 }
 
+/** The capture's command comment: how a later attempt finds it (SSM keeps at most 100 characters). */
+const captureComment = (caseId: string) => `ir ${caseId} memory capture`.slice(0, 100);
+
+/** Best effort: a failed abort leaves the upload to the bucket's lifecycle rule. */
+const abortUpload = (ctx: RespondContext, bucket: string, key: string, uploadId: string) =>
+  Promise.resolve()
+    .then(() =>
+      ctx.clients.s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })),
+    )
+    .then(
+      () => undefined,
+      () => undefined,
+    );
+
+/** Creates the upload, mints its part URLs and sends the capture command. */
+async function startCapture(
+  ctx: RespondContext,
+  at: { bucket: string; key: string; comment: string; toolsBucket: string; toolSha: string },
+  opts: MemoryOptions,
+): Promise<RunningCapture> {
+  const f = facts(ctx);
+  const types = await ctx.clients.ec2.send(
+    new DescribeInstanceTypesCommand({ InstanceTypes: [f.instanceType as _InstanceType] }),
+  );
+  const memoryMiB = types.InstanceTypes?.[0]?.MemoryInfo?.SizeInMiB ?? 16_384;
+  const { partSize, parts } = partPlan(memoryMiB);
+  const expiresIn = Math.ceil(opts.timeoutMs / 1000);
+  const upload = await ctx.clients.s3.send(
+    new CreateMultipartUploadCommand({
+      Bucket: at.bucket,
+      Key: at.key,
+      ObjectLockMode: EVIDENCE_LOCK_MODE,
+      ObjectLockRetainUntilDate: retainUntil(ctx),
+      Metadata: { "case-id": ctx.caseId },
+    }),
+  );
+  const uploadId = upload.UploadId!;
+  try {
+    const partUrls = await Promise.all(
+      Array.from({ length: parts }, (_, i) =>
+        getSignedUrl(
+          ctx.clients.s3,
+          new UploadPartCommand({ Bucket: at.bucket, Key: at.key, UploadId: uploadId, PartNumber: i + 1 }),
+          { expiresIn },
+        ),
+      ),
+    );
+    const toolUrl = await getSignedUrl(
+      ctx.clients.s3,
+      new GetObjectCommand({ Bucket: at.toolsBucket, Key: CAPTURE_TOOL_KEY }),
+      { expiresIn: 900 },
+    );
+    const sent = await ctx.clients.ssm.send(
+      new SendCommandCommand({
+        InstanceIds: [ctx.instanceId],
+        DocumentName: CAPTURE_DOCUMENT,
+        Comment: at.comment,
+        TimeoutSeconds: 600,
+        Parameters: {
+          commands: [captureScript({ toolUrl, toolSha256: at.toolSha, partUrls, partSizeBytes: partSize })],
+          executionTimeout: [String(expiresIn)],
+        },
+      }),
+    );
+    return { uploadId, commandId: sent.Command!.CommandId!, deadline: Date.now() + opts.timeoutMs };
+  } catch (err) {
+    // No command carries this upload's URLs unless SendCommand took effect; a transient error may mean
+    // it did (the next attempt finds it by its comment), anything else means it did not.
+    if (!isTransientFailure(err)) await abortUpload(ctx, at.bucket, at.key, uploadId);
+    throw err;
+  }
+}
+
+/** Polls the command until it ends (a failed poll is tried again at the next interval); its stdout. */
+async function waitForCommand(ctx: RespondContext, capture: RunningCapture, opts: MemoryOptions) {
+  let lastPollError: unknown;
+  while (Date.now() < capture.deadline) {
+    await sleep(opts.pollMs);
+    const inv = await ctx.clients.ssm
+      .send(new GetCommandInvocationCommand({ CommandId: capture.commandId, InstanceId: ctx.instanceId }))
+      .catch((err) => {
+        if ((err as Error).name === "InvocationDoesNotExist") return undefined;
+        // The capture runs on the host whatever happens to one poll: look again at the next interval.
+        if (isTransientFailure(err)) {
+          lastPollError = err;
+          return undefined;
+        }
+        throw err;
+      });
+    const status = inv?.Status ?? "Pending";
+    if (["Pending", "InProgress", "Delayed"].includes(status)) continue;
+    if (status !== "Success")
+      throw new Error(
+        `memory capture command ${capture.commandId} ended ${status}: ${(inv?.StandardErrorContent ?? "").slice(-300)}`,
+      );
+    return inv?.StandardOutputContent ?? "";
+  }
+  throw new Error(
+    `memory capture did not finish within ${opts.timeoutMs} ms (command ${capture.commandId})${
+      lastPollError ? `; last poll error: ${(lastPollError as Error).message}` : ""
+    }`,
+  );
+}
+
 export function memoryStep(opts: MemoryOptions = DEFAULT_MEMORY): Step<RespondContext> {
   return {
     id: "memory",
@@ -66,7 +172,7 @@ export function memoryStep(opts: MemoryOptions = DEFAULT_MEMORY): Step<RespondCo
           ]
         : [];
     },
-    async run(ctx) {
+    async run(ctx, attempt) {
       const ssm = ctx.records.get("ssm-check") as SsmCheck | undefined;
       if (!ssm?.managed)
         return { status: "skipped", reason: `memory not captured: ${ssm?.reason ?? "SSM state unknown"}` };
@@ -78,6 +184,7 @@ export function memoryStep(opts: MemoryOptions = DEFAULT_MEMORY): Step<RespondCo
         .catch((err) => {
           throw new Error(
             `capture tool s3://${toolsBucket}/${CAPTURE_TOOL_KEY} is not available (${(err as Error).name}): publish it with its sha256 metadata (baseline tools bucket)`,
+            { cause: err },
           );
         });
       const toolSha = tool.Metadata?.sha256;
@@ -87,94 +194,30 @@ export function memoryStep(opts: MemoryOptions = DEFAULT_MEMORY): Step<RespondCo
         );
       }
       await openForensicEgress(ctx);
-      const types = await ctx.clients.ec2.send(
-        new DescribeInstanceTypesCommand({ InstanceTypes: [f.instanceType as _InstanceType] }),
-      );
-      const memoryMiB = types.InstanceTypes?.[0]?.MemoryInfo?.SizeInMiB ?? 16_384;
-      const { partSize, parts } = partPlan(memoryMiB);
       const key = caseKey(ctx.caseId, `memory/${ctx.instanceId}.lime`);
-      const expiresIn = Math.ceil(opts.timeoutMs / 1000);
-      const upload = await ctx.clients.s3.send(
-        new CreateMultipartUploadCommand({
-          Bucket: bucket,
-          Key: key,
-          ObjectLockMode: EVIDENCE_LOCK_MODE,
-          ObjectLockRetainUntilDate: retainUntil(ctx),
-          Metadata: { "case-id": ctx.caseId },
-        }),
-      );
-      const uploadId = upload.UploadId!;
-      const abort = () =>
-        Promise.resolve()
-          .then(() =>
-            ctx.clients.s3.send(
-              new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }),
-            ),
-          )
-          .catch(() => undefined);
+      const comment = captureComment(ctx.caseId);
+      // A capture takes minutes and memory changes under it: an attempt run again after a transient
+      // error (or a resumed case) waits for the capture already running rather than starting another.
+      const earlier = mayHaveRun(ctx, attempt)
+        ? await earlierCapture(ctx, { bucket, key, comment, maxAgeMs: opts.timeoutMs })
+        : undefined;
+      const capture =
+        earlier ?? (await startCapture(ctx, { bucket, key, comment, toolsBucket, toolSha }, opts));
       try {
-        const partUrls = await Promise.all(
-          Array.from({ length: parts }, (_, i) =>
-            getSignedUrl(
-              ctx.clients.s3,
-              new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: i + 1 }),
-              { expiresIn },
-            ),
-          ),
-        );
-        const toolUrl = await getSignedUrl(
-          ctx.clients.s3,
-          new GetObjectCommand({ Bucket: toolsBucket, Key: CAPTURE_TOOL_KEY }),
-          { expiresIn: 900 },
-        );
-        const sent = await ctx.clients.ssm.send(
-          new SendCommandCommand({
-            InstanceIds: [ctx.instanceId],
-            DocumentName: "AWS-RunShellScript",
-            Comment: `ir ${ctx.caseId} memory capture`.slice(0, 100),
-            TimeoutSeconds: 600,
-            Parameters: {
-              commands: [captureScript({ toolUrl, toolSha256: toolSha, partUrls, partSizeBytes: partSize })],
-              executionTimeout: [String(expiresIn)],
-            },
-          }),
-        );
-        const commandId = sent.Command!.CommandId!;
-        const deadline = Date.now() + opts.timeoutMs;
-        let status = "Pending";
-        let stdout = "";
-        while (Date.now() < deadline) {
-          await sleep(opts.pollMs);
-          const inv = await ctx.clients.ssm
-            .send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: ctx.instanceId }))
-            .catch((err) => {
-              if ((err as Error).name === "InvocationDoesNotExist") return undefined;
-              throw err;
-            });
-          status = inv?.Status ?? "Pending";
-          stdout = inv?.StandardOutputContent ?? "";
-          if (!["Pending", "InProgress", "Delayed"].includes(status)) {
-            if (status !== "Success") {
-              throw new Error(
-                `memory capture command ${commandId} ended ${status}: ${(inv?.StandardErrorContent ?? "").slice(-300)}`,
-              );
-            }
-            break;
-          }
-        }
-        if (status !== "Success")
-          throw new Error(`memory capture did not finish within ${opts.timeoutMs} ms (command ${commandId})`);
+        const stdout = await waitForCommand(ctx, capture, opts);
         const listed = await ctx.clients.s3.send(
-          new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId }),
+          new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: capture.uploadId }),
         );
         const uploaded = (listed.Parts ?? []).map((p) => ({ PartNumber: p.PartNumber!, ETag: p.ETag! }));
         if (uploaded.length === 0)
-          throw new Error(`memory capture command ${commandId} reported success but uploaded no part`);
+          throw new Error(
+            `memory capture command ${capture.commandId} reported success but uploaded no part`,
+          );
         const done = await ctx.clients.s3.send(
           new CompleteMultipartUploadCommand({
             Bucket: bucket,
             Key: key,
-            UploadId: uploadId,
+            UploadId: capture.uploadId,
             MultipartUpload: { Parts: uploaded },
           }),
         );
@@ -192,14 +235,17 @@ export function memoryStep(opts: MemoryOptions = DEFAULT_MEMORY): Step<RespondCo
               collectedAt: new Date().toISOString(),
             },
             tool: { key: CAPTURE_TOOL_KEY, sha256: toolSha },
-            commandId,
+            commandId: capture.commandId,
             parts: uploaded.length,
+            ...(earlier ? { resumedCapture: true } : {}),
             hostReportedSha256: reported ?? null,
             hostHashMatches: reported ? reported === sha256 : null,
           } as Json,
         };
       } catch (err) {
-        await abort();
+        // A transient error leaves the capture running for the step's next attempt (the evidence
+        // bucket's lifecycle aborts an upload nobody completes); anything else ends it.
+        if (!isTransientFailure(err)) await abortUpload(ctx, bucket, key, capture.uploadId);
         throw err;
       }
     },

@@ -6,19 +6,26 @@
 
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
-import { DescribeInstanceTypesCommand, EC2Client } from "@aws-sdk/client-ec2";
+import {
+  DescribeInstanceTypesCommand,
+  EC2Client,
+  ModifyNetworkInterfaceAttributeCommand,
+} from "@aws-sdk/client-ec2";
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListPartsCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
 import {
+  type CommandStatus,
   DescribeInstanceInformationCommand,
   GetCommandInvocationCommand,
+  ListCommandsCommand,
   SendCommandCommand,
   SSMClient,
 } from "@aws-sdk/client-ssm";
@@ -29,6 +36,7 @@ import type { InstanceFacts, RespondContext } from "../../automation/respond/con
 import { DEFAULT_OPTIONS } from "../../automation/respond/respond";
 import { resolveSettings } from "../../automation/settings/settings";
 import { memoryStep, partPlan } from "../../automation/steps/memory";
+import { uploadIdsOf } from "../../automation/steps/memory-earlier";
 import { ssmCheckStep } from "../../automation/steps/ssm-check";
 
 // Mocks patch the client classes for the whole process: created in before(), restored in after().
@@ -190,6 +198,143 @@ describe("SSM detection and memory capture (aws-sdk-client-mock at the SSM seam)
     });
     expect(err?.message).to.match(/has no pinned sha256 metadata: refusing to run an unpinned binary/);
     expect(m.ssm.commandCalls(SendCommandCommand)).to.have.length(0);
+  });
+
+  describe("memory: a capture is never started twice for one case", () => {
+    const internal = () =>
+      Object.assign(new Error("We encountered an internal error"), {
+        name: "InternalError",
+        $metadata: { httpStatusCode: 500 },
+      });
+    const HASH = createHash("sha256").update("abc").digest("hex");
+    const succeeds = () => {
+      m.ssm.on(SendCommandCommand).resolves({ Command: { CommandId: "cmd-9" } });
+      m.ssm
+        .on(GetCommandInvocationCommand)
+        .resolves({ Status: "Success", StandardOutputContent: `sha256=${HASH}` });
+      m.s3.on(CompleteMultipartUploadCommand).resolves({ VersionId: "v9" });
+      m.s3.on(GetObjectCommand).callsFake(() => ({ Body: body("abc") as never }));
+      m.s3.on(AbortMultipartUploadCommand).resolves({});
+    };
+    /** What SSM's ListCommands answers about the command the first attempt sent. */
+    const listed = (status: CommandStatus, comment?: string) => {
+      const sent = m.ssm.commandCalls(SendCommandCommand)[0]!.args[0].input;
+      return {
+        CommandId: "cmd-9",
+        DocumentName: sent.DocumentName,
+        Comment: comment ?? sent.Comment,
+        Status: status,
+        RequestedDateTime: new Date(),
+        Parameters: sent.Parameters,
+      };
+    };
+
+    it("a poll that fails with a transient error is tried again at the next interval", async () => {
+      succeeds();
+      m.ssm
+        .on(GetCommandInvocationCommand)
+        .rejectsOnce(internal())
+        .resolves({ Status: "Success", StandardOutputContent: `sha256=${HASH}` });
+      m.s3.on(ListPartsCommand).resolves({ Parts: [{ PartNumber: 1, ETag: '"e1"' }] });
+      const r = await fast.run(context(true));
+      expect(r.status).to.equal("done");
+      expect(m.ssm.commandCalls(SendCommandCommand)).to.have.length(1);
+    });
+
+    it("after a transient error the upload stays open, and the next attempt completes the same capture", async () => {
+      succeeds();
+      m.s3
+        .on(ListPartsCommand)
+        .rejectsOnce(internal())
+        .resolves({ Parts: [{ PartNumber: 1, ETag: '"e1"' }] });
+      const ctx = context(true);
+      const err = await fast.run(ctx, { attempt: 1 }).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(err?.name).to.equal("InternalError");
+      expect(m.s3.commandCalls(AbortMultipartUploadCommand)).to.have.length(0);
+
+      m.s3.on(ListMultipartUploadsCommand).resolves({
+        Uploads: [
+          { Key: "other", UploadId: "up-0" },
+          { Key: `cases/${ctx.caseId}/memory/${ctx.instanceId}.lime`, UploadId: "up-1" },
+        ],
+      });
+      m.ssm.on(ListCommandsCommand).resolves({ Commands: [listed("Success")] });
+      const r = await fast.run(ctx, { attempt: 2 });
+      expect(r.status).to.equal("done");
+      expect(r.record).to.deep.include({ commandId: "cmd-9", resumedCapture: true, hostHashMatches: true });
+      expect(m.ssm.commandCalls(SendCommandCommand)).to.have.length(1);
+      expect(m.s3.commandCalls(CreateMultipartUploadCommand)).to.have.length(1);
+      const completed = m.s3
+        .commandCalls(CompleteMultipartUploadCommand)
+        .map((c) => c.args[0].input.UploadId);
+      expect(completed).to.deep.equal(["up-1"]);
+      const since = Date.parse(m.ssm.commandCalls(ListCommandsCommand)[0]!.args[0].input.Filters![0]!.value!);
+      expect(Date.now() - since).to.be.within(2000, 60_000);
+    });
+
+    for (const [why, status, comment] of [
+      ["ended Failed", "Failed", undefined],
+      ["belongs to another case", "InProgress", "ir c-20250101t000000z-ffffff memory capture"],
+    ] as const) {
+      it(`an earlier command that ${why} is not waited for: a new capture starts`, async () => {
+        succeeds();
+        m.s3
+          .on(ListPartsCommand)
+          .rejectsOnce(internal())
+          .resolves({ Parts: [{ PartNumber: 1, ETag: '"e1"' }] });
+        const ctx = context(true);
+        await fast.run(ctx, { attempt: 1 }).catch(() => undefined);
+        m.s3.on(ListMultipartUploadsCommand).resolves({
+          Uploads: [{ Key: `cases/${ctx.caseId}/memory/${ctx.instanceId}.lime`, UploadId: "up-1" }],
+        });
+        m.ssm.on(ListCommandsCommand).resolves({ Commands: [listed(status, comment)] });
+        const r = await fast.run(ctx, { attempt: 2 });
+        expect(r.status).to.equal("done");
+        expect(r.record).to.not.have.property("resumedCapture");
+        expect(m.ssm.commandCalls(SendCommandCommand)).to.have.length(2);
+      });
+    }
+
+    it("forensic egress that failed to open is opened again by the next attempt (else the upload hangs)", async () => {
+      succeeds();
+      m.s3.on(ListPartsCommand).resolves({ Parts: [{ PartNumber: 1, ETag: '"e1"' }] });
+      m.ec2.on(ModifyNetworkInterfaceAttributeCommand).rejectsOnce(internal()).resolves({});
+      const ctx = context(true);
+      ctx.records.set("isolate", { enis: ["eni-1"], forensicEgress: false } as never);
+      ctx.records.set("isolation-groups", { isolation: "sg-iso", forensicEgress: "sg-egress" } as never);
+      const err = await fast.run(ctx, { attempt: 1 }).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(err?.name).to.equal("InternalError");
+      expect(m.ssm.commandCalls(SendCommandCommand)).to.have.length(0);
+      m.s3.on(ListMultipartUploadsCommand).resolves({});
+      expect((await fast.run(ctx, { attempt: 2 })).status).to.equal("done");
+      const opened = m.ec2
+        .commandCalls(ModifyNetworkInterfaceAttributeCommand)
+        .map((c) => c.args[0].input.Groups);
+      expect(opened).to.deep.equal([
+        ["sg-iso", "sg-egress"],
+        ["sg-iso", "sg-egress"],
+      ]);
+      expect(ctx.records.get("memory-egress")).to.equal("open");
+    });
+
+    it("a first attempt never looks for an earlier capture", async () => {
+      succeeds();
+      m.s3.on(ListPartsCommand).resolves({ Parts: [{ PartNumber: 1, ETag: '"e1"' }] });
+      await fast.run(context(true), { attempt: 1 });
+      expect(m.s3.commandCalls(ListMultipartUploadsCommand)).to.have.length(0);
+      expect(m.ssm.commandCalls(ListCommandsCommand)).to.have.length(0);
+    });
+
+    it("reads the upload ids back from the part URLs, decoding them", () => {
+      const script = `PARTS=('https://b.s3.amazonaws.com/k?partNumber=1&uploadId=a%2Bb%2F%3D&X-Amz-Signature=1' 'https://b/k?uploadId=plain')`;
+      expect([...uploadIdsOf({ Parameters: { commands: [script] } })]).to.deep.equal(["a+b/=", "plain"]);
+    });
   });
 
   it("memory: a capture larger than 5 GB is split into parts of at least 512 MiB, at most 32 of them", () => {

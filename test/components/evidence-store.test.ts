@@ -73,6 +73,18 @@ describe("EvidenceStore", () => {
       });
     });
 
+    it("aborts abandoned multipart uploads (memory captures nobody completed) after a week, expiring nothing", () => {
+      const lc = byName(
+        resources,
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        "ev-evidence-lifecycle",
+      );
+      expect(lc.inputs.rules).to.have.length(1);
+      expect(lc.inputs.rules[0].abortIncompleteMultipartUpload).to.deep.equal({ daysAfterInitiation: 7 });
+      expect(lc.inputs.rules[0]).to.not.have.property("expiration");
+      expect(lc.inputs.rules[0]).to.not.have.property("noncurrentVersionExpiration");
+    });
+
     it("versions both buckets", () => {
       for (const n of ["ev-evidence-versioning", "ev-tools-versioning"])
         expect(

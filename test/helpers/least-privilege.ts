@@ -24,6 +24,10 @@ export const NOT_REACHED_BY_GAMEDAY: Readonly<Record<string, string>> = {
     "memory capture over SSM: moto runs no SSM agent (test/automation/memory.test.ts)",
   "s3:ListMultipartUploadParts":
     "memory capture resume: moto runs no SSM agent (test/automation/memory.test.ts)",
+  "s3:ListBucketMultipartUploads":
+    "memory capture run again (transient error, resumed case) finds the capture already running: moto runs no SSM agent (test/automation/memory.test.ts)",
+  "ssm:ListCommands":
+    "memory capture run again finds its earlier capture command: moto runs no SSM agent (test/automation/memory.test.ts)",
   "sns:Publish": "auto-containment Lambda notices (test/lambda/handler.test.ts records its calls)",
 };
 
