@@ -216,6 +216,12 @@ describe("SSM detection and memory capture (aws-sdk-client-mock at the SSM seam)
       m.s3.on(GetObjectCommand).callsFake(() => ({ Body: body("abc") as never }));
       m.s3.on(AbortMultipartUploadCommand).resolves({});
     };
+    /** The first attempt fails after the command was sent (a 500 past the client's retries). */
+    const partsAfterOneFailure = () =>
+      m.s3
+        .on(ListPartsCommand)
+        .rejectsOnce(internal())
+        .resolves({ Parts: [{ PartNumber: 1, ETag: '"e1"' }] });
     /** What SSM's ListCommands answers about the command the first attempt sent. */
     const listed = (status: CommandStatus, comment?: string) => {
       const sent = m.ssm.commandCalls(SendCommandCommand)[0]!.args[0].input;
@@ -243,10 +249,7 @@ describe("SSM detection and memory capture (aws-sdk-client-mock at the SSM seam)
 
     it("after a transient error the upload stays open, and the next attempt completes the same capture", async () => {
       succeeds();
-      m.s3
-        .on(ListPartsCommand)
-        .rejectsOnce(internal())
-        .resolves({ Parts: [{ PartNumber: 1, ETag: '"e1"' }] });
+      partsAfterOneFailure();
       const ctx = context(true);
       const err = await fast.run(ctx, { attempt: 1 }).then(
         () => undefined,
@@ -281,10 +284,7 @@ describe("SSM detection and memory capture (aws-sdk-client-mock at the SSM seam)
     ] as const) {
       it(`an earlier command that ${why} is not waited for: a new capture starts`, async () => {
         succeeds();
-        m.s3
-          .on(ListPartsCommand)
-          .rejectsOnce(internal())
-          .resolves({ Parts: [{ PartNumber: 1, ETag: '"e1"' }] });
+        partsAfterOneFailure();
         const ctx = context(true);
         await fast.run(ctx, { attempt: 1 }).catch(() => undefined);
         m.s3.on(ListMultipartUploadsCommand).resolves({
