@@ -59,6 +59,7 @@ interface Row {
   duplicates: Record<string, number>;
   chainsIntact: number;
   stepRetries: number;
+  reapplied: number;
   medianMs: number;
   worstMs: number;
   failures: Map<string, number>;
@@ -100,6 +101,7 @@ function summarise(
     duplicates,
     chainsIntact: results.filter((r) => r.chainOk).length,
     stepRetries: results.reduce((n, r) => n + r.stepRetries, 0),
+    reapplied: results.reduce((n, r) => n + r.reapplied, 0),
     medianMs: median(times),
     worstMs: Math.max(0, ...times),
     failures,
@@ -114,12 +116,12 @@ export function renderTable(rows: Row[]): string[] {
           .join(", ")
       : "0";
   const lines = [
-    `| fault rate | runs | requests | ${FAULT_KINDS.join(" | ")} | completed on the first pass | completed (operator reruns) | step runs retried | duplicates | chains intact | median | worst |`,
-    `|---|---|---|${FAULT_KINDS.map(() => "---").join("|")}|---|---|---|---|---|---|---|`,
+    `| fault rate | runs | requests | ${FAULT_KINDS.join(" | ")} | completed on the first pass | completed (operator reruns) | step runs retried | changes re-applied | duplicates | chains intact | median | worst |`,
+    `|---|---|---|${FAULT_KINDS.map(() => "---").join("|")}|---|---|---|---|---|---|---|---|`,
   ];
   for (const r of rows)
     lines.push(
-      `| ${Math.round(r.rate * 100)}% | ${r.runs} | ${r.requests} | ${FAULT_KINDS.map((k) => r.faults[k]).join(" | ")} | ${r.firstPass}/${r.runs} | ${r.completed}/${r.runs} (${r.reruns}) | ${r.stepRetries} | ${dupText(r.duplicates)} | ${r.chainsIntact}/${r.runs} | ${(r.medianMs / 1000).toFixed(1)} s | ${(r.worstMs / 1000).toFixed(1)} s |`,
+      `| ${Math.round(r.rate * 100)}% | ${r.runs} | ${r.requests} | ${FAULT_KINDS.map((k) => r.faults[k]).join(" | ")} | ${r.firstPass}/${r.runs} | ${r.completed}/${r.runs} (${r.reruns}) | ${r.stepRetries} | ${r.reapplied} | ${dupText(r.duplicates)} | ${r.chainsIntact}/${r.runs} | ${(r.medianMs / 1000).toFixed(1)} s | ${(r.worstMs / 1000).toFixed(1)} s |`,
     );
   return lines;
 }
@@ -198,6 +200,7 @@ async function main() {
               notes: [],
               firstPassProblems: [],
               stepRetries: 0,
+              reapplied: 0,
             }),
           );
           results.push({ ...r, expected });
@@ -209,7 +212,7 @@ async function main() {
             writeDocs(renderTable(partial), partial, args, baseline.ms);
           }
           process.stderr.write(
-            `rate ${rate} run ${i + 1}/${args.runs} (${scenario.id}): ${r.completed ? `completed after ${r.reruns} rerun(s)` : `NOT completed (${r.failedChecks.length} checks)`}, ${r.stepRetries} step retries, ${(r.ms / 1000).toFixed(1)} s, duplicates ${JSON.stringify(dups)}, chain ${r.chainOk ? "intact" : r.chainProblem}\n`,
+            `rate ${rate} run ${i + 1}/${args.runs} (${scenario.id}): ${r.completed ? `completed after ${r.reruns} rerun(s)` : `NOT completed (${r.failedChecks.length} checks)`}, ${r.stepRetries} step retries, ${r.reapplied} re-applied, ${(r.ms / 1000).toFixed(1)} s, duplicates ${JSON.stringify(dups)}, chain ${r.chainOk ? "intact" : r.chainProblem}\n`,
           );
           if (process.env.CHAOS_VERBOSE)
             for (const p of [...r.firstPassProblems, ...r.failedChecks])

@@ -55,6 +55,8 @@ export interface ChaosResult {
   firstPassProblems: string[];
   /** Step runs the engine ran again after a transient AWS error (`retrying` entries in the case journal). */
   stepRetries: number;
+  /** Changes the engine re-applied after finding them undone (`reapplied` entries in the case journal). */
+  reapplied: number;
 }
 
 /** Steps of every stage that did not end verified or skipped, and each stage's error, one line each. */
@@ -187,12 +189,14 @@ export async function chaosRun(o: {
     let chainOk = false;
     let chainProblem: string | undefined = "no case";
     let stepRetries = 0;
+    let reapplied = 0;
     if (run.caseId) {
       const found = await findCase(openJournals(direct, account.settings), run.caseId);
       const check = found ? verifyChain(found.entries) : { ok: false, problem: "case not in the journal" };
       chainOk = check.ok;
       chainProblem = check.problem;
       stepRetries = found?.entries.filter((e) => e.event === "retrying").length ?? 0;
+      reapplied = found?.entries.filter((e) => e.event === "reapplied").length ?? 0;
     }
     return {
       accountId: o.accountId,
@@ -208,6 +212,7 @@ export async function chaosRun(o: {
       notes: run.notes,
       firstPassProblems,
       stepRetries,
+      reapplied,
     };
   } finally {
     if (faulty !== account.clients) faulty.destroy();
