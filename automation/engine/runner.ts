@@ -204,8 +204,9 @@ export async function runPlaybook<C extends EngineContext>(options: RunOptions<C
       }
       const before = prior.get(step.id);
       const startedAt = new Date();
-      // Resume: a verified step is not touched; a step that ran is verified again before any re-run.
-      if (before?.event === "verified" || before?.event === "ran" || before?.event === "skipped") {
+      // Resume: a verified step is not touched; a step that ran (or was being re-applied) is verified
+      // again before any re-run.
+      if (before && ["verified", "ran", "skipped", "reapplied"].includes(before.event)) {
         ctx.records.set(step.id, before.record);
         if (before.event === "verified") {
           markRan(true);

@@ -319,6 +319,20 @@ describe("step engine", () => {
       expect(world.applies).to.equal(1);
     });
 
+    it("a run that died while re-applying is resumed by verifying first, with the step's record", async () => {
+      const { journal, ctx, meta } = await openCase();
+      await journal.append(meta.caseId, "hold", "started");
+      await journal.append(meta.caseId, "hold", "ran", { record: { on: true }, reason: null });
+      await journal.append(meta.caseId, "hold", "reapplied", { detail: "undone" });
+      await journal.flush();
+      const history = (await journal.readCase(meta.caseId))!.entries;
+      const ctx2: Ctx = { ...ctx, records: new Map(), resumed: true, log: [] };
+      const [r] = await runPlaybook({ steps: [step("hold")], ctx: ctx2, journal, history });
+      expect(r).to.deep.include({ status: "verified", resumed: true });
+      expect(ctx2.log).to.deep.equal(["verify:hold"]);
+      expect(ctx2.records.get("hold")).to.deep.equal({ on: true });
+    });
+
     it("does not re-apply a change that shows on the second look (eventual consistency)", async () => {
       const { journal, ctx } = await openCase();
       let checks = 0;
