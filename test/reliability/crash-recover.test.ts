@@ -1,11 +1,12 @@
 /**
  * Crash at every step of the playbooks that act on a contained case: `ir recover <case> --via asg --yes`
- * (which ends with the destructive `terminate`) and `ir investigate <case>` run as child processes and
+ * (which ends with the destructive `terminate`), `ir investigate <case>` and `ir investigate <case>
+ * --stop --yes` (which terminates the workstation and deletes volumes) run as child processes and
  * are killed with SIGKILL at a point of one step (the test-only hook automation/engine/crash-hook.ts:
  * `started`, `done` or `ran`). A rerun of the same command after the lease lapsed must complete the same
  * case: recovered with the compromised instance terminated exactly once and one launch-template version,
- * or one running workstation with one attached volume per snapshot; an intact hash chain; and terminate
- * never before the evidence verified. crash-every-step.test.ts does the same for the contain playbook.
+ * or one running workstation with one attached volume per snapshot, or no workstation and no evidence
+ * volume with every snapshot kept; an intact hash chain; and terminate never before the evidence verified. crash-every-step.test.ts does the same for the contain playbook.
  */
 import { DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
 import {
@@ -18,7 +19,8 @@ import { AwsClients } from "../../automation/aws/clients";
 import { CRASH_POINTS, type CrashPoint } from "../../automation/engine/crash-hook";
 import type { Step } from "../../automation/engine/types";
 import { type InvestigateResult, investigate } from "../../automation/investigate/investigate";
-import { investigatePlaybook } from "../../automation/investigate/playbook";
+import { investigatePlaybook, stopPlaybook } from "../../automation/investigate/playbook";
+import { type StopResult, stopInvestigation } from "../../automation/investigate/stop";
 import type { JournalEntry } from "../../automation/journal/chain";
 import { recoverPlaybook } from "../../automation/playbooks/recover";
 import { versionDescription } from "../../automation/recover/asg-rebuild";
@@ -37,6 +39,7 @@ import {
   makeLanes,
   recoverProblems,
   sameRunProblems,
+  stopProblems,
 } from "./crash-world";
 import { destructiveOrderProblems, journalOf } from "./invariants";
 
@@ -46,10 +49,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The playbooks' steps (ids and flags only). */
 const RECOVER = recoverPlaybook({ healthTimeoutMs: 1 });
 const INVESTIGATE = investigatePlaybook({ timeoutMs: 1, pollMs: 1 });
-type Playbook = "recover" | "investigate";
+type Playbook = "recover" | "investigate" | "stop";
 const STEPS: Record<Playbook, readonly Pick<Step<unknown>, "id" | "evidence" | "destructive">[]> = {
   recover: RECOVER,
   investigate: INVESTIGATE,
+  stop: stopPlaybook(),
 };
 
 /** Kills whose rerun is wrong because of a bug in production code: `playbook:step:point` -> what and where. */
@@ -142,21 +146,45 @@ describe("crash at every step of recover and investigate: SIGKILL, rerun, comple
     point: CrashPoint,
   ): Promise<string[]> {
     const { instanceId, caseId } = await containedVictim(lane, `${playbook}-crash-${++n}`);
+    const settings = laneSettings(lane, forensic, LEASE_MS);
+    const investigateOnce = () =>
+      investigate({
+        caseId,
+        settings,
+        clients: responder,
+        owner: "crash-test",
+        mountTiming: { timeoutMs: 10_000, pollMs: 100 },
+      });
+    // --stop tears down a workstation: the case gets one first.
+    let snapshots = 0;
+    if (playbook === "stop") {
+      const ready = await investigateOnce();
+      if (ready.status !== "ready") return [`setup: investigate ended ${ready.status}: ${ready.error ?? ""}`];
+      snapshots =
+        (
+          await lane.clients.ec2.send(
+            new DescribeSnapshotsCommand({ Filters: [{ Name: `tag:${TAG.caseId}`, Values: [caseId] }] }),
+          )
+        ).Snapshots?.length ?? 0;
+      if (snapshots === 0) return ["setup: the case has no evidence snapshot"];
+    }
     const args =
-      playbook === "recover"
-        ? [
-            "recover",
-            caseId,
-            "--via",
-            "asg",
-            "--yes",
-            "--json",
-            "--health-timeout",
-            "20",
-            "--before",
-            compromiseStart,
-          ]
-        : ["investigate", caseId, "--yes", "--json", "--owner", "crash-test", ...forensicFlags(forensic)];
+      playbook === "stop"
+        ? ["investigate", caseId, "--stop", "--yes", "--json"]
+        : playbook === "recover"
+          ? [
+              "recover",
+              caseId,
+              "--via",
+              "asg",
+              "--yes",
+              "--json",
+              "--health-timeout",
+              "20",
+              "--before",
+              compromiseStart,
+            ]
+          : ["investigate", caseId, "--yes", "--json", "--owner", "crash-test", ...forensicFlags(forensic)];
     const child = await runCli(cli, lane, args, env(lane, stepId, point));
     if (child.signal !== "SIGKILL")
       return [`not killed (exit ${child.code}): ${child.stdout.slice(0, 800)} ${child.stderr.slice(0, 500)}`];
@@ -170,32 +198,30 @@ describe("crash at every step of recover and investigate: SIGKILL, rerun, comple
           .join(", ")}`,
       );
 
-    const settings = laneSettings(lane, forensic, LEASE_MS);
-    const r: RecoverResult | InvestigateResult =
-      playbook === "recover"
-        ? await untilNotBusy(() =>
-            recover({
-              caseId,
-              settings,
-              clients: responder,
-              via: "asg",
-              before: compromiseStart,
-              healthTimeoutMs: 20_000,
-              healthIntervalMs: 200,
-              terminate: "yes",
-            }),
-          )
-        : await untilNotBusy(() =>
-            investigate({
-              caseId,
-              settings,
-              clients: responder,
-              owner: "crash-test",
-              mountTiming: { timeoutMs: 10_000, pollMs: 100 },
-            }),
-          );
+    const r: RecoverResult | InvestigateResult | StopResult =
+      playbook === "stop"
+        ? await untilNotBusy(() => stopInvestigation({ caseId, settings, clients: responder, pollMs: 100 }))
+        : playbook === "recover"
+          ? await untilNotBusy(() =>
+              recover({
+                caseId,
+                settings,
+                clients: responder,
+                via: "asg",
+                before: compromiseStart,
+                healthTimeoutMs: 20_000,
+                healthIntervalMs: 200,
+                terminate: "yes",
+              }),
+            )
+          : await untilNotBusy(investigateOnce);
+    // A kill after the last change leaves nothing for the rerun to stop.
     const ok =
-      playbook === "recover" ? r.status === "recovered" : r.status === "ready" || r.status === "reused";
+      playbook === "stop"
+        ? r.status === "stopped" || r.status === "nothing-to-stop"
+        : playbook === "recover"
+          ? r.status === "recovered"
+          : r.status === "ready" || r.status === "reused";
     if (!ok)
       problems.push(
         `rerun ${r.status}: ${r.error ?? ""} ${r.steps
@@ -211,6 +237,8 @@ describe("crash at every step of recover and investigate: SIGKILL, rerun, comple
         ...(await recoverProblems(lane, { caseId, instanceId, amiId: good }, after.entries)),
         ...sameRunProblems(after.entries, [Math.max(...killed.entries.map((e) => e.seq))]),
       );
+    else if (playbook === "stop")
+      problems.push(...(await stopProblems(lane, { caseId, instanceId, snapshots })));
     else problems.push(...(await investigateProblems(lane, caseId)));
     if (!after.chain.ok) problems.push(`chain broken: ${after.chain.problem}`);
     problems.push(...destructiveOrderProblems(after.entries, STEPS[playbook]));
@@ -220,11 +248,11 @@ describe("crash at every step of recover and investigate: SIGKILL, rerun, comple
     return problems;
   }
 
-  // `npm test`: every step killed at one point, rotating started / done / ran along each playbook (10
-  // kills); IR_CRASH_FULL=1: every step at all three points (30 kills). IR_CRASH_STEPS limits the run.
+  // `npm test`: every step killed at one point, rotating started / done / ran along each playbook (12
+  // kills); IR_CRASH_FULL=1: every step at all three points (36 kills). IR_CRASH_STEPS limits the run.
   const only = process.env.IR_CRASH_STEPS?.split(",");
   const full = process.env.IR_CRASH_FULL === "1";
-  const planned = (["recover", "investigate"] as const).flatMap((playbook) =>
+  const planned = (["recover", "investigate", "stop"] as const).flatMap((playbook) =>
     STEPS[playbook].flatMap((step, i) =>
       only && !only.includes(step.id)
         ? []
@@ -272,7 +300,32 @@ describe("crash at every step of recover and investigate: SIGKILL, rerun, comple
         expect(await crashAndRerun(lanes[0]!, playbook, step.id, p)).to.deep.equal([]);
       });
 
-  it("the checks catch a second launch-template version for a case and an evidence volume too many", async function () {
+  /** A volume from the case's first snapshot, tagged as its evidence volume (what a duplicate looks like). */
+  async function evidenceVolumeFor(lane: Account, caseId: string): Promise<string> {
+    const snapshot = (
+      await lane.clients.ec2.send(
+        new DescribeSnapshotsCommand({ Filters: [{ Name: `tag:${TAG.caseId}`, Values: [caseId] }] }),
+      )
+    ).Snapshots![0]!;
+    const made = await lane.clients.ec2.send(
+      new CreateVolumeCommand({
+        SnapshotId: snapshot.SnapshotId,
+        AvailabilityZone: `${TEST_REGION}a`,
+        TagSpecifications: [
+          {
+            ResourceType: "volume",
+            Tags: [
+              { Key: TAG.caseId, Value: caseId },
+              { Key: TAG.role, Value: ROLE_TAG_VALUES.evidenceVolume },
+            ],
+          },
+        ],
+      }),
+    );
+    return made.VolumeId!;
+  }
+
+  it("the checks catch a second launch-template version for a case, an evidence volume too many, and one --stop left", async function () {
     await Promise.all(outcomes.values());
     const r = completed.recover;
     const i = completed.investigate;
@@ -294,30 +347,20 @@ describe("crash at every step of recover and investigate: SIGKILL, rerun, comple
     expect(await recoverProblems(lane, { caseId, instanceId, amiId: good }, entries)).to.deep.equal([
       `2 launch-template versions for ${caseId} (expected 1)`,
     ]);
-    const snapshot = (
-      await i!.lane.clients.ec2.send(
-        new DescribeSnapshotsCommand({ Filters: [{ Name: `tag:${TAG.caseId}`, Values: [i!.caseId] }] }),
-      )
-    ).Snapshots![0]!;
-    const extra = await i!.lane.clients.ec2.send(
-      new CreateVolumeCommand({
-        SnapshotId: snapshot.SnapshotId,
-        AvailabilityZone: `${TEST_REGION}a`,
-        TagSpecifications: [
-          {
-            ResourceType: "volume",
-            Tags: [
-              { Key: TAG.caseId, Value: i!.caseId },
-              { Key: TAG.role, Value: ROLE_TAG_VALUES.evidenceVolume },
-            ],
-          },
-        ],
-      }),
-    );
+    const extra = { VolumeId: await evidenceVolumeFor(i!.lane, i!.caseId) };
     const problems = await investigateProblems(i!.lane, i!.caseId);
     expect(problems).to.include.members([
       "2 evidence volumes for 1 snapshots (expected one each)",
       `volume ${extra.VolumeId} is detached on nothing`,
     ]);
+    // --stop's check: a volume left behind, and a snapshot count that is not the case's, are reported.
+    const s = completed.stop;
+    if (s) {
+      const left = await evidenceVolumeFor(s.lane, s.caseId);
+      expect(await stopProblems(s.lane, { ...s, snapshots: 2 })).to.deep.equal([
+        `evidence volume ${left} was not deleted`,
+        "1 evidence snapshots left of 2: --stop must keep them",
+      ]);
+    }
   });
 });

@@ -3,7 +3,8 @@
  * journal table, so concurrent kills never meet through moto's artefacts), a known-good AMI history and a
  * forensic VPC shared by all lanes, contained victims to crash on, and what must hold after a rerun of
  * `ir recover` (the case's one launch-template version, the instance terminated exactly once) and of
- * `ir investigate` (one running workstation with one attached volume per evidence snapshot).
+ * `ir investigate` (one running workstation with one attached volume per evidence snapshot) and of
+ * `ir investigate --stop` (no workstation, no evidence volume, every snapshot kept, the victim untouched).
  */
 import { DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
 import {
@@ -101,39 +102,44 @@ export async function recoverProblems(
   return problems;
 }
 
+/** The case's workstations not terminated, its evidence snapshots and its evidence volumes. */
+async function caseResources(lane: Account, caseId: string) {
+  const ec2 = lane.clients.ec2;
+  const tagged = (role: string) => [
+    { Name: `tag:${TAG.caseId}`, Values: [caseId] },
+    { Name: `tag:${TAG.role}`, Values: [role] },
+  ];
+  const [workstations, snapshots, volumes] = await Promise.all([
+    ec2
+      .send(
+        new DescribeInstancesCommand({
+          Filters: [
+            ...tagged(ROLE_TAG_VALUES.forensicWorkstation),
+            { Name: "instance-state-name", Values: ["pending", "running", "stopping", "stopped"] },
+          ],
+        }),
+      )
+      .then((r) => (r.Reservations ?? []).flatMap((x) => x.Instances ?? [])),
+    ec2
+      .send(new DescribeSnapshotsCommand({ Filters: [{ Name: `tag:${TAG.caseId}`, Values: [caseId] }] }))
+      .then((r) => r.Snapshots ?? []),
+    ec2
+      .send(new DescribeVolumesCommand({ Filters: tagged(ROLE_TAG_VALUES.evidenceVolume) }))
+      .then((r) => r.Volumes ?? []),
+  ]);
+  return { workstations, snapshots, volumes };
+}
+
 /**
  * The case's workstations (tagged with the case and the workstation role, not terminated) and evidence
  * volumes: exactly one running workstation, exactly one volume per evidence snapshot, each attached to it.
  */
 export async function investigateProblems(lane: Account, caseId: string): Promise<string[]> {
   const problems: string[] = [];
-  const ec2 = lane.clients.ec2;
-  const tagged = (role: string) => [
-    { Name: `tag:${TAG.caseId}`, Values: [caseId] },
-    { Name: `tag:${TAG.role}`, Values: [role] },
-  ];
-  const workstations = (
-    await ec2.send(
-      new DescribeInstancesCommand({
-        Filters: [
-          ...tagged(ROLE_TAG_VALUES.forensicWorkstation),
-          { Name: "instance-state-name", Values: ["pending", "running", "stopping", "stopped"] },
-        ],
-      }),
-    )
-  ).Reservations!.flatMap((r) => r.Instances ?? []);
+  const { workstations, snapshots, volumes } = await caseResources(lane, caseId);
   if (workstations.length !== 1) problems.push(`${workstations.length} workstations (expected 1)`);
   const ws = workstations[0];
   if (ws && ws.State?.Name !== "running") problems.push(`workstation ${ws.InstanceId} is ${ws.State?.Name}`);
-  const snapshots =
-    (
-      await ec2.send(
-        new DescribeSnapshotsCommand({ Filters: [{ Name: `tag:${TAG.caseId}`, Values: [caseId] }] }),
-      )
-    ).Snapshots ?? [];
-  const volumes =
-    (await ec2.send(new DescribeVolumesCommand({ Filters: tagged(ROLE_TAG_VALUES.evidenceVolume) })))
-      .Volumes ?? [];
   if (snapshots.length === 0) problems.push("the case has no evidence snapshots");
   if (volumes.length !== snapshots.length)
     problems.push(`${volumes.length} evidence volumes for ${snapshots.length} snapshots (expected one each)`);
@@ -142,6 +148,27 @@ export async function investigateProblems(lane: Account, caseId: string): Promis
     if (!ws || at?.InstanceId !== ws.InstanceId || at?.State !== "attached")
       problems.push(`volume ${v.VolumeId} is ${at?.State ?? "detached"} on ${at?.InstanceId ?? "nothing"}`);
   }
+  return problems;
+}
+
+/**
+ * After `ir investigate --stop`: the case's workstations gone (terminated or shutting down), its evidence
+ * volumes deleted, every evidence snapshot still there, and the compromised instance not terminated.
+ */
+export async function stopProblems(
+  lane: Account,
+  c: { caseId: string; instanceId: string; snapshots: number },
+): Promise<string[]> {
+  const problems: string[] = [];
+  const { workstations, snapshots, volumes } = await caseResources(lane, c.caseId);
+  for (const w of workstations) problems.push(`workstation ${w.InstanceId} is still ${w.State?.Name}`);
+  for (const v of volumes) problems.push(`evidence volume ${v.VolumeId} was not deleted`);
+  if (snapshots.length !== c.snapshots)
+    problems.push(`${snapshots.length} evidence snapshots left of ${c.snapshots}: --stop must keep them`);
+  const victim = (await lane.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [c.instanceId] })))
+    .Reservations?.[0]?.Instances?.[0]?.State?.Name;
+  if (victim === "terminated" || victim === "shutting-down")
+    problems.push(`the compromised instance ${c.instanceId} is ${victim}: --stop must never touch it`);
   return problems;
 }
 
