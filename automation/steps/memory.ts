@@ -199,7 +199,12 @@ export function memoryStep(opts: MemoryOptions = DEFAULT_MEMORY): Step<RespondCo
       // A capture takes minutes and memory changes under it: an attempt run again after a transient
       // error (or a resumed case) waits for the capture already running rather than starting another.
       const earlier = mayHaveRun(ctx, attempt)
-        ? await earlierCapture(ctx, { bucket, key, comment, maxAgeMs: opts.timeoutMs })
+        ? await earlierCapture(ctx, { bucket, key, comment, maxAgeMs: opts.timeoutMs }).catch((err) => {
+            // Denied (a responder role from before ssm:ListCommands was granted): capture anew rather
+            // than not at all. A transient error is the engine's to retry.
+            if (isTransientFailure(err)) throw err;
+            return undefined;
+          })
         : undefined;
       const capture =
         earlier ?? (await startCapture(ctx, { bucket, key, comment, toolsBucket, toolSha }, opts));

@@ -323,6 +323,20 @@ describe("SSM detection and memory capture (aws-sdk-client-mock at the SSM seam)
       expect(ctx.records.get("memory-egress")).to.equal("open");
     });
 
+    it("a lookup the role may not make (AccessDenied) does not stop the capture: a new one starts", async () => {
+      succeeds();
+      m.s3.on(ListPartsCommand).resolves({ Parts: [{ PartNumber: 1, ETag: '"e1"' }] });
+      m.s3.on(ListMultipartUploadsCommand).rejects(
+        Object.assign(new Error("Access Denied"), {
+          name: "AccessDenied",
+          $metadata: { httpStatusCode: 403 },
+        }),
+      );
+      const r = await fast.run(context(true), { attempt: 2 });
+      expect(r.status).to.equal("done");
+      expect(m.ssm.commandCalls(SendCommandCommand)).to.have.length(1);
+    });
+
     it("a first attempt never looks for an earlier capture", async () => {
       succeeds();
       m.s3.on(ListPartsCommand).resolves({ Parts: [{ PartNumber: 1, ETag: '"e1"' }] });
