@@ -313,8 +313,8 @@ export function extraScopesFor(fullAction: string, c: ResponderPolicyContext): S
 export function responderPolicyDocument(actions: readonly string[], c: ResponderPolicyContext) {
   const groups = new Map<string, { scope: Scope; actions: string[] }>();
   for (const action of [...new Set(actions)].sort()) {
+    const service = action.split(":")[0]!;
     for (const scope of [scopeFor(action, c), ...extraScopesFor(action, c)]) {
-      const service = action.split(":")[0]!;
       const condition = { ...(scope.condition ?? {}) };
       if (!GLOBAL_SERVICES.has(service))
         condition.StringEquals = { ...(condition.StringEquals ?? {}), "aws:RequestedRegion": c.regions };

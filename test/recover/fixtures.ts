@@ -10,6 +10,7 @@ import { RegisterTargetsCommand } from "@aws-sdk/client-elastic-load-balancing-v
 import { PutParameterCommand } from "@aws-sdk/client-ssm";
 import { expect } from "chai";
 import type { WorkloadStack, WorkloadStacks } from "../../automation/recover/pulumi-workload";
+import type { CaseOptions } from "../../automation/respond/context";
 import { type CaseResult, respond } from "../../automation/respond/respond";
 import { TAG } from "../../facts/tags";
 import type { Account } from "../helpers/responder";
@@ -17,7 +18,11 @@ import type { Account } from "../helpers/responder";
 export const PARAMETER = "/ir/known-good-ami/web";
 
 /** Contains an instance (tagged as workload "web" first) and expects it contained. */
-export async function containTagged(a: Account, instanceId: string): Promise<CaseResult> {
+export async function containTagged(
+  a: Account,
+  instanceId: string,
+  options: Partial<CaseOptions> = { dwellMs: 10 },
+): Promise<CaseResult> {
   await a.clients.ec2.send(
     new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: TAG.workload, Value: "web" }] }),
   );
@@ -25,7 +30,7 @@ export async function containTagged(a: Account, instanceId: string): Promise<Cas
     targets: [{ instanceId, source: { kind: "argument" } }],
     settings: a.settings,
     clients: a.clients,
-    options: { dwellMs: 10 },
+    options,
   });
   expect(r!.status, JSON.stringify(r!.steps.filter((s) => s.status !== "verified"))).to.equal("contained");
   return r!;

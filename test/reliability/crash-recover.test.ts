@@ -32,6 +32,7 @@ import { type ForensicWorld, seedForensic } from "../investigate/forensic-world"
 import { otherAmis, publish } from "../recover/fixtures";
 import { bundleCli, runCli } from "./crash-target";
 import {
+  caseResources,
   containedVictim,
   forensicFlags,
   investigateProblems,
@@ -160,12 +161,7 @@ describe("crash at every step of recover and investigate: SIGKILL, rerun, comple
     if (playbook === "stop") {
       const ready = await investigateOnce();
       if (ready.status !== "ready") return [`setup: investigate ended ${ready.status}: ${ready.error ?? ""}`];
-      snapshots =
-        (
-          await lane.clients.ec2.send(
-            new DescribeSnapshotsCommand({ Filters: [{ Name: `tag:${TAG.caseId}`, Values: [caseId] }] }),
-          )
-        ).Snapshots?.length ?? 0;
+      snapshots = (await caseResources(lane, caseId)).snapshots.length;
       if (snapshots === 0) return ["setup: the case has no evidence snapshot"];
     }
     const args =

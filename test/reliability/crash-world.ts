@@ -8,7 +8,6 @@
  */
 import { DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
 import {
-  CreateTagsCommand,
   DescribeInstancesCommand,
   DescribeLaunchTemplateVersionsCommand,
   DescribeSnapshotsCommand,
@@ -16,10 +15,10 @@ import {
 } from "@aws-sdk/client-ec2";
 import type { JournalEntry } from "../../automation/journal/chain";
 import { versionDescription } from "../../automation/recover/asg-rebuild";
-import { respond } from "../../automation/respond/respond";
 import { ROLE_TAG_VALUES, TAG } from "../../facts/tags";
 import type { Account } from "../helpers/responder";
 import { type ForensicWorld, withForensic } from "../investigate/forensic-world";
+import { containTagged } from "../recover/fixtures";
 import { freshInstance } from "./crash-target";
 
 export { makeLanes } from "./crash-target";
@@ -48,18 +47,8 @@ export const forensicFlags = (f: ForensicWorld) => [
  */
 export async function containedVictim(lane: Account, name: string) {
   const { instanceId } = await freshInstance(lane, name);
-  await lane.clients.ec2.send(
-    new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: TAG.workload, Value: "web" }] }),
-  );
-  const [r] = await respond({
-    targets: [{ instanceId, source: { kind: "argument" } }],
-    settings: lane.settings,
-    clients: lane.clients,
-    options: { dwellMs: 0, decrementCapacity: true },
-  });
-  if (r?.status !== "contained" || !r.caseId)
-    throw new Error(`victim ${instanceId} not contained: ${r?.status} ${r?.error ?? ""}`);
-  return { instanceId, caseId: r.caseId };
+  const r = await containTagged(lane, instanceId, { dwellMs: 0, decrementCapacity: true });
+  return { instanceId, caseId: r.caseId! };
 }
 
 const count = (entries: readonly JournalEntry[], stepId: string, event: string) =>
@@ -103,7 +92,7 @@ export async function recoverProblems(
 }
 
 /** The case's workstations not terminated, its evidence snapshots and its evidence volumes. */
-async function caseResources(lane: Account, caseId: string) {
+export async function caseResources(lane: Account, caseId: string) {
   const ec2 = lane.clients.ec2;
   const tagged = (role: string) => [
     { Name: `tag:${TAG.caseId}`, Values: [caseId] },
