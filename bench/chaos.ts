@@ -60,6 +60,8 @@ interface Row {
   chainsIntact: number;
   stepRetries: number;
   reapplied: number;
+  /** Runs by the most attempts one of their steps took (2 = a step ran twice), for runs that retried. */
+  attempts: Record<number, number>;
   medianMs: number;
   worstMs: number;
   failures: Map<string, number>;
@@ -81,7 +83,9 @@ function summarise(
 ): Row {
   const duplicates: Record<string, number> = {};
   const failures = new Map<string, number>();
+  const attempts: Record<number, number> = {};
   for (const r of results) {
+    if (r.mostAttempts > 1) attempts[r.mostAttempts] = (attempts[r.mostAttempts] ?? 0) + 1;
     for (const [k, n] of Object.entries(duplicatesOf(r.shape, r.expected)))
       duplicates[k] = (duplicates[k] ?? 0) + n;
     for (const f of r.failedChecks) {
@@ -102,11 +106,21 @@ function summarise(
     chainsIntact: results.filter((r) => r.chainOk).length,
     stepRetries: results.reduce((n, r) => n + r.stepRetries, 0),
     reapplied: results.reduce((n, r) => n + r.reapplied, 0),
+    attempts,
     medianMs: median(times),
     worstMs: Math.max(0, ...times),
     failures,
   };
 }
+
+/** "2×: 30, 3×: 4" (runs whose busiest step ran twice, three times); "none" when no step was retried. */
+const attemptsText = (a: Record<number, number>) =>
+  Object.keys(a).length
+    ? Object.entries(a)
+        .sort(([x], [y]) => Number(x) - Number(y))
+        .map(([k, n]) => `${k}×: ${n}`)
+        .join(", ")
+    : "none";
 
 export function renderTable(rows: Row[]): string[] {
   const dupText = (d: Record<string, number>) =>
@@ -116,12 +130,12 @@ export function renderTable(rows: Row[]): string[] {
           .join(", ")
       : "0";
   const lines = [
-    `| fault rate | runs | requests | ${FAULT_KINDS.join(" | ")} | completed on the first pass | completed (operator reruns) | step runs retried | changes re-applied | duplicates | chains intact | median | worst |`,
-    `|---|---|---|${FAULT_KINDS.map(() => "---").join("|")}|---|---|---|---|---|---|---|---|`,
+    `| fault rate | runs | requests | ${FAULT_KINDS.join(" | ")} | completed on the first pass | completed (operator reruns) | step runs retried | runs by a step's most attempts | changes re-applied | duplicates | chains intact | median | worst |`,
+    `|---|---|---|${FAULT_KINDS.map(() => "---").join("|")}|---|---|---|---|---|---|---|---|---|`,
   ];
   for (const r of rows)
     lines.push(
-      `| ${Math.round(r.rate * 100)}% | ${r.runs} | ${r.requests} | ${FAULT_KINDS.map((k) => r.faults[k]).join(" | ")} | ${r.firstPass}/${r.runs} | ${r.completed}/${r.runs} (${r.reruns}) | ${r.stepRetries} | ${r.reapplied} | ${dupText(r.duplicates)} | ${r.chainsIntact}/${r.runs} | ${(r.medianMs / 1000).toFixed(1)} s | ${(r.worstMs / 1000).toFixed(1)} s |`,
+      `| ${Math.round(r.rate * 100)}% | ${r.runs} | ${r.requests} | ${FAULT_KINDS.map((k) => r.faults[k]).join(" | ")} | ${r.firstPass}/${r.runs} | ${r.completed}/${r.runs} (${r.reruns}) | ${r.stepRetries} | ${attemptsText(r.attempts)} | ${r.reapplied} | ${dupText(r.duplicates)} | ${r.chainsIntact}/${r.runs} | ${(r.medianMs / 1000).toFixed(1)} s | ${(r.worstMs / 1000).toFixed(1)} s |`,
     );
   return lines;
 }
@@ -201,6 +215,7 @@ async function main() {
               firstPassProblems: [],
               stepRetries: 0,
               reapplied: 0,
+              mostAttempts: 1,
             }),
           );
           results.push({ ...r, expected });
@@ -212,7 +227,7 @@ async function main() {
             writeDocs(renderTable(partial), partial, args, baseline.ms);
           }
           process.stderr.write(
-            `rate ${rate} run ${i + 1}/${args.runs} (${scenario.id}): ${r.completed ? `completed after ${r.reruns} rerun(s)` : `NOT completed (${r.failedChecks.length} checks)`}, ${r.stepRetries} step retries, ${r.reapplied} re-applied, ${(r.ms / 1000).toFixed(1)} s, duplicates ${JSON.stringify(dups)}, chain ${r.chainOk ? "intact" : r.chainProblem}\n`,
+            `rate ${rate} run ${i + 1}/${args.runs} (${scenario.id}): ${r.completed ? `completed after ${r.reruns} rerun(s)` : `NOT completed (${r.failedChecks.length} checks)`}, ${r.stepRetries} step retries, ${r.reapplied} re-applied, most attempts ${r.mostAttempts}, ${(r.ms / 1000).toFixed(1)} s, duplicates ${JSON.stringify(dups)}, chain ${r.chainOk ? "intact" : r.chainProblem}\n`,
           );
           if (process.env.CHAOS_VERBOSE)
             for (const p of [...r.firstPassProblems, ...r.failedChecks])

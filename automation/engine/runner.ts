@@ -34,7 +34,15 @@ export interface RunOptions<C extends EngineContext> {
 }
 
 const DEFAULT_RUN_TIMEOUT = 120_000;
-const DEFAULT_RUN_ATTEMPTS = 3;
+/**
+ * Five, not three: a step whose run makes k one-shot mutations (no client token the emulator honours,
+ * so the client never retries their 5xx or reset) fails an attempt with about 1-(1-f)^k, f the share of
+ * requests that fail that way. In the CI chaos run f is 13% (20% faults, two thirds of them 5xx or
+ * resets; the client absorbs throttles and latency), so three attempts left about 0.2% of such step runs
+ * failed, and a lifecycle has a dozen: CI met it (investigate-launch, three 503s in a row). Five make it
+ * about 0.004%; the backoff between them stays under 7.5 s in all.
+ */
+const DEFAULT_RUN_ATTEMPTS = 5;
 
 const DEFAULT_VERIFY_TIMEOUT = 30_000;
 

@@ -75,7 +75,7 @@ export interface Step<C> {
    * Attempts of `run` when an attempt fails with a transient AWS error (throttled past the client's
    * retries, 5xx, a reset connection): a mutation without a client token is never retried by the client,
    * so a reset after it took effect surfaces here. Every attempt after the first is told so (`RunAttempt`)
-   * and must look for what the earlier one may have done before doing it again. @default 3
+   * and must look for what the earlier one may have done before doing it again. @default 5
    */
   runAttempts?: number;
   /** Upper bound of `run` in ms. @default 120000 */

@@ -208,13 +208,13 @@ describe("step engine", () => {
       expect(verifyChain(entries).ok).to.equal(true);
     });
 
-    it("gives up after three attempts with the last error", async () => {
+    it("gives up after five attempts with the last error", async () => {
       const { journal, ctx } = await openCase();
       const seen: number[] = [];
-      const [r] = await runPlaybook({ steps: [flaky("a", 5, reset, seen)], ctx, journal });
+      const [r] = await runPlaybook({ steps: [flaky("a", 9, reset, seen)], ctx, journal });
       expect(r!.status).to.equal("failed");
       expect(r!.detail).to.equal("socket hang up");
-      expect(seen).to.deep.equal([1, 2, 3]);
+      expect(seen).to.deep.equal([1, 2, 3, 4, 5]);
     });
 
     it("does not retry an error that is not transient (a refusal, a bug, bad input)", async () => {

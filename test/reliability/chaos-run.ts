@@ -57,6 +57,17 @@ export interface ChaosResult {
   stepRetries: number;
   /** Changes the engine re-applied after finding them undone (`reapplied` entries in the case journal). */
   reapplied: number;
+  /** The most attempts one step's run took in this run (1 when nothing was retried). */
+  mostAttempts: number;
+}
+
+/** The most attempts any one step's run took: its highest `retrying` attempt, plus the one after it. */
+export function mostAttemptsOf(entries: { stepId: string; event: string; data?: unknown }[]): number {
+  let most = 1;
+  for (const e of entries)
+    if (e.event === "retrying")
+      most = Math.max(most, Number((e.data as { attempt?: number })?.attempt ?? 0) + 1);
+  return most;
 }
 
 /** Steps of every stage that did not end verified or skipped, and each stage's error, one line each. */
@@ -190,6 +201,7 @@ export async function chaosRun(o: {
     let chainProblem: string | undefined = "no case";
     let stepRetries = 0;
     let reapplied = 0;
+    let mostAttempts = 1;
     if (run.caseId) {
       const found = await findCase(openJournals(direct, account.settings), run.caseId);
       const check = found ? verifyChain(found.entries) : { ok: false, problem: "case not in the journal" };
@@ -197,6 +209,7 @@ export async function chaosRun(o: {
       chainProblem = check.problem;
       stepRetries = found?.entries.filter((e) => e.event === "retrying").length ?? 0;
       reapplied = found?.entries.filter((e) => e.event === "reapplied").length ?? 0;
+      mostAttempts = mostAttemptsOf(found?.entries ?? []);
     }
     return {
       accountId: o.accountId,
@@ -213,6 +226,7 @@ export async function chaosRun(o: {
       firstPassProblems,
       stepRetries,
       reapplied,
+      mostAttempts,
     };
   } finally {
     if (faulty !== account.clients) faulty.destroy();
