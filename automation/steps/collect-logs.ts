@@ -4,14 +4,12 @@
  * would compete on the host). The host gets one presigned PUT URL per artefact, never AWS credentials.
  * The responder then hashes what S3 holds (the host's own sha256sum may be trojaned: its numbers are
  * recorded and compared, never trusted) and makes sure each object is under the compliance lock.
+ * The host is asked once: an attempt run again after a transient error, or a resumed case, uses the
+ * collection an earlier attempt sent (found by its command comment) before sending another.
  * Never blocks containment; skipped with the reason when SSM does not manage the instance.
  */
 import { HeadObjectCommand, PutObjectCommand, PutObjectRetentionCommand } from "@aws-sdk/client-s3";
-import {
-  DescribeInstanceInformationCommand,
-  GetCommandInvocationCommand,
-  SendCommandCommand,
-} from "@aws-sdk/client-ssm";
+import { DescribeInstanceInformationCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { EVIDENCE_LOCK_MODE } from "../../facts/names";
 import type { Json, Step } from "../engine/types";
@@ -21,7 +19,8 @@ import { COLLECTION_ARTEFACTS, type CollectedArtefact, parseCollectionOutput } f
 import { collectLogsScript } from "../ssm-documents/collect-logs";
 import { openForensicEgress } from "./forensic-egress";
 import type { SsmCheck } from "./ssm-check";
-import { errorName, sleep } from "./util";
+import { findCommand, SHELL_DOCUMENT, unlessDenied, waitForCommand } from "./ssm-command";
+import { errorName, mayHaveRun } from "./util";
 
 export interface CollectLogsOptions {
   /** Bound of the whole collection, ms (also the lifetime of the presigned URLs). @default 20 minutes */
@@ -84,42 +83,69 @@ async function ssmManaged(ctx: RespondContext): Promise<SsmCheck> {
   }
 }
 
-async function runCommand(
+/** The collection's command comment: how a later attempt finds it (SSM keeps at most 100 characters). */
+const collectionComment = (caseId: string) => `ir ${caseId} log collection`.slice(0, 100);
+
+/**
+ * Command states of a collection whose result a later attempt can use: still running, or ended with
+ * its output (the script exits non-zero, so "Failed", when an upload failed; its output says which).
+ */
+const USABLE = new Set(["Pending", "InProgress", "Success", "Failed"]);
+
+interface Collection {
+  commandId: string;
+  /** When waiting for it stops (its presigned URLs expire then). */
+  deadline: number;
+}
+
+/** Mints one presigned PUT URL per artefact and sends the collection script with them. */
+async function sendCollection(
   ctx: RespondContext,
-  script: string,
+  since: Date,
   opts: CollectLogsOptions,
-): Promise<{ commandId: string; stdout: string }> {
+): Promise<Collection> {
+  const bucket = evidenceBucket(ctx);
+  const expiresIn = Math.ceil(opts.timeoutMs / 1000);
+  const urls: Record<string, string> = {};
+  await Promise.all(
+    COLLECTION_ARTEFACTS.map(async (a) => {
+      urls[a.name] = await getSignedUrl(
+        ctx.clients.s3,
+        new PutObjectCommand({ Bucket: bucket, Key: logKey(ctx.caseId, a.name) }),
+        { expiresIn },
+      );
+    }),
+  );
   const sent = await ctx.clients.ssm.send(
     new SendCommandCommand({
       InstanceIds: [ctx.instanceId],
-      DocumentName: "AWS-RunShellScript",
-      Comment: `ir ${ctx.caseId} log collection`.slice(0, 100),
+      DocumentName: SHELL_DOCUMENT,
+      Comment: collectionComment(ctx.caseId),
       TimeoutSeconds: 600,
-      Parameters: { commands: [script], executionTimeout: [String(Math.ceil(opts.timeoutMs / 1000))] },
+      Parameters: {
+        commands: [collectLogsScript({ urls, since })],
+        executionTimeout: [String(expiresIn)],
+      },
     }),
   );
   const commandId = sent.Command?.CommandId;
   if (!commandId) throw new Error("SSM accepted the log collection command but returned no command id");
-  const deadline = Date.now() + opts.timeoutMs;
-  while (Date.now() < deadline) {
-    await sleep(opts.pollMs);
-    const inv = await ctx.clients.ssm
-      .send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: ctx.instanceId }))
-      .catch((err) => {
-        if (errorName(err) === "InvocationDoesNotExist") return undefined;
-        throw err;
-      });
-    const status = inv?.Status ?? "Pending";
-    if (["Pending", "InProgress", "Delayed"].includes(status)) continue;
-    // The script exits non-zero when an upload failed; its output still says which ones arrived.
-    if (status !== "Success" && status !== "Failed") {
-      throw new Error(
-        `log collection command ${commandId} ended ${status}: ${(inv?.StandardErrorContent ?? "").slice(-300)}`,
-      );
-    }
-    return { commandId, stdout: inv?.StandardOutputContent ?? "" };
-  }
-  throw new Error(`log collection did not finish within ${opts.timeoutMs} ms (command ${commandId})`);
+  return { commandId, deadline: Date.now() + opts.timeoutMs };
+}
+
+/** The collection an earlier attempt of the case sent (its answer lost to a reset or a 5xx), if any. */
+function earlierCollection(ctx: RespondContext, opts: CollectLogsOptions): Promise<Collection | undefined> {
+  return findCommand(
+    ctx,
+    { comment: collectionComment(ctx.caseId), maxAgeMs: opts.timeoutMs, statuses: USABLE },
+    (c) =>
+      c.CommandId
+        ? {
+            commandId: c.CommandId,
+            deadline: (c.RequestedDateTime?.getTime() ?? Date.now()) + opts.timeoutMs,
+          }
+        : undefined,
+  );
 }
 
 /** Hashes one uploaded object as S3 holds it and makes sure it is under the compliance lock. */
@@ -172,27 +198,28 @@ export function collectLogsStep(opts: CollectLogsOptions = DEFAULT_COLLECT_LOGS)
           ]
         : [];
     },
-    async run(ctx) {
+    async run(ctx, attempt) {
       const ssm = await ssmManaged(ctx);
       if (!ssm.managed)
         return { status: "skipped", reason: `logs not collected: ${ssm.reason ?? "SSM state unknown"}` };
       if (!ctx.records.get("evidence-bucket"))
         throw new Error("no evidence bucket: logs cannot be collected (see the evidence-bucket step)");
       await openForensicEgress(ctx);
-      const bucket = evidenceBucket(ctx);
-      const expiresIn = Math.ceil(opts.timeoutMs / 1000);
-      const urls: Record<string, string> = {};
-      await Promise.all(
-        COLLECTION_ARTEFACTS.map(async (a) => {
-          urls[a.name] = await getSignedUrl(
-            ctx.clients.s3,
-            new PutObjectCommand({ Bucket: bucket, Key: logKey(ctx.caseId, a.name) }),
-            { expiresIn },
-          );
-        }),
-      );
       const since = new Date(Date.parse(ctx.caseStartedAt) - opts.lookbackMs);
-      const { commandId, stdout } = await runCommand(ctx, collectLogsScript({ urls, since }), opts);
+      // An attempt run again after a transient error (or a resumed case) waits for the collection an
+      // earlier attempt sent rather than asking the host twice (the same keys, written twice over).
+      const earlier = mayHaveRun(ctx, attempt) ? await unlessDenied(earlierCollection(ctx, opts)) : undefined;
+      const { commandId, deadline } = earlier ?? (await sendCollection(ctx, since, opts));
+      const end = await waitForCommand(ctx, {
+        commandId,
+        deadline,
+        pollMs: opts.pollMs,
+        what: "log collection",
+      });
+      // The script exits non-zero when an upload failed; its output still says which ones arrived.
+      if (end.status !== "Success" && end.status !== "Failed")
+        throw new Error(`log collection command ${commandId} ended ${end.status}: ${end.stderr.slice(-300)}`);
+      const stdout = end.stdout;
       const reported = new Map(parseCollectionOutput(stdout).map((r) => [r.name, r]));
       const artefacts: LogArtefact[] = [];
       const missing: CollectLogsRecord["missing"] = [];

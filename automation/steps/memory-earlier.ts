@@ -5,10 +5,9 @@
  * that capture instead of starting a second one: a capture takes minutes and memory changes under it.
  */
 import { ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
-import { type Command, ListCommandsCommand } from "@aws-sdk/client-ssm";
+import type { Command } from "@aws-sdk/client-ssm";
 import type { RespondContext } from "../respond/context";
-
-export const CAPTURE_DOCUMENT = "AWS-RunShellScript";
+import { findCommand } from "./ssm-command";
 
 /** A capture command and the upload its part URLs write to. */
 export interface RunningCapture {
@@ -20,8 +19,6 @@ export interface RunningCapture {
 
 /** Command states in which the capture may still deliver (SSM's command-level statuses). */
 const LIVE = new Set(["Pending", "InProgress", "Success"]);
-/** ListCommands pages to read at most (50 commands each, newest window only). */
-const MAX_PAGES = 5;
 
 /** Upload ids the part URLs of a capture command write to (presigned UploadPart URLs). */
 export function uploadIdsOf(command: Pick<Command, "Parameters">): Set<string> {
@@ -49,34 +46,14 @@ export async function earlierCapture(
     (uploads.Uploads ?? []).filter((u) => u.Key === at.key && u.UploadId).map((u) => u.UploadId!),
   );
   if (open.size === 0) return undefined;
-  // Older commands' part URLs have expired: only the capture window is worth reading.
-  const since = new Date(Date.now() - at.maxAgeMs).toISOString();
-  let nextToken: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const res = await ctx.clients.ssm.send(
-      new ListCommandsCommand({
-        InstanceId: ctx.instanceId,
-        Filters: [{ key: "InvokedAfter", value: since }],
-        ...(nextToken ? { NextToken: nextToken } : {}),
-      }),
-    );
-    const newestFirst = [...(res.Commands ?? [])].sort(
-      (a, b) => (b.RequestedDateTime?.getTime() ?? 0) - (a.RequestedDateTime?.getTime() ?? 0),
-    );
-    for (const c of newestFirst) {
-      if (c.Comment !== at.comment || c.DocumentName !== CAPTURE_DOCUMENT || !LIVE.has(c.Status ?? ""))
-        continue;
-      const uploadId = [...uploadIdsOf(c)].find((id) => open.has(id));
-      if (uploadId && c.CommandId) {
-        return {
+  return findCommand(ctx, { comment: at.comment, maxAgeMs: at.maxAgeMs, statuses: LIVE }, (c) => {
+    const uploadId = [...uploadIdsOf(c)].find((id) => open.has(id));
+    return uploadId && c.CommandId
+      ? {
           uploadId,
           commandId: c.CommandId,
           deadline: (c.RequestedDateTime?.getTime() ?? Date.now()) + at.maxAgeMs,
-        };
-      }
-    }
-    nextToken = res.NextToken;
-    if (!nextToken) break;
-  }
-  return undefined;
+        }
+      : undefined;
+  });
 }

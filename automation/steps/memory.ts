@@ -15,7 +15,7 @@ import {
   ListPartsCommand,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
-import { GetCommandInvocationCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
+import { SendCommandCommand } from "@aws-sdk/client-ssm";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { EVIDENCE_LOCK_MODE, toolsBucketName } from "../../facts/names";
 import { isTransientFailure } from "../aws/retry";
@@ -23,10 +23,11 @@ import type { Json, Step } from "../engine/types";
 import { caseKey, evidenceBucket, hashObject, retainUntil } from "../evidence/store";
 import { facts, type RespondContext } from "../respond/context";
 import { openForensicEgress } from "./forensic-egress";
-import { CAPTURE_DOCUMENT, earlierCapture, type RunningCapture } from "./memory-earlier";
+import { earlierCapture, type RunningCapture } from "./memory-earlier";
 import { captureScript } from "./memory-script";
 import type { SsmCheck } from "./ssm-check";
-import { mayHaveRun, sleep } from "./util";
+import { SHELL_DOCUMENT, unlessDenied, waitForCommand } from "./ssm-command";
+import { mayHaveRun } from "./util";
 
 /** Key of the pinned capture tool in the tools bucket; its metadata `sha256` pins the binary. */
 export const CAPTURE_TOOL_KEY = "avml/avml";
@@ -104,7 +105,7 @@ async function startCapture(
     const sent = await ctx.clients.ssm.send(
       new SendCommandCommand({
         InstanceIds: [ctx.instanceId],
-        DocumentName: CAPTURE_DOCUMENT,
+        DocumentName: SHELL_DOCUMENT,
         Comment: at.comment,
         TimeoutSeconds: 600,
         Parameters: {
@@ -120,37 +121,6 @@ async function startCapture(
     if (!isTransientFailure(err)) await abortUpload(ctx, at.bucket, at.key, uploadId);
     throw err;
   }
-}
-
-/** Polls the command until it ends (a failed poll is tried again at the next interval); its stdout. */
-async function waitForCommand(ctx: RespondContext, capture: RunningCapture, opts: MemoryOptions) {
-  let lastPollError: unknown;
-  while (Date.now() < capture.deadline) {
-    await sleep(opts.pollMs);
-    const inv = await ctx.clients.ssm
-      .send(new GetCommandInvocationCommand({ CommandId: capture.commandId, InstanceId: ctx.instanceId }))
-      .catch((err) => {
-        if ((err as Error).name === "InvocationDoesNotExist") return undefined;
-        // The capture runs on the host whatever happens to one poll: look again at the next interval.
-        if (isTransientFailure(err)) {
-          lastPollError = err;
-          return undefined;
-        }
-        throw err;
-      });
-    const status = inv?.Status ?? "Pending";
-    if (["Pending", "InProgress", "Delayed"].includes(status)) continue;
-    if (status !== "Success")
-      throw new Error(
-        `memory capture command ${capture.commandId} ended ${status}: ${(inv?.StandardErrorContent ?? "").slice(-300)}`,
-      );
-    return inv?.StandardOutputContent ?? "";
-  }
-  throw new Error(
-    `memory capture did not finish within ${opts.timeoutMs} ms (command ${capture.commandId})${
-      lastPollError ? `; last poll error: ${(lastPollError as Error).message}` : ""
-    }`,
-  );
 }
 
 export function memoryStep(opts: MemoryOptions = DEFAULT_MEMORY): Step<RespondContext> {
@@ -199,17 +169,22 @@ export function memoryStep(opts: MemoryOptions = DEFAULT_MEMORY): Step<RespondCo
       // A capture takes minutes and memory changes under it: an attempt run again after a transient
       // error (or a resumed case) waits for the capture already running rather than starting another.
       const earlier = mayHaveRun(ctx, attempt)
-        ? await earlierCapture(ctx, { bucket, key, comment, maxAgeMs: opts.timeoutMs }).catch((err) => {
-            // Denied (a responder role from before ssm:ListCommands was granted): capture anew rather
-            // than not at all. A transient error is the engine's to retry.
-            if (isTransientFailure(err)) throw err;
-            return undefined;
-          })
+        ? await unlessDenied(earlierCapture(ctx, { bucket, key, comment, maxAgeMs: opts.timeoutMs }))
         : undefined;
       const capture =
         earlier ?? (await startCapture(ctx, { bucket, key, comment, toolsBucket, toolSha }, opts));
       try {
-        const stdout = await waitForCommand(ctx, capture, opts);
+        const end = await waitForCommand(ctx, {
+          commandId: capture.commandId,
+          deadline: capture.deadline,
+          pollMs: opts.pollMs,
+          what: "memory capture",
+        });
+        if (end.status !== "Success")
+          throw new Error(
+            `memory capture command ${capture.commandId} ended ${end.status}: ${end.stderr.slice(-300)}`,
+          );
+        const stdout = end.stdout;
         const listed = await ctx.clients.s3.send(
           new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: capture.uploadId }),
         );

@@ -27,7 +27,7 @@ export const NOT_REACHED_BY_GAMEDAY: Readonly<Record<string, string>> = {
   "s3:ListBucketMultipartUploads":
     "memory capture run again (transient error, resumed case) finds the capture already running: moto runs no SSM agent (test/automation/memory.test.ts)",
   "ssm:ListCommands":
-    "memory capture run again finds its earlier capture command: moto runs no SSM agent (test/automation/memory.test.ts)",
+    "memory capture or log collection run again finds its earlier command: moto runs no SSM agent (test/automation/memory.test.ts, test/integration/collect-logs.test.ts)",
   "sns:Publish": "auto-containment Lambda notices (test/lambda/handler.test.ts records its calls)",
 };
 

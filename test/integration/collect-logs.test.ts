@@ -9,6 +9,7 @@ import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import {
   DescribeInstanceInformationCommand,
   GetCommandInvocationCommand,
+  ListCommandsCommand,
   SendCommandCommand,
   SSMClient,
 } from "@aws-sdk/client-ssm";
@@ -77,6 +78,7 @@ describe("collect-logs in the contain playbook (moto, SSM at the SDK seam)", fun
       Status: play.fail?.length ? "Failed" : "Success",
       StandardOutputContent: stdout,
     }));
+    ssm.on(ListCommandsCommand).resolves({ Commands: [] });
   });
 
   const contain = async (instanceId: string): Promise<CaseResult> => {
@@ -166,5 +168,78 @@ describe("collect-logs in the contain playbook (moto, SSM at the SDK seam)", fun
     expect(step.detail).to.equal("logs not collected: the instance is not registered with SSM");
     expect(ssm.commandCalls(SendCommandCommand)).to.have.length(0);
     expect(r.status).to.equal("contained");
+  });
+
+  describe("a collection whose SendCommand answer is lost (a 503 after SSM took it)", () => {
+    const unavailable = () =>
+      Object.assign(new Error("Service Unavailable"), {
+        name: "ServiceUnavailable",
+        $metadata: { httpStatusCode: 503 },
+      });
+    /** SendCommand plays the host every time; the first answer is lost. Returns what SSM was sent. */
+    const loseFirstAnswer = () => {
+      const sent: { commandId: string; comment: string }[] = [];
+      ssm.on(SendCommandCommand).callsFake(async (input) => {
+        stdout = await playHost(input.Parameters.commands[0], play);
+        sent.push({ commandId: `cmd-logs-${sent.length + 1}`, comment: input.Comment });
+        if (sent.length === 1) throw unavailable();
+        return { Command: { CommandId: sent.at(-1)!.commandId } };
+      });
+      return sent;
+    };
+    const listed = (sent: { commandId: string; comment: string }[], comment?: string) =>
+      sent.map((c) => ({
+        CommandId: c.commandId,
+        Comment: comment ?? c.comment,
+        DocumentName: "AWS-RunShellScript",
+        Status: "Success" as const,
+        RequestedDateTime: new Date(),
+      }));
+
+    it("the retried step finds the collection by its comment and uses it: the host is asked once", async () => {
+      play = {};
+      const sent = loseFirstAnswer();
+      ssm.on(ListCommandsCommand).callsFake(async () => ({ Commands: listed(sent) }));
+      const r = await contain(a.world.asgInstances[1]!);
+      const step = r.steps.find((s) => s.id === "collect-logs")!;
+      expect(step.status, step.detail).to.equal("verified");
+      expect(sent.map((c) => c.commandId)).to.deep.equal(["cmd-logs-1"]);
+      const rec = await recordOf(r);
+      expect(rec.commandId).to.equal("cmd-logs-1");
+      expect(rec.missing).to.deep.equal([]);
+      const filters = ssm.commandCalls(ListCommandsCommand)[0]!.args[0].input;
+      expect(filters.InstanceId).to.equal(a.world.asgInstances[1]);
+      expect(filters.Filters?.[0]?.key).to.equal("InvokedAfter");
+    });
+
+    for (const [what, list, victim] of [
+      ["only another case's collection is listed", "another", (w: Account["world"]) => w.asgInstances[2]!],
+      [
+        "the lookup is denied (a responder role from before ssm:ListCommands)",
+        "denied",
+        (w: Account["world"]) => w.twoEni,
+      ],
+    ] as const) {
+      it(`sends the collection again when ${what}`, async () => {
+        play = {};
+        const sent = loseFirstAnswer();
+        if (list === "denied")
+          ssm.on(ListCommandsCommand).rejects(
+            Object.assign(new Error("not authorized to perform ssm:ListCommands"), {
+              name: "AccessDeniedException",
+              $metadata: { httpStatusCode: 400 },
+            }),
+          );
+        else
+          ssm.on(ListCommandsCommand).callsFake(async () => ({
+            Commands: listed(sent, "ir c-20260101t000000z-other log collection"),
+          }));
+        const r = await contain(victim(a.world));
+        const step = r.steps.find((s) => s.id === "collect-logs")!;
+        expect(step.status, step.detail).to.equal("verified");
+        expect(sent.map((c) => c.commandId)).to.deep.equal(["cmd-logs-1", "cmd-logs-2"]);
+        expect((await recordOf(r)).commandId).to.equal("cmd-logs-2");
+      });
+    }
   });
 });
