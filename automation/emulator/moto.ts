@@ -70,7 +70,48 @@ export interface StartOptions {
   timeoutMs?: number;
 }
 
-/** Starts moto_server on 127.0.0.1; the process is killed when this process exits. */
+/** Emulators this process started and has not stopped. */
+const running = new Set<ChildProcess>();
+const TERMINATING: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+const killRunning = () => {
+  for (const child of running)
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+};
+
+/**
+ * A process killed by a signal runs no 'exit' handler: without this, `kill`, `timeout` or a CI job's
+ * cancel would leave the emulator serving on its port. When nothing else handles the signal, the
+ * emulators are killed and the signal raised again, so the process still dies of it as it would have.
+ * When something else does (the game day's --keep, mocha), that handler decides, and 'exit' cleans up.
+ */
+function onTerminatingSignal(signal: NodeJS.Signals) {
+  if (process.listenerCount(signal) > 1) return;
+  killRunning();
+  untrackAll();
+  process.kill(process.pid, signal);
+}
+
+function track(child: ChildProcess) {
+  if (running.size === 0) {
+    process.on("exit", killRunning);
+    for (const signal of TERMINATING) process.on(signal, onTerminatingSignal);
+  }
+  running.add(child);
+}
+
+function untrack(child: ChildProcess) {
+  running.delete(child);
+  if (running.size === 0) untrackAll();
+}
+
+function untrackAll() {
+  running.clear();
+  process.removeListener("exit", killRunning);
+  for (const signal of TERMINATING) process.removeListener(signal, onTerminatingSignal);
+}
+
+/** Starts moto_server on 127.0.0.1; it is killed when this process exits or dies of a signal. */
 export async function startMoto(options: StartOptions = {}): Promise<MotoServer> {
   const bin = options.bin ?? findMotoServer();
   if (!bin)
@@ -88,16 +129,14 @@ export async function startMoto(options: StartOptions = {}): Promise<MotoServer>
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
-  const killOnExit = () => {
-    if (child.exitCode === null) child.kill("SIGKILL");
-  };
-  process.once("exit", killOnExit);
+  track(child);
   try {
     await waitUntilUp(endpoint, child, options.timeoutMs ?? 30_000, () =>
       stderr.trim().split("\n").slice(-3).join(" | "),
     );
   } catch (err) {
-    killOnExit();
+    untrack(child);
+    if (child.exitCode === null) child.kill("SIGKILL");
     throw err;
   }
   return {
@@ -108,7 +147,7 @@ export async function startMoto(options: StartOptions = {}): Promise<MotoServer>
       if (!res.ok) throw new Error(`moto reset failed with HTTP ${res.status}`);
     },
     async stop() {
-      process.removeListener("exit", killOnExit);
+      untrack(child);
       // Already gone (exited, or killed by a signal: then exitCode stays null): stopping twice is a no-op.
       if (child.exitCode !== null || child.signalCode !== null) return;
       // The child is unref'd while it serves; while we wait for it to exit it must keep this process
