@@ -227,7 +227,7 @@ async function main() {
             writeDocs(renderTable(partial), partial, args, baseline.ms);
           }
           process.stderr.write(
-            `rate ${rate} run ${i + 1}/${args.runs} (${scenario.id}): ${r.completed ? `completed after ${r.reruns} rerun(s)` : `NOT completed (${r.failedChecks.length} checks)`}, ${r.stepRetries} step retries, ${r.reapplied} re-applied, most attempts ${r.mostAttempts}, ${(r.ms / 1000).toFixed(1)} s, duplicates ${JSON.stringify(dups)}, chain ${r.chainOk ? "intact" : r.chainProblem}\n`,
+            `rate ${rate} run ${i + 1}/${args.runs} (${scenario.id}): ${r.completed ? `completed after ${r.reruns} rerun(s)` : `NOT completed (${r.failedChecks.length} checks)`}, ${r.stepRetries} step retries, ${r.reapplied} re-applied, most attempts ${r.mostAttempts}${r.mostAttemptsStep ? ` (${r.mostAttemptsStep})` : ""}, ${(r.ms / 1000).toFixed(1)} s, duplicates ${JSON.stringify(dups)}, chain ${r.chainOk ? "intact" : r.chainProblem}\n`,
           );
           if (process.env.CHAOS_VERBOSE)
             for (const p of [...r.firstPassProblems, ...r.failedChecks])

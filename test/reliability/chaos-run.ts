@@ -59,14 +59,21 @@ export interface ChaosResult {
   reapplied: number;
   /** The most attempts one step's run took in this run (1 when nothing was retried). */
   mostAttempts: number;
+  /** The step that took them (absent when nothing was retried). */
+  mostAttemptsStep?: string;
 }
 
-/** The most attempts any one step's run took: its highest `retrying` attempt, plus the one after it. */
-export function mostAttemptsOf(entries: { stepId: string; event: string; data?: unknown }[]): number {
-  let most = 1;
-  for (const e of entries)
-    if (e.event === "retrying")
-      most = Math.max(most, Number((e.data as { attempt?: number })?.attempt ?? 0) + 1);
+/** The most attempts one step's run took (its highest `retrying` attempt, plus the one after), and which. */
+export function mostAttemptsOf(entries: { stepId: string; event: string; data?: unknown }[]): {
+  attempts: number;
+  step?: string;
+} {
+  let most: { attempts: number; step?: string } = { attempts: 1 };
+  for (const e of entries) {
+    if (e.event !== "retrying") continue;
+    const attempts = Number((e.data as { attempt?: number })?.attempt ?? 0) + 1;
+    if (attempts > most.attempts) most = { attempts, step: e.stepId };
+  }
   return most;
 }
 
@@ -202,6 +209,7 @@ export async function chaosRun(o: {
     let stepRetries = 0;
     let reapplied = 0;
     let mostAttempts = 1;
+    let mostAttemptsStep: string | undefined;
     if (run.caseId) {
       const found = await findCase(openJournals(direct, account.settings), run.caseId);
       const check = found ? verifyChain(found.entries) : { ok: false, problem: "case not in the journal" };
@@ -209,7 +217,7 @@ export async function chaosRun(o: {
       chainProblem = check.problem;
       stepRetries = found?.entries.filter((e) => e.event === "retrying").length ?? 0;
       reapplied = found?.entries.filter((e) => e.event === "reapplied").length ?? 0;
-      mostAttempts = mostAttemptsOf(found?.entries ?? []);
+      ({ attempts: mostAttempts, step: mostAttemptsStep } = mostAttemptsOf(found?.entries ?? []));
     }
     return {
       accountId: o.accountId,
@@ -227,6 +235,7 @@ export async function chaosRun(o: {
       stepRetries,
       reapplied,
       mostAttempts,
+      ...(mostAttemptsStep ? { mostAttemptsStep } : {}),
     };
   } finally {
     if (faulty !== account.clients) faulty.destroy();
