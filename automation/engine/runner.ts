@@ -245,7 +245,10 @@ export async function runPlaybook<C extends EngineContext>(options: RunOptions<C
       for (let attempt = 1; ; attempt++) {
         try {
           result = await withTimeout(
-            step.run(ctx, { attempt }),
+            step.run(ctx, {
+              attempt,
+              ...(before?.record !== undefined ? { unverifiedRecord: before.record } : {}),
+            }),
             step.timeoutMs ?? DEFAULT_RUN_TIMEOUT,
             `step ${step.id}`,
           );

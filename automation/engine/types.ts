@@ -29,6 +29,11 @@ export interface RunResult {
 export interface RunAttempt {
   /** 1 for the first; above 1 after an attempt failed with a transient error. */
   attempt: number;
+  /**
+   * What an earlier run of this step in this case recorded, when it ran but did not verify (a rerun of
+   * an incomplete case): a step that looks for its earlier work must not take that result back as new.
+   */
+  unverifiedRecord?: Json;
 }
 
 export interface VerifyResult {

@@ -12,7 +12,7 @@ import { HeadObjectCommand, PutObjectCommand, PutObjectRetentionCommand } from "
 import { DescribeInstanceInformationCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { EVIDENCE_LOCK_MODE } from "../../facts/names";
-import type { Json, Step } from "../engine/types";
+import type { Json, RunAttempt, Step } from "../engine/types";
 import { type Artefact, caseKey, evidenceBucket, hashObject, retainUntil } from "../evidence/store";
 import type { RespondContext } from "../respond/context";
 import { COLLECTION_ARTEFACTS, type CollectedArtefact, parseCollectionOutput } from "../ssm-documents";
@@ -133,13 +133,22 @@ async function sendCollection(
   return { commandId, deadline: Date.now() + opts.timeoutMs };
 }
 
-/** The collection an earlier attempt of the case sent (its answer lost to a reset or a 5xx), if any. */
-function earlierCollection(ctx: RespondContext, opts: CollectLogsOptions): Promise<Collection | undefined> {
+/**
+ * The collection an earlier attempt of the case sent (its answer lost to a reset or a 5xx), if any. A
+ * collection a run already recorded is never the one: a rerun of a case whose collection missed uploads
+ * (or whose objects changed) must ask the host again, not read the same result back.
+ */
+function earlierCollection(
+  ctx: RespondContext,
+  opts: CollectLogsOptions,
+  attempt: RunAttempt | undefined,
+): Promise<Collection | undefined> {
+  const recorded = (attempt?.unverifiedRecord as CollectLogsRecord | undefined)?.commandId;
   return findCommand(
     ctx,
     { comment: collectionComment(ctx.caseId), maxAgeMs: opts.timeoutMs, statuses: USABLE },
     (c) =>
-      c.CommandId
+      c.CommandId && c.CommandId !== recorded
         ? {
             commandId: c.CommandId,
             deadline: (c.RequestedDateTime?.getTime() ?? Date.now()) + opts.timeoutMs,
@@ -208,7 +217,9 @@ export function collectLogsStep(opts: CollectLogsOptions = DEFAULT_COLLECT_LOGS)
       const since = new Date(Date.parse(ctx.caseStartedAt) - opts.lookbackMs);
       // An attempt run again after a transient error (or a resumed case) waits for the collection an
       // earlier attempt sent rather than asking the host twice (the same keys, written twice over).
-      const earlier = mayHaveRun(ctx, attempt) ? await unlessDenied(earlierCollection(ctx, opts)) : undefined;
+      const earlier = mayHaveRun(ctx, attempt)
+        ? await unlessDenied(earlierCollection(ctx, opts, attempt))
+        : undefined;
       const { commandId, deadline } = earlier ?? (await sendCollection(ctx, since, opts));
       const end = await waitForCommand(ctx, {
         commandId,

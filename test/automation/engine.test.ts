@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { type EngineContext, planPlaybook, runPlaybook } from "../../automation/engine/runner";
-import type { Step } from "../../automation/engine/types";
+import type { RunAttempt, Step } from "../../automation/engine/types";
 import { verifyChain } from "../../automation/journal/chain";
 import type { CaseMeta } from "../../automation/journal/journal";
 import { LocalJournal } from "../../automation/journal/local";
@@ -143,6 +143,47 @@ describe("step engine", () => {
     expect(ctx2.records.get("a")).to.deep.equal({ id: "a" });
     const all = (await journal.readCase(meta.caseId))!.entries;
     expect(verifyChain(all).ok).to.equal(true);
+  });
+
+  it("a step run again in a resumed case is told what its earlier, unverified run recorded", async () => {
+    const { journal, ctx, meta } = await openCase();
+    await runPlaybook({ steps: [step("collect", { fail: "verify" })], ctx, journal });
+    await journal.releaseLease(meta.instanceId, "run-1");
+    await journal.resume(meta.instanceId, meta.caseId, "run-2", 60_000);
+    const history = (await journal.readCase(meta.caseId))!.entries;
+    const told: (RunAttempt | undefined)[] = [];
+    const ctx2: Ctx = { caseId: meta.caseId, records: new Map(), resumed: true, log: [] };
+    const [r] = await runPlaybook({
+      steps: [
+        step("collect", {
+          async run(_ctx, attempt) {
+            told.push(attempt);
+            return { status: "done", record: { id: "collect", second: true } };
+          },
+        }),
+      ],
+      ctx: ctx2,
+      journal,
+      history,
+    });
+    expect(r!.status).to.equal("verified");
+    expect(told).to.deep.equal([{ attempt: 1, unverifiedRecord: { id: "collect" } }]);
+    // A first run of a step has nothing earlier to be told about.
+    const fresh = await openCase();
+    const firstTold: (RunAttempt | undefined)[] = [];
+    await runPlaybook({
+      steps: [
+        step("collect", {
+          async run(_ctx, attempt) {
+            firstTold.push(attempt);
+            return { status: "done" };
+          },
+        }),
+      ],
+      ctx: fresh.ctx,
+      journal: fresh.journal,
+    });
+    expect(firstTold).to.deep.equal([{ attempt: 1 }]);
   });
 
   it("a second run cannot take a case whose lease is alive, and reports who holds it", async () => {

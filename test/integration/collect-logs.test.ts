@@ -4,7 +4,7 @@
  * stub plays the host, uploading through the presigned URLs the command carries, as curl would.
  */
 import { createHash } from "node:crypto";
-import { DescribeNetworkInterfacesCommand } from "@aws-sdk/client-ec2";
+import { DescribeNetworkInterfacesCommand, RunInstancesCommand } from "@aws-sdk/client-ec2";
 import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import {
   DescribeInstanceInformationCommand,
@@ -24,7 +24,7 @@ import { TEST_ACCOUNT, TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
 import { type Account, setupAccount } from "../helpers/responder";
 
 const BUCKET = evidenceBucketName(TEST_ACCOUNT, TEST_REGION);
-const FAST = { timeoutMs: 20_000, pollMs: 5, lookbackMs: 3_600_000, verifyTimeoutMs: 1500 };
+const FAST = { timeoutMs: 20_000, pollMs: 5, lookbackMs: 3_600_000, verifyTimeoutMs: 10_000 };
 
 interface HostPlay {
   /** Artefacts the host fails to upload. */
@@ -241,5 +241,49 @@ describe("collect-logs in the contain playbook (moto, SSM at the SDK seam)", fun
         expect((await recordOf(r)).commandId).to.equal("cmd-logs-2");
       });
     }
+  });
+
+  it("a rerun of a case whose collection missed an upload asks the host again (the recorded collection is not reused)", async () => {
+    // Every instance of the seeded world is taken by the tests above: this case gets its own.
+    const launched = await a.clients.ec2.send(
+      new RunInstancesCommand({
+        ImageId: a.world.imageId,
+        MinCount: 1,
+        MaxCount: 1,
+        InstanceType: "t3.micro",
+        SubnetId: a.world.subnets[0],
+      }),
+    );
+    const id = launched.Instances![0]!.InstanceId!;
+    const sent: string[] = [];
+    ssm.on(SendCommandCommand).callsFake(async (input) => {
+      stdout = await playHost(input.Parameters.commands[0], play);
+      sent.push(`cmd-logs-${sent.length + 1}`);
+      return { Command: { CommandId: sent.at(-1) } };
+    });
+    let comment = "";
+    ssm.on(ListCommandsCommand).callsFake(async () => ({
+      Commands: sent.map((CommandId, i) => ({
+        CommandId,
+        Comment: comment,
+        DocumentName: "AWS-RunShellScript",
+        Status: i === 0 ? ("Failed" as const) : ("Success" as const),
+        RequestedDateTime: new Date(),
+      })),
+    }));
+    play = { fail: ["journal.export.gz"] };
+    const first = await contain(id);
+    comment = `ir ${first.caseId} log collection`;
+    expect(first.steps.find((s) => s.id === "collect-logs")!.status).to.equal("unverified");
+    play = {};
+    const again = await contain(id);
+    expect(again.caseId).to.equal(first.caseId);
+    expect(again.resumed).to.equal(true);
+    const step = again.steps.find((s) => s.id === "collect-logs")!;
+    expect(sent).to.deep.equal(["cmd-logs-1", "cmd-logs-2"]);
+    expect(step.status, step.detail).to.equal("verified");
+    const rec = await recordOf(again);
+    expect(rec.commandId).to.equal("cmd-logs-2");
+    expect(rec.missing).to.deep.equal([]);
   });
 });
