@@ -330,10 +330,16 @@ describe("step engine", () => {
           : {}),
       });
 
-    it("re-applies after two failed checks, journals it, and verifies", async () => {
+    /** Runs the held step in a new case against something that undoes it `undos` times. */
+    const runHeld = async (undos: number, reapply: boolean) => {
       const { journal, ctx } = await openCase();
-      const world = { on: false, applies: 0, undos: 2 };
-      const [r] = await runPlaybook({ steps: [held(world, true)], ctx, journal });
+      const world = { on: false, applies: 0, undos };
+      const [r] = await runPlaybook({ steps: [held(world, reapply)], ctx, journal });
+      return { r, world, journal, ctx };
+    };
+
+    it("re-applies after two failed checks, journals it, and verifies", async () => {
+      const { r, world, journal, ctx } = await runHeld(2, true);
       expect(r!.status).to.equal("verified");
       expect(world.applies).to.equal(2);
       const entries = (await journal.readCase(ctx.caseId))!.entries;
@@ -344,18 +350,14 @@ describe("step engine", () => {
     });
 
     it("re-applies at most twice, then reports what is still wrong", async () => {
-      const { journal, ctx } = await openCase();
-      const world = { on: false, applies: 0, undos: 1_000 };
-      const [r] = await runPlaybook({ steps: [held(world, true)], ctx, journal });
+      const { r, world } = await runHeld(1_000, true);
       expect(r!.status).to.equal("unverified");
       expect(r!.detail).to.equal("undone");
       expect(world.applies).to.equal(3);
     });
 
     it("a step without reapply is only checked", async () => {
-      const { journal, ctx } = await openCase();
-      const world = { on: false, applies: 0, undos: 1_000 };
-      const [r] = await runPlaybook({ steps: [held(world, false)], ctx, journal });
+      const { r, world } = await runHeld(1_000, false);
       expect(r!.status).to.equal("unverified");
       expect(world.applies).to.equal(1);
     });
