@@ -58,7 +58,9 @@ export async function waitForCommand(
     };
   }
   const pollError = lastPollError ? `; last poll error: ${(lastPollError as Error).message}` : "";
-  throw new Error(`${c.what} did not finish in time (command ${c.commandId})${pollError}`);
+  throw new Error(
+    `${c.what} did not finish by ${new Date(c.deadline).toISOString()}, its bound (command ${c.commandId} on ${ctx.instanceId})${pollError}: see the command's output in SSM Run Command, then run the case again`,
+  );
 }
 
 /**

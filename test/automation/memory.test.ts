@@ -179,6 +179,21 @@ describe("SSM detection and memory capture (aws-sdk-client-mock at the SSM seam)
     expect(m.s3.commandCalls(AbortMultipartUploadCommand)).to.have.length(1);
   });
 
+  it("memory: a capture that outlasts its bound fails naming the bound, the command and what to do; the upload is aborted", async () => {
+    const step = memoryStep({ timeoutMs: 50, pollMs: 5 });
+    m.ssm.on(SendCommandCommand).resolves({ Command: { CommandId: "cmd-slow" } });
+    m.ssm.on(GetCommandInvocationCommand).resolves({ Status: "InProgress" });
+    m.s3.on(AbortMultipartUploadCommand).resolves({});
+    const err = await step.run(context(true)).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err?.message).to.match(
+      /^memory capture did not finish by \d{4}-\d\d-\d\dT[\d:.]+Z, its bound \(command cmd-slow on i-0123456789abcdef0\): see the command's output in SSM Run Command, then run the case again$/,
+    );
+    expect(m.s3.commandCalls(AbortMultipartUploadCommand)).to.have.length(1);
+  });
+
   it("memory: a 'Success' that uploaded nothing (as moto reports) is a failure, not evidence", async () => {
     m.ssm.on(SendCommandCommand).resolves({ Command: { CommandId: "cmd-3" } });
     m.ssm.on(GetCommandInvocationCommand).resolves({ Status: "Success", StandardOutputContent: "" });
