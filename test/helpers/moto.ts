@@ -1,28 +1,43 @@
 /**
- * One moto server per mocha run, started lazily by the first suite that asks for it and killed when
- * the process exits. Suites call `useMoto()` in a `before` hook: it returns the endpoint, and resets
- * the emulator so every suite starts from an empty account.
+ * One moto server per mocha run (per worker), behind the strict layer that answers as AWS does where moto
+ * does not (automation/emulator/strict, docs/strict-aws.md). Started lazily by the first suite that asks
+ * for it and killed when the process exits. Suites call `useMoto()` in a `before` hook: it returns the
+ * layer's endpoint, and resets the emulator and the layer so every suite starts from an empty account.
+ * `IR_STRICT=off` is the explicit switch for plain moto (never used to make a test pass).
  */
 import { AwsClients } from "../../automation/aws/clients";
-import { type MotoServer, startMoto } from "../../automation/emulator/moto";
+import { startMoto } from "../../automation/emulator/moto";
+import type { StrictLayer } from "../../automation/emulator/strict/server";
+import {
+  type StrictMotoServer,
+  strictEnabled,
+  withStrictLayer,
+} from "../../automation/emulator/strict/start";
 
-let server: Promise<MotoServer> | undefined;
+let server: Promise<StrictMotoServer> | undefined;
 
 export const TEST_REGION = "us-east-1";
 export const TEST_ACCOUNT = "123456789012";
 export const TEST_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" };
 
-export function motoServer(): Promise<MotoServer> {
+export function motoServer(): Promise<StrictMotoServer> {
   // Set on every call, not only the first: a suite that restores its environment must not leave the
   // next suites without them. moto reads these; the SDK must never find real credentials in a test run.
   process.env.AWS_ACCESS_KEY_ID = TEST_CREDENTIALS.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = TEST_CREDENTIALS.secretAccessKey;
   process.env.AWS_REGION = TEST_REGION;
-  if (!server) server = startMoto();
+  if (!server) server = startMoto().then((moto) => withStrictLayer(moto, { strict: strictEnabled() }));
   return server;
 }
 
-/** Starts (once) and resets moto; returns its endpoint. Call from a suite's `before` hook. */
+/** The strict layer in front of the test moto (throws when IR_STRICT=off: the test needs the layer). */
+export async function strictLayer(): Promise<StrictLayer> {
+  const s = await motoServer();
+  if (!s.layer) throw new Error("this test needs the strict layer: unset IR_STRICT=off");
+  return s.layer;
+}
+
+/** Starts (once) and resets moto and the layer; returns the layer's endpoint. Call from a `before` hook. */
 export async function useMoto(): Promise<string> {
   const moto = await motoServer();
   await moto.reset();
