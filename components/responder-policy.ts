@@ -355,3 +355,42 @@ export const allowedActions = (doc: { Statement: { Effect?: unknown; Action?: un
     ),
   ),
 ];
+
+/** Trust policy of the responder role. Throws when nobody at all could assume it. */
+export function responderTrustPolicy(i: {
+  humans: string[];
+  mfa: boolean;
+  automation: string[];
+  lambda: boolean;
+  accountId: string;
+}) {
+  const statements: Record<string, unknown>[] = [];
+  if (i.humans.length > 0)
+    statements.push({
+      Sid: "Responders",
+      Effect: "Allow",
+      Principal: { AWS: i.humans },
+      Action: ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+      ...(i.mfa ? { Condition: { Bool: { "aws:MultiFactorAuthPresent": "true" } } } : {}),
+    });
+  if (i.automation.length > 0)
+    statements.push({
+      Sid: "Automation",
+      Effect: "Allow",
+      Principal: { AWS: i.automation },
+      Action: ["sts:AssumeRole", "sts:TagSession"],
+    });
+  if (i.lambda)
+    statements.push({
+      Sid: "AutoContainmentFunction",
+      Effect: "Allow",
+      Principal: { Service: "lambda.amazonaws.com" },
+      Action: "sts:AssumeRole",
+      Condition: { StringEquals: { "aws:SourceAccount": i.accountId } },
+    });
+  if (statements.length === 0)
+    throw new Error(
+      "responder role has no principal: set humanPrincipalArns, automationPrincipalArns or trustLambdaService",
+    );
+  return { Version: "2012-10-17", Statement: statements };
+}

@@ -18,6 +18,7 @@ import {
 import type { ResponderSettings } from "../../facts/responder-settings";
 import { AwsClients, type CallRecorder } from "../aws/clients";
 import { bootstrap } from "../bootstrap/bootstrap";
+import { assumeResponderRole } from "../emulator/responder-role";
 import { type ResolvedSettings, resolveSettings } from "../settings/settings";
 import { type FlowLogSink, seedFlowLogs } from "./flow-logs";
 import { seedWorkload, type Workload } from "./seed";
@@ -47,12 +48,15 @@ export interface AccountOptions {
   recorder?: CallRecorder;
 }
 
-/** Clients for one emulated account. */
-export function accountClients(o: AccountOptions): AwsClients {
+/** Clients for one emulated account: its administrator's, or (with `credentials`) a session's. */
+export function accountClients(
+  o: AccountOptions,
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } = EMULATOR_CREDENTIALS,
+): AwsClients {
   return new AwsClients({
     endpoint: o.endpoint,
     region: GAMEDAY_REGION,
-    credentials: EMULATOR_CREDENTIALS,
+    credentials,
     retry: { maxAttempts: 1 },
     latencyMs: o.latencyMs,
     headers: { "x-moto-account-id": o.accountId },
@@ -129,9 +133,24 @@ export async function prepareAccount(o: AccountOptions): Promise<GamedayAccount>
       { AWS_REGION: GAMEDAY_REGION },
     );
     settings.latencyMs = o.latencyMs;
+    // The responder acts as the role the baseline deploys: behind the strict layer every call it makes is
+    // authorised against the generated policy, as AWS would (plain moto authorises nothing).
+    const session = await assumeResponderRole(
+      setup,
+      {
+        accountId: o.accountId,
+        region: GAMEDAY_REGION,
+        evidenceBucket,
+        toolsBucket: published.toolsBucket,
+        journalTable: base.journalTable,
+        workloadRoleArns: [`arn:aws:iam::${o.accountId}:role/${workload.roleName}`],
+        logArchiveBucket: flowLogs.bucket,
+      },
+      `gameday-${o.accountId}`,
+    );
     return {
       accountId: o.accountId,
-      clients: accountClients(o),
+      clients: accountClients(o, session),
       settings,
       configFile,
       workload,

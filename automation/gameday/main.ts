@@ -48,6 +48,10 @@ export function gamedayProgram(onRun: (o: GamedayOptions) => Promise<void>): Com
     )
     .option("--dwell-ms <n>", "time in the untrack group before isolation", wholeNumber("--dwell-ms"), 2000)
     .option("--keep", "leave the emulator running afterwards to explore the accounts")
+    .option(
+      "--no-strict",
+      "plain moto: no strict layer (AWS's refusals, IAM evaluation of the responder, the SSM agent)",
+    )
     .option("--report-dir <dir>", "where the report files go", "gameday-report")
     .option(
       "--state-dir <dir>",
@@ -62,6 +66,7 @@ export function gamedayProgram(onRun: (o: GamedayOptions) => Promise<void>): Com
         latencyMs: flags.latencyMs,
         dwellMs: flags.dwellMs,
         keep: Boolean(flags.keep),
+        strict: flags.strict !== false,
         reportDir: flags.reportDir,
         ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
         json: Boolean(flags.json),

@@ -9,6 +9,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { MemoryRecorder } from "../aws/clients";
 import { type MotoServer, startMoto } from "../emulator/moto";
+import { STRICT_API_PATH } from "../emulator/strict/server";
+import { withStrictLayer } from "../emulator/strict/start";
 import { prepareAccount } from "./account";
 import type { Check } from "./checks";
 import { playScenario, type ScenarioRun } from "./lifecycle";
@@ -43,6 +45,11 @@ export interface GamedayOptions {
   beforeChecks?: Parameters<typeof playScenario>[4]["beforeChecks"];
   /** Tests: how moto is started. */
   start?: () => Promise<MotoServer>;
+  /**
+   * Put the strict layer in front of the emulator (AWS's refusals, IAM evaluation of the responder's
+   * calls, the SSM agent). @default true; `--no-strict` is the explicit switch for plain moto
+   */
+  strict?: boolean;
 }
 
 export interface Out {
@@ -107,7 +114,40 @@ function printScenario(s: ScenarioSummary, t: Timeline, print: (text: string) =>
   for (const [kind, file] of Object.entries(s.reports)) print(`  report ${kind}: ${file}`);
 }
 
+/** Fronts the emulator with the strict layer unless switched off or already there. */
+async function strict(o: GamedayOptions, moto: MotoServer, log: (t: string) => void): Promise<MotoServer> {
+  if (o.strict === false) return moto;
+  const page = await fetch(`${moto.endpoint}${STRICT_API_PATH}`, { signal: AbortSignal.timeout(5000) })
+    .then((r) => (r.ok ? r.json() : undefined))
+    .catch(() => undefined);
+  if ((page as { layer?: string } | undefined)?.layer === "strict") return moto;
+  const fronted = await withStrictLayer(moto);
+  log(
+    `strict layer on ${fronted.endpoint} (in front of ${moto.endpoint}): AWS's refusals and IAM evaluation on`,
+  );
+  return fronted;
+}
+
 async function emulator(
+  o: GamedayOptions,
+  log: (t: string) => void,
+): Promise<{ endpoint: string; moto?: MotoServer }> {
+  const own = await plainEmulator(o, log);
+  // The user's emulator stays theirs: the layer in front of it stops with this process, not it.
+  const server = await strict(
+    o,
+    own.moto ?? {
+      endpoint: own.endpoint,
+      port: 0,
+      reset: async () => undefined,
+      stop: async () => undefined,
+    },
+    log,
+  );
+  return { endpoint: server.endpoint, ...(own.moto ? { moto: server } : {}) };
+}
+
+async function plainEmulator(
   o: GamedayOptions,
   log: (t: string) => void,
 ): Promise<{ endpoint: string; moto?: MotoServer }> {

@@ -38,13 +38,23 @@ export async function runCli<J = any>(args: string[], whenNotJson?: J): Promise<
  * up: the snapshot then includes moto's dummy credentials, so restoring never removes them from the
  * suites that run later (a snapshot taken at file load did, in the full run).
  */
-export function pointCliAt(a: { endpoint: string; stateDir: string }, extra: Record<string, string> = {}) {
+export function pointCliAt(
+  a: {
+    endpoint: string;
+    stateDir: string;
+    responderCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
+  },
+  extra: Record<string, string> = {},
+) {
   const saved = { ...process.env };
+  // The CLI runs as the responder role where the account has one (the strict layer authorises it).
+  const creds = a.responderCredentials ?? { ...TEST_CREDENTIALS, sessionToken: "" };
   Object.assign(process.env, {
     AWS_ENDPOINT_URL: a.endpoint,
     AWS_REGION: TEST_REGION,
-    AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+    AWS_ACCESS_KEY_ID: creds.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+    ...(creds.sessionToken ? { AWS_SESSION_TOKEN: creds.sessionToken } : {}),
     IR_STATE_DIR: a.stateDir,
     IR_MAX_ATTEMPTS: "1",
     ...extra,

@@ -5,7 +5,7 @@
  * layer's endpoint, and resets the emulator and the layer so every suite starts from an empty account.
  * `IR_STRICT=off` is the explicit switch for plain moto (never used to make a test pass).
  */
-import { AwsClients } from "../../automation/aws/clients";
+import { AwsClients, type CallRecorder } from "../../automation/aws/clients";
 import { startMoto } from "../../automation/emulator/moto";
 import type { StrictLayer } from "../../automation/emulator/strict/server";
 import {
@@ -55,5 +55,24 @@ export function motoClients(
     credentials: TEST_CREDENTIALS,
     retry: { maxAttempts: 1 },
     latencyMs: extra.latencyMs,
+  });
+}
+
+/** Clients signed with the responder role's session (see automation/emulator/responder-role.ts). */
+export function responderClients(
+  endpoint: string,
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string },
+  extra: { recorder?: CallRecorder; latencyMs?: number } = {},
+): AwsClients {
+  return new AwsClients({
+    endpoint,
+    region: TEST_REGION,
+    credentials: {
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      sessionToken: credentials.sessionToken,
+    },
+    retry: { maxAttempts: 1 },
+    ...extra,
   });
 }

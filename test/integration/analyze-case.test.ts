@@ -145,7 +145,7 @@ async function containedCase(): Promise<Fixture> {
       },
     ],
     settings: a.settings,
-    clients: a.clients,
+    clients: a.responder,
     options: { dwellMs: 0 },
   });
   expect(r!.status, r!.error).to.equal("contained");

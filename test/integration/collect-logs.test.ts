@@ -85,7 +85,7 @@ describe("collect-logs in the contain playbook (moto, SSM at the SDK seam)", fun
     const [r] = await respond({
       targets: [{ instanceId, source: { kind: "argument" } }],
       settings: a.settings,
-      clients: a.clients,
+      clients: a.responder,
       // Memory off: the logs are still collected (the step asks SSM itself).
       options: { dwellMs: 0, memory: false },
       collectLogs: FAST,

@@ -98,8 +98,8 @@ describe("concurrency and crash recovery against moto (integration)", function (
   it("two respond runs on one instance at once: exactly one acts, the other reports its case", async () => {
     const target = [{ instanceId: a.world.asgInstances[1]!, source: { kind: "argument" as const } }];
     const [[r1], [r2]] = await Promise.all([
-      respond({ targets: target, settings: a.settings, clients: a.clients, options: { dwellMs: 200 } }),
-      respond({ targets: target, settings: a.settings, clients: a.clients, options: { dwellMs: 200 } }),
+      respond({ targets: target, settings: a.settings, clients: a.responder, options: { dwellMs: 200 } }),
+      respond({ targets: target, settings: a.settings, clients: a.responder, options: { dwellMs: 200 } }),
     ]);
     const statuses = [r1!.status, r2!.status].sort();
     expect(statuses).to.deep.equal(["busy", "contained"]);
@@ -137,7 +137,7 @@ describe("concurrency and crash recovery against moto (integration)", function (
       const [early] = await respond({
         targets: [{ instanceId, source: { kind: "argument" } }],
         settings: a.settings,
-        clients: a.clients,
+        clients: a.responder,
       });
       expect(early!.status).to.equal("busy");
       await sleep(2100);
@@ -145,7 +145,7 @@ describe("concurrency and crash recovery against moto (integration)", function (
       const [r] = await respond({
         targets: [{ instanceId, source: { kind: "argument" } }],
         settings: a.settings,
-        clients: a.clients,
+        clients: a.responder,
         options: { dwellMs: 100 },
       });
       expect(r!.caseId).to.equal(caseId);
@@ -154,7 +154,7 @@ describe("concurrency and crash recovery against moto (integration)", function (
         "contained",
       );
       await assertNoDuplicates(a, caseId, 1);
-      const s = await caseStatus({ ref: caseId, settings: a.settings, clients: a.clients });
+      const s = await caseStatus({ ref: caseId, settings: a.settings, clients: a.responder });
       expect(s.chain.ok, s.chain.problem).to.equal(true);
     });
   }

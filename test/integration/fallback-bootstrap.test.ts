@@ -24,7 +24,7 @@ describe("missing prerequisites and ir bootstrap against moto (integration)", fu
     const [r] = await respond({
       targets: [{ instanceId: a.world.solo, source: { kind: "argument" } }],
       settings: a.settings,
-      clients: a.clients,
+      clients: a.responder,
       options: { dwellMs: 0 },
     });
     expect(r!.journal).to.equal("local");
@@ -46,7 +46,7 @@ describe("missing prerequisites and ir bootstrap against moto (integration)", fu
       new DescribeSecurityGroupsCommand({ Filters: [{ Name: "group-name", Values: names }] }),
     );
     expect(groups.SecurityGroups!.map((g) => g.GroupName).sort()).to.deep.equal([...names].sort());
-    const s = await caseStatus({ ref: r!.caseId!, settings: a.settings, clients: a.clients });
+    const s = await caseStatus({ ref: r!.caseId!, settings: a.settings, clients: a.responder });
     expect(s.journal).to.equal("local");
     expect(s.chain.ok).to.equal(true);
   });
@@ -54,7 +54,7 @@ describe("missing prerequisites and ir bootstrap against moto (integration)", fu
   it("bootstrap --dry-run reports what is missing and creates nothing", async () => {
     const before = JSON.stringify(await describeAccount(a));
     const items = await bootstrap({
-      clients: a.clients,
+      clients: a.responder,
       settings: a.settings,
       vpcIds: [a.world.vpcId],
       dryRun: true,
@@ -70,14 +70,14 @@ describe("missing prerequisites and ir bootstrap against moto (integration)", fu
   });
 
   it("bootstrap creates what is missing, and a second run finds everything in place", async () => {
-    const first = await bootstrap({ clients: a.clients, settings: a.settings, vpcIds: [a.world.vpcId] });
+    const first = await bootstrap({ clients: a.responder, settings: a.settings, vpcIds: [a.world.vpcId] });
     expect(
       first
         .filter((i) => i.status === "created")
         .map((i) => i.kind)
         .sort(),
     ).to.deep.equal(["evidence-bucket", "journal-table"]);
-    const second = await bootstrap({ clients: a.clients, settings: a.settings, vpcIds: [a.world.vpcId] });
+    const second = await bootstrap({ clients: a.responder, settings: a.settings, vpcIds: [a.world.vpcId] });
     expect(
       second.every((i) => i.status === "exists"),
       JSON.stringify(second),
@@ -86,7 +86,7 @@ describe("missing prerequisites and ir bootstrap against moto (integration)", fu
 
   it("bootstrap refuses a malformed VPC id, naming it", async () => {
     let err: Error | undefined;
-    await bootstrap({ clients: a.clients, settings: a.settings, vpcIds: ["vpc-12"] }).catch((e) => {
+    await bootstrap({ clients: a.responder, settings: a.settings, vpcIds: ["vpc-12"] }).catch((e) => {
       err = e;
     });
     expect(err?.message).to.equal(
@@ -98,7 +98,7 @@ describe("missing prerequisites and ir bootstrap against moto (integration)", fu
     const [r] = await respond({
       targets: [{ instanceId: a.world.twoEni, source: { kind: "argument" } }],
       settings: a.settings,
-      clients: a.clients,
+      clients: a.responder,
       options: { dwellMs: 0 },
     });
     expect(r!.journal).to.equal("dynamodb");

@@ -28,7 +28,7 @@ describe("isolation groups left half-created are finished by the next run (integ
     const [r] = await respond({
       targets: [{ instanceId: a.world.solo, source: { kind: "argument" } }],
       settings: a.settings,
-      clients: a.clients,
+      clients: a.responder,
       options: { dwellMs: 0, memory: false },
     });
     const groupsStep = r!.steps.find((s) => s.id === "isolation-groups");

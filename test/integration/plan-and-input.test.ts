@@ -23,7 +23,7 @@ describe("ir plan and bad input against moto (integration)", function () {
     const [r] = await respond({
       targets: [{ instanceId: a.world.asgInstances[0]!, source: { kind: "argument" } }],
       settings: a.settings,
-      clients: a.clients,
+      clients: a.responder,
       dryRun: true,
     });
     expect(r!.status, r!.error).to.equal("planned");
@@ -49,7 +49,7 @@ describe("ir plan and bad input against moto (integration)", function () {
     const [r] = await respond({
       targets: [{ instanceId: "i-0123456789abcdef0", source: { kind: "argument" } }],
       settings: a.settings,
-      clients: a.clients,
+      clients: a.responder,
     });
     expect(r!.status).to.equal("invalid");
     expect(r!.error).to.equal(
@@ -64,7 +64,7 @@ describe("ir plan and bad input against moto (integration)", function () {
     const [r] = await respond({
       targets: [{ instanceId: a.world.noProfile, source: { kind: "argument" } }],
       settings: a.settings,
-      clients: a.clients,
+      clients: a.responder,
     });
     expect(r!.status).to.equal("invalid");
     expect(r!.error).to.match(/is terminated: there is nothing left to contain/);
@@ -75,7 +75,7 @@ describe("ir plan and bad input against moto (integration)", function () {
     const [r] = await respond({
       targets: [{ instanceId: a.world.solo, region: "eu-west-1", source: { kind: "argument" } }],
       settings: a.settings,
-      clients: a.clients,
+      clients: a.responder,
     });
     expect(r!.status).to.equal("invalid");
     expect(r!.error).to.match(/not found in region eu-west-1: check the id, or pass --region/);

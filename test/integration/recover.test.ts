@@ -175,7 +175,7 @@ describe("ir recover --via pulumi (fake stack) against moto (integration)", func
     const r = await recover({
       caseId: solo.caseId!,
       settings: a.settings,
-      clients: a.clients,
+      clients: a.responder,
       via: "pulumi",
       before: split,
       pulumi: pulumi(stacks),
@@ -212,7 +212,7 @@ describe("ir recover --via pulumi (fake stack) against moto (integration)", func
     const r = await recover({
       caseId: solo.caseId!,
       settings: a.settings,
-      clients: a.clients,
+      clients: a.responder,
       via: "pulumi",
       before: split,
       pulumi: pulumi(new ReplacingStacks(a, [])),
@@ -243,7 +243,7 @@ describe("ir recover --via pulumi (fake stack) against moto (integration)", func
     const r = await recover({
       caseId: c.caseId!,
       settings: a.settings,
-      clients: a.clients,
+      clients: a.responder,
       via: "pulumi",
       before: split,
       pulumi: pulumi(locked),
@@ -261,7 +261,7 @@ describe("ir recover --via pulumi (fake stack) against moto (integration)", func
       before: now,
       caseId: solo.caseId!,
       settings: a.settings,
-      clients: a.clients,
+      clients: a.responder,
       via: "pulumi" as const,
       pulumi: pulumi(new ReplacingStacks(a, [])),
       dryRun: true,
@@ -283,7 +283,7 @@ describe("ir recover --via pulumi (fake stack) against moto (integration)", func
     const r = await recover({
       caseId: solo.caseId!,
       settings: a.settings,
-      clients: a.clients,
+      clients: a.responder,
       via: "pulumi",
       pulumi: pulumi(new ReplacingStacks(a, [])),
       before: now,

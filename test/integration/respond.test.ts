@@ -41,7 +41,7 @@ async function contain(a: Account, ...ids: string[]): Promise<CaseResult[]> {
   return respond({
     targets: ids.map((instanceId) => ({ instanceId, source: { kind: "argument" } })),
     settings: a.settings,
-    clients: a.clients,
+    clients: a.responder,
     options: FAST,
   });
 }
@@ -212,7 +212,7 @@ describe("ir respond against moto (integration)", function () {
     const [r] = await respond({
       targets: [{ instanceId: id, source: { kind: "argument" } }],
       settings: a.settings,
-      clients: a.clients,
+      clients: a.responder,
       options: FAST,
       observe: (e) => {
         if (e.type === "step-ran" && e.stepId === "elb-deregister")
@@ -260,7 +260,7 @@ describe("ir respond against moto (integration)", function () {
   });
 
   it("status reads the case back with an intact hash chain", async () => {
-    const s = await caseStatus({ ref: a.world.solo, settings: a.settings, clients: a.clients });
+    const s = await caseStatus({ ref: a.world.solo, settings: a.settings, clients: a.responder });
     expect(s.caseId).to.equal(soloCase.caseId);
     expect(s.journal).to.equal("dynamodb");
     expect(s.chain.ok).to.equal(true);
@@ -269,7 +269,7 @@ describe("ir respond against moto (integration)", function () {
   });
 
   it("release restores groups, profile, targets, Elastic IP and removes the deny policy", async () => {
-    const r = await release({ caseId: soloCase.caseId!, settings: a.settings, clients: a.clients });
+    const r = await release({ caseId: soloCase.caseId!, settings: a.settings, clients: a.responder });
     expect(r.status, JSON.stringify(r.steps, null, 1)).to.equal("released");
     expect(await eniGroups(a, a.world.solo)).to.deep.equal([[a.world.webGroup]]);
     expect(await profileOf(a, a.world.solo)).to.equal(a.world.profileArn);
@@ -284,13 +284,13 @@ describe("ir respond against moto (integration)", function () {
     expect(addr.Addresses![0]!.NetworkInterfaceId).to.equal(eni);
     const policies = await a.clients.iam.send(new ListRolePoliciesCommand({ RoleName: a.world.roleName }));
     expect(policies.PolicyNames).to.not.include(revokePolicyName(soloCase.caseId!));
-    const s = await caseStatus({ ref: soloCase.caseId!, settings: a.settings, clients: a.clients });
+    const s = await caseStatus({ ref: soloCase.caseId!, settings: a.settings, clients: a.responder });
     expect(s.state).to.equal("released");
     expect(s.chain.ok).to.equal(true);
   });
 
   it("release returns a detached ASG instance to its group", async () => {
-    const r = await release({ caseId: asgCase.caseId!, settings: a.settings, clients: a.clients });
+    const r = await release({ caseId: asgCase.caseId!, settings: a.settings, clients: a.responder });
     expect(r.status, JSON.stringify(r.steps, null, 1)).to.equal("released");
     const res = await a.clients.autoscaling.send(
       new DescribeAutoScalingInstancesCommand({ InstanceIds: [a.world.asgInstances[0]!] }),

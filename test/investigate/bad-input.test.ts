@@ -38,7 +38,7 @@ describe("investigate: bad input changes nothing (integration)", function () {
     const err = await investigate({
       caseId,
       settings,
-      clients: a.clients,
+      clients: a.responder,
       owner: "alice@example.com",
       mountTiming: FAST,
       ...req,
@@ -60,7 +60,7 @@ describe("investigate: bad input changes nothing (integration)", function () {
   it("an unknown case id, for investigate and --stop", async () => {
     const unknown = newCaseId();
     await refuse({ caseId: unknown }, new RegExp(`^case "${unknown}" was not found in journal table`));
-    const err = await stopInvestigation({ caseId: unknown, settings, clients: a.clients }).catch((e) => e);
+    const err = await stopInvestigation({ caseId: unknown, settings, clients: a.responder }).catch((e) => e);
     expect(err.message).to.match(/was not found/);
   });
 

@@ -45,7 +45,7 @@ describe("ir bootstrap --forensic against moto (integration)", function () {
   it("the dry run reports what is missing and creates nothing", async () => {
     const before = await vpcCount();
     const r = await bootstrapForensic({
-      clients: a.clients,
+      clients: a.responder,
       dryRun: true,
       amiId: a.world.imageId,
       zones: ZONES,
@@ -119,7 +119,7 @@ describe("ir bootstrap --forensic against moto (integration)", function () {
 
   it("a re-run finds everything and creates nothing", async () => {
     const before = await vpcCount();
-    const r = await bootstrapForensic({ clients: a.clients, zones: ZONES, ssmPolicyArn });
+    const r = await bootstrapForensic({ clients: a.responder, zones: ZONES, ssmPolicyArn });
     expect(r.items.map((i) => i.status)).to.deep.equal(["exists", "exists", "exists"]);
     expect(r.forensic).to.deep.equal(forensic);
     expect(await vpcCount()).to.equal(before);
@@ -131,12 +131,12 @@ describe("ir bootstrap --forensic against moto (integration)", function () {
     const r = await investigate({
       caseId,
       settings,
-      clients: a.clients,
+      clients: a.responder,
       owner: "dave@example.com",
       mountTiming: { timeoutMs: 5_000, pollMs: 50 },
     });
     expect(r.status, JSON.stringify(r.steps)).to.equal("ready");
-    expect((await stopInvestigation({ caseId, settings, clients: a.clients, pollMs: 50 })).status).to.equal(
+    expect((await stopInvestigation({ caseId, settings, clients: a.responder, pollMs: 50 })).status).to.equal(
       "stopped",
     );
   });

@@ -89,7 +89,7 @@ export async function containedCase(a: Account, instanceId: string): Promise<str
   const [r] = await respond({
     targets: [{ instanceId, source: { kind: "argument" } }],
     settings: a.settings,
-    clients: a.clients,
+    clients: a.responder,
     options: { dwellMs: 0, memory: false },
   });
   expect(r!.status, JSON.stringify(r!.steps.filter((s) => s.status !== "verified"))).to.equal("contained");

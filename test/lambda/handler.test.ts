@@ -237,7 +237,7 @@ describe("auto-containment handler against moto (integration)", function () {
       new GetRolePolicyCommand({ RoleName: a.world.roleName, PolicyName: revokePolicyName(caseId) }),
     );
     expect(JSON.parse(decodeURIComponent(pol.PolicyDocument!)).Statement[0].Effect).to.equal("Deny");
-    const status = await caseStatus({ ref: caseId, settings: a.settings, clients: a.clients });
+    const status = await caseStatus({ ref: caseId, settings: a.settings, clients: a.responder });
     expect(JSON.stringify(status)).to.include(id);
     const messages = await drain();
     expect(messages).to.have.length(1);

@@ -29,7 +29,7 @@ export async function containTagged(
   const [r] = await respond({
     targets: [{ instanceId, source: { kind: "argument" } }],
     settings: a.settings,
-    clients: a.clients,
+    clients: a.responder,
     options,
   });
   expect(r!.status, JSON.stringify(r!.steps.filter((s) => s.status !== "verified"))).to.equal("contained");

@@ -160,7 +160,7 @@ export async function makeLanes(a: Account, clients: AwsClients, count: number):
       settings: { ...a.settings, journalTable: `${a.settings.journalTable}-lane${w}` },
       stateDir: mkdtempSync(join(tmpdir(), "ir-state-lane-")),
     };
-    await bootstrap({ clients: a.clients, settings: lane.settings, vpcIds: [lane.world.vpcId] });
+    await bootstrap({ clients: a.responder, settings: lane.settings, vpcIds: [lane.world.vpcId] });
     lanes.push(lane);
   }
   for (const lane of lanes) await roomInAsg(lane);

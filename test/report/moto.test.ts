@@ -47,7 +47,7 @@ describe("report: a real case against moto (integration)", function () {
     const [result] = await respond({
       targets: [{ instanceId: a.world.solo, source: { kind: "argument" } }],
       settings: a.settings,
-      clients: a.clients,
+      clients: a.responder,
       options: { dwellMs: 50 },
     });
     expect(result?.status).to.equal("contained");
@@ -61,7 +61,7 @@ describe("report: a real case against moto (integration)", function () {
   });
 
   it("a contained case: evidence from the manifest in the bucket, later phases not run", async () => {
-    const r = await loadCaseReport({ caseId, settings: a.settings, clients: a.clients });
+    const r = await loadCaseReport({ caseId, settings: a.settings, clients: a.responder });
     expect(r.journal.chainOk).to.equal(true);
     expect(r.evidence.source).to.equal("manifest");
     expect(r.evidence.manifest?.verified).to.equal(true);
@@ -78,8 +78,8 @@ describe("report: a real case against moto (integration)", function () {
   });
 
   it("after the real `ir analyze`: the analyze phase, each source's status, the analysis artefact", async () => {
-    const analysis = await analyzeCase({ caseId, settings: a.settings, clients: a.clients });
-    const r = await loadCaseReport({ caseId, settings: a.settings, clients: a.clients });
+    const analysis = await analyzeCase({ caseId, settings: a.settings, clients: a.responder });
+    const r = await loadCaseReport({ caseId, settings: a.settings, clients: a.responder });
     const phase = r.phases.find((p) => p.phase === "analyze")!;
     expect(phase.steps).to.deep.equal(analysis.steps.map((s) => s.id));
     expect(r.analysis.attackerIps?.sources.map((s) => s.source)).to.deep.equal([
@@ -102,7 +102,7 @@ describe("report: a real case against moto (integration)", function () {
       await journal.append(caseId, stepId, event, data);
     await journal.flush();
     await journal.releaseLease(a.world.solo, "report-test");
-    const r = await loadCaseReport({ caseId, settings: a.settings, clients: a.clients });
+    const r = await loadCaseReport({ caseId, settings: a.settings, clients: a.responder });
     expect(r.journal.chainOk).to.equal(true);
     expect(r.phases.map((p) => p.status)).to.deep.equal([
       "complete",

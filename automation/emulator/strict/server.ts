@@ -22,6 +22,9 @@ import { SlotState } from "./state";
 import type { Answer, RuleContext, StrictRequest, StrictRule } from "./types";
 import { checkLoopbackUpstream, errorAnswer, protocolOf } from "./wire";
 
+/** GET here answers the layer's rules and counts (and says that the layer is there). */
+export const STRICT_API_PATH = "/strict-api/";
+
 /** Credentials of the layer's own calls to moto: the account administrator, as any unknown key. */
 const LAYER_CREDENTIALS = { accessKeyId: "strict-layer", secretAccessKey: "strict-layer" };
 
@@ -138,6 +141,16 @@ export async function startStrictLayer(options: StrictLayerOptions): Promise<Str
   };
 
   const handle = async (req: IncomingMessage, body: Buffer, res: ServerResponse) => {
+    // The layer's own page: tells a caller (the game day given --endpoint) that the layer is already here.
+    if (req.url?.startsWith(STRICT_API_PATH)) {
+      const page = { layer: "strict", upstream: upstream.origin, rules: rules.map((r) => r.id), counts };
+      send(res, {
+        status: 200,
+        headers: { "content-type": "application/json" },
+        body: Buffer.from(JSON.stringify(page)),
+      });
+      return;
+    }
     if (req.url?.startsWith("/moto-api")) {
       if (req.url.startsWith("/moto-api/reset")) reset();
       send(res, await forward(req, body));
@@ -169,7 +182,25 @@ export async function startStrictLayer(options: StrictLayerOptions): Promise<Str
     send(res, answer);
   };
 
+  // Rules that refuse on headers alone answer before the body is read, then close the connection.
+  const headerRules = rules.filter((rule) => rule.beforeBody);
+  const refusedBeforeBody = (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (!headerRules.length || req.url?.startsWith("/moto-api")) return false;
+    const r = parseRequest(req, Buffer.alloc(0), identitiesOf(state));
+    for (const rule of headerRules) {
+      const refusal = rule.matches(r) ? rule.beforeBody?.(r, ctx) : undefined;
+      if (!refusal) continue;
+      counts.requests += 1;
+      refuse(r, rule, refusal.code, refusal.message);
+      const a = errorAnswer(r.protocol, refusal);
+      send(res, { ...a, headers: { ...a.headers, connection: "close" } });
+      return true;
+    }
+    return false;
+  };
+
   const server: Server = createServer((req, res) => {
+    if (refusedBeforeBody(req, res)) return;
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
