@@ -116,6 +116,12 @@ export interface StrictRule {
   source: string;
   /** Cheap filter: does the rule look at this request at all? */
   matches(req: StrictRequest): boolean;
+  /**
+   * Refuse on the request line and headers alone, before the body is read: a declared Content-Length
+   * over a limit must not make the layer wait for gigabytes. `req.body` is empty here and query-protocol
+   * `params` are not parsed yet (S3 requests have their operation, bucket and key).
+   */
+  beforeBody?(req: StrictRequest, ctx: RuleContext): Refusal | undefined;
   before?(req: StrictRequest, ctx: RuleContext): Promise<Refusal | undefined> | Refusal | undefined;
   answer?(req: StrictRequest, ctx: RuleContext): Promise<Answer | undefined> | Answer | undefined;
   after?(
