@@ -98,7 +98,8 @@ export const rolePolicies = (ctx: RuleContext, accountId: string, roleName: stri
 
 const errorName = (e: unknown) => (e as { name?: string }).name ?? "";
 
-function kmsOf(ctx: RuleContext, accountId: string, region: string): KMSClient {
+/** A KMS client straight to moto in the account (the layer's AwsClients has none). */
+export function kmsOf(ctx: RuleContext, accountId: string, region: string): KMSClient {
   const cache = policyCache(ctx);
   const key = `${accountId}/${region}`;
   let c = cache.kms.get(key);
