@@ -6,6 +6,7 @@
  * `IR_STRICT=off` is the explicit switch for plain moto (never used to make a test pass).
  */
 import { AwsClients, type CallRecorder } from "../../automation/aws/clients";
+import type { RetryPolicy } from "../../automation/aws/retry";
 import { startMoto } from "../../automation/emulator/moto";
 import type { StrictLayer } from "../../automation/emulator/strict/server";
 import {
@@ -58,11 +59,20 @@ export function motoClients(
   });
 }
 
+/** The responder's session as environment variables (a child `ir` process signs with them). */
+export function responderEnv(c: { accessKeyId: string; secretAccessKey: string; sessionToken: string }) {
+  return {
+    AWS_ACCESS_KEY_ID: c.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: c.secretAccessKey,
+    AWS_SESSION_TOKEN: c.sessionToken,
+  };
+}
+
 /** Clients signed with the responder role's session (see automation/emulator/responder-role.ts). */
 export function responderClients(
   endpoint: string,
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string },
-  extra: { recorder?: CallRecorder; latencyMs?: number } = {},
+  extra: { recorder?: CallRecorder; latencyMs?: number; retry?: Partial<RetryPolicy> } = {},
 ): AwsClients {
   return new AwsClients({
     endpoint,
@@ -72,7 +82,8 @@ export function responderClients(
       secretAccessKey: credentials.secretAccessKey,
       sessionToken: credentials.sessionToken,
     },
-    retry: { maxAttempts: 1 },
     ...extra,
+    // No retries unless asked ({} is the production policy).
+    retry: extra.retry ?? { maxAttempts: 1 },
   });
 }

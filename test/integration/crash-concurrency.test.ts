@@ -12,7 +12,7 @@ import { expect } from "chai";
 import { respond } from "../../automation/respond/respond";
 import { caseStatus } from "../../automation/respond/status";
 import { TAG } from "../../facts/tags";
-import { TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
+import { responderEnv, TEST_REGION } from "../helpers/moto";
 import { type Account, setupAccount } from "../helpers/responder";
 import { KILL_SETTLE_MS } from "../reliability/crash-target";
 
@@ -31,8 +31,7 @@ function startCli(a: Account, instanceId: string, extra: string[] = []): ChildPr
         ...process.env,
         AWS_ENDPOINT_URL: a.endpoint,
         AWS_REGION: TEST_REGION,
-        AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+        ...responderEnv(a.responderCredentials),
         IR_STATE_DIR: a.stateDir,
         IR_MAX_ATTEMPTS: "1",
         IR_LEASE_SECONDS: "2",

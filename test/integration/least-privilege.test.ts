@@ -12,7 +12,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { AwsClients, MemoryRecorder } from "../../automation/aws/clients";
+import { MemoryRecorder } from "../../automation/aws/clients";
 import { bootstrap } from "../../automation/bootstrap/bootstrap";
 import { bootstrapForensic } from "../../automation/bootstrap/forensic";
 import { runGameday } from "../../automation/gameday/run";
@@ -21,7 +21,7 @@ import { release } from "../../automation/respond/release";
 import { respond } from "../../automation/respond/respond";
 import { caseStatus } from "../../automation/respond/status";
 import { leastPrivilegeGaps } from "../helpers/least-privilege";
-import { motoServer, TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
+import { motoServer, responderClients } from "../helpers/moto";
 import { setupAccount } from "../helpers/responder";
 import { ssmManagedInstanceCoreStandIn } from "../helpers/ssm-policy";
 
@@ -32,13 +32,8 @@ describe("least privilege: every recorded call against moto vs the generated res
   it("bootstrap, plan, respond (detach, standby, no profile, Elastic IP), status and release call only granted actions", async () => {
     const a = await setupAccount({ bare: true });
     const recorder = new MemoryRecorder();
-    const clients = new AwsClients({
-      endpoint: a.endpoint,
-      region: TEST_REGION,
-      credentials: TEST_CREDENTIALS,
-      retry: { maxAttempts: 1 },
-      recorder,
-    });
+    // Signed as the responder role: the strict layer authorises each call against the generated policy.
+    const clients = responderClients(a.endpoint, a.responderCredentials, { recorder });
     await bootstrap({ clients, settings: a.settings, vpcIds: [a.world.vpcId], dryRun: true });
     await bootstrap({ clients, settings: a.settings, vpcIds: [a.world.vpcId] });
     const ssmPolicyArn = await ssmManagedInstanceCoreStandIn(a.clients.iam);

@@ -18,13 +18,13 @@ import {
 } from "@aws-sdk/client-sqs";
 import { PutParameterCommand } from "@aws-sdk/client-ssm";
 import { expect } from "chai";
-import { AwsClients, MemoryRecorder } from "../../automation/aws/clients";
+import { type AwsClients, MemoryRecorder } from "../../automation/aws/clients";
 import { createHandler, TransientError } from "../../automation/lambda/handler";
 import { caseStatus } from "../../automation/respond/status";
 import { evidenceBucketName, isolationGroupNames, revokePolicyName, SSM } from "../../facts/names";
 import { RESPONDER_ACTIONS } from "../../facts/responder-actions";
 import { TAG } from "../../facts/tags";
-import { motoClients, TEST_ACCOUNT, TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
+import { motoClients, responderClients, TEST_ACCOUNT, TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
 import { type Account, describeAccount, setupAccount } from "../helpers/responder";
 import { seedWorld } from "../helpers/world";
 import { accessKeyFindingEvent, guardDutyEvent, securityHubEvent } from "./events";
@@ -51,7 +51,8 @@ describe("auto-containment handler against moto (integration)", function () {
     ...extra,
   });
   const handlerFor = (mode: string, extra: Record<string, string> = {}, clients?: AwsClients) =>
-    createHandler({ env: env(mode, extra), logger: quiet, ...(clients ? { clients } : {}) });
+    // The function's execution role is the responder role: its calls are authorised as that role.
+    createHandler({ env: env(mode, extra), logger: quiet, clients: clients ?? a.responder });
 
   /** Messages the alert topic delivered to the test queue since the last call. */
   const drain = async (): Promise<Received[]> => {
@@ -206,13 +207,7 @@ describe("auto-containment handler against moto (integration)", function () {
   it("contain mode contains: isolated, credentials revoked, case journaled, outcome published; only listed actions", async () => {
     const id = a.world.asgInstances[0]!;
     const recorder = new MemoryRecorder();
-    const clients = new AwsClients({
-      endpoint: a.endpoint,
-      region: TEST_REGION,
-      credentials: TEST_CREDENTIALS,
-      retry: { maxAttempts: 1 },
-      recorder,
-    });
+    const clients = responderClients(a.endpoint, a.responderCredentials, { recorder });
     const result = await handlerFor("contain", {}, clients)(guardDutyEvent(id), { awsRequestId: "req-1" });
     expect(result.outcome).to.equal("responded");
     expect(result.cases).to.have.length(1);

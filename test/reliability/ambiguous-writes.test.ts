@@ -14,7 +14,7 @@ import { findCase, openJournals } from "../../automation/journal/open";
 import { respond } from "../../automation/respond/respond";
 import { TAG } from "../../facts/tags";
 import { type FaultKind, type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";
-import { TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
+import { TEST_REGION } from "../helpers/moto";
 import { type Account, setupAccount } from "../helpers/responder";
 
 describe("writes that landed although the client saw a reset (integration)", function () {
@@ -37,7 +37,7 @@ describe("writes that landed although the client saw a reset (integration)", fun
     const c = new AwsClients({
       endpoint: proxy.endpoint,
       region: TEST_REGION,
-      credentials: TEST_CREDENTIALS,
+      credentials: a.responderCredentials,
     });
     clients.push(c);
     return { proxy, clients: c };

@@ -18,7 +18,7 @@ import {
 import { buildSync } from "esbuild";
 import type { AwsClients } from "../../automation/aws/clients";
 import { bootstrap } from "../../automation/bootstrap/bootstrap";
-import { TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
+import { responderEnv, TEST_REGION } from "../helpers/moto";
 import type { Account } from "../helpers/responder";
 import { seedWorld } from "../helpers/world";
 
@@ -66,8 +66,7 @@ export function runCli(
         NODE_PATH: join(ROOT, "node_modules"),
         AWS_ENDPOINT_URL: a.endpoint,
         AWS_REGION: TEST_REGION,
-        AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+        ...responderEnv(a.responderCredentials),
         IR_STATE_DIR: a.stateDir,
         ...env,
       },
