@@ -6,8 +6,11 @@
 import { CreateRoleCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand } from "@aws-sdk/client-sts";
 import type { AwsClients } from "../../automation/aws/clients";
+import { iamAuthorize } from "../../automation/emulator/strict/rules/iam-authorize";
+import { stsSessions } from "../../automation/emulator/strict/rules/sts-sessions";
 import { responderPolicyDocument } from "../../components/responder-policy";
 import { RESPONDER_ACTIONS } from "../../facts/responder-actions";
+import { type RuleLayer, startRuleLayer } from "./strict";
 
 export const ACCOUNT = "123456789012";
 
@@ -82,4 +85,22 @@ export async function failure(p: Promise<unknown>): Promise<Error> {
   );
   if (!r) throw new Error("expected the call to be refused, and it succeeded");
   return r;
+}
+
+/**
+ * A layer with the session rule and iam-authorize (`rules` replaces them: run a test without the rule),
+ * the responder role (baseline policy) and a role without permissions, each with a session.
+ */
+export async function responderLayer(
+  world: ResponderWorld,
+  rules = [stsSessions, iamAuthorize],
+): Promise<{ l: RuleLayer; responder: AwsClients; nobody: AwsClients }> {
+  const l = await startRuleLayer(rules);
+  await createRole(l.admin, "ir-responder", world);
+  await createRole(l.admin, "ir-nobody");
+  return {
+    l,
+    responder: l.as(await sessionOf(l.admin, "ir-responder")),
+    nobody: l.as(await sessionOf(l.admin, "ir-nobody")),
+  };
 }

@@ -20,10 +20,8 @@ import { PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { CreateBucketCommand, PutBucketPolicyCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand } from "@aws-sdk/client-sts";
 import { expect } from "chai";
-import { iamAuthorize } from "../../automation/emulator/strict/rules/iam-authorize";
-import { stsSessions } from "../../automation/emulator/strict/rules/sts-sessions";
-import { ACCOUNT, createRole, failure, responderContext, sessionOf } from "../helpers/iam-authorize";
-import { type RuleLayer, startRuleLayer } from "../helpers/strict";
+import { ACCOUNT, createRole, failure, responderContext, responderLayer } from "../helpers/iam-authorize";
+import type { RuleLayer } from "../helpers/strict";
 
 const ctx = responderContext("iam-authz");
 
@@ -36,11 +34,7 @@ describe("strict rule iam-authorize", () => {
   let groupId: string;
 
   before(async () => {
-    l = await startRuleLayer([stsSessions, iamAuthorize]);
-    await createRole(l.admin, "ir-responder", ctx);
-    await createRole(l.admin, "ir-nobody");
-    responder = l.as(await sessionOf(l.admin, "ir-responder"));
-    nobody = l.as(await sessionOf(l.admin, "ir-nobody"));
+    ({ l, responder, nobody } = await responderLayer(ctx));
     for (const b of [ctx.evidence, ctx.tools, "iam-authz-unrelated"])
       await l.admin.s3.send(new CreateBucketCommand({ Bucket: b }));
     await l.admin.dynamodb.send(

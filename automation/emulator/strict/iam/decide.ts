@@ -20,7 +20,7 @@ import {
 import type { Principal, RuleContext } from "../types";
 import { type Context, globalContext } from "./context";
 import { type NamedPolicy, policyCache, type RolePolicies, resourcePolicy, rolePolicies } from "./policies";
-import { contextKey, type Needs, needsOf } from "./statements";
+import { type Applicable, applicableOnly, contextKey, type Needs, needsOf } from "./statements";
 import { resourceTagContext } from "./tags";
 
 export interface Decision {
@@ -37,53 +37,102 @@ const ADMIN: NamedPolicy = {
 
 const MAX_CACHED = 20_000;
 
+/** The policies of one (principal, resource policy, action), cut to the statements that apply. */
+interface Prepared {
+  needs: Needs;
+  identity: { name: string; cut: Applicable }[];
+  boundary?: { name: string; cut: Applicable };
+  resource?: { name: string; cut: Applicable };
+}
+
 const decisionCache = (ctx: RuleContext) =>
   ctx.state.of("iam-authorize/decisions", () => ({
     decisions: new Map<string, Decision>(),
-    needs: new Map<string, Needs>(),
+    prepared: new Map<string, Prepared>(),
   }));
 
-const principalKey = (p: Principal) => (p.kind === "role-session" ? `${p.roleArn}|${p.accessKeyId}` : p.arn);
+/** Whose decisions may be shared: a role session's name is part of its ARN (and of aws:userid). */
+const principalKey = (p: Principal) => p.arn;
 
 /** The resource's account: from its ARN, else (S3, snapshots, images, "*") the caller's. */
 const accountOf = (resource: string, fallback: string) => resource.split(":")[4] || fallback;
 
-function describe(
+/** A boundary or resource policy with no applicable statement still decides (it allows nothing). */
+const whole = (policy: unknown, action: string): Applicable =>
+  applicableOnly(policy, action) ?? { policy, index: [] };
+
+function prepare(
   action: string,
-  analysis: RequestAnalysis,
-  names: { resource?: NamedPolicy; boundary?: NamedPolicy },
-): string {
-  const kinds: Record<string, string> = {
-    identity: "identity-based policy",
-    resource: "resource-based policy",
-    pb: "permissions boundary",
-    scp: "service control policy",
-    rcp: "resource control policy",
-    vpce: "VPC endpoint policy",
+  identity: NamedPolicy[],
+  role?: RolePolicies,
+  resource?: NamedPolicy,
+): Prepared {
+  const docs = [...identity, role?.boundary, resource].flatMap((x) => (x ? [x.policy] : []));
+  return {
+    needs: needsOf(docs, action),
+    identity: identity.flatMap((x) => {
+      const cut = applicableOnly(x.policy, action);
+      return cut ? [{ name: x.name, cut }] : [];
+    }),
+    ...(role?.boundary
+      ? { boundary: { name: role.boundary.name, cut: whole(role.boundary.policy, action) } }
+      : {}),
+    ...(resource ? { resource: { name: resource.name, cut: whole(resource.policy, action) } } : {}),
   };
+}
+
+/** The statement as the whole policy numbers it ("statement Sid" or "statement #n"). */
+function statementName(
+  prep: Prepared,
+  type: string,
+  policyName: string | undefined,
+  sid?: string,
+  n?: number,
+) {
+  if (sid) return `statement ${sid}`;
+  const cut =
+    type === "resource"
+      ? prep.resource?.cut
+      : type === "pb"
+        ? prep.boundary?.cut
+        : prep.identity.find((x) => x.name === policyName)?.cut;
+  return `statement #${(n !== undefined && cut?.index[n - 1]) || n}`;
+}
+
+const KINDS: Record<string, string> = {
+  identity: "identity-based policy",
+  resource: "resource-based policy",
+  pb: "permissions boundary",
+  scp: "service control policy",
+  rcp: "resource control policy",
+  vpce: "VPC endpoint policy",
+};
+
+function denied(action: string, analysis: RequestAnalysis, prep: Prepared): string {
   const parts = getDenialReasons(analysis).map((d) => {
-    const kind = kinds[d.policyType] ?? d.policyType;
+    const kind = KINDS[d.policyType] ?? d.policyType;
     if (d.denialType === "Implicit") {
-      const which = d.policyType === "resource" && names.resource ? ` (${names.resource.name})` : "";
+      const which = d.policyType === "resource" && prep.resource ? ` (${prep.resource.name})` : "";
       return `no ${kind} allows the ${action} action${which}`;
     }
     const name =
       d.policyType === "resource"
-        ? names.resource?.name
+        ? prep.resource?.name
         : d.policyType === "pb"
-          ? names.boundary?.name
+          ? prep.boundary?.name
           : d.policyIdentifier;
-    const statement = d.statementId ? `statement ${d.statementId}` : `statement #${d.statementIndex}`;
+    const statement = statementName(prep, d.policyType, d.policyIdentifier, d.statementId, d.statementIndex);
     return `an explicit deny in ${/^[aeiou]/.test(kind) ? "an" : "a"} ${kind}: ${name ?? "?"}, ${statement}`;
   });
   return parts.join("; ") || "the request was denied";
 }
 
-function grants(analysis: RequestAnalysis, resource?: NamedPolicy): string {
+function granted(analysis: RequestAnalysis, prep: Prepared): string {
   return getGrantReasons(analysis)
     .map((g) => {
-      const name = g.policyType === "resource" ? (resource?.name ?? "resource policy") : g.policyIdentifier;
-      return `allowed by ${name}, ${g.statementId ? `statement ${g.statementId}` : `statement #${g.statementIndex}`}`;
+      const id = g.policyType === "resource" ? undefined : g.policyIdentifier;
+      const name = g.policyType === "resource" ? (prep.resource?.name ?? "resource policy") : id;
+      return `allowed by ${name}, ${statementName(prep, g.policyType, id, g.statementId, g.statementIndex)}`;
     })
     .join("; ");
 }
@@ -93,30 +142,29 @@ export async function decide(
   q: { principal: Principal; action: string; resource: string; context: Record<string, string | string[]> },
 ): Promise<Decision> {
   const p = q.principal;
-  const cache = policyCache(ctx);
-  const generation = cache.generation;
+  const generation = policyCache(ctx).generation;
   const [role, resource] = await Promise.all([
     p.kind === "role-session" ? rolePolicies(ctx, p.accountId, p.roleName) : undefined,
     resourcePolicy(ctx, q.action, q.resource, p.accountId),
   ]);
   const identity = p.kind === "admin" ? [ADMIN] : (role?.identity ?? []);
-  const { decisions, needs: needsCache } = decisionCache(ctx);
-  const needsKey = `${generation}|${principalKey(p)}|${resource?.name ?? ""}|${q.action}`;
-  let needs = needsCache.get(needsKey);
-  if (!needs) {
-    const docs = [...identity, role?.boundary, resource].flatMap((x) => (x ? [x.policy] : []));
-    needs = needsOf(docs, q.action);
-    needsCache.set(needsKey, needs);
+  const { decisions, prepared } = decisionCache(ctx);
+  const prepKey = `${generation}|${principalKey(p)}|${resource?.name ?? ""}|${q.action}`;
+  let prep = prepared.get(prepKey);
+  if (!prep) {
+    prep = prepare(q.action, identity, role, resource);
+    if (prepared.size >= MAX_CACHED) prepared.clear();
+    prepared.set(prepKey, prep);
   }
   let context: Context = { ...globalContext(p, ctx.now()), ...q.context };
   if (p.kind === "role-session" && role?.roleId) context["aws:userid"] = `${role.roleId}:${p.sessionName}`;
   const hasTags = Object.keys(q.context).some((k) => /:ResourceTag\//i.test(k));
-  if (needs.resourceTags && !hasTags && q.resource !== "*")
+  if (prep.needs.resourceTags && !hasTags && q.resource !== "*")
     context = { ...context, ...(await resourceTagContext(ctx, q.resource)) };
-  const key = `${needsKey}|${q.resource}|${contextKey(context, needs)}`;
+  const key = `${prepKey}|${q.resource}|${contextKey(context, prep.needs)}`;
   const hit = decisions.get(key);
   if (hit) return hit;
-  const decision = await simulate(q.action, q.resource, p, context, identity, role, resource);
+  const decision = await simulate(q.action, q.resource, p, context, prep);
   if (decisions.size >= MAX_CACHED) decisions.clear();
   // A write that changed the policies while this ran must not leave a stale decision behind.
   if (policyCache(ctx).generation === generation) decisions.set(key, decision);
@@ -128,9 +176,7 @@ async function simulate(
   resourceArn: string,
   p: Principal,
   context: Context,
-  identity: NamedPolicy[],
-  role: RolePolicies | undefined,
-  resource: NamedPolicy | undefined,
+  prep: Prepared,
 ): Promise<Decision> {
   const result = await runSimulation(
     {
@@ -140,11 +186,13 @@ async function simulate(
         resource: { resource: resourceArn, accountId: accountOf(resourceArn, p.accountId) },
         contextVariables: context,
       },
-      identityPolicies: identity.map((x) => ({ name: x.name, policy: x.policy })),
+      identityPolicies: prep.identity.map((x) => ({ name: x.name, policy: x.cut.policy })),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
-      ...(resource ? { resourcePolicy: resource.policy } : {}),
-      ...(role?.boundary ? { permissionBoundaryPolicies: [role.boundary] } : {}),
+      ...(prep.resource ? { resourcePolicy: prep.resource.cut.policy } : {}),
+      ...(prep.boundary
+        ? { permissionBoundaryPolicies: [{ name: prep.boundary.name, policy: prep.boundary.cut.policy }] }
+        : {}),
     },
     { simulationMode: "Strict" },
   );
@@ -155,9 +203,8 @@ async function simulate(
   const analyses =
     result.resultType === "single" ? [result.result.analysis] : result.results.map((r) => r.analysis);
   const allowed = result.overallResult === "Allowed";
-  const names = { resource, boundary: role?.boundary };
   const analysis = analyses.find((a) => (a.result === "Allowed") === allowed) ?? analyses[0];
   if (!analysis)
     return { allowed, reason: allowed ? "allowed" : `no identity-based policy allows the ${action} action` };
-  return { allowed, reason: allowed ? grants(analysis, resource) : describe(action, analysis, names) };
+  return { allowed, reason: allowed ? granted(analysis, prep) : denied(action, analysis, prep) };
 }

@@ -62,13 +62,42 @@ export async function resourceTagContext(ctx: RuleContext, arn: string): Promise
   return out;
 }
 
-/** Drops the tags a tag write passing through the layer changed (before or after it ran). */
+/** EC2 `Tag.N.Key` / `Tag.N.Value` of a CreateTags or DeleteTags request (value undefined when absent). */
+function ec2TagParams(p: Record<string, string>): [string, string | undefined][] {
+  return Object.entries(p).flatMap(([k, v]) => {
+    const m = /^Tag\.(\d+)\.Key$/.exec(k);
+    return m ? [[v, p[`Tag.${m[1]}.Value`]] as [string, string | undefined]] : [];
+  });
+}
+
+/**
+ * Brings the cached tags up to date with a tag write moto accepted. EC2 writes are applied in place (the
+ * responder tags an instance, then acts on it: re-reading moto would cost a round trip per step);
+ * Auto Scaling and IAM tag writes drop the entry (read again when next needed).
+ */
 export function forgetTagsOnWrite(ctx: RuleContext, req: StrictRequest): void {
   const cache = tagCache(ctx);
   if (cache.size === 0) return;
   const p = req.params;
   if (req.service === "ec2" && (req.operation === "CreateTags" || req.operation === "DeleteTags")) {
-    for (const [k, v] of Object.entries(p)) if (/^ResourceId\.\d+$/.test(k)) cache.delete(v);
+    const written = ec2TagParams(p);
+    for (const [k, id] of Object.entries(p)) {
+      const cached = /^ResourceId\.\d+$/.test(k) ? cache.get(id) : undefined;
+      if (!cached) continue;
+      cache.set(
+        id,
+        cached.then((tags) => {
+          const next = { ...tags };
+          if (req.operation === "CreateTags") for (const [key, value] of written) next[key] = value ?? "";
+          // DeleteTags without tags deletes them all; with a value, only where the value matches.
+          else if (written.length === 0) for (const key of Object.keys(next)) delete next[key];
+          else
+            for (const [key, value] of written)
+              if (value === undefined || next[key] === value) delete next[key];
+          return next;
+        }),
+      );
+    }
   } else if (req.service === "autoscaling" && /^(CreateOrUpdateTags|DeleteTags)$/.test(req.operation)) {
     for (const [k, v] of Object.entries(p))
       if (/^Tags\.member\.\d+\.ResourceId$/.test(k))
