@@ -159,8 +159,8 @@ export async function decide(
   let context: Context = { ...globalContext(p, ctx.now()), ...q.context };
   if (p.kind === "role-session" && role?.roleId) context["aws:userid"] = `${role.roleId}:${p.sessionName}`;
   const hasTags = Object.keys(q.context).some((k) => /:ResourceTag\//i.test(k));
-  if (prep.needs.resourceTags && !hasTags && q.resource !== "*")
-    context = { ...context, ...(await resourceTagContext(ctx, q.resource)) };
+  if (prep.needs.resourceTags && !hasTags)
+    context = { ...context, ...(await resourceTagContext(ctx, q.resource, p.accountId)) };
   const key = `${prepKey}|${q.resource}|${contextKey(context, prep.needs)}`;
   const hit = decisions.get(key);
   if (hit) return hit;

@@ -16,13 +16,15 @@ const tagCache = (ctx: RuleContext) =>
 /** EC2 ids in ARNs: instance/i-..., volume/vol-..., security-group/sg-..., snapshot/snap-... */
 const ec2Id = (arn: string) => arn.split(":").slice(5).join(":").split("/").pop() ?? "";
 
-async function load(ctx: RuleContext, arn: string): Promise<Tags> {
-  const [, , service, region = "us-east-1", account = ""] = arn.split(":");
+async function load(ctx: RuleContext, arn: string, fallbackAccount: string): Promise<Tags> {
+  const [, , service, region = "us-east-1", arnAccount = ""] = arn.split(":");
+  // Snapshot and image ARNs name no account: the caller's.
+  const account = arnAccount || fallbackAccount;
   const out: Tags = {};
   if (service === "ec2") {
     const id = ec2Id(arn);
     const r = await ctx
-      .moto(account || "123456789012", region)
+      .moto(account, region)
       .ec2.send(new DescribeTagsCommand({ Filters: [{ Name: "resource-id", Values: [id] }] }));
     for (const t of r.Tags ?? []) if (t.Key) out[t.Key] = t.Value ?? "";
   } else if (service === "autoscaling") {
@@ -43,12 +45,18 @@ async function load(ctx: RuleContext, arn: string): Promise<Tags> {
 }
 
 /** The resource's tags as context keys (aws:ResourceTag/k and <service>:ResourceTag/k). */
-export async function resourceTagContext(ctx: RuleContext, arn: string): Promise<Record<string, string>> {
+export async function resourceTagContext(
+  ctx: RuleContext,
+  arn: string,
+  accountId: string,
+): Promise<Record<string, string>> {
+  // A resource being created (`instance/*`) has no tags yet: its request tags are in the context.
+  if (arn === "*" || arn.endsWith("/*")) return {};
   const cache = tagCache(ctx);
   const key = arn.startsWith("arn:aws:ec2") ? ec2Id(arn) : arn;
   let p = cache.get(key);
   if (!p) {
-    p = load(ctx, arn);
+    p = load(ctx, arn, accountId);
     cache.set(key, p);
     p.catch(() => cache.delete(key));
   }
