@@ -14,7 +14,13 @@ import {
   TAG,
 } from "../facts";
 import { FORENSIC_WORKSTATION_ROLE_NAME } from "../facts/forensic";
-import { responderPolicyDocument, responderTrustPolicy } from "./responder-policy";
+import {
+  RESPONDER_POLICY_GROUPS,
+  type ResponderPolicyContext,
+  responderPolicyDocument,
+  responderPolicyDocuments,
+  responderTrustPolicy,
+} from "./responder-policy";
 
 export { responderTrustPolicy };
 
@@ -141,7 +147,7 @@ export class ResponderAccess extends pulumi.ComponentResource {
     const actions = args.actions ?? RESPONDER_ACTIONS;
     const regionsOut = pulumi.output(args.regions ?? [region]) as pulumi.Output<string[]>;
     const keysOut = pulumi.output(args.kmsKeyArns) as pulumi.Output<string[]>;
-    const policyJson = pulumi
+    const context = pulumi
       .all([
         pulumi.all([
           partition,
@@ -168,31 +174,42 @@ export class ResponderAccess extends pulumi.ComponentResource {
           [part, acct, regions, evidence, tools],
           [journal, keys, denyAll, workstation, self],
           [archive, archiveKeys, workloadRoles],
-        ]) =>
-          JSON.stringify(
-            responderPolicyDocument(actions, {
-              partition: part,
-              accountId: acct,
-              regions,
-              evidenceBucketArn: evidence,
-              toolsBucketArn: tools,
-              journalTableArn: journal,
-              kmsKeyArns: keys,
-              passableRoleArns: [denyAll, workstation, ...workloadRoles],
-              responderRoleArn: self,
-              requireCaseTagForDestructive: args.requireCaseTagForDestructive ?? true,
-              ...(archive ? { logArchiveBucketArn: archive } : {}),
-              ...(archiveKeys.length > 0 ? { logArchiveKmsKeyArns: archiveKeys } : {}),
-            }),
-          ),
+        ]): ResponderPolicyContext => ({
+          partition: part,
+          accountId: acct,
+          regions,
+          evidenceBucketArn: evidence,
+          toolsBucketArn: tools,
+          journalTableArn: journal,
+          kmsKeyArns: keys,
+          passableRoleArns: [denyAll, workstation, ...workloadRoles],
+          responderRoleArn: self,
+          requireCaseTagForDestructive: args.requireCaseTagForDestructive ?? true,
+          ...(archive ? { logArchiveBucketArn: archive } : {}),
+          ...(archiveKeys.length > 0 ? { logArchiveKmsKeyArns: archiveKeys } : {}),
+        }),
       );
-    if (actions.length > 0)
-      new aws.iam.RolePolicy(
-        `${name}-responder-policy`,
-        { role: role.name, name: "ir-responder-actions", policy: policyJson },
+    const policyJson = context.apply((c) => JSON.stringify(responderPolicyDocument(actions, c)));
+    // Managed policies, one per group of services: the whole document is over a role's 10,240-character
+    // inline budget (IAM refuses it); the groups are fixed, so the declared policies are known here.
+    const documents = context.apply((c) => responderPolicyDocuments(actions, c));
+    const groups = RESPONDER_POLICY_GROUPS.filter((g) =>
+      actions.some((a) => g.services.includes(a.split(":")[0]!)),
+    );
+    for (const g of groups) {
+      const policy = new aws.iam.Policy(
+        `${name}-${g.name}`,
+        {
+          name: g.name,
+          description: `ec2-incident-ready responder permissions (${g.services.join(", ")})`,
+          policy: documents.apply((ds) => JSON.stringify(ds.find((d) => d.name === g.name)!.document)),
+          tags: tags(),
+        },
         p,
       );
-    else
+      new aws.iam.RolePolicyAttachment(`${name}-${g.name}`, { role: role.name, policyArn: policy.arn }, p);
+    }
+    if (groups.length === 0)
       pulumi.log.warn(
         "the responder action list is empty: the responder role gets no permissions until facts/responder-actions.ts lists them",
         this,

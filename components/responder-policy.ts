@@ -94,6 +94,13 @@ const GLOBAL_SERVICES = new Set(["iam", "sts"]);
 
 const isRead = (action: string) => /^(Describe|Get|List|Lookup|Search|Select)/.test(action);
 
+/**
+ * The Region part of resource ARNs: the Region itself when there is one, else "*". Every regional
+ * statement also carries `aws:RequestedRegion` with the list, so "*" grants no other Region; it keeps
+ * the policy inside IAM's size limits (one ARN per resource type instead of one per Region).
+ */
+const arnRegion = (c: ResponderPolicyContext) => (c.regions.length === 1 ? c.regions[0]! : "*");
+
 /** Scope of one action, or an error message when no rule covers it. */
 export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
   if (fullAction.includes("*"))
@@ -105,16 +112,12 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
   // EC2, Auto Scaling and ELB Describe* calls support no resource-level permission at all.
   if (DESCRIBE_UNSCOPED_SERVICES.has(service) && action.startsWith("Describe")) return { resources: "*" };
   const { partition: p, accountId: a } = c;
-  const regional = (svc: string, suffix: string) =>
-    c.regions.map((r) => `arn:${p}:${svc}:${r}:${a}:${suffix}`);
+  const regional = (svc: string, suffix: string) => [`arn:${p}:${svc}:${arnRegion(c)}:${a}:${suffix}`];
   switch (service) {
     case "ec2": {
       // Snapshots and images have no account in their ARN; everything else is scoped to the account.
       const owned = regional("ec2", "*");
-      const unowned = c.regions.flatMap((r) => [
-        `arn:${p}:ec2:${r}::snapshot/*`,
-        `arn:${p}:ec2:${r}::image/*`,
-      ]);
+      const unowned = [`arn:${p}:ec2:${arnRegion(c)}::snapshot/*`, `arn:${p}:ec2:${arnRegion(c)}::image/*`];
       // Recovery pins a known-good AMI in a workload's launch template (tagged ir:workload), no other.
       if (action === "CreateLaunchTemplateVersion")
         return {
@@ -123,9 +126,15 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
         };
       // Forensic workstations and their evidence volumes: created only with the case tag on them,
       // attached and deleted only when they carry it (the compromised instance's own volumes never do).
+      // The request tag exists only on what the call creates and tags: the existing image, subnet, group
+      // and snapshot it also authorises are allowed by a statement without it (extraScopesFor).
       if (action === "RunInstances" || action === "CreateVolume")
         return {
-          resources: [...owned, ...unowned],
+          resources: regional("ec2", action === "RunInstances" ? "instance/*" : "volume/*").concat(
+            action === "RunInstances"
+              ? [...regional("ec2", "volume/*"), ...regional("ec2", "network-interface/*")]
+              : [],
+          ),
           condition: { Null: { [`aws:RequestTag/${TAG.caseId}`]: "false" } },
         };
       // `ir bootstrap --forensic`: the minimal forensic VPC, created only with its ir:role tag.
@@ -155,7 +164,7 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
       return { resources: [...owned, ...unowned] };
     }
     case "ebs":
-      return { resources: c.regions.map((r) => `arn:${p}:ec2:${r}::snapshot/*`) };
+      return { resources: [`arn:${p}:ec2:${arnRegion(c)}::snapshot/*`] };
     case "autoscaling":
       // Recovery points a workload's group (tagged ir:workload) at the known-good launch template version.
       if (action === "UpdateAutoScalingGroup")
@@ -230,7 +239,7 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
         return {
           resources: [
             ...regional("ec2", "instance/*"),
-            ...c.regions.map((r) => `arn:${p}:ssm:${r}::document/*`),
+            `arn:${p}:ssm:${arnRegion(c)}::document/*`,
             ...regional("ssm", "document/*"),
           ],
         };
@@ -240,10 +249,7 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
       if (/Parameter/.test(action)) return { resources: regional("ssm", "parameter/ir/*") };
       if (/Document/.test(action))
         return {
-          resources: [
-            ...c.regions.map((r) => `arn:${p}:ssm:${r}::document/*`),
-            ...regional("ssm", "document/*"),
-          ],
+          resources: [`arn:${p}:ssm:${arnRegion(c)}::document/*`, ...regional("ssm", "document/*")],
         };
       break;
     case "logs":
@@ -280,14 +286,27 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
  */
 export function extraScopesFor(fullAction: string, c: ResponderPolicyContext): Scope[] {
   const { partition: p, accountId: a } = c;
-  const regional = (suffix: string) => c.regions.map((r) => `arn:${p}:ec2:${r}:${a}:${suffix}`);
+  const regional = (suffix: string) => [`arn:${p}:ec2:${arnRegion(c)}:${a}:${suffix}`];
   // `ir recover --via asg` points a workload's group at a new launch template version; AWS then checks
   // that the caller may launch from it (ec2:RunInstances on every resource of that launch). Allowed only
   // from a workload's template (tagged ir:workload), and the other resources only when the launch comes
   // from one of this account's templates (ec2:LaunchTemplate is on all of them then): a plain
   // RunInstances without a template still needs the case tag (the forensic workstation's statement).
+  // The existing resources a workstation launch or an evidence volume uses: no request tag on them.
+  const existing: Scope =
+    fullAction === "ec2:RunInstances"
+      ? {
+          resources: [
+            ...regional("subnet/*"),
+            ...regional("security-group/*"),
+            `arn:${p}:ec2:${arnRegion(c)}::image/*`,
+          ],
+        }
+      : { resources: [`arn:${p}:ec2:${arnRegion(c)}::snapshot/*`] };
+  if (fullAction === "ec2:CreateVolume") return [existing];
   if (fullAction === "ec2:RunInstances")
     return [
+      existing,
       {
         resources: regional("launch-template/*"),
         condition: { Null: { [`aws:ResourceTag/${TAG.workload}`]: "false" } },
@@ -297,8 +316,8 @@ export function extraScopesFor(fullAction: string, c: ResponderPolicyContext): S
           ...["instance", "volume", "network-interface", "subnet", "security-group", "key-pair"].flatMap(
             (kind) => regional(`${kind}/*`),
           ),
-          ...c.regions.map((r) => `arn:${p}:ec2:${r}::image/*`),
-          ...c.regions.map((r) => `arn:${p}:ec2:${r}::snapshot/*`),
+          `arn:${p}:ec2:${arnRegion(c)}::image/*`,
+          ...[`arn:${p}:ec2:${arnRegion(c)}::snapshot/*`],
         ],
         condition: { ArnLike: { "ec2:LaunchTemplate": regional("launch-template/*") } },
       },
@@ -310,7 +329,11 @@ export function extraScopesFor(fullAction: string, c: ResponderPolicyContext): S
  * The policy document: one Allow statement per distinct scope (actions sorted), plus explicit denies
  * that stop the responder from editing its own role. Throws on a wildcard or unscoped action.
  */
-export function responderPolicyDocument(actions: readonly string[], c: ResponderPolicyContext) {
+export function responderPolicyDocument(
+  actions: readonly string[],
+  c: ResponderPolicyContext,
+  options: { selfDeny?: boolean } = {},
+) {
   const groups = new Map<string, { scope: Scope; actions: string[] }>();
   for (const action of [...new Set(actions)].sort()) {
     const service = action.split(":")[0]!;
@@ -331,20 +354,85 @@ export function responderPolicyDocument(actions: readonly string[], c: Responder
     Resource: g.scope.resources,
     ...(Object.keys(g.scope.condition ?? {}).length > 0 ? { Condition: g.scope.condition } : {}),
   }));
-  statements.push({
-    Sid: "DenySelfModification",
-    Effect: "Deny",
-    Action: [
-      "iam:AttachRolePolicy",
-      "iam:DeleteRolePolicy",
-      "iam:DetachRolePolicy",
-      "iam:PutRolePermissionsBoundary",
-      "iam:PutRolePolicy",
-      "iam:UpdateAssumeRolePolicy",
-    ],
-    Resource: c.responderRoleArn,
-  });
+  if (options.selfDeny !== false)
+    statements.push({
+      Sid: "DenySelfModification",
+      Effect: "Deny",
+      Action: [
+        "iam:AttachRolePolicy",
+        "iam:DeleteRolePolicy",
+        "iam:DetachRolePolicy",
+        "iam:PutRolePermissionsBoundary",
+        "iam:PutRolePolicy",
+        "iam:UpdateAssumeRolePolicy",
+      ],
+      Resource: c.responderRoleArn,
+    });
   return { Version: "2012-10-17", Statement: statements };
+}
+
+/** IAM's size limit of one customer managed policy, in characters without white space. */
+export const MANAGED_POLICY_MAX_CHARS = 6144;
+
+/**
+ * The responder's permissions as customer managed policies, one per group of services. One inline
+ * policy cannot hold them: a role's inline policies share 10,240 characters, and the whole document
+ * for three Regions is over 13,000 (IAM refuses it: LimitExceeded). A managed policy holds 6,144, a role
+ * takes 10 (IAM quotas page); the groups are fixed so the baseline knows how many policies it declares.
+ * The self-modification deny goes with the IAM actions.
+ */
+export const RESPONDER_POLICY_GROUPS: readonly {
+  name: string;
+  services: readonly string[];
+  selfDeny: boolean;
+}[] = [
+  { name: `${NAME_PREFIX}-responder-ec2`, services: ["ec2", "ebs"], selfDeny: false },
+  {
+    name: `${NAME_PREFIX}-responder-workload`,
+    services: [
+      "autoscaling",
+      "elasticloadbalancing",
+      "iam",
+      "sts",
+      "sns",
+      "events",
+      "lambda",
+      "guardduty",
+      "securityhub",
+      "logs",
+    ],
+    selfDeny: true,
+  },
+  {
+    name: `${NAME_PREFIX}-responder-evidence`,
+    services: ["s3", "dynamodb", "kms", "ssm", "cloudtrail", "config"],
+    selfDeny: false,
+  },
+];
+
+/** The size IAM counts: the JSON without white space. */
+export const policySize = (doc: unknown) => JSON.stringify(doc).replace(/\s/g, "").length;
+
+/** One document per group (groups without actions are left out); throws when one is over IAM's limit. */
+export function responderPolicyDocuments(actions: readonly string[], c: ResponderPolicyContext) {
+  const unplaced = actions.filter(
+    (a) => !RESPONDER_POLICY_GROUPS.some((g) => g.services.includes(a.split(":")[0]!)),
+  );
+  if (unplaced.length > 0)
+    throw new Error(
+      `responder actions ${unplaced.join(", ")} belong to no policy group: add their service to RESPONDER_POLICY_GROUPS (components/responder-policy.ts)`,
+    );
+  return RESPONDER_POLICY_GROUPS.flatMap((g) => {
+    const mine = actions.filter((a) => g.services.includes(a.split(":")[0]!));
+    if (mine.length === 0) return [];
+    const document = responderPolicyDocument(mine, c, { selfDeny: g.selfDeny });
+    const size = policySize(document);
+    if (size > MANAGED_POLICY_MAX_CHARS)
+      throw new Error(
+        `responder policy ${g.name} is ${size} characters, over IAM's ${MANAGED_POLICY_MAX_CHARS} for a managed policy: move a service to another group in RESPONDER_POLICY_GROUPS`,
+      );
+    return [{ name: g.name, document }];
+  });
 }
 
 /** Every action a generated document allows, once each (an action may have several statements). */

@@ -222,6 +222,23 @@ export class AwsClients {
   get s3(): S3Client {
     return this.build("s3", (c) => new S3Client({ ...c, forcePathStyle: Boolean(this.endpoint) }));
   }
+  /**
+   * S3 for presigning URLs a host uploads through: no SDK default checksum signed into the URL (the
+   * SDK would sign an empty body's CRC32, which the host's upload then contradicts; S3 does not take
+   * flexible checksums on presigned uploads anyway). The host sends Content-MD5, which Object Lock needs.
+   */
+  get s3Presigner(): S3Client {
+    return this.build(
+      "s3-presign",
+      (c) =>
+        new S3Client({
+          ...c,
+          forcePathStyle: Boolean(this.endpoint),
+          requestChecksumCalculation: "WHEN_REQUIRED",
+          responseChecksumValidation: "WHEN_REQUIRED",
+        }),
+    );
+  }
   get ssm(): SSMClient {
     return this.build("ssm", (c) => new SSMClient(c));
   }

@@ -4,20 +4,23 @@
  * trust admitting the account's automation, then assumed through the strict layer so that every call of
  * `ir` is authorised as that role. Used by the tests and the game day; never by a real deployment.
  */
-import { CreateRoleCommand, GetRoleCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
+import {
+  AttachRolePolicyCommand,
+  CreatePolicyCommand,
+  CreatePolicyVersionCommand,
+  CreateRoleCommand,
+  GetRoleCommand,
+} from "@aws-sdk/client-iam";
 import { AssumeRoleCommand } from "@aws-sdk/client-sts";
 import {
   type ResponderPolicyContext,
-  responderPolicyDocument,
+  responderPolicyDocuments,
   responderTrustPolicy,
 } from "../../components/responder-policy";
 import { DENY_ALL_PROFILE_NAME, RESPONDER_ACTIONS, RESPONDER_ROLE_NAME } from "../../facts";
 import { FORENSIC_WORKSTATION_ROLE_NAME } from "../../facts/forensic";
 import { evidenceBucketName, JOURNAL_TABLE_NAME, toolsBucketName } from "../../facts/names";
 import type { AwsClients } from "../aws/clients";
-
-/** Name of the generated inline policy (the same name the baseline gives it). */
-export const RESPONDER_POLICY_NAME = "ir-responder-actions";
 
 export interface EmulatedResponder {
   accountId: string;
@@ -61,7 +64,7 @@ export function emulatedPolicyContext(r: EmulatedResponder): ResponderPolicyCont
   };
 }
 
-/** Creates (or updates) the responder role with the generated policy; `admin` acts in the account. */
+/** Creates (or updates) the responder role with the generated policies; `admin` acts in the account. */
 export async function provisionResponderRole(admin: AwsClients, r: EmulatedResponder): Promise<string> {
   const exists = await admin.iam
     .send(new GetRoleCommand({ RoleName: RESPONDER_ROLE_NAME }))
@@ -86,13 +89,26 @@ export async function provisionResponderRole(admin: AwsClients, r: EmulatedRespo
         }),
       )
     ).Role!.Arn!;
-  await admin.iam.send(
-    new PutRolePolicyCommand({
-      RoleName: RESPONDER_ROLE_NAME,
-      PolicyName: RESPONDER_POLICY_NAME,
-      PolicyDocument: JSON.stringify(responderPolicyDocument(RESPONDER_ACTIONS, emulatedPolicyContext(r))),
-    }),
-  );
+  // The same managed policies the baseline attaches (one per group of services: see
+  // RESPONDER_POLICY_GROUPS); created once per account, a new version when they exist.
+  for (const { name, document } of responderPolicyDocuments(RESPONDER_ACTIONS, emulatedPolicyContext(r))) {
+    const policyArn = `arn:aws:iam::${r.accountId}:policy/${name}`;
+    const text = JSON.stringify(document);
+    const created = await admin.iam
+      .send(new CreatePolicyCommand({ PolicyName: name, PolicyDocument: text }))
+      .then(() => true)
+      .catch((err: Error) => {
+        if (err.name !== "EntityAlreadyExistsException" && err.name !== "EntityAlreadyExists") throw err;
+        return false;
+      });
+    if (!created)
+      await admin.iam.send(
+        new CreatePolicyVersionCommand({ PolicyArn: policyArn, PolicyDocument: text, SetAsDefault: true }),
+      );
+    await admin.iam.send(
+      new AttachRolePolicyCommand({ RoleName: RESPONDER_ROLE_NAME, PolicyArn: policyArn }),
+    );
+  }
   return arn;
 }
 

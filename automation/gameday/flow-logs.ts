@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { CreateFlowLogsCommand } from "@aws-sdk/client-ec2";
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { FLOW_LOG_FIELDS, FLOW_LOG_FORMAT } from "../../facts/flow-logs";
+import { FLOW_LOG_FIELDS, FLOW_LOG_FORMAT, FLOW_LOG_PREFIX } from "../../facts/flow-logs";
 import type { AwsClients } from "../aws/clients";
 import type { Victim } from "./findings";
 
@@ -41,9 +41,9 @@ export async function seedFlowLogs(c: AwsClients, accountId: string, vpcId: stri
       ResourceType: "VPC",
       TrafficType: "ALL",
       LogDestinationType: "s3",
-      // At the bucket's root: moto 5.2 looks the whole "bucket/prefix" up as a bucket name and refuses
-      // the baseline's `vpc-flow-logs/` prefix. `ir analyze` reads the prefix from the flow log either way.
-      LogDestination: `arn:aws:s3:::${bucket}`,
+      // Under the baseline's folder (the responder's policy lets it read only there). moto 5.2 refuses a
+      // folder in the destination; the strict layer's moto-flow-log-s3-prefix rule takes it as AWS does.
+      LogDestination: `arn:aws:s3:::${bucket}/${FLOW_LOG_PREFIX}`,
       LogFormat: FLOW_LOG_FORMAT,
       MaxAggregationInterval: 60,
     }),
@@ -51,7 +51,7 @@ export async function seedFlowLogs(c: AwsClients, accountId: string, vpcId: stri
   const flowLogId = res.FlowLogIds?.[0];
   if (!flowLogId)
     throw new Error(`flow log for ${vpcId} was not created: ${JSON.stringify(res.Unsuccessful ?? [])}`);
-  return { bucket, prefix: "", flowLogId };
+  return { bucket, prefix: FLOW_LOG_PREFIX, flowLogId };
 }
 
 const PROTOCOL = { tcp: 6, udp: 17 } as const;

@@ -207,6 +207,10 @@ export async function seedWorkload(c: AwsClients): Promise<Workload> {
         MetadataOptions: { HttpTokens: "required", HttpPutResponseHopLimit: 1 },
         NetworkInterfaces: [{ DeviceIndex: 0, Groups: [net.webGroup] }],
       },
+      // As the baseline's reference workload tags it: recovery may add versions only to workload templates.
+      TagSpecifications: [
+        { ResourceType: "launch-template", Tags: [{ Key: TAG.workload, Value: WORKLOAD }] },
+      ],
     }),
   );
   const asgName = `${WORKLOAD}-asg`;

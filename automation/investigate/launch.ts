@@ -91,6 +91,8 @@ function runRequest(ctx: InvestigateContext, extra: { DryRun?: boolean; ClientTo
     MetadataOptions: { HttpTokens: "required", HttpEndpoint: "enabled", HttpPutResponseHopLimit: 1 },
     TagSpecifications: [
       { ResourceType: "instance", Tags: workstationTags(ctx, LAUNCH_STEP) },
+      // The ENI the launch creates carries the case tag too: the responder may create ENIs only so.
+      { ResourceType: "network-interface", Tags: caseTags(ctx.caseId, LAUNCH_STEP) },
       {
         ResourceType: "volume",
         Tags: caseTags(ctx.caseId, LAUNCH_STEP, { [TAG.role]: ROLE_TAG_VALUES.forensicWorkstation }),

@@ -110,7 +110,7 @@ async function sendCollection(
   await Promise.all(
     COLLECTION_ARTEFACTS.map(async (a) => {
       urls[a.name] = await getSignedUrl(
-        ctx.clients.s3,
+        ctx.clients.s3Presigner,
         new PutObjectCommand({ Bucket: bucket, Key: logKey(ctx.caseId, a.name) }),
         { expiresIn },
       );

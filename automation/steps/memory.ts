@@ -91,14 +91,14 @@ async function startCapture(
     const partUrls = await Promise.all(
       Array.from({ length: parts }, (_, i) =>
         getSignedUrl(
-          ctx.clients.s3,
+          ctx.clients.s3Presigner,
           new UploadPartCommand({ Bucket: at.bucket, Key: at.key, UploadId: uploadId, PartNumber: i + 1 }),
           { expiresIn },
         ),
       ),
     );
     const toolUrl = await getSignedUrl(
-      ctx.clients.s3,
+      ctx.clients.s3Presigner,
       new GetObjectCommand({ Bucket: at.toolsBucket, Key: CAPTURE_TOOL_KEY }),
       { expiresIn: 900 },
     );

@@ -32,6 +32,7 @@ import {
   CreateRoleCommand,
 } from "@aws-sdk/client-iam";
 import type { AwsClients } from "../../automation/aws/clients";
+import { TAG } from "../../facts";
 
 export interface World {
   vpcId: string;
@@ -135,6 +136,8 @@ export async function seedWorld(c: AwsClients, name = "web"): Promise<World> {
         // instance-level ones, so instance-level groups would survive any per-ENI change there.
         NetworkInterfaces: [{ DeviceIndex: 0, Groups: [webGroup] }],
       },
+      // As the baseline's reference workload: recovery may version only templates tagged ir:workload.
+      TagSpecifications: [{ ResourceType: "launch-template", Tags: [{ Key: TAG.workload, Value: name }] }],
     }),
   );
   const asgName = `${name}-asg`;

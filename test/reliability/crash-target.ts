@@ -18,7 +18,8 @@ import {
 import { buildSync } from "esbuild";
 import type { AwsClients } from "../../automation/aws/clients";
 import { bootstrap } from "../../automation/bootstrap/bootstrap";
-import { responderEnv, TEST_REGION } from "../helpers/moto";
+import { provisionResponderRole } from "../../automation/emulator/responder-role";
+import { responderEnv, TEST_ACCOUNT, TEST_REGION } from "../helpers/moto";
 import type { Account } from "../helpers/responder";
 import { seedWorld } from "../helpers/world";
 
@@ -150,6 +151,17 @@ export async function freshInstance(
  * now and then answers 500 with an HTML page, which is not under test).
  */
 export async function makeLanes(a: Account, clients: AwsClients, count: number): Promise<Account[]> {
+  // The responder's policy names one journal table; the lanes have one each (ir-case-journal-lane<n>),
+  // and each lane's workload role is passed by its recovery: the generated policy, widened to them.
+  await provisionResponderRole(a.clients, {
+    accountId: TEST_ACCOUNT,
+    region: TEST_REGION,
+    journalTable: `${a.settings.journalTable}*`,
+    workloadRoleArns: Array.from(
+      { length: count },
+      (_, w) => `arn:aws:iam::${TEST_ACCOUNT}:role/${w === 0 ? a.world.roleName : `lane${w}-role`}`,
+    ),
+  });
   const lanes: Account[] = [{ ...a, clients }];
   for (let w = 1; w < count; w++) {
     const lane: Account = {

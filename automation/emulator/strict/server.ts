@@ -71,6 +71,10 @@ export async function startStrictLayer(options: StrictLayerOptions): Promise<Str
   const ctx: RuleContext = {
     state,
     now: () => Date.now() + clockOffset,
+    forward: (r, body) => {
+      const q = r.query.toString();
+      return forward({ method: r.method, url: `${r.path}${q ? `?${q}` : ""}`, headers: r.headers }, body);
+    },
     moto(accountId, region) {
       const key = `${accountId}/${region}`;
       let c = clients.get(key);
@@ -92,7 +96,10 @@ export async function startStrictLayer(options: StrictLayerOptions): Promise<Str
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const reset = () => state.reset();
 
-  const forward = (req: IncomingMessage, body: Buffer): Promise<Answer> =>
+  const forward = (
+    req: Pick<IncomingMessage, "method" | "url" | "headers">,
+    body: Buffer,
+  ): Promise<Answer> =>
     new Promise((resolve, reject) => {
       const up = request(
         {

@@ -105,6 +105,11 @@ export interface RuleContext {
   moto(accountId: string, region: string): AwsClients;
   /** The layer's clock (ms since the epoch); tests may move it. */
   now(): number;
+  /**
+   * Sends the request on to moto with another body (a rule working around a moto bug: the request AWS
+   * takes, reshaped into one moto takes). Headers, method and URL as received.
+   */
+  forward(req: StrictRequest, body: Buffer): Promise<Answer>;
 }
 
 export interface StrictRule {
