@@ -120,7 +120,9 @@ export async function startMoto(options: StartOptions = {}): Promise<MotoServer>
   const endpoint = `http://127.0.0.1:${port}`;
   const child = spawn(bin, ["-H", "127.0.0.1", "-p", String(port)], {
     stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, MOTO_PORT: String(port) },
+    // AWS managed policies exist, as on AWS (AmazonSSMManagedInstanceCore for the SSM agent, attached by
+    // `ir bootstrap --forensic` under a condition naming its ARN); about 0.5 s once per emulated account.
+    env: { ...process.env, MOTO_PORT: String(port), MOTO_IAM_LOAD_MANAGED_POLICIES: "true" },
   });
   // The server must not keep the caller alive (a test run ends when its tests do); it dies with us.
   child.unref();

@@ -12,6 +12,7 @@
 import { ListBucketsCommand } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { AwsClients } from "../aws/clients";
+import { EC2_SERVICE_ACCESS_KEY } from "../emulator/strict/identity";
 import { type FindingSpec, remoteIp, type Victim } from "./findings";
 import type { Flow } from "./flow-logs";
 
@@ -158,12 +159,13 @@ const credentialExfiltration: Scenario = {
     },
   ],
   async act(ctx) {
-    // The attacker holds a copy of the role session IMDS handed out: mint one the same way (the
-    // emulator does not run IMDS) and use it from "outside".
+    // The attacker holds a copy of the role session IMDS handed out: mint one the way EC2 does (the
+    // emulator runs no IMDS): signed as EC2 itself, the only principal the instance role trusts, with
+    // the instance id as session name (the strict layer then tags the session with the instance's ARN).
     const insider = new AwsClients({
       endpoint: ctx.endpoint,
       region: ctx.victim.region,
-      credentials: ctx.credentials,
+      credentials: { accessKeyId: EC2_SERVICE_ACCESS_KEY, secretAccessKey: ctx.credentials.secretAccessKey },
       retry: { maxAttempts: 1 },
       headers: { "x-moto-account-id": ctx.victim.accountId },
     });

@@ -13,6 +13,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import {
   AddRoleToInstanceProfileCommand,
+  AttachRolePolicyCommand,
   CreateInstanceProfileCommand,
   CreateRoleCommand,
 } from "@aws-sdk/client-iam";
@@ -91,6 +92,13 @@ export async function seedForensic(c: AwsClients): Promise<ForensicSeed> {
           { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
         ],
       }),
+    }),
+  );
+  // As the baseline: Session Manager's managed policy, so the workstation's SSM agent can reach SSM.
+  await c.iam.send(
+    new AttachRolePolicyCommand({
+      RoleName: FORENSIC_WORKSTATION_ROLE_NAME,
+      PolicyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
     }),
   );
   await c.iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: FORENSIC_WORKSTATION_ROLE_NAME }));

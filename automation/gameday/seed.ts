@@ -140,6 +140,8 @@ async function role(c: AwsClients) {
         Statement: [
           { Effect: "Allow", Action: ["s3:GetObject"], Resource: "arn:aws:s3:::web-app-config/*" },
           { Effect: "Allow", Action: ["ssm:GetParameter"], Resource: "*" },
+          // Broader than the app needs, as roles often are: what the thief of its credentials uses.
+          { Effect: "Allow", Action: ["s3:ListAllMyBuckets"], Resource: "*" },
         ],
       }),
     }),

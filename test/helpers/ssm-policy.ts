@@ -1,16 +1,13 @@
-/** moto has no AWS managed policies: a customer-managed stand-in for AmazonSSMManagedInstanceCore. */
-import { CreatePolicyCommand, type IAMClient } from "@aws-sdk/client-iam";
+/**
+ * The SSM agent's managed policy. The test emulator loads AWS managed policies
+ * (automation/emulator/moto.ts), so this is AWS's own AmazonSSMManagedInstanceCore: the strict layer's
+ * simulated agent reaches SSM only with its actions, and the responder may attach only this ARN.
+ */
+import type { IAMClient } from "@aws-sdk/client-iam";
 
-/** Creates the stand-in (same name, the agent's core permission) and returns its ARN. */
-export async function ssmManagedInstanceCoreStandIn(iam: IAMClient): Promise<string> {
-  const created = await iam.send(
-    new CreatePolicyCommand({
-      PolicyName: "AmazonSSMManagedInstanceCore",
-      PolicyDocument: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Action: ["ssm:UpdateInstanceInformation"], Resource: "*" }],
-      }),
-    }),
-  );
-  return created.Policy!.Arn!;
+export const SSM_MANAGED_INSTANCE_CORE_ARN = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
+
+/** The policy's ARN (kept as a function: callers once created a customer-managed stand-in here). */
+export async function ssmManagedInstanceCoreStandIn(_iam: IAMClient): Promise<string> {
+  return SSM_MANAGED_INSTANCE_CORE_ARN;
 }

@@ -6,6 +6,7 @@
 import { CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand } from "@aws-sdk/client-ec2";
 import {
   AddRoleToInstanceProfileCommand,
+  AttachRolePolicyCommand,
   CreateInstanceProfileCommand,
   CreateRoleCommand,
 } from "@aws-sdk/client-iam";
@@ -17,6 +18,7 @@ import type { ResolvedSettings } from "../../automation/settings/settings";
 import { FORENSIC_WORKSTATION_ROLE_NAME } from "../../facts/forensic";
 import { SSM } from "../../facts/names";
 import type { Account } from "../helpers/responder";
+import { SSM_MANAGED_INSTANCE_CORE_ARN } from "../helpers/ssm-policy";
 
 export interface ForensicWorld {
   vpcId: string;
@@ -62,6 +64,8 @@ export async function seedForensic(
       }),
     }),
   );
+  // As the baseline: Session Manager's managed policy, so the workstation's SSM agent can reach SSM.
+  await c.iam.send(new AttachRolePolicyCommand({ RoleName: role, PolicyArn: SSM_MANAGED_INSTANCE_CORE_ARN }));
   await c.iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: role }));
   await c.iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: role, RoleName: role }));
   await c.ssm.send(

@@ -9,6 +9,9 @@ import type { Principal, StrictState } from "./types";
 
 export type RoleSession = Extract<Principal, { kind: "role-session" }>;
 
+/** The access key that signs as EC2 itself (see Principal "service"). Only the emulator knows it. */
+export const EC2_SERVICE_ACCESS_KEY = "EC2-SERVICE-IMDS";
+
 export class Identities {
   private readonly sessions = new Map<string, RoleSession>();
 
@@ -30,6 +33,8 @@ export class Identities {
     if (!accessKeyId) return { kind: "anonymous", accountId, arn: "anonymous" };
     const session = this.sessions.get(accessKeyId);
     if (session) return session;
+    if (accessKeyId === EC2_SERVICE_ACCESS_KEY)
+      return { kind: "service", accountId, arn: "ec2.amazonaws.com" };
     return { kind: "admin", accountId, arn: `arn:aws:iam::${accountId}:root` };
   }
 }

@@ -96,10 +96,7 @@ export async function startStrictLayer(options: StrictLayerOptions): Promise<Str
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const reset = () => state.reset();
 
-  const forward = (
-    req: Pick<IncomingMessage, "method" | "url" | "headers">,
-    body: Buffer,
-  ): Promise<Answer> =>
+  const forward = (req: Pick<IncomingMessage, "method" | "url" | "headers">, body: Buffer): Promise<Answer> =>
     new Promise((resolve, reject) => {
       const up = request(
         {

@@ -45,6 +45,17 @@ export type Principal =
        */
       sourceInstanceArn?: string;
     }
+  | {
+      /**
+       * EC2 itself, fetching an instance's role credentials for IMDS (the only principal an instance role
+       * trusts). The game day plays a theft of instance credentials by signing AssumeRole with the access
+       * key EC2_SERVICE_ACCESS_KEY and the instance id as session name: the session the layer learns then
+       * carries ec2:SourceInstanceARN, as real instance credentials do.
+       */
+      kind: "service";
+      accountId: string;
+      arn: "ec2.amazonaws.com";
+    }
   | { kind: "anonymous"; accountId: string; arn: "anonymous" };
 
 export interface StrictRequest {

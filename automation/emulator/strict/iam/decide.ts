@@ -55,7 +55,11 @@ const decisionCache = (ctx: RuleContext) =>
 const principalKey = (p: Principal) => p.arn;
 
 /** The resource's account: from its ARN, else (S3, snapshots, images, "*") the caller's. */
-const accountOf = (resource: string, fallback: string) => resource.split(":")[4] || fallback;
+/** The resource's account; an AWS-owned one (no account, or "aws" for ownerless documents) is the caller's own. */
+const accountOf = (resource: string, fallback: string) => {
+  const account = resource.split(":")[4];
+  return account && account !== "aws" ? account : fallback;
+};
 
 /** A boundary or resource policy with no applicable statement still decides (it allows nothing). */
 const whole = (policy: unknown, action: string): Applicable =>
@@ -147,6 +151,8 @@ export async function decide(
     p.kind === "role-session" ? rolePolicies(ctx, p.accountId, p.roleName) : undefined,
     resourcePolicy(ctx, q.action, q.resource, p.accountId),
   ]);
+  // An administrator may do anything its resource policies allow; EC2 acting as a service has no
+  // identity policy at all (the resource's policy alone decides, as for any service principal).
   const identity = p.kind === "admin" ? [ADMIN] : (role?.identity ?? []);
   const { decisions, prepared } = decisionCache(ctx);
   const prepKey = `${generation}|${principalKey(p)}|${resource?.name ?? ""}|${q.action}`;
@@ -171,7 +177,39 @@ export async function decide(
   return decision;
 }
 
+/**
+ * AWS-owned SSM documents have no account in their ARN (arn:aws:ssm:<region>::document/AWS-RunShellScript),
+ * which iam-data's resource pattern for documents does not admit ("no.resource.types"). They are
+ * evaluated with the account written as "aws", in the request and in the policies' `::document/`
+ * patterns alike: a `*` account matches either way, a named account matches neither, as on AWS.
+ */
+const OWNERLESS_DOCUMENT = /^(arn:[^:]+:ssm:[^:]*:):document\//;
+const ownerlessAsAws = <T>(value: T): T =>
+  JSON.parse(JSON.stringify(value).replace(/(arn:[^:"]+:ssm:[^:"]*:):document\//g, "$1aws:document/")) as T;
+
 async function simulate(
+  action: string,
+  resourceArn: string,
+  p: Principal,
+  context: Context,
+  prep: Prepared,
+): Promise<Decision> {
+  if (OWNERLESS_DOCUMENT.test(resourceArn)) {
+    const cut = <X extends { cut: Applicable }>(x: X): X => ({
+      ...x,
+      cut: { ...x.cut, policy: ownerlessAsAws(x.cut.policy) },
+    });
+    return simulateOnce(action, ownerlessAsAws(resourceArn), p, context, {
+      ...prep,
+      identity: prep.identity.map(cut),
+      ...(prep.boundary ? { boundary: cut(prep.boundary) } : {}),
+      ...(prep.resource ? { resource: cut(prep.resource) } : {}),
+    });
+  }
+  return simulateOnce(action, resourceArn, p, context, prep);
+}
+
+async function simulateOnce(
   action: string,
   resourceArn: string,
   p: Principal,

@@ -58,7 +58,7 @@ export const iamAuthorize: StrictRule = {
   matches: () => true,
   async before(req, ctx) {
     const p = req.principal;
-    if (p.kind === "anonymous" || (p.kind === "admin" && !adminEvaluated(req))) return undefined;
+    if (p.kind === "anonymous" || (p.kind !== "role-session" && !adminEvaluated(req))) return undefined;
     const auths = await authorizationsFor(req, ctx);
     if (!auths) {
       if (p.kind !== "role-session") return undefined;
@@ -70,7 +70,7 @@ export const iamAuthorize: StrictRule = {
     }
     const decisions = await Promise.all(
       auths.map(async (a) => {
-        if (p.kind === "admin" && !(await resourcePolicy(ctx, a.action, a.resource, p.accountId)))
+        if (p.kind !== "role-session" && !(await resourcePolicy(ctx, a.action, a.resource, p.accountId)))
           return undefined;
         const context = { "aws:RequestedRegion": req.region, ...a.context };
         const d = await decide(ctx, { principal: p, action: a.action, resource: a.resource, context });

@@ -50,6 +50,10 @@ export const stsSessions: StrictRule = {
       issuedAt: ctx.now(),
       expiresAt: Date.parse(expiration),
     };
+    // Instance credentials (EC2 assumed the role for an instance): every request signed with them
+    // carries the instance's ARN in ec2:SourceInstanceARN.
+    if (req.principal.kind === "service" && /^i-[0-9a-f]{8,17}$/.test(session.sessionName))
+      session.sourceInstanceArn = `arn:aws:ec2:${req.region}:${session.accountId}:instance/${session.sessionName}`;
     identitiesOf(ctx.state).add(session);
   },
 };
