@@ -4,7 +4,8 @@
  * DescribeInstanceInformation fail). An instance's agent reaches Systems Manager only while the
  * instance runs and its profile's credentials may call the agent's actions; a delivered
  * AWS-RunShellScript command runs with bash in a sandbox directory standing for the host
- * (automation/emulator/strict/ssm-agent/). The EC2 calls that give an instance new credentials (launch,
+ * (automation/emulator/strict/ssm-agent/), whose /dev holds the instance's attached EBS volumes and whose
+ * block-device tools are stubs (ssm-agent/emulated-host.ts, host-tools.ts). The EC2 calls that give an instance new credentials (launch,
  * profile associate/replace/disassociate) are recorded: they decide `aws:TokenIssueTime`.
  */
 import { instanceIdsIn, recordNewCredentials } from "../ssm-agent/credentials";

@@ -6,6 +6,7 @@
  */
 import type { RuleContext } from "../types";
 import { deliverBy, end, expiresAt, type Invocation, type StoredCommand, TERMINAL } from "./commands";
+import { prepareHost } from "./emulated-host";
 import { type Host, hostsOf } from "./host";
 import { type Reach, reachOf } from "./reach";
 import { observe } from "./registration";
@@ -39,6 +40,7 @@ function start(ctx: RuleContext, c: StoredCommand, inv: Invocation): void {
     commands: c.parameters.commands ?? [],
     executionTimeoutMs: c.executionTimeoutSeconds * 1000,
     workingDirectory: c.parameters.workingDirectory?.[0] || undefined,
+    prepare: (sandbox) => prepareHost(ctx, c.accountId, c.region, inv.instanceId, sandbox),
   });
   inv.running = running;
   void running.done.then((result) => {

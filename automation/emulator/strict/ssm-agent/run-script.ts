@@ -2,12 +2,14 @@
  * Runs a delivered AWS-RunShellScript command the way the agent does on a Linux host: the commands
  * written to `_script.sh` under the agent's orchestration directory, run by bash, killed at the
  * execution timeout, stdout and stderr captured. The "host" is a sandbox directory (working directory and
- * HOME); the environment is a root shell's, not this process's (no AWS credentials leak into scripts).
+ * HOME) with emulated block devices and mounts (emulated-host.ts: its own /dev and /mnt in a user+mount
+ * namespace, stub block-device tools first on PATH); the environment is a root shell's, not this
+ * process's (no AWS credentials leak into scripts). When this process is root, scripts run as nobody.
  * https://docs.aws.amazon.com/systems-manager/latest/userguide/documents-command-ssm-plugin-reference.html#aws-runShellScript
  */
-import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
 import { join, posix } from "node:path";
+import { hostCommand, mkdirOwned, scriptUser, toolsDirOf, writeOwned } from "./emulated-host";
 import { sandboxOf, ssmAgentOptions } from "./options";
 
 /** Bytes of each stream kept (AWS returns at most 24,000 / 8,000 characters; keep margin for UTF-8). */
@@ -38,6 +40,8 @@ export interface ScriptInput {
   executionTimeoutMs: number;
   /** The document's workingDirectory parameter, taken inside the sandbox. */
   workingDirectory?: string;
+  /** Lays out the host (its block devices) in the sandbox before the script starts. */
+  prepare?: (sandbox: string) => Promise<void>;
 }
 
 const collector = () => {
@@ -53,43 +57,39 @@ const collector = () => {
   };
 };
 
+/** The script file and working directory in the sandbox, and the host's devices laid out. */
+async function setUp(host: string, input: ScriptInput): Promise<{ script: string; cwd: string }> {
+  mkdirOwned(host);
+  const orchestration = mkdirOwned(
+    host,
+    posix.join(
+      "var/lib/amazon/ssm",
+      input.instanceId,
+      "document/orchestration",
+      input.commandId,
+      "awsrunShellScript/0.awsrunShellScript",
+    ),
+  );
+  const script = join(orchestration, "_script.sh");
+  writeOwned(script, `${input.commands.join("\n")}\n`, 0o700);
+  // Taken as a path on the host: "/" is the sandbox, and ".." cannot leave it.
+  const cwd = mkdirOwned(host, posix.normalize(`/${input.workingDirectory ?? ""}`));
+  try {
+    await input.prepare?.(host);
+  } catch (e) {
+    throw new Error(`cannot lay out the host's devices: ${(e as Error).message}`);
+  }
+  return { script, cwd };
+}
+
 export function runScript(input: ScriptInput): RunningScript {
   const host = sandboxOf(input.instanceId);
-  const orchestration = join(
-    host,
-    "var/lib/amazon/ssm",
-    input.instanceId,
-    "document/orchestration",
-    input.commandId,
-    "awsrunShellScript/0.awsrunShellScript",
-  );
-  mkdirSync(orchestration, { recursive: true });
-  const script = join(orchestration, "_script.sh");
-  writeFileSync(script, `${input.commands.join("\n")}\n`, { mode: 0o700 });
-  // Taken as a path on the host: "/" is the sandbox, and ".." cannot leave it.
-  const cwd = join(host, posix.normalize(`/${input.workingDirectory ?? ""}`));
-  mkdirSync(cwd, { recursive: true });
-  const opts = ssmAgentOptions();
-  const child = spawn("bash", [script], {
-    cwd,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      PATH: [...opts.extraPath, "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"].join(":"),
-      HOME: host,
-      LANG: "C.UTF-8",
-      AWS_SSM_INSTANCE_ID: input.instanceId,
-      AWS_SSM_REGION_NAME: input.region,
-    },
-  });
-  const out = collector();
-  const err = collector();
-  child.stdout.on("data", out.add);
-  child.stderr.on("data", err.add);
+  let child: ChildProcess | undefined;
   let killed: "cancel" | "timeout" | undefined;
   const kill = (why: "cancel" | "timeout") => {
-    if (killed || child.exitCode !== null || child.signalCode !== null) return;
+    if (killed || (child && (child.exitCode !== null || child.signalCode !== null))) return;
     killed = why;
+    if (!child) return; // not started yet: it never will be
     try {
       // The whole process group: a script's children (curl, dd) die with it.
       process.kill(-child.pid!, "SIGKILL");
@@ -99,22 +99,63 @@ export function runScript(input: ScriptInput): RunningScript {
   };
   const timer = setTimeout(() => kill("timeout"), input.executionTimeoutMs);
   timer.unref();
-  const done = new Promise<ScriptResult>((resolve) => {
-    const finish = (code: number | null) => {
-      clearTimeout(timer);
-      resolve({
-        exitCode: killed ? -1 : (code ?? -1),
-        stdout: out.text(),
-        stderr: err.text(),
-        timedOut: killed === "timeout",
-        cancelled: killed === "cancel",
-      });
-    };
-    child.on("close", finish);
-    child.on("error", (e) => {
-      err.add(Buffer.from(`bash: ${e.message}\n`));
-      finish(127);
-    });
+  const out = collector();
+  const err = collector();
+  const result = (code: number | null): ScriptResult => ({
+    exitCode: killed ? -1 : (code ?? -1),
+    stdout: out.text(),
+    stderr: err.text(),
+    timedOut: killed === "timeout",
+    cancelled: killed === "cancel",
   });
+  const done = (async (): Promise<ScriptResult> => {
+    let script: string;
+    let cwd: string;
+    try {
+      ({ script, cwd } = await setUp(host, input));
+    } catch (e) {
+      err.add(Buffer.from(`emulated host: ${(e as Error).message}\n`));
+      clearTimeout(timer);
+      return result(125);
+    }
+    if (killed) {
+      clearTimeout(timer);
+      return result(null);
+    }
+    const opts = ssmAgentOptions();
+    const command = hostCommand(host, script);
+    const path = [
+      ...opts.extraPath,
+      ...(command.emulated ? [toolsDirOf(host)] : []),
+      "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    ];
+    const proc = spawn(command.file, command.args, {
+      cwd,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      ...(scriptUser() ?? {}),
+      env: {
+        PATH: path.join(":"),
+        HOME: host,
+        LANG: "C.UTF-8",
+        AWS_SSM_INSTANCE_ID: input.instanceId,
+        AWS_SSM_REGION_NAME: input.region,
+      },
+    });
+    child = proc;
+    proc.stdout!.on("data", out.add);
+    proc.stderr!.on("data", err.add);
+    return new Promise<ScriptResult>((resolve) => {
+      const finish = (code: number | null) => {
+        clearTimeout(timer);
+        resolve(result(code));
+      };
+      proc.on("close", finish);
+      proc.on("error", (e) => {
+        err.add(Buffer.from(`bash: ${e.message}\n`));
+        finish(127);
+      });
+    });
+  })();
   return { done, kill };
 }
