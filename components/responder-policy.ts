@@ -138,9 +138,14 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
           condition: { Null: { [`aws:RequestTag/${TAG.caseId}`]: "false" } },
         };
       // `ir bootstrap --forensic`: the minimal forensic VPC, created only with its ir:role tag.
+      // What these calls create carries the request tag; the VPC, subnets, groups and route tables they
+      // build on exist already (extraScopesFor), and a request tag is never on those.
       if (["CreateVpc", "CreateSubnet", "CreateVpcEndpoint"].includes(action))
         return {
-          resources: [...owned],
+          resources: regional(
+            "ec2",
+            action === "CreateVpc" ? "vpc/*" : action === "CreateSubnet" ? "subnet/*" : "vpc-endpoint/*",
+          ),
           condition: { Null: { [`aws:RequestTag/${TAG.role}`]: "false" } },
         };
       if (action === "ModifyVpcAttribute")
@@ -304,6 +309,14 @@ export function extraScopesFor(fullAction: string, c: ResponderPolicyContext): S
         }
       : { resources: [`arn:${p}:ec2:${arnRegion(c)}::snapshot/*`] };
   if (fullAction === "ec2:CreateVolume") return [existing];
+  // The forensic VPC `ir bootstrap --forensic` made (tagged ir:role), and what an endpoint attaches to.
+  if (fullAction === "ec2:CreateSubnet" || fullAction === "ec2:CreateVpcEndpoint")
+    return [
+      { resources: regional("vpc/*"), condition: { Null: { [`aws:ResourceTag/${TAG.role}`]: "false" } } },
+      ...(fullAction === "ec2:CreateVpcEndpoint"
+        ? [{ resources: ["subnet/*", "security-group/*", "route-table/*"].flatMap((k) => regional(k)) }]
+        : []),
+    ];
   if (fullAction === "ec2:RunInstances")
     return [
       existing,

@@ -25,6 +25,8 @@ import type { AwsClients } from "../aws/clients";
 export interface EmulatedResponder {
   accountId: string;
   region: string;
+  /** Every Region the responder acts in (the baseline's configured Regions). @default [region] */
+  regions?: string[];
   evidenceBucket?: string;
   toolsBucket?: string;
   journalTable?: string;
@@ -48,7 +50,7 @@ export function emulatedPolicyContext(r: EmulatedResponder): ResponderPolicyCont
   return {
     partition: "aws",
     accountId: r.accountId,
-    regions: [r.region],
+    regions: r.regions ?? [r.region],
     evidenceBucketArn: `arn:aws:s3:::${r.evidenceBucket ?? evidenceBucketName(r.accountId, r.region)}`,
     toolsBucketArn: `arn:aws:s3:::${r.toolsBucket ?? toolsBucketName(r.accountId, r.region)}`,
     journalTableArn: `arn:aws:dynamodb:${r.region}:${r.accountId}:table/${r.journalTable ?? JOURNAL_TABLE_NAME}`,

@@ -47,15 +47,24 @@ export async function acquireCase(
 
 /** Finds which journal holds a case (table first, then local). */
 export async function findCase(j: Journals, caseId: string) {
+  let denied: unknown;
   try {
     const found = await j.dynamo.readCase(caseId);
     if (found) return { journal: j.dynamo as Journal, ...found };
   } catch (err) {
-    if (!isTableMissing(err)) throw err;
+    // A table the caller may not read: the case may still be in the local journal (reading only; a
+    // denied write never falls back). When it is not there either, the denial is the answer.
+    if (isAccessDenied(err)) denied = err;
+    else if (!isTableMissing(err)) throw err;
   }
   const local = await j.local.readCase(caseId);
-  return local ? { journal: j.local as Journal, ...local } : undefined;
+  if (local) return { journal: j.local as Journal, ...local };
+  if (denied) throw denied;
+  return undefined;
 }
+
+const isAccessDenied = (err: unknown) =>
+  /^(AccessDenied|AccessDeniedException|UnauthorizedOperation)$/.test((err as { name?: string })?.name ?? "");
 
 /** Finds the open (or newest) case of an instance. */
 export async function findCaseOfInstance(j: Journals, instanceId: string) {

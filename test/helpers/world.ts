@@ -150,6 +150,8 @@ export async function seedWorld(c: AwsClients, name = "web"): Promise<World> {
       DesiredCapacity: 3,
       VPCZoneIdentifier: subnets.join(","),
       TargetGroupARNs: [targetGroupArn],
+      // A workload's group, as the baseline tags it: recovery may repoint only such groups.
+      Tags: [{ Key: TAG.workload, Value: name, PropagateAtLaunch: true }],
     }),
   );
   const group = await c.autoscaling.send(

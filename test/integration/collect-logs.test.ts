@@ -20,7 +20,7 @@ import { COLLECTION_ARTEFACTS } from "../../automation/ssm-documents";
 import type { CollectLogsRecord } from "../../automation/steps/collect-logs";
 import type { Manifest } from "../../automation/steps/manifest";
 import { EVIDENCE_LOCK_MODE, evidenceBucketName } from "../../facts/names";
-import { TEST_ACCOUNT, TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
+import { TEST_ACCOUNT, TEST_REGION } from "../helpers/moto";
 import { type Account, setupAccount } from "../helpers/responder";
 
 const BUCKET = evidenceBucketName(TEST_ACCOUNT, TEST_REGION);
@@ -105,11 +105,15 @@ describe("collect-logs in the contain playbook (moto, SSM at the SDK seam)", fun
     const step = r.steps.find((s) => s.id === "collect-logs")!;
     expect(step.status, step.detail).to.equal("verified");
     const script = ssm.commandCalls(SendCommandCommand)[0]!.args[0].input.Parameters!.commands![0]!;
-    // No credentials reach the host: only signed URLs for this case's log keys (a presigned URL names
-    // the access key id in its credential scope, never the secret; moto's id and secret are both "testing").
+    // No credentials reach the host: only signed URLs for this case's log keys. The responder signs as
+    // its role's session, so each URL carries the session token in its query (a URL signed with temporary
+    // credentials must); never the secret, and nothing outside the URLs.
     const withoutUrls = script.replace(/'https?:\/\/[^']+'/g, "URL");
-    expect(withoutUrls).to.not.include(TEST_CREDENTIALS.secretAccessKey);
-    expect(script).to.not.match(/AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN)|X-Amz-Security-Token/);
+    expect(script).to.not.include(a.responderCredentials.secretAccessKey);
+    expect(withoutUrls).to.not.match(
+      /AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN)|X-Amz-Security-Token/,
+    );
+    expect(withoutUrls).to.not.include(a.responderCredentials.sessionToken);
     const urls = [...script.matchAll(/^upload '[^']+' '([^']+)'$/gm)].map((m) => new URL(m[1]!));
     expect(urls).to.have.length(COLLECTION_ARTEFACTS.length);
     for (const u of urls) {

@@ -72,13 +72,26 @@ describe("ir plan and bad input against moto (integration)", function () {
   });
 
   it("the wrong region: the instance is not found there, and the error says to pass --region", async () => {
+    // As an administrator (a role allowed there): the instance is simply not in that Region.
+    const [r] = await respond({
+      targets: [{ instanceId: a.world.solo, region: "eu-west-1", source: { kind: "argument" } }],
+      settings: a.settings,
+      clients: a.clients,
+    });
+    expect(r!.status).to.equal("invalid");
+    expect(r!.error).to.match(/not found in region eu-west-1: check the id, or pass --region/);
+  });
+
+  it("a Region the responder role does not list: AWS refuses the first call, and the error names it", async () => {
+    const before = JSON.stringify(await describeAccount(a));
     const [r] = await respond({
       targets: [{ instanceId: a.world.solo, region: "eu-west-1", source: { kind: "argument" } }],
       settings: a.settings,
       clients: a.responder,
     });
-    expect(r!.status).to.equal("invalid");
-    expect(r!.error).to.match(/not found in region eu-west-1: check the id, or pass --region/);
+    expect(r!.status).to.equal("error");
+    expect(r!.error, r!.error).to.match(/not authorized to perform: [a-z]+:[A-Za-z]+ on resource/);
+    expect(JSON.stringify(await describeAccount(a))).to.equal(before);
   });
 
   it("a finding file that names no instance, or is not JSON, is refused before any call", () => {

@@ -19,6 +19,7 @@ import {
 import { PutParameterCommand } from "@aws-sdk/client-ssm";
 import { expect } from "chai";
 import { type AwsClients, MemoryRecorder } from "../../automation/aws/clients";
+import { provisionResponderRole } from "../../automation/emulator/responder-role";
 import { createHandler, TransientError } from "../../automation/lambda/handler";
 import { caseStatus } from "../../automation/respond/status";
 import { evidenceBucketName, isolationGroupNames, revokePolicyName, SSM } from "../../facts/names";
@@ -293,6 +294,14 @@ describe("auto-containment handler against moto (integration)", function () {
   });
 
   it("contains an instance named by a finding from another region there, journaled in the home region's table", async () => {
+    // The baseline deploys the responder for every configured Region: here the home Region and us-west-2
+    // (the strict layer refuses a call in a Region the role's aws:RequestedRegion does not list).
+    await provisionResponderRole(a.clients, {
+      accountId: TEST_ACCOUNT,
+      region: TEST_REGION,
+      regions: [TEST_REGION, "us-west-2"],
+      workloadRoleArns: [`arn:aws:iam::${TEST_ACCOUNT}:role/${a.world.roleName}`],
+    });
     const west = motoClients(a.endpoint, { region: "us-west-2" });
     const w = await seedWorld(west, "west");
     const event = guardDutyEvent(w.solo);

@@ -112,8 +112,13 @@ export async function startStrictLayer(options: StrictLayerOptions): Promise<Str
           answer.on("data", (c: Buffer) => chunks.push(c));
           answer.on("end", () => {
             const headers: Record<string, string> = {};
+            // A HEAD answer has no body: its content-length is the object's, kept as moto sent it.
             for (const [k, v] of Object.entries(answer.headers))
-              if (v !== undefined && k !== "content-length" && k !== "transfer-encoding")
+              if (
+                v !== undefined &&
+                (k !== "content-length" || req.method === "HEAD") &&
+                k !== "transfer-encoding"
+              )
                 headers[k] = Array.isArray(v) ? v.join(", ") : v;
             resolve({ status: answer.statusCode ?? 502, headers, body: Buffer.concat(chunks) });
           });
@@ -126,7 +131,7 @@ export async function startStrictLayer(options: StrictLayerOptions): Promise<Str
 
   const send = (res: ServerResponse, a: Answer) => {
     if (res.headersSent || res.destroyed) return;
-    res.writeHead(a.status, { ...a.headers, "content-length": String(a.body.length) });
+    res.writeHead(a.status, { "content-length": String(a.body.length), ...a.headers });
     res.end(a.body);
   };
 
@@ -142,6 +147,11 @@ export async function startStrictLayer(options: StrictLayerOptions): Promise<Str
       message,
     });
     if (refusals.length > 1000) refusals.shift();
+    // IR_STRICT_LOG=1: every refusal on stderr, to see what AWS would have refused in a run.
+    if (process.env.IR_STRICT_LOG)
+      process.stderr.write(
+        `strict: refused ${r.service}:${r.operation} by ${r.principal.arn}: ${rule.id} ${code}: ${message}\n`,
+      );
   };
 
   const handle = async (req: IncomingMessage, body: Buffer, res: ServerResponse) => {
