@@ -20,14 +20,9 @@ import { motoFlowLogS3Prefix } from "./moto-flow-log-s3-prefix";
 import { s3ObjectLockChecksum } from "./s3-object-lock-checksum";
 import { s3PartSize } from "./s3-part-size";
 import { s3PresignedExpiry } from "./s3-presigned-expiry";
+import { ssmAgent } from "./ssm-agent";
 import { stsSessions } from "./sts-sessions";
 
-/**
- * The simulated SSM agent (rules/ssm-agent.ts) is not in the default set yet: it runs the real scripts
- * on a sandbox host, and `ir investigate`'s mount script needs block devices that host does not have, so
- * investigation cannot complete under it. Its own tests run it (test/strict/ssm-agent*.test.ts); add it
- * with `[...STRICT_RULES, ssmAgent]`. Without it, moto answers the SSM calls (and fakes their success).
- */
 export const STRICT_RULES: readonly StrictRule[] = [
   stsSessions,
   s3PresignedExpiry,
@@ -44,5 +39,7 @@ export const STRICT_RULES: readonly StrictRule[] = [
   asgNoReplacementOnTemplateVersion,
   s3ObjectLockChecksum,
   iamInlinePolicyBudget,
+  // Answers the SSM command calls itself (after authorisation): runs delivered scripts on an emulated host.
+  ssmAgent,
   motoFlowLogS3Prefix,
 ];
