@@ -13,7 +13,7 @@ import { findCaseOfInstance, openJournals } from "../../automation/journal/open"
 import { containPlaybook, sharedDeps } from "../../automation/playbooks/contain";
 import { Discovery } from "../../automation/respond/discovery";
 import { type CaseResult, respond } from "../../automation/respond/respond";
-import { responderClients } from "../helpers/moto";
+import { TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
 import { type Account, setupAccount } from "../helpers/responder";
 import { bundleCli, freshInstance, makeLanes, runCli } from "./crash-target";
 import { destructiveOrderProblems, duplicateProblems, journalOf } from "./invariants";
@@ -55,7 +55,10 @@ describe("crash at every step: SIGKILL, rerun, complete (integration)", function
     // own step. Groups left half-made by a kill during their creation are finished by the next run:
     // test/integration/isolation-groups.test.ts.
     a = await setupAccount({ groups: true });
-    responder = responderClients(a.endpoint, a.responderCredentials, { retry: {} });
+    // The test's own eyes and hands (seeding victims, checks): the administrator, with a production
+    // retry policy (moto, busy with several kills, now and then answers 500). The killed `ir` processes
+    // sign as the responder role (crash-target.ts).
+    responder = new AwsClients({ endpoint: a.endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS });
     cli = bundleCli();
     lanes = await makeLanes(a, responder, CRASH_CONCURRENCY);
     startKills();

@@ -15,7 +15,7 @@ import {
   DescribeSnapshotsCommand,
 } from "@aws-sdk/client-ec2";
 import { expect } from "chai";
-import type { AwsClients } from "../../automation/aws/clients";
+import { AwsClients } from "../../automation/aws/clients";
 import { CRASH_POINTS, type CrashPoint } from "../../automation/engine/crash-hook";
 import type { Step } from "../../automation/engine/types";
 import { type InvestigateResult, investigate } from "../../automation/investigate/investigate";
@@ -26,7 +26,7 @@ import { recoverPlaybook } from "../../automation/playbooks/recover";
 import { versionDescription } from "../../automation/recover/asg-rebuild";
 import { type RecoverResult, recover } from "../../automation/recover/recover";
 import { ROLE_TAG_VALUES, TAG } from "../../facts/tags";
-import { responderClients, TEST_REGION } from "../helpers/moto";
+import { TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
 import { type Account, setupAccount } from "../helpers/responder";
 import { type ForensicWorld, seedForensic } from "../investigate/forensic-world";
 import { otherAmis, publish } from "../recover/fixtures";
@@ -97,7 +97,10 @@ describe("crash at every step of recover and investigate: SIGKILL, rerun, comple
   before(async function () {
     this.timeout(120_000);
     const a = await setupAccount({ groups: true });
-    responder = responderClients(a.endpoint, a.responderCredentials, { retry: {} });
+    // The test's own eyes and hands (seeding victims, checks): the administrator, with a production
+    // retry policy (moto, busy with several kills, now and then answers 500). The killed `ir` processes
+    // sign as the responder role (crash-target.ts).
+    responder = new AwsClients({ endpoint: a.endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS });
     cli = bundleCli();
     // Lanes as in crash-every-step (moto re-registers every ASG instance on AttachInstances and restores a
     // whole journal table when a transaction fails): kills in one lane never meet another lane's.
