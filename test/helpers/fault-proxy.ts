@@ -16,6 +16,10 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { checkLoopbackUpstream, operationOf, protocolOf } from "../../automation/emulator/strict/wire";
+
+// The wire readers are shared with the strict layer; re-exported for the fault proxy's callers.
+export { checkLoopbackUpstream, operationOf, protocolOf };
 
 export const FAULT_KINDS = [
   "throttle",
@@ -57,17 +61,6 @@ export interface FaultCounts {
   faults: Record<FaultKind, number>;
 }
 
-/**
- * The operation a request calls: the JSON protocol's `X-Amz-Target` (`DynamoDB_20120810.PutItem`), the
- * query protocol's `Action=` (EC2, IAM, ASG, ELB, STS), else undefined (S3's REST calls).
- */
-export function operationOf(headers: IncomingMessage["headers"], body: Buffer): string | undefined {
-  const target = headers["x-amz-target"];
-  if (typeof target === "string") return target.split(".").pop();
-  const m = /(?:^|&)Action=([A-Za-z0-9]+)/.exec(body.toString("latin1", 0, Math.min(body.length, 4096)));
-  return m?.[1];
-}
-
 /** Mulberry32: small, fast and reproducible; quality is plenty for picking faults. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
@@ -80,34 +73,7 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
-
-export function checkLoopbackUpstream(upstream: string): URL {
-  let url: URL;
-  try {
-    url = new URL(upstream);
-  } catch {
-    throw new Error(`upstream "${upstream}" is not a URL: expected http://127.0.0.1:<port>`);
-  }
-  if (url.protocol !== "http:" || !LOOPBACK_HOSTS.has(url.hostname)) {
-    throw new Error(
-      `upstream "${upstream}" is not a loopback http URL: the fault proxy only forwards to http://127.0.0.1:<port>`,
-    );
-  }
-  return url;
-}
-
-type Protocol = "ec2" | "query" | "json" | "s3";
-
-/** The service's wire protocol, from the SigV4 credential scope (moto routes on the same field). */
-export function protocolOf(headers: IncomingMessage["headers"]): Protocol {
-  const auth = String(headers.authorization ?? "");
-  const service = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\//.exec(auth)?.[1] ?? "";
-  if (service === "ec2") return "ec2";
-  if (service === "s3") return "s3";
-  if (headers["x-amz-target"]) return "json";
-  return "query";
-}
+type Protocol = import("../../automation/emulator/strict/types").Protocol;
 
 const CODES: Record<Protocol, Record<"throttle" | "error500" | "error503", [number, string]>> = {
   ec2: {
