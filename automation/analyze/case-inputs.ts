@@ -7,8 +7,8 @@
 import type { Instance } from "@aws-sdk/client-ec2";
 import { DescribeFlowLogsCommand, DescribeNatGatewaysCommand } from "@aws-sdk/client-ec2";
 import type { AwsClients } from "../aws/clients";
+import type { InstanceFacts } from "../case/context";
 import type { CaseMeta } from "../journal/journal";
-import type { InstanceFacts } from "../respond/context";
 import { windowFromFinding } from "./finding-window";
 import type { FlowLogLocation } from "./flow-log-keys";
 import { checkWindow, type InstanceSubject, subjectFromInstance } from "./subject";

@@ -6,14 +6,14 @@
  * analysis goes on with the others.
  */
 import type { AwsClients } from "../aws/clients";
+import { checkCaseId } from "../case/ids";
+import { recordsOf } from "../case/records";
 import type { EngineObserver, StepReport } from "../engine/types";
 import { InputError } from "../input/targets";
 import { allVerified, instanceFactsOr, resumedCaseContext, runHeldPlaybook } from "../journal/held-case-run";
 import { findCaseOrFail } from "../journal/hold-case";
 import { type Journals, openJournals } from "../journal/open";
 import { type AnalyzeContext, analyzePlaybook } from "../playbooks/analyze";
-import { checkCaseId } from "../respond/release";
-import { recordsOf } from "../respond/respond";
 import type { ResolvedSettings } from "../settings/settings";
 import type { AttackerIpReport } from "./attacker-ips";
 import { type CaseWindow, caseWindow } from "./case-inputs";

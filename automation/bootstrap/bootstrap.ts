@@ -19,10 +19,10 @@ import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { EVIDENCE_LOCK_MODE, evidenceBucketName, isolationGroupNames, JOURNAL_KEYS } from "../../facts/names";
 import { MANAGED_BY, ROLE_TAG_VALUES, TAG } from "../../facts/tags";
 import type { AwsClients } from "../aws/clients";
+import { errorName } from "../aws/errors";
 import type { ResolvedSettings } from "../settings/settings";
 import { DenyAllProfileResolver } from "../steps/deny-all-profile";
 import { IsolationGroupResolver } from "../steps/isolation-groups";
-import { errorName } from "../steps/util";
 
 export interface BootstrapItem {
   kind: "evidence-bucket" | "journal-table" | "isolation-groups" | "deny-all-profile";

@@ -17,7 +17,7 @@ import { SSM } from "../../facts/names";
 import type { ResponderSettings } from "../../facts/responder-settings";
 import { MANAGED_BY, TAG } from "../../facts/tags";
 import type { AwsClients } from "../aws/clients";
-import { errorName } from "../steps/util";
+import { errorName } from "../aws/errors";
 import { ensureForensicNetwork, findForensicVpc } from "./forensic-network";
 
 export interface ForensicBootstrapItem {

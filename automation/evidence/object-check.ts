@@ -12,7 +12,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { EVIDENCE_LOCK_MODE } from "../../facts/names";
-import { errorName } from "../steps/util";
+import { errorName } from "../aws/errors";
 
 /** What the case recorded about an object (an `Artefact`, or the manifest's own record). */
 export interface PinnedObject {

@@ -6,8 +6,8 @@
 import { createHash } from "node:crypto";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { EVIDENCE_LOCK_MODE, evidenceBucketName } from "../../facts/names";
-import type { RespondContext } from "../respond/context";
-import { facts } from "../respond/context";
+import type { CaseContext } from "../case/context";
+import { facts } from "../case/context";
 
 export interface Artefact {
   name: string;
@@ -18,7 +18,7 @@ export interface Artefact {
   collectedAt: string;
 }
 
-export function evidenceBucket(ctx: RespondContext): string {
+export function evidenceBucket(ctx: CaseContext): string {
   return ctx.settings.evidenceBucket ?? evidenceBucketName(facts(ctx).accountId, ctx.settings.region);
 }
 
@@ -26,12 +26,12 @@ export const caseKey = (caseId: string, name: string) => `cases/${caseId}/${name
 
 export const sha256Hex = (body: Buffer | string) => createHash("sha256").update(body).digest("hex");
 
-export function retainUntil(ctx: RespondContext): Date {
+export function retainUntil(ctx: CaseContext): Date {
   return new Date(Date.now() + ctx.settings.retentionDays * 86_400_000);
 }
 
 export async function putArtefact(
-  ctx: RespondContext,
+  ctx: CaseContext,
   name: string,
   body: Buffer | string,
   contentType = "application/json",
@@ -90,7 +90,7 @@ export async function putArtefact(
 
 /** Reads an object back and hashes it (streamed): the honest hash of what S3 holds. */
 export async function hashObject(
-  ctx: RespondContext,
+  ctx: CaseContext,
   key: string,
   versionId?: string,
 ): Promise<{ sha256: string; size: number }> {

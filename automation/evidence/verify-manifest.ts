@@ -8,7 +8,7 @@
 import { DescribeSnapshotsCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { VerifyResult } from "../engine/types";
-import type { Manifest } from "../steps/manifest";
+import type { Manifest } from "./manifest";
 import {
   checkObject,
   type KeyVersions,

@@ -7,12 +7,12 @@
  */
 import { evidenceBucketName } from "../../facts/names";
 import type { AwsClients } from "../aws/clients";
+import { checkCaseId } from "../case/ids";
+import { recordsOf } from "../case/records";
 import { InputError } from "../input/targets";
 import { verifyChain } from "../journal/chain";
 import { findCaseOrFail } from "../journal/hold-case";
 import { type Journals, openJournals } from "../journal/open";
-import { checkCaseId } from "../respond/release";
-import { recordsOf } from "../respond/respond";
 import type { ResolvedSettings } from "../settings/settings";
 import type { PinnedObject } from "./object-check";
 import type { VerifyProblem } from "./problems";

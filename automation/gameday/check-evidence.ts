@@ -9,8 +9,8 @@ import { DescribeSnapshotsCommand, DescribeVolumesCommand } from "@aws-sdk/clien
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { EVIDENCE_LOCK_MODE } from "../../facts/names";
 import { TAG } from "../../facts/tags";
+import { MANIFEST_NAME, type Manifest } from "../evidence/manifest";
 import { caseKey } from "../evidence/store";
-import { MANIFEST_NAME, type Manifest } from "../steps/manifest";
 import type { Check } from "./checks";
 import type { ScenarioRun } from "./lifecycle";
 

@@ -4,6 +4,8 @@
  * (and renewed) while a playbook runs, as every command on an existing case does.
  */
 import type { AwsClients } from "../aws/clients";
+import { checkCaseId } from "../case/ids";
+import { recordsOf } from "../case/records";
 import type { EngineContext } from "../engine/runner";
 import type { Json } from "../engine/types";
 import { InputError } from "../input/targets";
@@ -11,8 +13,6 @@ import { type HeldRun, type HeldRunOutcome, runHeldPlaybook } from "../journal/h
 import { findCaseOrFail } from "../journal/hold-case";
 import type { Journal } from "../journal/journal";
 import { type Journals, openJournals } from "../journal/open";
-import { checkCaseId } from "../respond/release";
-import { recordsOf } from "../respond/respond";
 import type { ResolvedSettings } from "../settings/settings";
 import type { CaseSnapshot } from "./context";
 import type { CaseFacts } from "./placement";

@@ -5,9 +5,10 @@
  * agent needs a minute or two to register: SendCommand is retried on InvalidInstanceId until the bound.
  */
 import { GetCommandInvocationCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
+import { errorName } from "../aws/errors";
 import type { Json, Step } from "../engine/types";
 import { mountReadOnlyScript, READ_ONLY_MOUNT_OPTIONS } from "../ssm-documents/mount-readonly";
-import { errorName, sleep } from "../steps/util";
+import { sleep } from "../steps/util";
 import {
   type AttachRecord,
   type InvestigateContext,

@@ -14,8 +14,8 @@ import {
 import { GetInstanceProfileCommand } from "@aws-sdk/client-iam";
 import { GetParameterCommand } from "@aws-sdk/client-ssm";
 import type { AwsClients } from "../aws/clients";
+import { errorName } from "../aws/errors";
 import { InputError } from "../input/targets";
-import { errorName } from "../steps/util";
 import type { CaseSnapshot, Placement } from "./context";
 import type { ForensicTarget } from "./settings";
 

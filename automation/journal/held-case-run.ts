@@ -4,10 +4,10 @@
  * "the playbook threw" result cannot drift apart between commands.
  */
 import type { AwsClients } from "../aws/clients";
+import type { CaseContext, CaseOptions, InstanceFacts } from "../case/context";
 import { type EngineContext, type RunOptions, runPlaybook } from "../engine/runner";
 import type { Json, StepReport } from "../engine/types";
 import { InputError } from "../input/targets";
-import type { CaseOptions, InstanceFacts, RespondContext } from "../respond/context";
 import type { ResolvedSettings } from "../settings/settings";
 import { type HoldOptions, holdCase } from "./hold-case";
 import type { CaseMeta, Journal } from "./journal";
@@ -29,7 +29,7 @@ export function instanceFactsOr(records: Map<string, Json | undefined>, refusal:
 export function resumedCaseContext(
   req: { clients: AwsClients; settings: ResolvedSettings },
   c: { caseId: string; meta: CaseMeta; records: Map<string, Json | undefined>; original: InstanceFacts },
-): RespondContext {
+): CaseContext {
   return {
     caseId: c.caseId,
     records: c.records,

@@ -3,8 +3,9 @@
  * standard message, and take the case's lock for one run, renewing the lease every third of it while
  * the run lasts (`signal` aborts when a renewal finds another run took it over).
  */
+
+import { newRunId } from "../case/ids";
 import { InputError } from "../input/targets";
-import { newRunId } from "../respond/respond";
 import type { CaseMeta, Journal } from "./journal";
 import { findCase, type Journals } from "./open";
 

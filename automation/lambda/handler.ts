@@ -8,10 +8,11 @@
  * instance's case in the journal (busy or already contained) and acts nothing twice.
  */
 import { AwsClients } from "../aws/clients";
+import { newRunId } from "../case/ids";
 import { withTimeout } from "../engine/timeout";
 import type { Target } from "../input/targets";
 import type { Journals } from "../journal/open";
-import { type CaseResult, newRunId, respond } from "../respond/respond";
+import { type CaseResult, respond } from "../respond/respond";
 import { jsonLogger, type Logger, logEngineEvent } from "./log";
 import { type AutoContainConfig, readAutoContainConfig } from "./mode";
 import { approvalRequest, containmentOutcome, publish } from "./notify";

@@ -18,14 +18,14 @@ import {
 import { type ChangeTimeline, changeHistory } from "../analyze/change-history";
 import type { IpRangesIndex } from "../analyze/ip-ranges";
 import type { AwsClients } from "../aws/clients";
+import { type CaseContext, facts, resolved } from "../case/context";
 import type { Json, Step } from "../engine/types";
 import { evidenceBucket, hashObject, putArtefact } from "../evidence/store";
 import type { CaseMeta } from "../journal/journal";
-import { facts, type RespondContext, resolved } from "../respond/context";
 
 export const ANALYSIS_NAME = "analysis.json";
 
-export interface AnalyzeContext extends RespondContext {
+export interface AnalyzeContext extends CaseContext {
   meta: CaseMeta;
   given: { since?: string; until?: string };
   ipRanges?: IpRangesIndex;

@@ -7,9 +7,10 @@
  *   4. (after the dwell) isolation group on every ENI | EIPs off
  * Preservation (metadata, memory, manifest) runs beside and after it, never in its way.
  */
+
+import type { CaseContext } from "../case/context";
+import type { Discovery } from "../case/discovery";
 import type { Step } from "../engine/types";
-import type { RespondContext } from "../respond/context";
-import type { Discovery } from "../respond/discovery";
 import { asgStep } from "../steps/asg";
 import { closeEgressStep } from "../steps/close-egress";
 import { type CollectLogsOptions, collectLogsStep } from "../steps/collect-logs";
@@ -55,7 +56,7 @@ export function sharedDeps(
   };
 }
 
-export function containPlaybook(deps: PlaybookDeps): Step<RespondContext>[] {
+export function containPlaybook(deps: PlaybookDeps): Step<CaseContext>[] {
   return [
     discoverStep,
     snapshotStep,

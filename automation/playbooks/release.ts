@@ -1,6 +1,7 @@
 /** The release playbook: undo containment from the journal (GUIDE §3, in reverse where it matters). */
+
+import type { CaseContext } from "../case/context";
 import type { Step } from "../engine/types";
-import type { RespondContext } from "../respond/context";
 import {
   removeDenyStep,
   restoreAsgStep,
@@ -11,7 +12,7 @@ import {
 } from "../steps/release";
 import { tagInstanceStep } from "../steps/tag-instance";
 
-export function releasePlaybook(): Step<RespondContext>[] {
+export function releasePlaybook(): Step<CaseContext>[] {
   return [
     restoreGroupsStep,
     restoreProfileStep,

@@ -1,6 +1,7 @@
 /** What the recover playbook's steps share: the contained case's records plus the recovery request. */
+
+import type { CaseContext } from "../case/context";
 import type { Journals } from "../journal/open";
-import type { RespondContext } from "../respond/context";
 import type { WorkloadStacks } from "./pulumi-workload";
 
 export interface PulumiTarget {
@@ -48,7 +49,7 @@ export interface RecoverState {
   terminated?: boolean;
 }
 
-export interface RecoverContext extends RespondContext {
+export interface RecoverContext extends CaseContext {
   recover: RecoverOptions;
   state: RecoverState;
 }

@@ -3,8 +3,9 @@
  * rebuilds the workload from the selected AMI: a launch-template version on the instance's Auto
  * Scaling group (`--via asg`), or the workload's Pulumi stack with the AMI pinned (`--via pulumi`).
  */
+
+import { resolved } from "../case/context";
 import type { Json, Step } from "../engine/types";
-import { resolved } from "../respond/context";
 import { type AsgRebuildRecord, checkAsgRebuild, describeGroup, rebuildWithAsg } from "./asg-rebuild";
 import { type RecoverContext, recordedDecrement, recordedGroup, selectedAmi } from "./context";
 import { type GroupBaseline, measureBaseline } from "./health";

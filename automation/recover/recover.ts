@@ -7,6 +7,8 @@
 import { knownGoodAmiParameter } from "../../facts/names";
 import { TAG } from "../../facts/tags";
 import type { AwsClients } from "../aws/clients";
+import { checkCaseId } from "../case/ids";
+import { recordsOf } from "../case/records";
 import { planPlaybook } from "../engine/runner";
 import type { EngineObserver, StepReport } from "../engine/types";
 import { InputError } from "../input/targets";
@@ -14,8 +16,6 @@ import { instanceFactsOr, resumedCaseContext, runHeldPlaybook } from "../journal
 import { findCaseOrFail } from "../journal/hold-case";
 import { type Journals, openJournals } from "../journal/open";
 import { recoverPlaybook } from "../playbooks/recover";
-import { checkCaseId } from "../respond/release";
-import { recordsOf } from "../respond/respond";
 import type { ResolvedSettings } from "../settings/settings";
 import type { RecoverContext, RecoverOptions, SelectedAmi, TargetGroupHealth } from "./context";
 import { LocalWorkloadStacks, type WorkloadStacks } from "./pulumi-workload";

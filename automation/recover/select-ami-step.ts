@@ -4,8 +4,8 @@
  * own AMI unless allowed. Read-only, so a dry run answers it for real.
  */
 import { DescribeImagesCommand, type EC2Client } from "@aws-sdk/client-ec2";
+import { facts } from "../case/context";
 import type { Json, RunResult, Step } from "../engine/types";
-import { facts } from "../respond/context";
 import type { RecoverContext, SelectedAmi } from "./context";
 import { type AmiVersion, knownGoodHistory, pickKnownGood } from "./known-good-ami";
 

@@ -11,8 +11,8 @@ import {
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { TAG } from "../../facts/tags";
+import { facts } from "../case/context";
 import type { Json, Step } from "../engine/types";
-import { facts } from "../respond/context";
 import type { RecoverContext } from "./context";
 import { describeProblems, verifyEvidence } from "./evidence-step";
 

@@ -5,9 +5,9 @@
  */
 import { stepStates } from "../engine/runner";
 import type { Json } from "../engine/types";
+import type { Manifest } from "../evidence/manifest";
 import { type JournalEntry, verifyChain } from "../journal/chain";
 import type { CaseMeta } from "../journal/journal";
-import type { Manifest } from "../steps/manifest";
 import { instanceSection, sourceSection } from "./case-sections";
 import { timeToContain, timeToVerified } from "./figures";
 import type { CaseReport } from "./model";

@@ -8,15 +8,15 @@
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { evidenceBucketName } from "../../facts/names";
 import type { AwsClients } from "../aws/clients";
+import { checkCaseId } from "../case/ids";
 import { stepStates } from "../engine/runner";
+import type { Manifest } from "../evidence/manifest";
 import { sha256Hex } from "../evidence/store";
 import type { JournalEntry } from "../journal/chain";
 import { findCaseOrFail } from "../journal/hold-case";
 import type { CaseMeta } from "../journal/journal";
 import { type Journals, openJournals } from "../journal/open";
-import { checkCaseId } from "../respond/release";
 import type { ResolvedSettings } from "../settings/settings";
-import type { Manifest } from "../steps/manifest";
 import { buildReport } from "./build";
 import type { CaseReport } from "./model";
 

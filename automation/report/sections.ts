@@ -3,7 +3,7 @@
  * (defensively, see read-json.ts).
  */
 import type { Json } from "../engine/types";
-import type { Manifest } from "../steps/manifest";
+import type { Manifest } from "../evidence/manifest";
 import type {
   EvidenceArtefact,
   ReportAnalysis,

@@ -3,6 +3,8 @@
  * and closes the case (a later respond on the instance opens a new one).
  */
 import type { AwsClients } from "../aws/clients";
+import { checkCaseId } from "../case/ids";
+import { recordsOf } from "../case/records";
 import type { EngineObserver, StepReport } from "../engine/types";
 import { InputError } from "../input/targets";
 import { caseWorkstations } from "../investigate/expiry";
@@ -11,9 +13,6 @@ import { findCaseOrFail } from "../journal/hold-case";
 import { type Journals, openJournals } from "../journal/open";
 import { releasePlaybook } from "../playbooks/release";
 import type { ResolvedSettings } from "../settings/settings";
-import { recordsOf } from "./respond";
-
-export const CASE_ID = /^c-\d{8}t\d{6}z-[0-9a-f]{6}$/;
 
 export interface ReleaseResult {
   caseId: string;
@@ -21,15 +20,6 @@ export interface ReleaseResult {
   status: "released" | "incomplete" | "busy" | "invalid" | "error";
   steps: StepReport[];
   error?: string;
-}
-
-export function checkCaseId(value: string): string {
-  if (!CASE_ID.test(value)) {
-    throw new InputError(
-      `case id "${value}" is not valid: expected c-<yyyymmdd>t<hhmmss>z-<6 hex digits>, as \`ir respond\` prints`,
-    );
-  }
-  return value;
 }
 
 export async function release(req: {

@@ -4,13 +4,14 @@
  * lease while it works. One case per instance; a second run on the same instance reports the running
  * case instead of acting. `dryRun` plans instead: nothing is written anywhere.
  */
-import { randomBytes } from "node:crypto";
-import { hostname } from "node:os";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { once } from "../aws/batcher";
 import type { AwsClients } from "../aws/clients";
+import type { CaseContext, CaseOptions, InstanceFacts } from "../case/context";
+import { Discovery } from "../case/discovery";
+import { newCaseId, newRunId } from "../case/ids";
 import { ContainmentGate } from "../engine/gate";
-import { type EngineContext, planPlaybook, runPlaybook, stepStates } from "../engine/runner";
+import { type EngineContext, planPlaybook, runPlaybook } from "../engine/runner";
 import { withTimeout } from "../engine/timeout";
 import type { EngineObserver, Json, StepReport } from "../engine/types";
 import { InputError, type Target } from "../input/targets";
@@ -20,8 +21,6 @@ import { CONTAINMENT_STEPS, containPlaybook, type PlaybookDeps, sharedDeps } fro
 import type { ResolvedSettings } from "../settings/settings";
 import type { CollectLogsOptions } from "../steps/collect-logs";
 import type { MemoryOptions } from "../steps/memory";
-import type { CaseOptions, InstanceFacts, RespondContext } from "./context";
-import { Discovery } from "./discovery";
 
 export const DEFAULT_OPTIONS: CaseOptions = {
   wholeRole: false,
@@ -67,18 +66,6 @@ export interface RespondRequest {
   runId?: string;
   /** Tests: override journal location etc. */
   journals?: Journals;
-}
-
-export function newCaseId(now = new Date()): string {
-  const stamp = now
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d+Z$/, "Z");
-  return `c-${stamp}-${randomBytes(3).toString("hex")}`.toLowerCase();
-}
-
-export function newRunId(): string {
-  return `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
 }
 
 interface RegionRun {
@@ -136,8 +123,8 @@ function baseContext(
   options: CaseOptions,
   caseId: string,
   preflight: InstanceFacts,
-): RespondContext {
-  const ctx: RespondContext & EngineContext = {
+): CaseContext {
+  const ctx: CaseContext & EngineContext = {
     caseId,
     records: new Map(),
     resumed: false,
@@ -334,11 +321,4 @@ async function respondOne(
     endedAt: new Date().toISOString(),
     ...(contained && times.every((x) => x > 0) ? { timeToContainmentMs: Math.max(...times) - started } : {}),
   };
-}
-
-/** Records of every step of a case so far (release reads them). */
-export function recordsOf(entries: Parameters<typeof stepStates>[0]): Map<string, Json | undefined> {
-  const out = new Map<string, Json | undefined>();
-  for (const [id, s] of stepStates(entries)) if (s.record !== undefined) out.set(id, s.record);
-  return out;
 }

@@ -1,12 +1,12 @@
 /** `status` as a library call: a case's header, each step's last state, the lock and the chain check. */
 import type { AwsClients } from "../aws/clients";
+import { CASE_ID } from "../case/ids";
 import { INSTANCE_ID, InputError } from "../input/targets";
 import { caseWorkstations, type WorkstationStatus } from "../investigate/expiry";
 import { verifyChain } from "../journal/chain";
 import type { CaseMeta } from "../journal/journal";
 import { findCase, findCaseOfInstance, type Journals, openJournals } from "../journal/open";
 import type { ResolvedSettings } from "../settings/settings";
-import { CASE_ID } from "./release";
 
 export interface CaseStatusReport {
   caseId: string;

@@ -10,8 +10,8 @@ import {
   EnterStandbyCommand,
   SetInstanceProtectionCommand,
 } from "@aws-sdk/client-auto-scaling";
+import { type CaseContext, facts } from "../case/context";
 import type { Json, Step } from "../engine/types";
-import { facts, type RespondContext } from "../respond/context";
 import { errorName, mayHaveRun } from "./util";
 
 export interface AsgRecord {
@@ -22,7 +22,7 @@ export interface AsgRecord {
   note?: string;
 }
 
-async function current(ctx: RespondContext) {
+async function current(ctx: CaseContext) {
   const res = await ctx.clients.autoscaling.send(
     new DescribeAutoScalingInstancesCommand({ InstanceIds: [ctx.instanceId] }),
   );
@@ -33,7 +33,7 @@ const notInGroup = (err: unknown) =>
   errorName(err) === "ValidationError" &&
   /not part of|is not in|not found|InService/i.test((err as Error).message);
 
-export const asgStep: Step<RespondContext> = {
+export const asgStep: Step<CaseContext> = {
   id: "asg-out-of-service",
   title: "Take the instance out of its Auto Scaling group",
   after: ["snapshot", "discover"],

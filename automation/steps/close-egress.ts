@@ -3,13 +3,13 @@
  * group and keep the isolation group alone.
  */
 import { ModifyNetworkInterfaceAttributeCommand } from "@aws-sdk/client-ec2";
+import { type CaseContext, groups } from "../case/context";
 import type { Step } from "../engine/types";
-import { groups, type RespondContext } from "../respond/context";
 import type { IsolateRecord } from "./isolate";
 import { describeEnis, groupIds } from "./network";
 import { sameSet } from "./util";
 
-export const closeEgressStep: Step<RespondContext> = {
+export const closeEgressStep: Step<CaseContext> = {
   id: "close-forensic-egress",
   title: "Remove forensic egress after the memory capture",
   after: ["isolate", "memory"],

@@ -12,9 +12,9 @@ import { HeadObjectCommand, PutObjectCommand, PutObjectRetentionCommand } from "
 import { DescribeInstanceInformationCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { EVIDENCE_LOCK_MODE } from "../../facts/names";
+import type { CaseContext } from "../case/context";
 import type { Json, RunAttempt, Step } from "../engine/types";
 import { type Artefact, caseKey, evidenceBucket, hashObject, retainUntil } from "../evidence/store";
-import type { RespondContext } from "../respond/context";
 import { COLLECTION_ARTEFACTS, type CollectedArtefact, parseCollectionOutput } from "../ssm-documents";
 import { collectLogsScript } from "../ssm-documents/collect-logs";
 import { openForensicEgress } from "./forensic-egress";
@@ -61,7 +61,7 @@ export interface CollectLogsRecord {
 const logKey = (caseId: string, name: string) => caseKey(caseId, `logs/${name}`);
 
 /** ssm-check answers "not managed" when memory is disabled; log collection still wants the real answer. */
-async function ssmManaged(ctx: RespondContext): Promise<SsmCheck> {
+async function ssmManaged(ctx: CaseContext): Promise<SsmCheck> {
   const check = ctx.records.get("ssm-check") as SsmCheck | undefined;
   if (check?.managed || ctx.options.memory) return check ?? { managed: false, reason: "SSM state unknown" };
   try {
@@ -99,11 +99,7 @@ interface Collection {
 }
 
 /** Mints one presigned PUT URL per artefact and sends the collection script with them. */
-async function sendCollection(
-  ctx: RespondContext,
-  since: Date,
-  opts: CollectLogsOptions,
-): Promise<Collection> {
+async function sendCollection(ctx: CaseContext, since: Date, opts: CollectLogsOptions): Promise<Collection> {
   const bucket = evidenceBucket(ctx);
   const expiresIn = Math.ceil(opts.timeoutMs / 1000);
   const urls: Record<string, string> = {};
@@ -139,7 +135,7 @@ async function sendCollection(
  * (or whose objects changed) must ask the host again, not read the same result back.
  */
 function earlierCollection(
-  ctx: RespondContext,
+  ctx: CaseContext,
   opts: CollectLogsOptions,
   attempt: RunAttempt | undefined,
 ): Promise<Collection | undefined> {
@@ -158,7 +154,7 @@ function earlierCollection(
 }
 
 /** Hashes one uploaded object as S3 holds it and makes sure it is under the compliance lock. */
-async function secure(ctx: RespondContext, name: string, host?: CollectedArtefact): Promise<LogArtefact> {
+async function secure(ctx: CaseContext, name: string, host?: CollectedArtefact): Promise<LogArtefact> {
   const bucket = evidenceBucket(ctx);
   const key = logKey(ctx.caseId, name);
   const head = await ctx.clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
@@ -185,7 +181,7 @@ async function secure(ctx: RespondContext, name: string, host?: CollectedArtefac
   };
 }
 
-export function collectLogsStep(opts: CollectLogsOptions = DEFAULT_COLLECT_LOGS): Step<RespondContext> {
+export function collectLogsStep(opts: CollectLogsOptions = DEFAULT_COLLECT_LOGS): Step<CaseContext> {
   return {
     id: "collect-logs",
     title: "Collect logs and volatile state over SSM (presigned uploads)",

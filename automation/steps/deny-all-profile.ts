@@ -12,8 +12,8 @@ import {
   PutRolePolicyCommand,
 } from "@aws-sdk/client-iam";
 import { MANAGED_BY, ROLE_TAG_VALUES, TAG } from "../../facts/tags";
+import type { CaseContext } from "../case/context";
 import type { Json, Step } from "../engine/types";
-import type { RespondContext } from "../respond/context";
 import { errorName } from "./util";
 
 export const DENY_ALL_POLICY_NAME = "ir-deny-all";
@@ -68,7 +68,7 @@ async function create(iam: IAMClient, name: string): Promise<void> {
 
 export class DenyAllProfileResolver {
   private p: Promise<DenyAllProfile> | undefined;
-  ensure(ctx: Pick<RespondContext, "clients" | "settings">): Promise<DenyAllProfile> {
+  ensure(ctx: Pick<CaseContext, "clients" | "settings">): Promise<DenyAllProfile> {
     if (!this.p) {
       this.p = this.load(ctx);
       this.p.catch(() => {
@@ -77,7 +77,7 @@ export class DenyAllProfileResolver {
     }
     return this.p;
   }
-  private async load(ctx: Pick<RespondContext, "clients" | "settings">): Promise<DenyAllProfile> {
+  private async load(ctx: Pick<CaseContext, "clients" | "settings">): Promise<DenyAllProfile> {
     const name = ctx.settings.denyAllInstanceProfile;
     const iam = ctx.clients.iam;
     let created = false;
@@ -95,7 +95,7 @@ export class DenyAllProfileResolver {
   }
 }
 
-export function denyAllProfileStep(resolver: DenyAllProfileResolver): Step<RespondContext> {
+export function denyAllProfileStep(resolver: DenyAllProfileResolver): Step<CaseContext> {
   return {
     id: "deny-all-profile",
     title: "Find (or create) the deny-all instance profile",

@@ -3,10 +3,11 @@
  * Elastic IPs, load balancers). Journaled durably before any change, because `release` restores from it
  * and a resumed run must not mistake the untrack group for an original group.
  */
-import type { Json, Step } from "../engine/types";
-import type { RespondContext } from "../respond/context";
 
-export const discoverStep: Step<RespondContext> = {
+import type { CaseContext } from "../case/context";
+import type { Json, Step } from "../engine/types";
+
+export const discoverStep: Step<CaseContext> = {
   id: "discover",
   title: "Record the instance's original state",
   readOnly: true,

@@ -3,11 +3,11 @@
  * public address stops reaching it even through paths a security group cannot see.
  */
 import { DescribeAddressesCommand, DisassociateAddressCommand } from "@aws-sdk/client-ec2";
+import { type CaseContext, facts } from "../case/context";
 import type { Json, Step } from "../engine/types";
-import { facts, type RespondContext } from "../respond/context";
 import { errorName } from "./util";
 
-export const eipStep: Step<RespondContext> = {
+export const eipStep: Step<CaseContext> = {
   id: "disassociate-eips",
   title: "Disassociate Elastic IPs (recorded)",
   after: ["snapshot", "discover", "asg-out-of-service", "elb-deregister"],

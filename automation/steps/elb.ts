@@ -10,8 +10,8 @@ import {
   DeregisterTargetsCommand,
   DescribeTargetHealthCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { type CaseContext, resolved } from "../case/context";
 import type { Json, Step } from "../engine/types";
-import { type RespondContext, resolved } from "../respond/context";
 
 export interface ElbRecord {
   targets: { targetGroupArn: string; id: string; port?: number; availabilityZone?: string }[];
@@ -25,7 +25,7 @@ function byGroup(targets: ElbRecord["targets"]) {
 }
 
 /** Whether any of `ts` is still registered (not draining or unused) in the target group. */
-async function registered(ctx: RespondContext, arn: string, ts: ElbRecord["targets"]): Promise<boolean> {
+async function registered(ctx: CaseContext, arn: string, ts: ElbRecord["targets"]): Promise<boolean> {
   const res = await ctx.clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
   return (res.TargetHealthDescriptions ?? []).some(
     (d) =>
@@ -36,7 +36,7 @@ async function registered(ctx: RespondContext, arn: string, ts: ElbRecord["targe
 }
 
 /** Deregisters every recorded target and classic ELB membership; idempotent (run, and re-applied). */
-async function deregister(ctx: RespondContext, record: ElbRecord): Promise<void> {
+async function deregister(ctx: CaseContext, record: ElbRecord): Promise<void> {
   await Promise.all([
     ...[...byGroup(record.targets)].map(([arn, ts]) =>
       ctx.clients.elbv2
@@ -66,7 +66,7 @@ async function deregister(ctx: RespondContext, record: ElbRecord): Promise<void>
   ]);
 }
 
-export const elbStep: Step<RespondContext> = {
+export const elbStep: Step<CaseContext> = {
   id: "elb-deregister",
   title: "Deregister from target groups and classic load balancers",
   after: ["snapshot", "resolve"],

@@ -4,12 +4,12 @@
  */
 import { GetObjectLockConfigurationCommand, HeadBucketCommand } from "@aws-sdk/client-s3";
 import { EVIDENCE_LOCK_MODE } from "../../facts/names";
+import type { CaseContext } from "../case/context";
 import type { Json, Step } from "../engine/types";
 import { evidenceBucket } from "../evidence/store";
-import type { RespondContext } from "../respond/context";
 import { errorName } from "./util";
 
-export const evidenceBucketStep: Step<RespondContext> = {
+export const evidenceBucketStep: Step<CaseContext> = {
   id: "evidence-bucket",
   title: "Check the Object-Lock evidence bucket",
   readOnly: true,

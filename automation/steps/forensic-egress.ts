@@ -4,10 +4,10 @@
  * close-forensic-egress closes it again; a later step finds the flag and leaves the ENIs alone.
  */
 import { ModifyNetworkInterfaceAttributeCommand } from "@aws-sdk/client-ec2";
-import type { IsolationGroups, RespondContext } from "../respond/context";
+import type { CaseContext, IsolationGroups } from "../case/context";
 import type { IsolateRecord } from "./isolate";
 
-export async function openForensicEgress(ctx: RespondContext): Promise<void> {
+export async function openForensicEgress(ctx: CaseContext): Promise<void> {
   const iso = ctx.records.get("isolate") as unknown as IsolateRecord | undefined;
   const g = ctx.records.get("isolation-groups") as unknown as IsolationGroups | undefined;
   if (!iso || iso.forensicEgress || ctx.records.get("memory-egress") === "open" || !g?.forensicEgress) return;

@@ -5,8 +5,8 @@
  * gateway, NLB, Transit Gateway or PrivateLink endpoint stay tracked (see automation/README.md).
  */
 import { ModifyNetworkInterfaceAttributeCommand } from "@aws-sdk/client-ec2";
+import { type CaseContext, facts, groups } from "../case/context";
 import type { Json, Step } from "../engine/types";
-import { facts, groups, type RespondContext } from "../respond/context";
 import { describeEnis, groupIds } from "./network";
 import type { UntrackRecord } from "./untrack";
 import { dryRun, sameSet, sleep } from "./util";
@@ -19,12 +19,12 @@ export interface IsolateRecord {
 }
 
 /** True when a memory capture will run (the host needs outbound HTTPS to S3 for it). */
-export function wantsForensicEgress(ctx: RespondContext): boolean {
+export function wantsForensicEgress(ctx: CaseContext): boolean {
   const ssm = ctx.records.get("ssm-check") as { managed?: boolean } | undefined;
   return Boolean(ctx.options.memory && ssm?.managed && ctx.records.get("isolation-groups"));
 }
 
-export const isolateStep: Step<RespondContext> = {
+export const isolateStep: Step<CaseContext> = {
   id: "isolate",
   title: "Move every ENI to the isolation group",
   // Not after ssm-check: containment never waits on SSM. If SSM answered by now and a capture will

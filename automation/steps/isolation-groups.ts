@@ -15,8 +15,8 @@ import {
 } from "@aws-sdk/client-ec2";
 import { isolationGroupNames } from "../../facts/names";
 import { MANAGED_BY, ROLE_TAG_VALUES, TAG } from "../../facts/tags";
+import { type CaseContext, facts, type IsolationGroups } from "../case/context";
 import type { Json, Step } from "../engine/types";
-import { facts, type IsolationGroups, type RespondContext } from "../respond/context";
 import { errorName } from "./util";
 
 const ALL_V4: IpPermission = { IpProtocol: "-1", IpRanges: [{ CidrIp: "0.0.0.0/0" }] };
@@ -141,7 +141,7 @@ export function checkGroupRules(untrack?: SecurityGroup, isolation?: SecurityGro
 export class IsolationGroupResolver {
   private readonly byVpc = new Map<string, Promise<IsolationGroups>>();
 
-  ensure(ctx: Pick<RespondContext, "clients" | "settings">, vpcId: string): Promise<IsolationGroups> {
+  ensure(ctx: Pick<CaseContext, "clients" | "settings">, vpcId: string): Promise<IsolationGroups> {
     let p = this.byVpc.get(vpcId);
     if (!p) {
       p = this.load(ctx, vpcId);
@@ -152,7 +152,7 @@ export class IsolationGroupResolver {
   }
 
   private async load(
-    ctx: Pick<RespondContext, "clients" | "settings">,
+    ctx: Pick<CaseContext, "clients" | "settings">,
     vpcId: string,
   ): Promise<IsolationGroups> {
     const ec2 = ctx.clients.ec2;
@@ -202,7 +202,7 @@ export class IsolationGroupResolver {
   }
 }
 
-export function isolationGroupsStep(resolver: IsolationGroupResolver): Step<RespondContext> {
+export function isolationGroupsStep(resolver: IsolationGroupResolver): Step<CaseContext> {
   return {
     id: "isolation-groups",
     title: "Find (or create) the VPC's untrack and isolation groups",

@@ -4,30 +4,14 @@
  * every artefact back and re-computing its hash, and by checking the lock on the manifest itself.
  */
 import { EVIDENCE_LOCK_MODE } from "../../facts/names";
+import { type CaseContext, facts } from "../case/context";
 import type { Json, Step } from "../engine/types";
+import { MANIFEST_NAME, type Manifest } from "../evidence/manifest";
 import { type Artefact, evidenceBucket, putArtefact } from "../evidence/store";
 import { manifestVerdict, verifyManifest } from "../evidence/verify-manifest";
-import { facts, type RespondContext } from "../respond/context";
 import { toolVersions } from "./versions";
 
-export const MANIFEST_NAME = "manifest.json";
-
-export interface Manifest {
-  schema: "ir-manifest/1";
-  caseId: string;
-  instanceId: string;
-  accountId: string;
-  region: string;
-  operator: string | null;
-  caseOpenedAt: string;
-  writtenAt: string;
-  tools: Record<string, string>;
-  snapshots: { snapshotId: string; volumeId: string }[];
-  artefacts: Artefact[];
-  memory: { status: "captured" | "skipped" | "failed"; reason?: string };
-}
-
-export const manifestStep: Step<RespondContext> = {
+export const manifestStep: Step<CaseContext> = {
   id: "manifest",
   title: "Write the hashed manifest to the Object-Lock bucket",
   after: ["snapshot", "metadata-before", "metadata-after", "memory", "collect-logs", "evidence-bucket"],

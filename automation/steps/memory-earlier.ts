@@ -6,7 +6,7 @@
  */
 import { ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
 import type { Command } from "@aws-sdk/client-ssm";
-import type { RespondContext } from "../respond/context";
+import type { CaseContext } from "../case/context";
 import { findCommand } from "./ssm-command";
 
 /** A capture command and the upload its part URLs write to. */
@@ -36,7 +36,7 @@ export function uploadIdsOf(command: Pick<Command, "Parameters">): Set<string> {
 }
 
 export async function earlierCapture(
-  ctx: RespondContext,
+  ctx: CaseContext,
   at: { bucket: string; key: string; comment: string; maxAgeMs: number },
 ): Promise<RunningCapture | undefined> {
   const uploads = await ctx.clients.s3.send(

@@ -19,9 +19,9 @@ import { SendCommandCommand } from "@aws-sdk/client-ssm";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { EVIDENCE_LOCK_MODE, toolsBucketName } from "../../facts/names";
 import { isTransientFailure } from "../aws/retry";
+import { type CaseContext, facts } from "../case/context";
 import type { Json, Step } from "../engine/types";
 import { caseKey, evidenceBucket, hashObject, retainUntil } from "../evidence/store";
-import { facts, type RespondContext } from "../respond/context";
 import { openForensicEgress } from "./forensic-egress";
 import { earlierCapture, type RunningCapture } from "./memory-earlier";
 import { captureScript } from "./memory-script";
@@ -54,7 +54,7 @@ export function partPlan(memoryMiB: number): { partSize: number; parts: number }
 const captureComment = (caseId: string) => `ir ${caseId} memory capture`.slice(0, 100);
 
 /** Best effort: a failed abort leaves the upload to the bucket's lifecycle rule. */
-const abortUpload = (ctx: RespondContext, bucket: string, key: string, uploadId: string) =>
+const abortUpload = (ctx: CaseContext, bucket: string, key: string, uploadId: string) =>
   Promise.resolve()
     .then(() =>
       ctx.clients.s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })),
@@ -66,7 +66,7 @@ const abortUpload = (ctx: RespondContext, bucket: string, key: string, uploadId:
 
 /** Creates the upload, mints its part URLs and sends the capture command. */
 async function startCapture(
-  ctx: RespondContext,
+  ctx: CaseContext,
   at: { bucket: string; key: string; comment: string; toolsBucket: string; toolSha: string },
   opts: MemoryOptions,
 ): Promise<RunningCapture> {
@@ -123,7 +123,7 @@ async function startCapture(
   }
 }
 
-export function memoryStep(opts: MemoryOptions = DEFAULT_MEMORY): Step<RespondContext> {
+export function memoryStep(opts: MemoryOptions = DEFAULT_MEMORY): Step<CaseContext> {
   return {
     id: "memory",
     title: "Capture memory over SSM (presigned multipart upload)",

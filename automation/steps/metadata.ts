@@ -17,9 +17,9 @@ import {
   ListRolePoliciesCommand,
 } from "@aws-sdk/client-iam";
 import { revokePolicyName } from "../../facts/names";
+import { type CaseContext, facts, resolved } from "../case/context";
 import type { Json, Step } from "../engine/types";
 import { type Artefact, putArtefact } from "../evidence/store";
-import { facts, type RespondContext, resolved } from "../respond/context";
 import { errorName } from "./util";
 
 /**
@@ -60,7 +60,7 @@ async function attempt<T>(fn: () => Promise<T>): Promise<T | { error: string }> 
 
 const json = (v: unknown) => JSON.stringify(v, null, 2);
 
-export const metadataBeforeStep: Step<RespondContext> = {
+export const metadataBeforeStep: Step<CaseContext> = {
   id: "metadata-before",
   title: "Preserve metadata as it was before containment",
   // The instance and ENIs "before" come from discover (read ahead of any change); the rest is read
@@ -111,7 +111,7 @@ export const metadataBeforeStep: Step<RespondContext> = {
   },
 };
 
-export const metadataAfterStep: Step<RespondContext> = {
+export const metadataAfterStep: Step<CaseContext> = {
   id: "metadata-after",
   title: "Preserve metadata after containment",
   after: [

@@ -5,11 +5,11 @@
  * the `Attribute`/`Value` form is used for shutdown behaviour.
  */
 import { DescribeInstanceAttributeCommand, ModifyInstanceAttributeCommand } from "@aws-sdk/client-ec2";
+import { type CaseContext, facts } from "../case/context";
 import type { Json, Step } from "../engine/types";
-import { facts, type RespondContext } from "../respond/context";
 import { dryRun } from "./util";
 
-export const protectStep: Step<RespondContext> = {
+export const protectStep: Step<CaseContext> = {
   id: "protect",
   title: "Termination protection, shutdown behaviour stop, keep volumes",
   after: ["snapshot", "discover"],

@@ -24,8 +24,8 @@ import {
   RegisterTargetsCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { DeleteRolePolicyCommand, GetRolePolicyCommand } from "@aws-sdk/client-iam";
+import { type AddressFacts, type CaseContext, facts } from "../case/context";
 import type { Step } from "../engine/types";
-import { type AddressFacts, facts, type RespondContext } from "../respond/context";
 import type { AsgRecord } from "./asg";
 import type { ElbRecord } from "./elb";
 import { describeEnis, groupIds } from "./network";
@@ -33,10 +33,10 @@ import type { RevokeRecord } from "./revoke";
 import type { SwapRecord } from "./swap-profile";
 import { errorName, sameSet } from "./util";
 
-const rec = <T>(ctx: RespondContext, id: string) => ctx.records.get(id) as unknown as T | undefined;
+const rec = <T>(ctx: CaseContext, id: string) => ctx.records.get(id) as unknown as T | undefined;
 const none = async () => [];
 
-export const restoreGroupsStep: Step<RespondContext> = {
+export const restoreGroupsStep: Step<CaseContext> = {
   id: "restore-groups",
   title: "Restore every ENI's original security groups",
   plan: async (ctx) =>
@@ -66,7 +66,7 @@ export const restoreGroupsStep: Step<RespondContext> = {
   },
 };
 
-async function association(ctx: RespondContext) {
+async function association(ctx: CaseContext) {
   const res = await ctx.clients.ec2.send(
     new DescribeIamInstanceProfileAssociationsCommand({
       Filters: [{ Name: "instance-id", Values: [ctx.instanceId] }],
@@ -77,7 +77,7 @@ async function association(ctx: RespondContext) {
   );
 }
 
-export const restoreProfileStep: Step<RespondContext> = {
+export const restoreProfileStep: Step<CaseContext> = {
   id: "restore-profile",
   title: "Restore the original instance profile",
   plan: none,
@@ -112,7 +112,7 @@ export const restoreProfileStep: Step<RespondContext> = {
 
 const isMissing = (err: unknown) => ["NoSuchEntity", "NoSuchEntityException"].includes(errorName(err));
 
-export const removeDenyStep: Step<RespondContext> = {
+export const removeDenyStep: Step<CaseContext> = {
   id: "remove-deny-policy",
   title: "Remove the deny policy from the role",
   plan: none,
@@ -138,7 +138,7 @@ export const removeDenyStep: Step<RespondContext> = {
   },
 };
 
-export const restoreEipsStep: Step<RespondContext> = {
+export const restoreEipsStep: Step<CaseContext> = {
   id: "restore-eips",
   title: "Re-associate the Elastic IPs",
   after: ["restore-groups"],
@@ -173,7 +173,7 @@ export const restoreEipsStep: Step<RespondContext> = {
   },
 };
 
-export const restoreTargetsStep: Step<RespondContext> = {
+export const restoreTargetsStep: Step<CaseContext> = {
   id: "restore-targets",
   title: "Register the instance with its load balancers again",
   after: ["restore-groups"],
@@ -223,7 +223,7 @@ export const restoreTargetsStep: Step<RespondContext> = {
   },
 };
 
-export const restoreAsgStep: Step<RespondContext> = {
+export const restoreAsgStep: Step<CaseContext> = {
   id: "restore-asg",
   title: "Return the instance to its Auto Scaling group",
   after: ["restore-groups", "restore-profile"],

@@ -2,11 +2,12 @@
  * resolve: the instance's load-balancer targets (by instance id, and by ENI private IP for IP targets)
  * and the role behind its instance profile. Read-only; runs beside the snapshot call.
  */
-import type { Json, Step } from "../engine/types";
-import { facts, type ResolvedDeps, type RespondContext } from "../respond/context";
-import type { Discovery } from "../respond/discovery";
 
-export function resolveStep(discovery: Discovery): Step<RespondContext> {
+import { type CaseContext, facts, type ResolvedDeps } from "../case/context";
+import type { Discovery } from "../case/discovery";
+import type { Json, Step } from "../engine/types";
+
+export function resolveStep(discovery: Discovery): Step<CaseContext> {
   return {
     id: "resolve",
     title: "Find the instance's load-balancer targets and role",

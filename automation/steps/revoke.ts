@@ -6,8 +6,8 @@
  */
 import { GetRolePolicyCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { revokePolicyName } from "../../facts/names";
+import { type CaseContext, facts, resolved } from "../case/context";
 import type { Json, Step } from "../engine/types";
-import { facts, type RespondContext, resolved } from "../respond/context";
 
 export interface RevokeRecord {
   role: string;
@@ -37,7 +37,7 @@ export function revokeDocument(instanceArn: string, issuedBefore: string, wholeR
   });
 }
 
-export const revokeStep: Step<RespondContext> = {
+export const revokeStep: Step<CaseContext> = {
   id: "revoke-credentials",
   title: "Revoke the instance role's sessions issued before now",
   after: ["snapshot", "resolve"],

@@ -5,8 +5,8 @@
  */
 import { CreateSnapshotsCommand, DescribeSnapshotsCommand, type Snapshot } from "@aws-sdk/client-ec2";
 import { ROLE_TAG_VALUES, TAG } from "../../facts/tags";
+import { type CaseContext, facts } from "../case/context";
 import type { Json, Step } from "../engine/types";
-import { facts, type RespondContext } from "../respond/context";
 import { caseTags, dryRun, mayHaveRun } from "./util";
 
 interface SnapshotRecord {
@@ -14,7 +14,7 @@ interface SnapshotRecord {
   startTime?: string;
 }
 
-async function findByTags(ctx: RespondContext): Promise<Snapshot[]> {
+async function findByTags(ctx: CaseContext): Promise<Snapshot[]> {
   const res = await ctx.clients.ec2.send(
     new DescribeSnapshotsCommand({
       OwnerIds: ["self"],
@@ -27,7 +27,7 @@ async function findByTags(ctx: RespondContext): Promise<Snapshot[]> {
   return res.Snapshots ?? [];
 }
 
-export const snapshotStep: Step<RespondContext> = {
+export const snapshotStep: Step<CaseContext> = {
   id: "snapshot",
   title: "Snapshot every attached volume (crash-consistent set)",
   evidence: true,

@@ -6,9 +6,9 @@
  * answer: a 10 s bound failed the step under faults and blocked the memory capture.
  */
 import { DescribeInstanceInformationCommand } from "@aws-sdk/client-ssm";
+import type { CaseContext } from "../case/context";
 import { withTimeout } from "../engine/timeout";
 import type { Json, Step } from "../engine/types";
-import type { RespondContext } from "../respond/context";
 import { errorName } from "./util";
 
 export interface SsmCheck {
@@ -20,7 +20,7 @@ export interface SsmCheck {
 /** How long the answer may take, retries included (longer than the client's throttling budget). */
 const SSM_ANSWER_MS = 60_000;
 
-export const ssmCheckStep: Step<RespondContext> = {
+export const ssmCheckStep: Step<CaseContext> = {
   id: "ssm-check",
   title: "Check whether SSM manages the instance",
   readOnly: true,

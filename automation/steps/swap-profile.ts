@@ -7,8 +7,8 @@ import {
   DescribeIamInstanceProfileAssociationsCommand,
   ReplaceIamInstanceProfileAssociationCommand,
 } from "@aws-sdk/client-ec2";
+import { type CaseContext, facts } from "../case/context";
 import type { Json, Step } from "../engine/types";
-import { facts, type RespondContext } from "../respond/context";
 import type { DenyAllProfile } from "./deny-all-profile";
 import { errorName, mayHaveRun, sleep } from "./util";
 
@@ -17,7 +17,7 @@ export interface SwapRecord {
   denyAll: string;
 }
 
-async function currentAssociation(ctx: RespondContext) {
+async function currentAssociation(ctx: CaseContext) {
   const res = await ctx.clients.ec2.send(
     new DescribeIamInstanceProfileAssociationsCommand({
       Filters: [{ Name: "instance-id", Values: [ctx.instanceId] }],
@@ -30,7 +30,7 @@ async function currentAssociation(ctx: RespondContext) {
 
 const isDenyAll = (arn: string | undefined, name: string) => Boolean(arn && arn.split("/").pop() === name);
 
-export const swapProfileStep: Step<RespondContext> = {
+export const swapProfileStep: Step<CaseContext> = {
   id: "swap-profile",
   title: "Swap the instance profile for the deny-all profile",
   after: ["snapshot", "discover", "deny-all-profile"],

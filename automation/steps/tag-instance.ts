@@ -1,10 +1,10 @@
 /** tag-instance: the instance carries its case id and status, so people and tools find the case. */
 import { CreateTagsCommand, DescribeTagsCommand } from "@aws-sdk/client-ec2";
 import { TAG } from "../../facts/tags";
+import type { CaseContext } from "../case/context";
 import type { Step } from "../engine/types";
-import type { RespondContext } from "../respond/context";
 
-export function tagInstanceStep(status: "contained" | "released", after: string[]): Step<RespondContext> {
+export function tagInstanceStep(status: "contained" | "released", after: string[]): Step<CaseContext> {
   return {
     id: status === "contained" ? "tag-instance" : "tag-released",
     title: `Tag the instance ${TAG.status}=${status}`,

@@ -6,8 +6,8 @@
  * This changes nothing for health checks (everything is still allowed), so it runs beside the ASG step.
  */
 import { ModifyNetworkInterfaceAttributeCommand } from "@aws-sdk/client-ec2";
+import { type CaseContext, facts, groups } from "../case/context";
 import type { Json, Step } from "../engine/types";
-import { facts, groups, type RespondContext } from "../respond/context";
 import { describeEnis, groupIds, MIN_TRACKING } from "./network";
 import { dryRun, mayHaveRun, sameSet } from "./util";
 
@@ -18,7 +18,7 @@ export interface UntrackRecord {
   alreadyIsolated: string[];
 }
 
-export const untrackStep: Step<RespondContext> = {
+export const untrackStep: Step<CaseContext> = {
   id: "untrack",
   title: "Move every ENI to the untrack group; minimum connection tracking",
   after: ["snapshot", "discover", "isolation-groups"],

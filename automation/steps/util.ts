@@ -1,7 +1,10 @@
 /** Small helpers shared by the steps: case tags, EC2 DryRun answers, error names. */
 import type { Tag } from "@aws-sdk/client-ec2";
 import { MANAGED_BY, TAG } from "../../facts/tags";
+import { errorName } from "../aws/errors";
 import type { RunAttempt } from "../engine/types";
+
+export { errorName };
 
 export function caseTags(caseId: string, step: string, extra: Record<string, string> = {}): Tag[] {
   return Object.entries({
@@ -10,10 +13,6 @@ export function caseTags(caseId: string, step: string, extra: Record<string, str
     [TAG.managedBy]: MANAGED_BY,
     ...extra,
   }).map(([Key, Value]) => ({ Key, Value }));
-}
-
-export function errorName(err: unknown): string {
-  return (err as { name?: string; Code?: string })?.name ?? (err as { Code?: string })?.Code ?? "Error";
 }
 
 /**

@@ -14,9 +14,9 @@ import {
 } from "../../automation/analyze/case-inputs";
 import { AnalyzeInputError } from "../../automation/analyze/subject";
 import { AwsClients } from "../../automation/aws/clients";
+import type { InstanceFacts } from "../../automation/case/context";
 import { MAX_KEPT_FINDING_BYTES, targetsFromFinding } from "../../automation/input/targets";
 import type { CaseMeta } from "../../automation/journal/journal";
-import type { InstanceFacts } from "../../automation/respond/context";
 
 const NOW = new Date("2026-11-28T12:00:00Z");
 const meta = (source: unknown): CaseMeta => ({

@@ -32,7 +32,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { AwsClients } from "../../automation/aws/clients";
-import type { InstanceFacts, RespondContext } from "../../automation/respond/context";
+import type { CaseContext, InstanceFacts } from "../../automation/case/context";
 import { DEFAULT_OPTIONS } from "../../automation/respond/respond";
 import { resolveSettings } from "../../automation/settings/settings";
 import { memoryStep, partPlan } from "../../automation/steps/memory";
@@ -47,14 +47,14 @@ const makeMocks = () => ({
 });
 let m: ReturnType<typeof makeMocks>;
 
-function context(managed: boolean | undefined): RespondContext {
+function context(managed: boolean | undefined): CaseContext {
   const facts = {
     instanceId: "i-0123456789abcdef0",
     accountId: "123456789012",
     region: "us-east-1",
     instanceType: "t3.micro",
   } as InstanceFacts;
-  const ctx: RespondContext = {
+  const ctx: CaseContext = {
     caseId: "c-20260101t000000z-abcdef",
     records: new Map(),
     resumed: false,

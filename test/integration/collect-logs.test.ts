@@ -15,10 +15,10 @@ import {
 } from "@aws-sdk/client-ssm";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
+import type { Manifest } from "../../automation/evidence/manifest";
 import { type CaseResult, respond } from "../../automation/respond/respond";
 import { COLLECTION_ARTEFACTS } from "../../automation/ssm-documents";
 import type { CollectLogsRecord } from "../../automation/steps/collect-logs";
-import type { Manifest } from "../../automation/steps/manifest";
 import { EVIDENCE_LOCK_MODE, evidenceBucketName } from "../../facts/names";
 import { TEST_ACCOUNT, TEST_REGION } from "../helpers/moto";
 import { type Account, setupAccount } from "../helpers/responder";

@@ -3,9 +3,9 @@
  * names the value and the fix, and nothing in the account changes.
  */
 import { expect } from "chai";
+import { newCaseId } from "../../automation/case/ids";
 import { investigate, stopInvestigation } from "../../automation/investigate/investigate";
 import { LocalJournal } from "../../automation/journal/local";
-import { newCaseId } from "../../automation/respond/respond";
 import type { ResolvedSettings } from "../../automation/settings/settings";
 import { type Account, describeAccount, setupAccount } from "../helpers/responder";
 import { containedCase, type ForensicWorld, seedForensic, withForensic } from "./forensic-world";

@@ -9,8 +9,8 @@ import { CreateTagsCommand, DescribeImagesCommand, RunInstancesCommand } from "@
 import { RegisterTargetsCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { PutParameterCommand } from "@aws-sdk/client-ssm";
 import { expect } from "chai";
+import type { CaseOptions } from "../../automation/case/context";
 import type { WorkloadStack, WorkloadStacks } from "../../automation/recover/pulumi-workload";
-import type { CaseOptions } from "../../automation/respond/context";
 import { type CaseResult, respond } from "../../automation/respond/respond";
 import { TAG } from "../../facts/tags";
 import type { Account } from "../helpers/responder";

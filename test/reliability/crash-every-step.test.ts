@@ -8,10 +8,10 @@
  */
 import { expect } from "chai";
 import { AwsClients } from "../../automation/aws/clients";
+import { Discovery } from "../../automation/case/discovery";
 import { CRASH_POINTS, type CrashPoint } from "../../automation/engine/crash-hook";
 import { findCaseOfInstance, openJournals } from "../../automation/journal/open";
 import { containPlaybook, sharedDeps } from "../../automation/playbooks/contain";
-import { Discovery } from "../../automation/respond/discovery";
 import { type CaseResult, respond } from "../../automation/respond/respond";
 import { TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
 import { type Account, setupAccount } from "../helpers/responder";

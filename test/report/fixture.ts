@@ -6,9 +6,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Json } from "../../automation/engine/types";
+import type { Manifest } from "../../automation/evidence/manifest";
 import { GENESIS_HASH, type JournalEntry, sealEntry } from "../../automation/journal/chain";
 import type { CaseMeta } from "../../automation/journal/journal";
-import type { Manifest } from "../../automation/steps/manifest";
 
 export interface CaseFixture {
   meta: CaseMeta;

@@ -4,10 +4,10 @@
  * snapshots. Asks for confirmation on a terminal, `--yes` otherwise; `--dry-run` plans only.
  */
 
+import { checkCaseId } from "../../case/ids";
 import { InputError } from "../../input/targets";
 import { type InvestigateResult, investigate, stopInvestigation } from "../../investigate/investigate";
 import type { StopResult } from "../../investigate/stop";
-import { checkCaseId } from "../../respond/release";
 import { confirm } from "../confirm";
 import { EXIT } from "../exit-codes";
 import { progress, safe, stepLine } from "../render";

@@ -6,9 +6,9 @@
  * 5 busy, 6 not confirmed.
  */
 import { Option } from "commander";
+import { checkCaseId } from "../../case/ids";
 import { InputError } from "../../input/targets";
 import { type RecoverResult, recover } from "../../recover/recover";
-import { checkCaseId } from "../../respond/release";
 import { confirm } from "../confirm";
 import { EXIT } from "../exit-codes";
 import { progress, safe, stepLine } from "../render";

@@ -5,10 +5,10 @@
  */
 import { join } from "node:path";
 import { Option } from "commander";
+import { checkCaseId } from "../../case/ids";
 import { InputError } from "../../input/targets";
 import { loadCaseReport } from "../../report/load";
 import { REPORT_FORMATS, type ReportFormat, writeReportFiles } from "../../report/write";
-import { checkCaseId } from "../../respond/release";
 import { EXIT } from "../exit-codes";
 import { safe } from "../render";
 import { type Common, clientsFor, commonOptions } from "../shared";

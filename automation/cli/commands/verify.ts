@@ -3,8 +3,9 @@
  * the compliance locks, the snapshots and the journal's hash chain, and names every problem. Reads
  * only. Exits 0 when everything verifies, 10 when anything does not (tampering), 2 on bad input.
  */
+
+import { checkCaseId } from "../../case/ids";
 import { verifyCase } from "../../evidence/verify";
-import { checkCaseId } from "../../respond/release";
 import { EXIT } from "../exit-codes";
 import { safe } from "../render";
 import { type Common, clientsFor, commonOptions } from "../shared";

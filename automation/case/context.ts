@@ -61,7 +61,7 @@ export interface CaseOptions {
   memory: boolean;
 }
 
-export interface RespondContext extends EngineContext {
+export interface CaseContext extends EngineContext {
   clients: AwsClients;
   settings: ResolvedSettings;
   instanceId: string;
@@ -74,7 +74,7 @@ export interface RespondContext extends EngineContext {
 }
 
 /** The original facts (journaled by the discover step; survive crashes). */
-export function facts(ctx: RespondContext): InstanceFacts {
+export function facts(ctx: CaseContext): InstanceFacts {
   return (ctx.records.get("discover") as unknown as InstanceFacts | undefined) ?? ctx.preflight;
 }
 
@@ -88,7 +88,7 @@ export interface ResolvedDeps {
   classicElbError?: string;
 }
 
-export function resolved(ctx: RespondContext): ResolvedDeps {
+export function resolved(ctx: CaseContext): ResolvedDeps {
   return (
     (ctx.records.get("resolve") as unknown as ResolvedDeps | undefined) ?? { targets: [], classicElbs: [] }
   );
@@ -101,7 +101,7 @@ export interface IsolationGroups {
   created: string[];
 }
 
-export function groups(ctx: RespondContext): IsolationGroups {
+export function groups(ctx: CaseContext): IsolationGroups {
   const g = ctx.records.get("isolation-groups") as unknown as IsolationGroups | undefined;
   if (!g) throw new Error("isolation groups are not known: the isolation-groups step did not run");
   return g;
