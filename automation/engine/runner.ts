@@ -62,10 +62,15 @@ export function stepStates(history: readonly JournalEntry[]) {
   return states;
 }
 
+/** Every step this one waits for: the ones it needs and the ones it merely comes after. */
+export function predecessors<C>(step: Step<C>): string[] {
+  return [...(step.needs ?? []), ...(step.after ?? [])];
+}
+
 function checkPlaybook<C>(steps: readonly Step<C>[]) {
   const ids = new Set<string>();
   for (const step of steps) {
-    for (const dep of step.after ?? []) {
+    for (const dep of predecessors(step)) {
       if (!ids.has(dep))
         throw new Error(`step "${step.id}" comes after "${dep}", which is not earlier in the playbook`);
     }
@@ -119,12 +124,13 @@ export async function runPlaybook<C extends EngineContext>(options: RunOptions<C
   const ran = new Map<string, Promise<boolean>>();
   /** Resolves true when the step verified. */
   const verified = new Map<string, Promise<boolean>>();
-  const evidenceIds = steps.filter((s) => s.evidence).map((s) => s.id);
+  const evidenceIds = steps.filter((s) => s.purpose === "evidence").map((s) => s.id);
   /** Resolves when a durable step's record is in the journal (at once for other steps). */
   const recorded = new Map<string, Promise<void>>();
   const byId = new Map(steps.map((s) => [s.id, s]));
   const ancestors = (id: string, seen = new Set<string>()): Set<string> => {
-    for (const d of byId.get(id)?.after ?? []) {
+    const step = byId.get(id);
+    for (const d of step ? predecessors(step) : []) {
       if (!seen.has(d)) {
         seen.add(d);
         ancestors(d, seen);
@@ -149,10 +155,14 @@ export async function runPlaybook<C extends EngineContext>(options: RunOptions<C
   // containment steps have run, so they never compete with them for round trips or API rate limits.
   const critical = new Set<string>();
   for (const s of steps) {
-    if (s.containment || s.urgent) {
+    if (s.purpose === "containment" || s.schedule === "with-containment") {
       critical.add(s.id);
       for (const a of ancestors(s.id)) critical.add(a);
     }
+  }
+  for (const s of steps) {
+    if (s.schedule === "after-containment" && critical.has(s.id))
+      throw new Error(`step "${s.id}" is scheduled after containment, but a containment step comes after it`);
   }
   let containmentRan: Promise<unknown> = Promise.resolve();
   // This case's containment, then (with a gate) every other case's of the same response.
@@ -178,9 +188,13 @@ export async function runPlaybook<C extends EngineContext>(options: RunOptions<C
 
     void (async () => {
       const base: StepReport = { id: step.id, title: step.title, status: "pending" };
-      const deps = await Promise.all((step.after ?? []).map((d) => ran.get(d)!));
-      if (deps.some((ok) => !ok) && !step.always) {
-        const failedDeps = (step.after ?? []).filter((_, i) => !deps[i]);
+      const needed = step.needs ?? [];
+      const [deps] = await Promise.all([
+        Promise.all(needed.map((d) => ran.get(d)!)),
+        Promise.all((step.after ?? []).map((d) => ran.get(d)!)),
+      ]);
+      if (deps.some((ok) => !ok)) {
+        const failedDeps = needed.filter((_, i) => !deps[i]);
         await note(step.id, "blocked", { by: failedDeps });
         return finish(
           { ...base, status: "blocked", detail: `blocked by ${failedDeps.join(", ")}` },
@@ -189,12 +203,14 @@ export async function runPlaybook<C extends EngineContext>(options: RunOptions<C
         );
       }
       // A step that changes the target waits until the original state it may destroy is journaled.
-      if (!step.readOnly && !step.independentOfRecord) {
+      if ((step.effect ?? "target") === "target") {
         await Promise.all(
-          [...ancestors(step.id)].filter((id) => byId.get(id)?.durable).map((id) => recorded.get(id)!),
+          [...ancestors(step.id)]
+            .filter((id) => byId.get(id)?.recordsOriginalState)
+            .map((id) => recorded.get(id)!),
         );
       }
-      if (step.destructive) {
+      if (step.purpose === "destructive") {
         const ev = await Promise.all(evidenceIds.map((id) => verified.get(id)!));
         const missing = evidenceIds.filter((_, i) => !ev[i]);
         if (missing.length > 0) {
@@ -254,11 +270,18 @@ export async function runPlaybook<C extends EngineContext>(options: RunOptions<C
           );
           break;
         } catch (err) {
-          // Transient: the step runs again, converging from what the failed attempt left (never after
-          // a timeout: that attempt may still be running).
-          if (attempt < attempts && isTransientFailure(err) && !signal?.aborted && !leaseLost) {
-            void note(step.id, "retrying", { attempt, error: (err as Error).message ?? String(err) });
-            await sleep(backoffMs({ ...DEFAULT_RETRY, baseDelayMs: 250 }, attempt));
+          // Transient, or an answer that asks to come back later: the step runs again, converging from
+          // what the failed attempt left (never after a timeout: that attempt may still be running).
+          const wait = isTransientFailure(err)
+            ? backoffMs({ ...DEFAULT_RETRY, baseDelayMs: 250 }, attempt)
+            : step.waitOut?.(err, attempt);
+          if (attempt < attempts && wait !== undefined && !signal?.aborted && !leaseLost) {
+            void note(step.id, "retrying", {
+              attempt,
+              error: (err as Error).message ?? String(err),
+              waitMs: Math.round(wait),
+            });
+            await sleep(wait);
             continue;
           }
           const message = (err as Error).message ?? String(err);
@@ -284,7 +307,7 @@ export async function runPlaybook<C extends EngineContext>(options: RunOptions<C
         { record: result.record ?? null, reason: result.reason ?? null },
         true,
       );
-      if (step.durable) {
+      if (step.recordsOriginalState) {
         written.then(markRecorded);
       } else markRecorded();
       observe?.({
@@ -308,7 +331,7 @@ export async function runPlaybook<C extends EngineContext>(options: RunOptions<C
           },
           true,
           // A skipped evidence step did not produce evidence.
-          !step.evidence,
+          step.purpose !== "evidence",
         );
       }
       await afterContainment();
@@ -342,7 +365,7 @@ export async function runPlaybook<C extends EngineContext>(options: RunOptions<C
     });
   }
 
-  containmentRan = Promise.all(steps.filter((s) => s.containment).map((s) => ran.get(s.id)!));
+  containmentRan = Promise.all(steps.filter((s) => s.purpose === "containment").map((s) => ran.get(s.id)!));
   options.gate?.register(containmentRan);
   await Promise.all([...verified.values()]);
   await journal.flush().catch((err) => journalErrors.push(err));
@@ -365,7 +388,7 @@ export async function planPlaybook<C extends EngineContext>(
     const startedAt = new Date().toISOString();
     try {
       let changes: PlannedChange[] = [];
-      if (step.readOnly) {
+      if (step.effect === "reads") {
         const result = await step.run(ctx);
         ctx.records.set(step.id, result.record);
       } else {
@@ -387,7 +410,7 @@ export async function planPlaybook<C extends EngineContext>(
         startedAt,
         detail: (err as Error).message,
       });
-      if (step.readOnly) break;
+      if (step.effect === "reads") break;
     }
   }
   return reports;

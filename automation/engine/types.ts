@@ -52,30 +52,53 @@ export type StepStatus =
   | "refused"
   | "unverified";
 
+/**
+ * What a step is for; the engine schedules and guards by it.
+ * - containment: its effect is containment (out of service, isolated, credentials revoked); timed as
+ *   time to containment, and everything not needed by containment waits until these steps have run.
+ * - evidence: produces evidence; destructive steps are refused until every evidence step verified.
+ * - destructive: stops, terminates or releases something; refused unless every evidence step verified.
+ * - support: anything else (reads the facts, prepares, records).
+ */
+export type StepPurpose = "containment" | "evidence" | "destructive" | "support";
+
+/**
+ * What a step's run touches.
+ * - reads: reads only; runs for real in a dry run too.
+ * - target: changes the instance or what it belongs to; waits until the original state it may destroy
+ *   (every `recordsOriginalState` step it comes after) is journaled.
+ * - prerequisites: creates shared prerequisites and changes nothing the journal records as original
+ *   state, so it may start before that state is journaled.
+ */
+export type StepEffect = "reads" | "target" | "prerequisites";
+
 export interface Step<C> {
   id: string;
   title: string;
-  /** Steps whose `run` must have finished (done or skipped) before this one starts. */
-  after?: string[];
-  /** Part of containment (out of service, isolated, credentials revoked): timed as time to containment. */
-  containment?: boolean;
-  /** Not containment, but not deferred behind it either (e.g. termination protection). */
-  urgent?: boolean;
-  /** Produces evidence: destructive steps are refused until every evidence step verified. */
-  evidence?: boolean;
-  /** Stops, terminates or releases something: refused unless every evidence step verified. */
-  destructive?: boolean;
-  /** Runs once the steps it comes after finished, even when they failed (clean-up, manifest). */
-  always?: boolean;
-  /** Reads only: runs for real in a dry run too. */
-  readOnly?: boolean;
-  /** Its journal entry must be durable before dependants start (it records what release needs). */
-  durable?: boolean;
   /**
-   * Changes nothing the journal records as original state (creates shared prerequisites): may start
-   * before a durable step it comes after is journaled.
+   * Steps whose run must have succeeded (done or skipped) before this one starts: when one of them
+   * failed or was blocked, this step is blocked. Use it for inputs (a record this step reads).
    */
-  independentOfRecord?: boolean;
+  needs?: string[];
+  /**
+   * Steps that must have finished, whatever their outcome, before this one starts: ordering only. A
+   * clean-up, the manifest, and isolation after untrack (which must run even when untrack failed) come
+   * after; they do not need.
+   */
+  after?: string[];
+  /** @default "support" */
+  purpose?: StepPurpose;
+  /**
+   * "with-containment": starts as soon as its inputs are there, beside containment (the snapshot call,
+   * termination protection). "after-containment": waits until every containment step of the case (and,
+   * with a gate, of the response) has run, so it never competes with them for round trips or API rate.
+   * @default "with-containment" for containment steps and the steps they come after, else "after-containment"
+   */
+  schedule?: "with-containment" | "after-containment";
+  /** @default "target" */
+  effect?: StepEffect;
+  /** Its journal entry must be durable before dependants start (it records what release needs). */
+  recordsOriginalState?: boolean;
   /**
    * Attempts of `run` when an attempt fails with a transient AWS error (throttled past the client's
    * retries, 5xx, a reset connection): a mutation without a client token is never retried by the client,
@@ -83,6 +106,13 @@ export interface Step<C> {
    * and must look for what the earlier one may have done before doing it again. @default 5
    */
   runAttempts?: number;
+  /**
+   * Errors AWS answers with "retry later" that are not transient in the client's sense (a volume
+   * snapshotted moments ago: SnapshotCreationPerVolumeRateExceeded): returns how long to wait before
+   * the next attempt (journaled as "retrying"), or undefined for an error that is final. Counts against
+   * `runAttempts`; each attempt is bounded by `timeoutMs`.
+   */
+  waitOut?(err: unknown, attempt: number): number | undefined;
   /** Upper bound of `run` in ms. @default 120000 */
   timeoutMs?: number;
   /** Upper bound of verification (retried every `verifyIntervalMs`). @default 30000 */

@@ -22,7 +22,7 @@ export const clientToken = (...parts: string[]) =>
 export const amiStep: Step<InvestigateContext> = {
   id: AMI_STEP,
   title: "Resolve the forensic AMI and the workstation's subnet in the case's AZ",
-  readOnly: true,
+  effect: "reads",
   plan: async () => [],
   async run(ctx) {
     return { status: "done", record: { ...ctx.placement } as unknown as Json };

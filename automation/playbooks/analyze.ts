@@ -41,12 +41,12 @@ const readStep = (
   title: string,
   run: Step<AnalyzeContext>["run"],
   verify: (record: Json | undefined) => string,
-  after = ["analyze-window"],
+  needs = ["analyze-window"],
 ): Step<AnalyzeContext> => ({
   id,
   title,
-  after,
-  readOnly: true,
+  needs,
+  effect: "reads",
   timeoutMs: 10 * 60_000,
   async plan() {
     return [];
@@ -147,7 +147,6 @@ const evidenceStep: Step<AnalyzeContext> = {
   title: `Write ${ANALYSIS_NAME} to the Object-Lock bucket`,
   after: ["analyze-window", "analyze-attacker-ips", "analyze-change-history"],
   // Half an analysis is still worth keeping: it says which source failed and why.
-  always: true,
   async plan(ctx) {
     return [
       {

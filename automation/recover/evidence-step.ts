@@ -27,8 +27,8 @@ export const describeProblems = (r: VerifyReport) =>
 export const evidenceStep: Step<RecoverContext> = {
   id: "recover-verify-evidence",
   title: "Verify the case's evidence (manifest, artefacts, locks, journal chain)",
-  evidence: true,
-  readOnly: true,
+  purpose: "evidence",
+  effect: "reads",
   async plan() {
     return [];
   },

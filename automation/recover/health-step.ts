@@ -24,7 +24,7 @@ async function desiredCapacity(ctx: RecoverContext, r: RebuildRecord): Promise<n
 export const healthStep = (gateMs: number): Step<RecoverContext> => ({
   id: "recover-health",
   title: "Wait until the workload's target groups are healthy again",
-  after: ["recover-rebuild"],
+  needs: ["recover-rebuild"],
   timeoutMs: gateMs + 60_000,
   async plan(ctx) {
     return [

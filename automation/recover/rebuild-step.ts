@@ -57,7 +57,7 @@ async function baseline(ctx: RecoverContext): Promise<{ baseline: GroupBaseline[
 export const rebuildStep: Step<RecoverContext> = {
   id: "recover-rebuild",
   title: "Rebuild the workload from the known-good AMI",
-  after: ["recover-select-ami"],
+  needs: ["recover-select-ami"],
   // A Pulumi update can take a while; the engine still bounds it.
   timeoutMs: 3_600_000,
   async plan(ctx) {

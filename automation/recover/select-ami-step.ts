@@ -42,7 +42,7 @@ function explicitChoice(ctx: RecoverContext, history: AmiVersion[], compromised:
 export const selectAmiStep: Step<RecoverContext> = {
   id: "recover-select-ami",
   title: "Pick the newest known-good AMI published before the compromise",
-  readOnly: true,
+  effect: "reads",
   async plan() {
     return [];
   },

@@ -29,8 +29,8 @@ async function describe(ctx: RecoverContext) {
 export const terminateStep: Step<RecoverContext> = {
   id: "terminate",
   title: "Terminate the compromised instance",
-  after: ["recover-health", "recover-verify-evidence"],
-  destructive: true,
+  needs: ["recover-health", "recover-verify-evidence"],
+  purpose: "destructive",
   // Includes the operator's answer at the prompt.
   timeoutMs: 900_000,
   verifyTimeoutMs: 60_000,

@@ -36,8 +36,8 @@ const notInGroup = (err: unknown) =>
 export const asgStep: Step<CaseContext> = {
   id: "asg-out-of-service",
   title: "Take the instance out of its Auto Scaling group",
-  after: ["snapshot", "discover"],
-  containment: true,
+  needs: ["discover"],
+  purpose: "containment",
   verifyTimeoutMs: 60_000,
   verifyIntervalMs: 500,
   async plan(ctx) {

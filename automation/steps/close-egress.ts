@@ -13,7 +13,6 @@ export const closeEgressStep: Step<CaseContext> = {
   id: "close-forensic-egress",
   title: "Remove forensic egress after the memory capture",
   after: ["isolate", "memory"],
-  always: true,
   async plan() {
     return [];
   },

@@ -187,8 +187,7 @@ export function collectLogsStep(opts: CollectLogsOptions = DEFAULT_COLLECT_LOGS)
     title: "Collect logs and volatile state over SSM (presigned uploads)",
     after: ["isolate", "ssm-check", "evidence-bucket", "memory"],
     // After the memory capture whatever its outcome: a failed capture must not cost the logs too.
-    always: true,
-    evidence: true,
+    purpose: "evidence",
     timeoutMs: opts.timeoutMs + 120_000,
     verifyTimeoutMs: opts.verifyTimeoutMs ?? 15_000,
     async plan(ctx) {

@@ -99,8 +99,8 @@ export function denyAllProfileStep(resolver: DenyAllProfileResolver): Step<CaseC
   return {
     id: "deny-all-profile",
     title: "Find (or create) the deny-all instance profile",
-    containment: true,
-    independentOfRecord: true,
+    purpose: "containment",
+    effect: "prerequisites",
     async plan(ctx) {
       const name = ctx.settings.denyAllInstanceProfile;
       const exists = await ctx.clients.iam

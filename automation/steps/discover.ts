@@ -10,9 +10,9 @@ import type { Json, Step } from "../engine/types";
 export const discoverStep: Step<CaseContext> = {
   id: "discover",
   title: "Record the instance's original state",
-  readOnly: true,
-  durable: true,
-  containment: true,
+  effect: "reads",
+  recordsOriginalState: true,
+  purpose: "containment",
   async plan() {
     return [];
   },

@@ -10,8 +10,11 @@ import { errorName } from "./util";
 export const eipStep: Step<CaseContext> = {
   id: "disassociate-eips",
   title: "Disassociate Elastic IPs (recorded)",
-  after: ["snapshot", "discover", "asg-out-of-service", "elb-deregister"],
-  containment: true,
+  needs: ["discover"],
+  // Ordering only: the public address goes once the instance serves no more traffic, or at once when
+  // taking it out of service failed (containment never waits on a failed sibling).
+  after: ["asg-out-of-service", "elb-deregister"],
+  purpose: "containment",
   async plan(ctx) {
     return facts(ctx)
       .addresses.filter((a) => a.associationId)

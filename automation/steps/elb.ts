@@ -69,8 +69,8 @@ async function deregister(ctx: CaseContext, record: ElbRecord): Promise<void> {
 export const elbStep: Step<CaseContext> = {
   id: "elb-deregister",
   title: "Deregister from target groups and classic load balancers",
-  after: ["snapshot", "resolve"],
-  containment: true,
+  needs: ["resolve"],
+  purpose: "containment",
   async plan(ctx) {
     return [
       ...resolved(ctx).targets.map((t) => ({

@@ -12,8 +12,8 @@ import { errorName } from "./util";
 export const evidenceBucketStep: Step<CaseContext> = {
   id: "evidence-bucket",
   title: "Check the Object-Lock evidence bucket",
-  readOnly: true,
-  after: ["discover"],
+  effect: "reads",
+  needs: ["discover"],
   async plan() {
     return [];
   },

@@ -1,13 +1,21 @@
 /**
  * isolate: after a short dwell in the untrack group, every ENI moves to the isolation group alone (plus
- * forensic egress while a memory capture runs). Runs only once the instance is out of its Auto Scaling
- * group and load balancers. Security groups cannot cut everything: ICMP and flows through a NAT
+ * forensic egress while a memory capture runs). Comes after the Auto Scaling and load-balancer steps (an
+ * isolated instance still in service fails its health checks and is replaced, evidence and all) and
+ * after untrack, but needs none of them: once an ENI may sit in the all-open untrack group, isolation
+ * runs whatever they did. Requester-managed ENIs are reported, never touched. Security groups cannot cut everything: ICMP and flows through a NAT
  * gateway, NLB, Transit Gateway or PrivateLink endpoint stay tracked (see automation/README.md).
  */
 import { ModifyNetworkInterfaceAttributeCommand } from "@aws-sdk/client-ec2";
 import { type CaseContext, facts, groups } from "../case/context";
 import type { Json, Step } from "../engine/types";
-import { describeEnis, groupIds } from "./network";
+import {
+  containableEnis,
+  describeEnis,
+  describeUncontainable,
+  groupIds,
+  type UncontainableEni,
+} from "./network";
 import type { UntrackRecord } from "./untrack";
 import { dryRun, sameSet, sleep } from "./util";
 
@@ -16,6 +24,23 @@ export interface IsolateRecord {
   groups: string[];
   forensicEgress: boolean;
   at: number;
+  /** Requester-managed ENIs: not containable by a security group, reported. */
+  uncontainable?: UncontainableEni[];
+}
+
+/** Where each ENI is now, in words: the message of a failed isolation must say what is open. */
+async function whereEnisAre(ctx: CaseContext, enis: string[]): Promise<string> {
+  const g = groups(ctx);
+  const now = await describeEnis(ctx, enis).catch(() => undefined);
+  if (!now) return "their groups could not be read";
+  return enis
+    .map((id) => {
+      const gs = groupIds(now.get(id));
+      if (gs.includes(g.untrack)) return `${id} is STILL IN THE UNTRACK GROUP (open to all traffic)`;
+      if (gs.includes(g.isolation)) return `${id} is isolated`;
+      return `${id} is in its original groups [${gs.join(", ")}]`;
+    })
+    .join("; ");
 }
 
 /** True when a memory capture will run (the host needs outbound HTTPS to S3 for it). */
@@ -29,8 +54,12 @@ export const isolateStep: Step<CaseContext> = {
   title: "Move every ENI to the isolation group",
   // Not after ssm-check: containment never waits on SSM. If SSM answered by now and a capture will
   // run, forensic egress is opened here; otherwise the memory step opens it itself.
+  needs: ["discover", "isolation-groups"],
+  // Ordering, not dependence: once untrack has moved any ENI into the all-open group, isolation must
+  // run even when untrack, the Auto Scaling step or the load-balancer step failed (a host left in the
+  // untrack group is more exposed than before containment started).
   after: ["untrack", "asg-out-of-service", "elb-deregister"],
-  containment: true,
+  purpose: "containment",
   async plan(ctx) {
     const g = ctx.records.get("isolation-groups") as { isolation?: string } | undefined;
     const target = g?.isolation ?? "(the isolation group)";
@@ -60,15 +89,29 @@ export const isolateStep: Step<CaseContext> = {
     if (wait > 0) await sleep(Math.min(wait, ctx.options.dwellMs));
     const egress = wantsForensicEgress(ctx) && g.forensicEgress !== undefined;
     const target = egress ? [g.isolation, g.forensicEgress!] : [g.isolation];
-    const enis = facts(ctx).enis.map((e) => e.id);
-    await Promise.all(
+    // Read again rather than trust untrack's record: untrack may have failed before it wrote one.
+    const { enis, uncontainable } = await containableEnis(ctx);
+    const moved = await Promise.allSettled(
       enis.map((id) =>
         ctx.clients.ec2.send(
           new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: id, Groups: target }),
         ),
       ),
     );
-    const record: IsolateRecord = { enis, groups: target, forensicEgress: egress, at: Date.now() };
+    const failed = moved.find((m): m is PromiseRejectedResult => m.status === "rejected");
+    if (failed) {
+      // Loud: the engine retries a transient error; a final failure reaches the report with this text.
+      const err = failed.reason as Error;
+      err.message = `isolation incomplete (${err.message}): ${await whereEnisAre(ctx, enis)}`;
+      throw err;
+    }
+    const record: IsolateRecord = {
+      enis,
+      groups: target,
+      forensicEgress: egress,
+      at: Date.now(),
+      ...(uncontainable.length > 0 ? { uncontainable } : {}),
+    };
     return { status: "done", record: record as unknown as Json };
   },
   async verify(ctx, record) {
@@ -85,6 +128,12 @@ export const isolateStep: Step<CaseContext> = {
           ok: false,
           detail: `not isolated: ${bad.map((id) => `${id} [${groupIds(now.get(id)).join(", ")}]`).join("; ")}`,
         }
-      : { ok: true, detail: `${r.enis.length} ENI(s) only in ${r.groups.join(" + ")}` };
+      : {
+          ok: true,
+          detail: [
+            `${r.enis.length} ENI(s) only in ${r.groups.join(" + ")}`,
+            ...(r.uncontainable ?? []).map(describeUncontainable),
+          ].join("; "),
+        };
   },
 };

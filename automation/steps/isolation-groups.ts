@@ -206,9 +206,9 @@ export function isolationGroupsStep(resolver: IsolationGroupResolver): Step<Case
   return {
     id: "isolation-groups",
     title: "Find (or create) the VPC's untrack and isolation groups",
-    after: ["discover"],
-    containment: true,
-    independentOfRecord: true,
+    needs: ["discover"],
+    purpose: "containment",
+    effect: "prerequisites",
     async plan(ctx) {
       const vpcId = facts(ctx).vpcId;
       const names = isolationGroupNames(vpcId);

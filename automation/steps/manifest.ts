@@ -15,8 +15,7 @@ export const manifestStep: Step<CaseContext> = {
   id: "manifest",
   title: "Write the hashed manifest to the Object-Lock bucket",
   after: ["snapshot", "metadata-before", "metadata-after", "memory", "collect-logs", "evidence-bucket"],
-  always: true,
-  evidence: true,
+  purpose: "evidence",
   async plan(ctx) {
     return [
       {

@@ -127,8 +127,8 @@ export function memoryStep(opts: MemoryOptions = DEFAULT_MEMORY): Step<CaseConte
   return {
     id: "memory",
     title: "Capture memory over SSM (presigned multipart upload)",
-    after: ["isolate", "ssm-check", "evidence-bucket"],
-    evidence: true,
+    needs: ["isolate", "ssm-check", "evidence-bucket"],
+    purpose: "evidence",
     timeoutMs: opts.timeoutMs + 60_000,
     async plan(ctx) {
       const ssm = ctx.records.get("ssm-check") as SsmCheck | undefined;

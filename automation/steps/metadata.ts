@@ -65,8 +65,8 @@ export const metadataBeforeStep: Step<CaseContext> = {
   title: "Preserve metadata as it was before containment",
   // The instance and ENIs "before" come from discover (read ahead of any change); the rest is read
   // once containment is done, so it never competes with containment calls (or their API rate limits).
-  after: ["discover", "resolve", "evidence-bucket", "isolate"],
-  evidence: true,
+  needs: ["discover", "resolve", "evidence-bucket", "isolate"],
+  purpose: "evidence",
   async plan(ctx) {
     return [
       {
@@ -114,7 +114,7 @@ export const metadataBeforeStep: Step<CaseContext> = {
 export const metadataAfterStep: Step<CaseContext> = {
   id: "metadata-after",
   title: "Preserve metadata after containment",
-  after: [
+  needs: [
     "evidence-bucket",
     "isolate",
     "revoke-credentials",
@@ -124,7 +124,7 @@ export const metadataAfterStep: Step<CaseContext> = {
     "asg-out-of-service",
     "elb-deregister",
   ],
-  evidence: true,
+  purpose: "evidence",
   async plan(ctx) {
     return [
       {

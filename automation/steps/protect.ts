@@ -12,8 +12,8 @@ import { dryRun } from "./util";
 export const protectStep: Step<CaseContext> = {
   id: "protect",
   title: "Termination protection, shutdown behaviour stop, keep volumes",
-  after: ["snapshot", "discover"],
-  urgent: true,
+  needs: ["discover"],
+  schedule: "with-containment",
   async plan(ctx) {
     const f = facts(ctx);
     const answer = await dryRun(() =>

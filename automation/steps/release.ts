@@ -141,7 +141,7 @@ export const removeDenyStep: Step<CaseContext> = {
 export const restoreEipsStep: Step<CaseContext> = {
   id: "restore-eips",
   title: "Re-associate the Elastic IPs",
-  after: ["restore-groups"],
+  needs: ["restore-groups"],
   plan: none,
   async run(ctx) {
     const addresses = rec<{ addresses: AddressFacts[] }>(ctx, "disassociate-eips")?.addresses ?? [];
@@ -176,7 +176,7 @@ export const restoreEipsStep: Step<CaseContext> = {
 export const restoreTargetsStep: Step<CaseContext> = {
   id: "restore-targets",
   title: "Register the instance with its load balancers again",
-  after: ["restore-groups"],
+  needs: ["restore-groups"],
   plan: none,
   async run(ctx) {
     const r = rec<ElbRecord>(ctx, "elb-deregister");
@@ -226,7 +226,7 @@ export const restoreTargetsStep: Step<CaseContext> = {
 export const restoreAsgStep: Step<CaseContext> = {
   id: "restore-asg",
   title: "Return the instance to its Auto Scaling group",
-  after: ["restore-groups", "restore-profile"],
+  needs: ["restore-groups", "restore-profile"],
   verifyTimeoutMs: 60_000,
   plan: none,
   async run(ctx) {

@@ -11,8 +11,8 @@ export function resolveStep(discovery: Discovery): Step<CaseContext> {
   return {
     id: "resolve",
     title: "Find the instance's load-balancer targets and role",
-    readOnly: true,
-    after: ["discover"],
+    effect: "reads",
+    needs: ["discover"],
     async plan() {
       return [];
     },

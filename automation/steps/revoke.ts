@@ -40,8 +40,8 @@ export function revokeDocument(instanceArn: string, issuedBefore: string, wholeR
 export const revokeStep: Step<CaseContext> = {
   id: "revoke-credentials",
   title: "Revoke the instance role's sessions issued before now",
-  after: ["snapshot", "resolve"],
-  containment: true,
+  needs: ["resolve"],
+  purpose: "containment",
   async plan(ctx) {
     const role = resolved(ctx).role;
     if (!role) return [];

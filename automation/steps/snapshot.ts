@@ -7,7 +7,7 @@ import { CreateSnapshotsCommand, DescribeSnapshotsCommand, type Snapshot } from 
 import { ROLE_TAG_VALUES, TAG } from "../../facts/tags";
 import { type CaseContext, facts } from "../case/context";
 import type { Json, Step } from "../engine/types";
-import { caseTags, dryRun, mayHaveRun } from "./util";
+import { caseTags, dryRun, errorName, mayHaveRun } from "./util";
 
 interface SnapshotRecord {
   snapshots: { snapshotId: string; volumeId: string }[];
@@ -27,10 +27,25 @@ async function findByTags(ctx: CaseContext): Promise<Snapshot[]> {
   return res.Snapshots ?? [];
 }
 
+/**
+ * EC2 refuses a snapshot of a volume snapshotted moments before (a backup tool's, say) and asks for a
+ * retry with backoff. The wait starts at 15 s and doubles to a minute: about four minutes over the
+ * attempts, while containment goes on (no containment step waits on the snapshot).
+ */
+export const SNAPSHOT_RATE_ERROR = "SnapshotCreationPerVolumeRateExceeded";
+export function snapshotRetryDelayMs(attempt: number): number {
+  return Math.min(60_000, 15_000 * 2 ** (attempt - 1));
+}
+
 export const snapshotStep: Step<CaseContext> = {
   id: "snapshot",
   title: "Snapshot every attached volume (crash-consistent set)",
-  evidence: true,
+  purpose: "evidence",
+  // The call goes out first, beside containment, and nothing waits on its answer.
+  schedule: "with-containment",
+  runAttempts: 6,
+  waitOut: (err, attempt) =>
+    errorName(err) === SNAPSHOT_RATE_ERROR ? snapshotRetryDelayMs(attempt) : undefined,
   async plan(ctx) {
     const answer = await dryRun(() =>
       ctx.clients.ec2.send(

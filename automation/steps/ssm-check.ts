@@ -23,7 +23,7 @@ const SSM_ANSWER_MS = 60_000;
 export const ssmCheckStep: Step<CaseContext> = {
   id: "ssm-check",
   title: "Check whether SSM manages the instance",
-  readOnly: true,
+  effect: "reads",
   timeoutMs: 90_000,
   async plan() {
     return [];

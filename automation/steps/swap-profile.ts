@@ -33,8 +33,8 @@ const isDenyAll = (arn: string | undefined, name: string) => Boolean(arn && arn.
 export const swapProfileStep: Step<CaseContext> = {
   id: "swap-profile",
   title: "Swap the instance profile for the deny-all profile",
-  after: ["snapshot", "discover", "deny-all-profile"],
-  containment: true,
+  needs: ["discover", "deny-all-profile"],
+  purpose: "containment",
   async plan(ctx) {
     const p = facts(ctx).profile;
     const name = ctx.settings.denyAllInstanceProfile;

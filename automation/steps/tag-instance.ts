@@ -4,11 +4,11 @@ import { TAG } from "../../facts/tags";
 import type { CaseContext } from "../case/context";
 import type { Step } from "../engine/types";
 
-export function tagInstanceStep(status: "contained" | "released", after: string[]): Step<CaseContext> {
+export function tagInstanceStep(status: "contained" | "released", needs: string[]): Step<CaseContext> {
   return {
     id: status === "contained" ? "tag-instance" : "tag-released",
     title: `Tag the instance ${TAG.status}=${status}`,
-    after,
+    needs,
     async plan(ctx) {
       return [
         {

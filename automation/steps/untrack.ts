@@ -4,25 +4,60 @@
  * them; connection-tracking timeouts go to their minimum. Each ENI is changed on its own
  * (ModifyNetworkInterfaceAttribute): the instance-level call fails on AWS with more than one ENI.
  * This changes nothing for health checks (everything is still allowed), so it runs beside the ASG step.
+ * Minimum tracking is best effort (Nitro types only); requester-managed ENIs are left alone and
+ * reported. Whatever happens here, the isolate step comes after and takes every ENI out of this group.
  */
 import { ModifyNetworkInterfaceAttributeCommand } from "@aws-sdk/client-ec2";
 import { type CaseContext, facts, groups } from "../case/context";
 import type { Json, Step } from "../engine/types";
-import { describeEnis, groupIds, MIN_TRACKING } from "./network";
-import { dryRun, mayHaveRun, sameSet } from "./util";
+import {
+  containableEnis,
+  describeEnis,
+  describeUncontainable,
+  groupIds,
+  MIN_TRACKING,
+  type UncontainableEni,
+} from "./network";
+import { dryRun, errorName, mayHaveRun, sameSet } from "./util";
 
 export interface UntrackRecord {
   at: number;
+  /** The ENIs moved to the untrack group (the containable ones). */
   enis: string[];
   /** ENIs found already isolated on a resume (left alone). */
   alreadyIsolated: string[];
+  /** Requester-managed ENIs: never modified (EC2 refuses), reported. */
+  uncontainable?: UncontainableEni[];
+  /** Connection tracking: ENIs whose timeouts went to their minimum, and why the others did not. */
+  tracking?: { minimal: string[]; skipped: { eni: string; reason: string }[] };
+}
+
+/**
+ * Minimum connection tracking is best effort: EC2 refuses it on instance types not built on Nitro
+ * (Xen: t2, m4, c4, r4...) with InvalidParameterValue, and a refusal must never stop containment.
+ */
+async function minimiseTracking(ctx: CaseContext, eni: string): Promise<string | undefined> {
+  try {
+    await ctx.clients.ec2.send(
+      new ModifyNetworkInterfaceAttributeCommand({
+        NetworkInterfaceId: eni,
+        ConnectionTrackingSpecification: { ...MIN_TRACKING },
+      }),
+    );
+    return undefined;
+  } catch (err) {
+    const type = facts(ctx).instanceType ?? "this instance type";
+    return errorName(err) === "InvalidParameterValue"
+      ? `EC2 refuses configurable connection tracking on ${type} (not built on Nitro): tracked flows keep their default timeouts until isolation cuts them`
+      : `connection tracking not minimised: ${errorName(err)}: ${(err as Error).message}`;
+  }
 }
 
 export const untrackStep: Step<CaseContext> = {
   id: "untrack",
   title: "Move every ENI to the untrack group; minimum connection tracking",
-  after: ["snapshot", "discover", "isolation-groups"],
-  containment: true,
+  needs: ["discover", "isolation-groups"],
+  purpose: "containment",
   async plan(ctx) {
     const g = ctx.records.get("isolation-groups") as { untrack?: string } | undefined;
     const untrack = g?.untrack ?? "(the untrack group, created first)";
@@ -47,27 +82,36 @@ export const untrackStep: Step<CaseContext> = {
   },
   async run(ctx, attempt) {
     const g = groups(ctx);
-    const enis = facts(ctx).enis.map((e) => e.id);
-    const alreadyIsolated: string[] = [];
-    if (mayHaveRun(ctx, attempt)) {
-      const now = await describeEnis(ctx, enis);
-      for (const id of enis) if (groupIds(now.get(id)).includes(g.isolation)) alreadyIsolated.push(id);
-    }
+    const { enis, uncontainable, now } = await containableEnis(ctx);
+    // A resume finds ENIs the isolate step already moved: they stay isolated.
+    const alreadyIsolated = mayHaveRun(ctx, attempt)
+      ? enis.filter((id) => groupIds(now.get(id)).includes(g.isolation))
+      : [];
     const todo = enis.filter((id) => !alreadyIsolated.includes(id));
-    await Promise.all(
-      todo.flatMap((id) => [
-        ctx.clients.ec2.send(
-          new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: id, Groups: [g.untrack] }),
+    const [moved, tracking] = await Promise.all([
+      Promise.allSettled(
+        todo.map((id) =>
+          ctx.clients.ec2.send(
+            new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: id, Groups: [g.untrack] }),
+          ),
         ),
-        ctx.clients.ec2.send(
-          new ModifyNetworkInterfaceAttributeCommand({
-            NetworkInterfaceId: id,
-            ConnectionTrackingSpecification: { ...MIN_TRACKING },
-          }),
-        ),
-      ]),
-    );
-    const record: UntrackRecord = { at: Date.now(), enis, alreadyIsolated };
+      ),
+      Promise.all(todo.map(async (eni) => ({ eni, reason: await minimiseTracking(ctx, eni) }))),
+    ]);
+    const failed = moved.find((m): m is PromiseRejectedResult => m.status === "rejected");
+    // The isolate step runs after this one whatever happens here, and takes every ENI out of the
+    // untrack group: a failure here only shortens the dwell.
+    if (failed) throw failed.reason;
+    const record: UntrackRecord = {
+      at: Date.now(),
+      enis,
+      alreadyIsolated,
+      ...(uncontainable.length > 0 ? { uncontainable } : {}),
+      tracking: {
+        minimal: tracking.filter((t) => !t.reason).map((t) => t.eni),
+        skipped: tracking.flatMap((t) => (t.reason ? [{ eni: t.eni, reason: t.reason }] : [])),
+      },
+    };
     return { status: "done", record: record as unknown as Json };
   },
   async verify(ctx, record) {
@@ -79,13 +123,18 @@ export const untrackStep: Step<CaseContext> = {
       // Once isolated (the next step), the untrack state is legitimately gone.
       return !(sameSet(gs, [g.untrack]) || gs.includes(g.isolation));
     });
-    const slow = r.enis.filter((id) => {
+    const minimal = r.tracking?.minimal ?? r.enis;
+    const slow = minimal.filter((id) => {
       const t = now.get(id)?.ConnectionTrackingConfiguration?.TcpEstablishedTimeout;
       return t !== undefined && t > MIN_TRACKING.TcpEstablishedTimeout;
     });
     if (bad.length > 0) return { ok: false, detail: `not in the untrack group: ${bad.join(", ")}` };
     if (slow.length > 0)
       return { ok: false, detail: `connection tracking not minimal on ${slow.join(", ")}` };
-    return { ok: true, detail: `${r.enis.length} ENI(s) untracked` };
+    const notes = [
+      ...(r.tracking?.skipped ?? []).map((t) => `${t.eni}: ${t.reason}`),
+      ...(r.uncontainable ?? []).map(describeUncontainable),
+    ];
+    return { ok: true, detail: [`${r.enis.length} ENI(s) untracked`, ...notes].join("; ") };
   },
 };

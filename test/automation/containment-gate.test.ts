@@ -32,7 +32,7 @@ function playbook(name: string, log: string[], containMs: number, fail = false):
     {
       id: "contain",
       title: "contain",
-      containment: true,
+      purpose: "containment",
       async plan() {
         return [];
       },

@@ -59,11 +59,11 @@ function step(
 const playbook = (failing?: string, mode?: "run" | "verify"): Step<Ctx>[] => {
   const f = (id: string) => (id === failing ? { fail: mode ?? "run" } : {});
   return [
-    step("snapshot", { evidence: true, ...f("snapshot") }),
-    step("isolate", { after: ["snapshot"], ...f("isolate") }),
-    step("memory", { after: ["isolate"], evidence: true, ...f("memory") }),
-    step("manifest", { after: ["snapshot", "memory"], evidence: true, always: true, ...f("manifest") }),
-    step("terminate", { after: ["manifest"], destructive: true, always: true }),
+    step("snapshot", { purpose: "evidence", ...f("snapshot") }),
+    step("isolate", { needs: ["snapshot"], ...f("isolate") }),
+    step("memory", { needs: ["isolate"], purpose: "evidence", ...f("memory") }),
+    step("manifest", { after: ["snapshot", "memory"], purpose: "evidence", ...f("manifest") }),
+    step("terminate", { after: ["manifest"], purpose: "destructive" }),
   ];
 };
 
@@ -72,7 +72,7 @@ describe("step engine", () => {
     const { journal, ctx } = await openCase();
     const t0 = Date.now();
     const reports = await runPlaybook({
-      steps: [step("a", { delay: 150 }), step("b", { delay: 150 }), step("c", { after: ["a", "b"] })],
+      steps: [step("a", { delay: 150 }), step("b", { delay: 150 }), step("c", { needs: ["a", "b"] })],
       ctx,
       journal,
     });
@@ -84,13 +84,89 @@ describe("step engine", () => {
   it("blocks the dependants of a failed step and names the blocker", async () => {
     const { journal, ctx } = await openCase();
     const reports = await runPlaybook({
-      steps: [step("a", { fail: "run" }), step("b", { after: ["a"] })],
+      steps: [step("a", { fail: "run" }), step("b", { needs: ["a"] })],
       ctx,
       journal,
     });
     expect(reports[0]).to.deep.include({ status: "failed", detail: "a broke" });
     expect(reports[1]).to.deep.include({ status: "blocked", detail: "blocked by a" });
     expect(ctx.log).to.not.include("run:b");
+  });
+
+  it("runs a step that only comes after a failed step (ordering, not dependence), once it finished", async () => {
+    const { journal, ctx } = await openCase();
+    const reports = await runPlaybook({
+      steps: [step("untrack", { fail: "run", delay: 30 }), step("isolate", { after: ["untrack"] })],
+      ctx,
+      journal,
+    });
+    expect(reports.map((r) => r.status)).to.deep.equal(["failed", "verified"]);
+    expect(ctx.log.indexOf("run:isolate")).to.be.greaterThan(ctx.log.indexOf("run:untrack"));
+  });
+
+  it("waits out an answer that asks to come back later, journaling each wait, then runs again", async () => {
+    const { journal, ctx } = await openCase();
+    let calls = 0;
+    const later = Object.assign(new Error("volume snapshotted moments ago"), {
+      name: "SnapshotCreationPerVolumeRateExceeded",
+    });
+    const snapshot: Step<Ctx> = {
+      ...step("snapshot"),
+      waitOut: (err) => ((err as Error).name === later.name ? 20 : undefined),
+      async run() {
+        if (++calls < 3) throw later;
+        return { status: "done", record: { calls } };
+      },
+    };
+    const reports = await runPlaybook({ steps: [snapshot], ctx, journal });
+    expect(reports[0]!.status).to.equal("verified");
+    expect(calls).to.equal(3);
+    const retries = (await journal.readCase(ctx.caseId))!.entries.filter((e) => e.event === "retrying");
+    expect(retries.map((e) => (e.data as { waitMs: number }).waitMs)).to.deep.equal([20, 20]);
+  });
+
+  it("fails at once on an error that is neither transient nor waited out", async () => {
+    const { journal, ctx } = await openCase();
+    let calls = 0;
+    const snapshot: Step<Ctx> = {
+      ...step("snapshot"),
+      waitOut: () => undefined,
+      async run() {
+        calls++;
+        throw Object.assign(new Error("no such volume"), { name: "InvalidVolume.NotFound" });
+      },
+    };
+    const reports = await runPlaybook({ steps: [snapshot], ctx, journal });
+    expect(reports[0]).to.deep.include({ status: "failed", detail: "no such volume" });
+    expect(calls).to.equal(1);
+  });
+
+  it("starts a with-containment step beside containment, and defers a support step until it ran", async () => {
+    const { journal, ctx } = await openCase();
+    await runPlaybook({
+      steps: [
+        step("contain", { purpose: "containment", delay: 60 }),
+        step("protect", { schedule: "with-containment" }),
+        step("metadata"),
+      ],
+      ctx,
+      journal,
+    });
+    expect(ctx.log.slice(0, 3)).to.deep.equal(["run:contain", "run:protect", "run:metadata"]);
+    expect(ctx.log.indexOf("run:metadata")).to.be.lessThan(ctx.log.indexOf("verify:contain"));
+  });
+
+  it("refuses a playbook where a step scheduled after containment comes before a containment step", async () => {
+    const { journal, ctx } = await openCase();
+    const err = await runPlaybook({
+      steps: [
+        step("late", { schedule: "after-containment" }),
+        step("contain", { purpose: "containment", needs: ["late"] }),
+      ],
+      ctx,
+      journal,
+    }).catch((e: Error) => e);
+    expect((err as Error).message).to.match(/"late" is scheduled after containment/);
   });
 
   for (const failing of ["snapshot", "isolate", "memory", "manifest"]) {
@@ -126,14 +202,14 @@ describe("step engine", () => {
 
   it("resumes: verified steps are not run again, ran-but-unverified steps are verified before any re-run", async () => {
     const { journal, ctx, meta } = await openCase();
-    await runPlaybook({ steps: [step("a"), step("b", { after: ["a"], fail: "run" })], ctx, journal });
+    await runPlaybook({ steps: [step("a"), step("b", { needs: ["a"], fail: "run" })], ctx, journal });
     await journal.releaseLease(meta.instanceId, "run-1");
     const again = await journal.resume(meta.instanceId, meta.caseId, "run-2", 60_000);
     expect(again).to.deep.include({ acquired: true, resumed: true });
     const history = (await journal.readCase(meta.caseId))!.entries;
     const ctx2: Ctx = { caseId: meta.caseId, records: new Map(), resumed: true, log: [] };
     const reports = await runPlaybook({
-      steps: [step("a"), step("b", { after: ["a"] })],
+      steps: [step("a"), step("b", { needs: ["a"] })],
       ctx: ctx2,
       journal,
       history,
@@ -195,7 +271,7 @@ describe("step engine", () => {
   it("plans without running anything but read-only steps", async () => {
     const { ctx } = await openCase();
     const reports = await planPlaybook(
-      [step("read", { readOnly: true }), step("write", { after: ["read"] })],
+      [step("read", { effect: "reads" }), step("write", { needs: ["read"] })],
       ctx,
     );
     expect(ctx.log).to.deep.equal(["run:read"]);

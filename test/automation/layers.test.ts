@@ -4,9 +4,10 @@
  * steps import only those; playbooks never import a command. A file that breaks a rule is named with the
  * import that breaks it.
  */
-import { expect } from "chai";
+
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
+import { expect } from "chai";
 
 const ROOT = join(__dirname, "..", "..");
 const AUTOMATION = join(ROOT, "automation");

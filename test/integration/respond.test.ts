@@ -300,10 +300,10 @@ describe("ir respond against moto (integration)", function () {
     expect(await eniGroups(a, a.world.asgInstances[0]!)).to.deep.equal([[a.world.webGroup]]);
   });
 
-  // Pending on "Containment that fails safe on real AWS": the previous case snapshotted this volume
-  // seconds ago, EC2 refuses the new snapshot (SnapshotCreationPerVolumeRateExceeded, the strict rule
-  // ec2-snapshot-per-volume-rate) and today every containment step is blocked behind the snapshot.
-  it.skip("after release, respond opens a new case [pending: Containment that fails safe on real AWS]", async () => {
+  // The previous case snapshotted this volume seconds ago: EC2 refuses the new snapshot
+  // (SnapshotCreationPerVolumeRateExceeded, the strict rule ec2-snapshot-per-volume-rate). Containment
+  // goes on without it, and the snapshot step waits out the refusal and takes its snapshot after.
+  it("after release, respond opens a new case; a refused snapshot neither blocks nor delays containment", async () => {
     const [r] = await contain(a, a.world.solo);
     expect(r!.caseId).to.not.equal(soloCase.caseId);
     expect(r!.resumed).to.equal(false);
@@ -311,5 +311,13 @@ describe("ir respond against moto (integration)", function () {
       r!.status,
       JSON.stringify(r!.steps.filter((s) => s.status !== "verified" && s.status !== "skipped")),
     ).to.equal("contained");
+    const { entries } = (await openJournals(a.clients, a.settings).dynamo.readCase(r!.caseId!))!;
+    const retried = entries.find((e) => e.stepId === "snapshot" && e.event === "retrying");
+    expect((retried?.data as { error?: string } | undefined)?.error).to.match(
+      /SnapshotCreationPerVolumeRate|snapshot/i,
+    );
+    const isolated = entries.find((e) => e.stepId === "isolate" && e.event === "ran")!;
+    const snapshotRan = entries.find((e) => e.stepId === "snapshot" && e.event === "ran")!;
+    expect(Date.parse(isolated.at)).to.be.lessThan(Date.parse(snapshotRan.at));
   });
 });

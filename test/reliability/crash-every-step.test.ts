@@ -66,8 +66,8 @@ describe("crash at every step: SIGKILL, rerun, complete (integration)", function
 
   it("the destructive-order check catches a destructive step that ran before the evidence verified", () => {
     const steps = [
-      { id: "snapshot", evidence: true },
-      { id: "terminate", destructive: true },
+      { id: "snapshot", purpose: "evidence" as const },
+      { id: "terminate", purpose: "destructive" as const },
     ];
     const entry = (seq: number, stepId: string, event: string) =>
       ({ seq, stepId, event, at: "", prevHash: "", hash: "" }) as never;

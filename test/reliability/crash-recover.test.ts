@@ -51,7 +51,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const RECOVER = recoverPlaybook({ healthTimeoutMs: 1 });
 const INVESTIGATE = investigatePlaybook({ timeoutMs: 1, pollMs: 1 });
 type Playbook = "recover" | "investigate" | "stop";
-const STEPS: Record<Playbook, readonly Pick<Step<unknown>, "id" | "evidence" | "destructive">[]> = {
+const STEPS: Record<Playbook, readonly Pick<Step<unknown>, "id" | "purpose">[]> = {
   recover: RECOVER,
   investigate: INVESTIGATE,
   stop: stopPlaybook(),

@@ -69,10 +69,10 @@ export async function journalOf(clients: AwsClients, settings: ResolvedSettings,
  */
 export function destructiveOrderProblems(
   entries: readonly JournalEntry[],
-  steps: readonly Pick<Step<unknown>, "id" | "evidence" | "destructive">[],
+  steps: readonly Pick<Step<unknown>, "id" | "purpose">[],
 ): string[] {
-  const evidence = steps.filter((s) => s.evidence).map((s) => s.id);
-  const destructive = new Set(steps.filter((s) => s.destructive).map((s) => s.id));
+  const evidence = steps.filter((s) => s.purpose === "evidence").map((s) => s.id);
+  const destructive = new Set(steps.filter((s) => s.purpose === "destructive").map((s) => s.id));
   const verified = new Set<string>();
   const skipped = new Set<string>();
   const problems: string[] = [];
