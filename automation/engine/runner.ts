@@ -100,7 +100,7 @@ async function verifyBounded<C>(
       ok: false,
       detail: (err as Error).message,
     }));
-    if (last.ok || Date.now() + interval >= deadline) return last;
+    if (last.ok || last.settled || Date.now() + interval >= deadline) return last;
     // The first failed check may be eventual consistency; the next one means the change was undone (or
     // never took): re-apply it (idempotent), bounded, then look again.
     if (++failed >= 2 && onReapply && step.reapply && reapplied < (step.reapplyLimit ?? 2)) {

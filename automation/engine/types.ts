@@ -39,6 +39,8 @@ export interface RunAttempt {
 export interface VerifyResult {
   ok: boolean;
   detail?: string;
+  /** A failed check that waiting cannot change (the state was deliberately undone): stop re-checking. */
+  settled?: boolean;
 }
 
 /** Final status of a step in a report. */

@@ -7,6 +7,7 @@
  * gateway, NLB, Transit Gateway or PrivateLink endpoint stay tracked (see automation/README.md).
  */
 import { ModifyNetworkInterfaceAttributeCommand } from "@aws-sdk/client-ec2";
+import { isTransientFailure } from "../aws/retry";
 import { type CaseContext, facts, groups } from "../case/context";
 import type { Json, Step } from "../engine/types";
 import {
@@ -43,6 +44,27 @@ async function whereEnisAre(ctx: CaseContext, enis: string[]): Promise<string> {
     .join("; ");
 }
 
+const ISOLATE_ATTEMPTS = 5;
+
+/** ENIs left in the untrack group go back to the groups they had before containment (best effort). */
+async function revertUntracked(ctx: CaseContext, enis: string[]): Promise<string[]> {
+  const g = groups(ctx);
+  const now = await describeEnis(ctx, enis).catch(() => undefined);
+  const original = new Map(facts(ctx).enis.map((e) => [e.id, e.groups]));
+  const open = enis.filter((id) => !now || groupIds(now.get(id)).includes(g.untrack));
+  const back = await Promise.allSettled(
+    open.map((id) =>
+      ctx.clients.ec2.send(
+        new ModifyNetworkInterfaceAttributeCommand({
+          NetworkInterfaceId: id,
+          Groups: original.get(id) ?? [],
+        }),
+      ),
+    ),
+  );
+  return open.filter((_, i) => back[i]!.status === "fulfilled");
+}
+
 /** True when a memory capture will run (the host needs outbound HTTPS to S3 for it). */
 export function wantsForensicEgress(ctx: CaseContext): boolean {
   const ssm = ctx.records.get("ssm-check") as { managed?: boolean } | undefined;
@@ -60,6 +82,7 @@ export const isolateStep: Step<CaseContext> = {
   // untrack group is more exposed than before containment started).
   after: ["untrack", "asg-out-of-service", "elb-deregister"],
   purpose: "containment",
+  runAttempts: ISOLATE_ATTEMPTS,
   async plan(ctx) {
     const g = ctx.records.get("isolation-groups") as { isolation?: string } | undefined;
     const target = g?.isolation ?? "(the isolation group)";
@@ -82,7 +105,7 @@ export const isolateStep: Step<CaseContext> = {
       })),
     );
   },
-  async run(ctx) {
+  async run(ctx, attempt) {
     const g = groups(ctx);
     const untracked = ctx.records.get("untrack") as unknown as UntrackRecord | undefined;
     const wait = (untracked?.at ?? 0) + ctx.options.dwellMs - Date.now();
@@ -100,9 +123,14 @@ export const isolateStep: Step<CaseContext> = {
     );
     const failed = moved.find((m): m is PromiseRejectedResult => m.status === "rejected");
     if (failed) {
-      // Loud: the engine retries a transient error; a final failure reaches the report with this text.
       const err = failed.reason as Error;
-      err.message = `isolation incomplete (${err.message}): ${await whereEnisAre(ctx, enis)}`;
+      // The engine runs a transient failure again; on the last attempt, an ENI still in the all-open
+      // untrack group goes back to its original groups: never more open than before containment began.
+      const final = !isTransientFailure(err) || (attempt?.attempt ?? 1) >= ISOLATE_ATTEMPTS;
+      const reverted = final ? await revertUntracked(ctx, enis) : [];
+      err.message = `isolation incomplete (${err.message}): ${await whereEnisAre(ctx, enis)}${
+        reverted.length > 0 ? `; moved back to their original groups: ${reverted.join(", ")}` : ""
+      }`;
       throw err;
     }
     const record: IsolateRecord = {

@@ -128,7 +128,16 @@ export const untrackStep: Step<CaseContext> = {
       const t = now.get(id)?.ConnectionTrackingConfiguration?.TcpEstablishedTimeout;
       return t !== undefined && t > MIN_TRACKING.TcpEstablishedTimeout;
     });
-    if (bad.length > 0) return { ok: false, detail: `not in the untrack group: ${bad.join(", ")}` };
+    if (bad.length > 0) {
+      // The isolate step moves an ENI back to its original groups when isolation failed for good.
+      const original = new Map(facts(ctx).enis.map((e) => [e.id, e.groups]));
+      const reverted = bad.filter((id) => sameSet(groupIds(now.get(id)), original.get(id) ?? []));
+      return {
+        ok: false,
+        detail: `not in the untrack group: ${bad.join(", ")}${reverted.length > 0 ? ` (back in their original groups: ${reverted.join(", ")})` : ""}`,
+        ...(reverted.length === bad.length ? { settled: true } : {}),
+      };
+    }
     if (slow.length > 0)
       return { ok: false, detail: `connection tracking not minimal on ${slow.join(", ")}` };
     const notes = [

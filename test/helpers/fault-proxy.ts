@@ -54,6 +54,12 @@ export interface FaultProxyOptions {
    * to put one fault exactly where a bug would show, e.g. `{ CreateSnapshots: ["resetAfter"] }`.
    */
   script?: Record<string, (FaultKind | null)[]>;
+  /**
+   * Refuses every call this predicate picks with a final 400 (`InjectedRefusal`): what a step meets when
+   * AWS says no for good (a state it cannot act in, a resource it may not touch). Sees the operation and
+   * the raw body (an EC2 query string), so a test can refuse one ENI's change and not another's.
+   */
+  refuse?: (call: { operation: string; body: string }) => boolean;
 }
 
 export interface FaultCounts {
@@ -74,6 +80,9 @@ export function seededRandom(seed: number): () => number {
 }
 
 type Protocol = import("../../automation/emulator/strict/types").Protocol;
+
+/** A refusal: a final, non-transient answer (400) that no client or engine retries. */
+const REFUSAL: [number, string] = [400, "InjectedRefusal"];
 
 const CODES: Record<Protocol, Record<"throttle" | "error500" | "error503", [number, string]>> = {
   ec2: {
@@ -101,9 +110,9 @@ const CODES: Record<Protocol, Record<"throttle" | "error500" | "error503", [numb
 /** An error answer in the protocol's shape: what AWS itself sends, so the SDK parses the code. */
 export function errorAnswer(
   protocol: Protocol,
-  kind: "throttle" | "error500" | "error503",
+  kind: "throttle" | "error500" | "error503" | "refuse",
 ): { status: number; code: string; headers: Record<string, string>; body: string } {
-  const [status, code] = CODES[protocol][kind];
+  const [status, code] = kind === "refuse" ? REFUSAL : CODES[protocol][kind];
   const message = `injected ${kind} by the fault proxy`;
   const id = randomUUID();
   switch (protocol) {
@@ -218,7 +227,13 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       res.end(`fault proxy: request limit of ${maxRequests} reached`);
       return;
     }
-    const op = options.script ? operationOf(req.headers, body) : undefined;
+    const op = options.script || options.refuse ? operationOf(req.headers, body) : undefined;
+    if (op && options.refuse?.({ operation: op, body: body.toString("utf8") })) {
+      const a = errorAnswer(protocolOf(req.headers), "refuse");
+      res.writeHead(a.status, { ...a.headers, "x-amzn-requestid": randomUUID() });
+      res.end(a.body);
+      return;
+    }
     let kind: FaultKind | null = null;
     if (op && options.script?.[op]) {
       const nth = (calls.get(op) ?? 0) + 1;

@@ -1,0 +1,178 @@
+/**
+ * Containment fails safe (through the strict layer, as the responder role): a Xen instance type (EC2
+ * refuses minimum connection tracking), an ECS-like instance with a requester-managed ENI, and a final
+ * refusal injected into each containment step in turn. Whatever fails, no ENI is left in the all-open
+ * untrack group when `respond` returns, and the case says what failed.
+ */
+import {
+  type _InstanceType,
+  DescribeNetworkInterfacesCommand,
+  DescribeSecurityGroupsCommand,
+  RunInstancesCommand,
+} from "@aws-sdk/client-ec2";
+import { expect } from "chai";
+import { AwsClients } from "../../automation/aws/clients";
+import { markRequesterManaged } from "../../automation/emulator/strict/rules/ec2-requester-managed-eni";
+import { type CaseResult, respond } from "../../automation/respond/respond";
+import { isolationGroupNames } from "../../facts/names";
+import { type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";
+import { strictLayer, TEST_ACCOUNT, TEST_REGION } from "../helpers/moto";
+import { type Account, setupAccount } from "../helpers/responder";
+
+describe("containment fails safe (integration, strict)", function () {
+  this.timeout(120_000);
+  let a: Account;
+  let untrack: string;
+  let isolation: string;
+  const proxies: FaultProxy[] = [];
+  const made: AwsClients[] = [];
+
+  before(async () => {
+    a = await setupAccount({ groups: true });
+    const names = isolationGroupNames(a.world.vpcId);
+    const res = await a.clients.ec2.send(
+      new DescribeSecurityGroupsCommand({
+        Filters: [{ Name: "group-name", Values: [names.untrack, names.isolation] }],
+      }),
+    );
+    untrack = res.SecurityGroups!.find((g) => g.GroupName === names.untrack)!.GroupId!;
+    isolation = res.SecurityGroups!.find((g) => g.GroupName === names.isolation)!.GroupId!;
+  });
+  after(async () => {
+    for (const c of made) c.destroy();
+    await Promise.all(proxies.map((p) => p.stop()));
+  });
+
+  /** A fresh web instance: its profile, `enis` ENIs in the web group. */
+  async function launch(type = "t3.micro", enis = 1): Promise<{ id: string; enis: string[] }> {
+    const i = (
+      await a.clients.ec2.send(
+        new RunInstancesCommand({
+          ImageId: a.world.imageId,
+          InstanceType: type as _InstanceType,
+          MinCount: 1,
+          MaxCount: 1,
+          IamInstanceProfile: { Arn: a.world.profileArn },
+          NetworkInterfaces: Array.from({ length: enis }, (_, d) => ({
+            DeviceIndex: d,
+            SubnetId: a.world.subnets[0],
+            Groups: [a.world.webGroup],
+          })),
+        }),
+      )
+    ).Instances![0]!;
+    const ids = (i.NetworkInterfaces ?? [])
+      .sort((x, y) => (x.Attachment?.DeviceIndex ?? 0) - (y.Attachment?.DeviceIndex ?? 0))
+      .map((n) => n.NetworkInterfaceId!);
+    return { id: i.InstanceId!, enis: ids };
+  }
+
+  async function groupsOf(enis: string[]): Promise<Map<string, string[]>> {
+    const res = await a.clients.ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: enis }));
+    return new Map(
+      (res.NetworkInterfaces ?? []).map((n) => [n.NetworkInterfaceId!, n.Groups!.map((g) => g.GroupId!)]),
+    );
+  }
+
+  /** The responder through a proxy that refuses, for good, every call `refuse` picks. */
+  async function containRefusing(
+    instanceId: string,
+    refuse?: (call: { operation: string; body: string }) => boolean,
+  ): Promise<CaseResult> {
+    let clients = a.responder;
+    if (refuse) {
+      const proxy = await startFaultProxy({ upstream: a.endpoint, rate: 0, refuse });
+      proxies.push(proxy);
+      clients = new AwsClients({
+        endpoint: proxy.endpoint,
+        region: TEST_REGION,
+        credentials: a.responderCredentials,
+        retry: { maxAttempts: 1 },
+      });
+      made.push(clients);
+    }
+    const [r] = await respond({
+      targets: [{ instanceId, source: { kind: "argument" } }],
+      settings: a.settings,
+      clients,
+      options: { dwellMs: 50, memory: false },
+    });
+    return r!;
+  }
+
+  const step = (r: CaseResult, id: string) => r.steps.find((s) => s.id === id)!;
+
+  it("a Xen instance (t2): tracking is skipped with the reason, and every ENI is isolated", async () => {
+    const { id, enis } = await launch("t2.micro");
+    const r = await containRefusing(id);
+    expect(r.status, JSON.stringify(r.steps.filter((s) => s.status !== "verified"))).to.equal("contained");
+    expect(step(r, "untrack").detail).to.match(/not built on Nitro/);
+    for (const [, gs] of await groupsOf(enis)) expect(gs).to.deep.equal([isolation]);
+  });
+
+  it("an ECS-like instance: the requester-managed task ENI is reported and left alone, the rest isolated", async () => {
+    const { id, enis } = await launch("t3.micro", 2);
+    markRequesterManaged((await strictLayer()).ctx, TEST_ACCOUNT, enis[1]!, "amazon-ecs");
+    const r = await containRefusing(id);
+    expect(r.status, JSON.stringify(r.steps.filter((s) => s.status !== "verified"))).to.equal("contained");
+    const now = await groupsOf(enis);
+    expect(now.get(enis[0]!)).to.deep.equal([isolation]);
+    expect(now.get(enis[1]!)).to.deep.equal([a.world.webGroup]);
+    expect(step(r, "isolate").detail).to.include(`${enis[1]} is requester-managed by amazon-ecs`);
+  });
+
+  // One final refusal per containment step (and the snapshot), each on a fresh instance.
+  const groupIs = (body: string, group: () => string) =>
+    new RegExp(`(SecurityGroupId|Groups)\\.1(\\.GroupId)?=${group()}(&|$)`).test(body);
+  const CASES: { step: string; refuse: (c: { operation: string; body: string }) => boolean }[] = [
+    { step: "snapshot", refuse: (c) => c.operation === "CreateSnapshots" },
+    {
+      step: "deny-all-profile",
+      refuse: (c) => c.operation === "GetInstanceProfile" && /deny-all/i.test(c.body),
+    },
+    {
+      step: "untrack",
+      refuse: (c) => c.operation === "ModifyNetworkInterfaceAttribute" && groupIs(c.body, () => untrack),
+    },
+    { step: "revoke-credentials", refuse: (c) => c.operation === "PutRolePolicy" },
+    { step: "swap-profile", refuse: (c) => /IamInstanceProfileAssociation$/.test(c.operation) },
+    { step: "protect", refuse: (c) => c.operation === "ModifyInstanceAttribute" },
+    {
+      step: "isolate",
+      refuse: (c) => c.operation === "ModifyNetworkInterfaceAttribute" && groupIs(c.body, () => isolation),
+    },
+  ];
+  for (const c of CASES) {
+    it(`a final refusal in ${c.step}: the step fails, no ENI is left in the untrack group`, async () => {
+      const { id, enis } = await launch("t3.micro", 2);
+      const r = await containRefusing(id, c.refuse);
+      expect(step(r, c.step).status, JSON.stringify(step(r, c.step))).to.be.oneOf(["failed", "blocked"]);
+      expect(r.status).to.not.equal("contained");
+      const now = await groupsOf(enis);
+      for (const [eni, gs] of now) expect(gs, `${eni} after a refusal in ${c.step}`).to.not.include(untrack);
+      if (c.step === "isolate") {
+        for (const [, gs] of now) expect(gs).to.deep.equal([a.world.webGroup]);
+        expect(step(r, "isolate").detail).to.match(
+          /isolation incomplete.*moved back to their original groups/,
+        );
+      } else {
+        for (const [, gs] of now) expect(gs).to.deep.equal([isolation]);
+      }
+    });
+  }
+
+  it("untrack fails after moving one ENI of two: isolation still runs for both", async () => {
+    const { id, enis } = await launch("t3.micro", 2);
+    const second = enis[1]!;
+    const r = await containRefusing(
+      id,
+      (c) =>
+        c.operation === "ModifyNetworkInterfaceAttribute" &&
+        c.body.includes(`NetworkInterfaceId=${second}`) &&
+        groupIs(c.body, () => untrack),
+    );
+    expect(step(r, "untrack").status).to.equal("failed");
+    expect(step(r, "isolate").status).to.equal("verified");
+    for (const [, gs] of await groupsOf(enis)) expect(gs).to.deep.equal([isolation]);
+  });
+});
