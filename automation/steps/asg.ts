@@ -14,12 +14,47 @@ import { type CaseContext, facts } from "../case/context";
 import type { Json, Step } from "../engine/types";
 import { errorName, mayHaveRun } from "./util";
 
+/**
+ * What to do with an instance in each Auto Scaling lifecycle state. DetachInstances works from InService
+ * and Standby, EnterStandby from InService only; every other state answers ValidationError, so the step
+ * decides instead of failing (and isolation, which comes after it, runs in every case):
+ * - "act": detach or Standby as asked;
+ * - "done": already leaving or out (Detaching, Detached, EnteringStandby, Standby when Standby was asked);
+ * - "leave": the group cannot let go of it now (Pending, Pending:Wait/Proceed, Terminating:*, a warm
+ *   pool's Warmed:*): isolate anyway, and say what the group may still do to it.
+ */
+export type AsgDecision = { kind: "act" } | { kind: "done"; note: string } | { kind: "leave"; note: string };
+
+export function decideForState(state: string, action: "detach" | "standby"): AsgDecision {
+  if (state === "InService") return { kind: "act" };
+  if (state === "Standby")
+    return action === "detach" ? { kind: "act" } : { kind: "done", note: "already in Standby" };
+  if (/^(Detaching|Detached|EnteringStandby)$/.test(state))
+    return { kind: "done", note: `already out of service (${state})` };
+  if (state.startsWith("Warmed:"))
+    return {
+      kind: "leave",
+      note: `in the group's warm pool (${state}): Auto Scaling cannot detach it; isolated in the pool (it fails health checks if the pool moves it into service, and the group then replaces it)`,
+    };
+  if (state.startsWith("Terminating"))
+    return {
+      kind: "leave",
+      note: `the group is terminating it (${state}): Auto Scaling cannot detach it; isolated until it goes (snapshots were taken first; memory is lost with it)`,
+    };
+  return {
+    kind: "leave",
+    note: `still launching (${state || "unknown state"}): Auto Scaling cannot detach it before InService; isolated anyway (re-run respond once it is InService to detach it)`,
+  };
+}
+
 export interface AsgRecord {
   group: string;
   action: "detach" | "standby";
   decremented: boolean;
   protectedBefore: boolean;
   note?: string;
+  /** Left in the group in this lifecycle state (it could not be taken out). */
+  left?: string;
 }
 
 async function current(ctx: CaseContext) {
@@ -76,9 +111,16 @@ export const asgStep: Step<CaseContext> = {
       decremented: ctx.options.decrementCapacity,
       protectedBefore: asg.protectedFromScaleIn ?? false,
     };
-    const state = now?.LifecycleState ?? "";
-    if (!now || /^Detach/.test(state) || /Standby/.test(state)) {
-      return { status: "done", record: { ...record, note: "already out of service" } as unknown as Json };
+    if (!now)
+      return { status: "done", record: { ...record, note: "already out of the group" } as unknown as Json };
+    const decision = decideForState(now.LifecycleState ?? "", ctx.options.asgAction);
+    if (decision.kind === "done")
+      return { status: "done", record: { ...record, note: decision.note } as unknown as Json };
+    if (decision.kind === "leave") {
+      return {
+        status: "done",
+        record: { ...record, left: now.LifecycleState ?? "", note: decision.note } as unknown as Json,
+      };
     }
     const asgClient = ctx.clients.autoscaling;
     // Protection and detach go out together: if the detach wins, protection no longer matters.
@@ -134,6 +176,7 @@ export const asgStep: Step<CaseContext> = {
   },
   async verify(ctx, record) {
     const r = record as unknown as AsgRecord;
+    if (r.left) return { ok: true, detail: `left in ${r.group} (${r.left}): ${r.note}` };
     const now = await current(ctx);
     const state = now?.LifecycleState ?? "detached";
     const out = r.action === "standby" ? /Standby/.test(state) : !now || /^Detach/.test(state);

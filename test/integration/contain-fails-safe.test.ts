@@ -5,6 +5,11 @@
  * untrack group when `respond` returns, and the case says what failed.
  */
 import {
+  DescribeAutoScalingGroupsCommand,
+  DescribeAutoScalingInstancesCommand,
+  SetDesiredCapacityCommand,
+} from "@aws-sdk/client-auto-scaling";
+import {
   type _InstanceType,
   DescribeNetworkInterfacesCommand,
   DescribeSecurityGroupsCommand,
@@ -12,6 +17,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { expect } from "chai";
 import { AwsClients } from "../../automation/aws/clients";
+import { setLifecycleState } from "../../automation/emulator/strict/rules/asg-lifecycle-state";
 import { markRequesterManaged } from "../../automation/emulator/strict/rules/ec2-requester-managed-eni";
 import { type CaseResult, respond } from "../../automation/respond/respond";
 import { isolationGroupNames } from "../../facts/names";
@@ -174,5 +180,70 @@ describe("containment fails safe (integration, strict)", function () {
     expect(step(r, "untrack").status).to.equal("failed");
     expect(step(r, "isolate").status).to.equal("verified");
     for (const [, gs] of await groupsOf(enis)) expect(gs).to.deep.equal([isolation]);
+  });
+
+  /** ENIs of instances, by instance. */
+  async function enisOf(ids: string[]): Promise<string[]> {
+    const res = await a.clients.ec2.send(
+      new DescribeNetworkInterfacesCommand({ Filters: [{ Name: "attachment.instance-id", Values: ids }] }),
+    );
+    return (res.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId!);
+  }
+
+  it("instances in Pending:Wait and in a warm pool: left in the group with the reason, isolated anyway", async () => {
+    const [pending, warm] = a.world.asgInstances;
+    const layer = await strictLayer();
+    setLifecycleState(layer.ctx, TEST_ACCOUNT, pending!, "Pending:Wait");
+    setLifecycleState(layer.ctx, TEST_ACCOUNT, warm!, "Warmed:Running");
+    try {
+      const results = await respond({
+        targets: [pending!, warm!].map((instanceId) => ({
+          instanceId,
+          source: { kind: "argument" as const },
+        })),
+        settings: a.settings,
+        clients: a.responder,
+        options: { dwellMs: 50, memory: false },
+      });
+      for (const r of results) {
+        expect(r.status, JSON.stringify(r.steps.filter((s) => s.status !== "verified"))).to.equal(
+          "contained",
+        );
+      }
+      expect(step(results[0]!, "asg-out-of-service").detail).to.match(/Pending:Wait.*before InService/);
+      expect(step(results[1]!, "asg-out-of-service").detail).to.match(/warm pool/);
+      for (const [, gs] of await groupsOf(await enisOf([pending!, warm!])))
+        expect(gs).to.deep.equal([isolation]);
+    } finally {
+      setLifecycleState(layer.ctx, TEST_ACCOUNT, pending!, undefined);
+      setLifecycleState(layer.ctx, TEST_ACCOUNT, warm!, undefined);
+    }
+  });
+
+  it("five members of one Auto Scaling group contained at once: ResourceContention is survived, all detached", async () => {
+    await a.clients.autoscaling.send(
+      new SetDesiredCapacityCommand({ AutoScalingGroupName: a.world.asgName, DesiredCapacity: 6 }),
+    );
+    const group = await a.clients.autoscaling.send(
+      new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [a.world.asgName] }),
+    );
+    const members = (group.AutoScalingGroups![0]!.Instances ?? [])
+      .filter((i) => i.LifecycleState === "InService")
+      .map((i) => i.InstanceId!)
+      .slice(0, 5);
+    expect(members).to.have.length(5);
+    const results = await respond({
+      targets: members.map((instanceId) => ({ instanceId, source: { kind: "argument" as const } })),
+      settings: a.settings,
+      clients: a.responder,
+      options: { dwellMs: 50, memory: false },
+    });
+    for (const r of results) {
+      expect(r.status, JSON.stringify(r.steps.filter((s) => s.status !== "verified"))).to.equal("contained");
+    }
+    const left = await a.clients.autoscaling.send(
+      new DescribeAutoScalingInstancesCommand({ InstanceIds: members }),
+    );
+    expect((left.AutoScalingInstances ?? []).map((i) => i.LifecycleState)).to.deep.equal([]);
   });
 });
