@@ -12,6 +12,7 @@ import type { CaseContext } from "../case/context";
 import type { Discovery } from "../case/discovery";
 import type { Step } from "../engine/types";
 import { asgStep } from "../steps/asg";
+import { AsgWriter } from "../steps/asg-writer";
 import { closeEgressStep } from "../steps/close-egress";
 import { type CollectLogsOptions, collectLogsStep } from "../steps/collect-logs";
 import { DenyAllProfileResolver, denyAllProfileStep } from "../steps/deny-all-profile";
@@ -38,6 +39,8 @@ export interface PlaybookDeps {
   discovery: Discovery;
   groups: IsolationGroupResolver;
   denyAll: DenyAllProfileResolver;
+  /** One writer per Auto Scaling group for the whole response (batched, no self-contention). */
+  asg: AsgWriter;
   memory?: MemoryOptions;
   collectLogs?: CollectLogsOptions;
 }
@@ -51,6 +54,7 @@ export function sharedDeps(
     discovery,
     groups: new IsolationGroupResolver(),
     denyAll: new DenyAllProfileResolver(),
+    asg: new AsgWriter(),
     ...(memory ? { memory } : {}),
     ...(collectLogs ? { collectLogs } : {}),
   };
@@ -65,7 +69,7 @@ export function containPlaybook(deps: PlaybookDeps): Step<CaseContext>[] {
     denyAllProfileStep(deps.denyAll),
     ssmCheckStep,
     evidenceBucketStep,
-    asgStep,
+    asgStep(deps.asg),
     elbStep,
     untrackStep,
     revokeStep,

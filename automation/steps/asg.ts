@@ -1,18 +1,14 @@
 /**
- * asg-out-of-service: scale-in protection, then detach from the Auto Scaling group (or Standby), before
- * the network changes: an isolated instance fails its health checks and the group would terminate it,
+ * asg-out-of-service: detach from the Auto Scaling group (or scale-in protection and Standby) before the
+ * isolation (through the response's one writer per group: batched, contention waited out): an isolated instance fails its health checks and the group would terminate it,
  * evidence and all (termination protection does not stop an ASG). Not decrementing the desired capacity
  * (the default) makes the group launch a replacement at once.
  */
-import {
-  DescribeAutoScalingInstancesCommand,
-  DetachInstancesCommand,
-  EnterStandbyCommand,
-  SetInstanceProtectionCommand,
-} from "@aws-sdk/client-auto-scaling";
+import { DescribeAutoScalingInstancesCommand } from "@aws-sdk/client-auto-scaling";
 import { type CaseContext, facts } from "../case/context";
 import type { Json, Step } from "../engine/types";
-import { errorName, mayHaveRun } from "./util";
+import type { AsgWriter } from "./asg-writer";
+import { mayHaveRun } from "./util";
 
 /**
  * What to do with an instance in each Auto Scaling lifecycle state. DetachInstances works from InService
@@ -64,11 +60,8 @@ async function current(ctx: CaseContext) {
   return res.AutoScalingInstances?.[0];
 }
 
-const notInGroup = (err: unknown) =>
-  errorName(err) === "ValidationError" &&
-  /not part of|is not in|not found|InService/i.test((err as Error).message);
-
-export const asgStep: Step<CaseContext> = {
+/** Takes the instance out of its group through the response's one writer per group. */
+export const asgStep = (writer: AsgWriter): Step<CaseContext> => ({
   id: "asg-out-of-service",
   title: "Take the instance out of its Auto Scaling group",
   needs: ["discover"],
@@ -82,12 +75,18 @@ export const asgStep: Step<CaseContext> = {
       action: ctx.options.asgAction,
       decrementCapacity: ctx.options.decrementCapacity,
     };
+    const decision = decideForState(asg.lifecycleState ?? "", action);
+    if (decision.kind !== "act") return [{ action: "none", target: asg.name, detail: decision.note }];
     return [
-      {
-        action: "autoscaling:SetInstanceProtection",
-        target: asg.name,
-        detail: `protect ${ctx.instanceId} from scale-in`,
-      },
+      ...(action === "standby"
+        ? [
+            {
+              action: "autoscaling:SetInstanceProtection",
+              target: asg.name,
+              detail: `protect ${ctx.instanceId} from scale-in`,
+            },
+          ]
+        : []),
       {
         action: action === "standby" ? "autoscaling:EnterStandby" : "autoscaling:DetachInstances",
         target: asg.name,
@@ -122,56 +121,14 @@ export const asgStep: Step<CaseContext> = {
         record: { ...record, left: now.LifecycleState ?? "", note: decision.note } as unknown as Json,
       };
     }
-    const asgClient = ctx.clients.autoscaling;
-    // Protection and detach go out together: if the detach wins, protection no longer matters.
-    const protect = asgClient
-      .send(
-        new SetInstanceProtectionCommand({
-          AutoScalingGroupName: asg.name,
-          InstanceIds: [ctx.instanceId],
-          ProtectedFromScaleIn: true,
-        }),
-      )
-      .catch((err) => {
-        if (!notInGroup(err)) throw err;
-      });
-    const leave =
-      ctx.options.asgAction === "standby"
-        ? asgClient.send(
-            new EnterStandbyCommand({
-              AutoScalingGroupName: asg.name,
-              InstanceIds: [ctx.instanceId],
-              ShouldDecrementDesiredCapacity: ctx.options.decrementCapacity,
-            }),
-          )
-        : asgClient
-            .send(
-              new DetachInstancesCommand({
-                AutoScalingGroupName: asg.name,
-                InstanceIds: [ctx.instanceId],
-                ShouldDecrementDesiredCapacity: ctx.options.decrementCapacity,
-              }),
-            )
-            .catch(async (err) => {
-              // Decrementing below the minimum size is refused: detach without decrementing instead.
-              if (
-                ctx.options.decrementCapacity &&
-                errorName(err) === "ValidationError" &&
-                /min/i.test((err as Error).message)
-              ) {
-                record.decremented = false;
-                record.note = `decrement refused (${(err as Error).message}): detached without decrementing`;
-                return asgClient.send(
-                  new DetachInstancesCommand({
-                    AutoScalingGroupName: asg.name,
-                    InstanceIds: [ctx.instanceId],
-                    ShouldDecrementDesiredCapacity: false,
-                  }),
-                );
-              }
-              throw err;
-            });
-    await Promise.all([protect, leave]);
+    const outcome = await writer.leave(ctx.clients.autoscaling, {
+      group: asg.name,
+      instanceId: ctx.instanceId,
+      action: ctx.options.asgAction,
+      decrement: ctx.options.decrementCapacity,
+    });
+    record.decremented = outcome.decremented;
+    if (outcome.note) record.note = outcome.note;
     return { status: "done", record: record as unknown as Json };
   },
   async verify(ctx, record) {
@@ -184,4 +141,4 @@ export const asgStep: Step<CaseContext> = {
       ? { ok: true, detail: `${state} (group ${r.group})` }
       : { ok: false, detail: `still ${state} in ${now?.AutoScalingGroupName}` };
   },
-};
+});

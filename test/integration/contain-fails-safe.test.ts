@@ -7,7 +7,7 @@
 import {
   DescribeAutoScalingGroupsCommand,
   DescribeAutoScalingInstancesCommand,
-  SetDesiredCapacityCommand,
+  UpdateAutoScalingGroupCommand,
 } from "@aws-sdk/client-auto-scaling";
 import {
   type _InstanceType,
@@ -220,18 +220,25 @@ describe("containment fails safe (integration, strict)", function () {
     }
   });
 
-  it("five members of one Auto Scaling group contained at once: ResourceContention is survived, all detached", async () => {
+  it("five members of one Auto Scaling group contained at once: one writer detaches them all, without contention", async () => {
     await a.clients.autoscaling.send(
-      new SetDesiredCapacityCommand({ AutoScalingGroupName: a.world.asgName, DesiredCapacity: 6 }),
+      new UpdateAutoScalingGroupCommand({
+        AutoScalingGroupName: a.world.asgName,
+        MaxSize: 10,
+        DesiredCapacity: 8,
+      }),
     );
     const group = await a.clients.autoscaling.send(
       new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [a.world.asgName] }),
     );
     const members = (group.AutoScalingGroups![0]!.Instances ?? [])
-      .filter((i) => i.LifecycleState === "InService")
+      // Members no earlier test contained (this one is about five fresh cases at once).
+      .filter((i) => i.LifecycleState === "InService" && !a.world.asgInstances.includes(i.InstanceId!))
       .map((i) => i.InstanceId!)
       .slice(0, 5);
     expect(members).to.have.length(5);
+    const layer = await strictLayer();
+    const contentionBefore = layer.refusals().filter((r) => r.code === "ResourceContention").length;
     const results = await respond({
       targets: members.map((instanceId) => ({ instanceId, source: { kind: "argument" as const } })),
       settings: a.settings,
@@ -239,11 +246,19 @@ describe("containment fails safe (integration, strict)", function () {
       options: { dwellMs: 50, memory: false },
     });
     for (const r of results) {
-      expect(r.status, JSON.stringify(r.steps.filter((s) => s.status !== "verified"))).to.equal("contained");
+      expect(
+        r.status,
+        `${r.instanceId}: ${r.error} ${(r.error as unknown as { stack?: string })?.toString()}` +
+          JSON.stringify(r.steps.filter((s) => s.status !== "verified")),
+      ).to.equal("contained");
     }
     const left = await a.clients.autoscaling.send(
       new DescribeAutoScalingInstancesCommand({ InstanceIds: members }),
     );
     expect((left.AutoScalingInstances ?? []).map((i) => i.LifecycleState)).to.deep.equal([]);
+    // One writer for the group: the five leave in one call, and nothing of ours contends with itself.
+    const contention =
+      layer.refusals().filter((r) => r.code === "ResourceContention").length - contentionBefore;
+    expect(contention).to.equal(0);
   });
 });
