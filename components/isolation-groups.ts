@@ -1,10 +1,17 @@
 /**
  * Isolation groups of one protected VPC: "untrack" (all traffic in and out, IPv4 and IPv6, so the
  * flows of an ENI moved there become untracked and die when it moves on), "isolation" (no rules at
- * all) and "forensic-egress" (outbound HTTPS only to S3 and the SSM endpoints, for memory capture).
+ * all) and "forensic-egress" (outbound HTTPS only to the Region's S3 prefix list and the SSM
+ * endpoints, for memory capture and log collection; never 0.0.0.0/0 or ::/0, whatever the arguments).
  * Names come from `isolationGroupNames(vpcId)` and every group is tagged `ir:role` and `ir:vpc`, so the
  * responder finds them without guessing. Rules are inline, so any rule added by hand is removed on
  * the next `pulumi up`.
+ *
+ * An isolated host reaches SSM only through interface endpoints (ssm, ssmmessages, ec2messages) in its
+ * VPC: SSM's public endpoints are on the internet, which forensic egress never opens. Without them the
+ * memory capture and the log collection cannot be delivered (a warning says so at `pulumi up`; the
+ * responder's isolation-groups step says so in its record). The responder also adds HTTPS to the
+ * endpoints' own security groups it finds in the VPC at containment time.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -15,29 +22,25 @@ export interface IsolationGroupsArgs {
   /** The protected VPC (a plain id: group names are derived from it). */
   vpcId: string;
   /**
-   * Managed prefix list of the S3 gateway endpoint (`pl-...`) the capture uploads through.
-   * @default looked up: com.amazonaws.<region>.s3
+   * The Region's AWS-managed S3 prefix list (`pl-...`, the one S3 gateway endpoints route) the
+   * capture uploads to.
+   * @default looked up by name (com.amazonaws.<region>.s3, owner AWS) with DescribeManagedPrefixLists
    */
   s3PrefixListId?: pulumi.Input<string>;
   /**
    * Security groups of the VPC's SSM, SSM Messages and EC2 Messages interface endpoints: the
-   * forensic-egress group allows HTTPS to them.
+   * forensic-egress group allows HTTPS to them. Give the endpoints a group of their own: HTTPS to a
+   * group reaches every network interface in it.
    * @default []
    */
   ssmEndpointSecurityGroupIds?: pulumi.Input<pulumi.Input<string>[]>;
   /**
-   * CIDR blocks of the SSM endpoints (alternative to their security groups).
+   * CIDR blocks of the SSM endpoints (alternative to their security groups; e.g. endpoints shared
+   * from a central VPC), from /16 (the largest VPC block) to /32. Never 0.0.0.0/0: there is no option
+   * to reach SSM's public endpoints over the internet from an isolated host.
    * @default []
    */
   ssmEndpointCidrs?: pulumi.Input<pulumi.Input<string>[]>;
-  /**
-   * For a VPC without SSM interface endpoints: allow outbound HTTPS to anywhere, so the SSM agent can
-   * reach the public SSM endpoints through the VPC's NAT or internet gateway. This weakens isolation
-   * (an implant can reach any HTTPS server while the forensic-egress group is attached); prefer
-   * creating the endpoints.
-   * @default false
-   */
-  ssmOverInternet?: boolean;
   /** @default {} */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
@@ -62,7 +65,7 @@ export class IsolationGroups extends pulumi.ComponentResource {
   constructor(name: string, args: IsolationGroupsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("incident-ready:forensics:IsolationGroups", name, {}, opts);
     validateVpcId(args.vpcId, "protected vpc id");
-    checkIfPlain(args.ssmEndpointCidrs, (v: string) => validateCidr(v, "ssm endpoint cidr", 0, 32));
+    checkIfPlain(args.ssmEndpointCidrs, (v: string) => validateCidr(v, "ssm endpoint cidr", 16, 32));
     const p = { parent: this };
     const names = isolationGroupNames(args.vpcId);
     const tags = (role: string, groupName: string) =>
@@ -115,7 +118,13 @@ export class IsolationGroups extends pulumi.ComponentResource {
     const region = aws.getRegionOutput({}, p).region;
     const s3PrefixList =
       args.s3PrefixListId ??
-      aws.ec2.getPrefixListOutput({ name: pulumi.interpolate`com.amazonaws.${region}.s3` }, p).id;
+      aws.ec2.getManagedPrefixListOutput(
+        {
+          name: pulumi.interpolate`com.amazonaws.${region}.s3`,
+          filters: [{ name: "owner-id", values: ["AWS"] }],
+        },
+        p,
+      ).id;
     const egress = pulumi
       .all([
         pulumi.output(s3PrefixList),
@@ -123,30 +132,24 @@ export class IsolationGroups extends pulumi.ComponentResource {
         pulumi.output(args.ssmEndpointCidrs ?? []),
       ])
       .apply(([pl, groups, cidrs]) => {
+        for (const c of cidrs as string[]) validateCidr(c, "ssm endpoint cidr", 16, 32);
         const https = { protocol: "tcp", fromPort: 443, toPort: 443 };
         const rules: aws.types.input.ec2.SecurityGroupEgress[] = [
-          { ...https, prefixListIds: [pl], description: "https to s3 (gateway endpoint)" },
+          { ...https, prefixListIds: [pl], description: "https to s3 (prefix list)" },
         ];
         if (groups.length > 0)
           rules.push({ ...https, securityGroups: groups as string[], description: "https to ssm endpoints" });
-        if (args.ssmOverInternet)
-          rules.push({
-            ...https,
-            cidrBlocks: ["0.0.0.0/0"],
-            description: "https anywhere: ssm without endpoints",
-          });
         if (cidrs.length > 0)
           rules.push({ ...https, cidrBlocks: cidrs as string[], description: "https to ssm endpoints" });
         return rules;
       });
-    if (
-      args.ssmEndpointSecurityGroupIds === undefined &&
-      args.ssmEndpointCidrs === undefined &&
-      !args.ssmOverInternet
-    )
+    if (args.ssmEndpointSecurityGroupIds === undefined && args.ssmEndpointCidrs === undefined)
       pulumi.log.warn(
-        `forensic-egress group of ${args.vpcId} allows only s3: memory capture over ssm needs the vpc's ssm ` +
-          "endpoints: set ssmEndpointSecurityGroupIds or ssmEndpointCidrs (or ssmOverInternet, weaker)",
+        `forensic-egress group of ${args.vpcId} allows https to s3 only: an isolated host reaches ssm only ` +
+          "through interface endpoints in its vpc (forensic egress never opens the internet), so memory " +
+          "capture and log collection cannot be delivered there: create interface endpoints for ssm, " +
+          "ssmmessages and ec2messages (private dns, a security group of their own) and pass " +
+          "ssmEndpointSecurityGroupIds or ssmEndpointCidrs; the responder adds https to endpoint groups it finds",
         this,
       );
     const forensicEgress = new aws.ec2.SecurityGroup(

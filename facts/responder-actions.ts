@@ -49,6 +49,7 @@ export const RESPONDER_ACTIONS: readonly string[] = [
   "ec2:DescribeInstanceTypes",
   "ec2:DescribeInstances",
   "ec2:DescribeLaunchTemplateVersions",
+  "ec2:DescribeManagedPrefixLists",
   "ec2:DescribeNatGateways",
   "ec2:DescribeNetworkInterfaces",
   "ec2:DescribeSecurityGroups",

@@ -138,6 +138,9 @@ export function isReadOnly(op: string): boolean {
 const IDEMPOTENT_MUTATIONS = new Set([
   "ModifyNetworkInterfaceAttribute",
   "ModifyInstanceAttribute",
+  // Removes one association: sent again after it took effect, it finds the association gone
+  // (InvalidAssociationID.NotFound, which the caller takes as done) and changes nothing else.
+  "DisassociateAddress",
   "SetInstanceProtection",
   "DeregisterTargets",
   "DeregisterInstancesFromLoadBalancer",

@@ -22,7 +22,7 @@ import type { AwsClients } from "../aws/clients";
 import { errorName } from "../aws/errors";
 import type { ResolvedSettings } from "../settings/settings";
 import { DenyAllProfileResolver } from "../steps/deny-all-profile";
-import { IsolationGroupResolver } from "../steps/isolation-groups";
+import { describeReach, IsolationGroupResolver } from "../steps/isolation-groups";
 
 export interface BootstrapItem {
   kind: "evidence-bucket" | "journal-table" | "isolation-groups" | "deny-all-profile";
@@ -181,7 +181,7 @@ async function groups(
     kind: "isolation-groups",
     name: vpcId,
     status: g.created.length ? "created" : "exists",
-    detail: `untrack ${g.untrack}, isolation ${g.isolation}, forensic egress ${g.forensicEgress}`,
+    detail: `untrack ${g.untrack}, isolation ${g.isolation}, forensic egress ${g.forensicEgress} (${describeReach(g.forensicReach)})`,
   };
 }
 

@@ -99,6 +99,23 @@ export interface IsolationGroups {
   isolation: string;
   forensicEgress?: string;
   created: string[];
+  /** Where the forensic-egress group lets an isolated host go (absent in records of older versions). */
+  forensicReach?: ForensicReach;
+}
+
+/**
+ * What the forensic-egress group allows, never the internet: HTTPS to the Region's S3 prefix list and to
+ * the security groups of the VPC's Session Manager interface endpoints.
+ */
+export interface ForensicReach {
+  /** The Region's AWS-managed S3 prefix list (com.amazonaws.<region>.s3), when found. */
+  s3PrefixListId?: string;
+  /** Security groups of the VPC's ssm, ssmmessages and ec2messages interface endpoints. */
+  ssmEndpointGroups: string[];
+  /** Every Session Manager service has a usable interface endpoint: an isolated host can reach SSM. */
+  ssm: boolean;
+  /** What an isolated host cannot reach, and what to do about it; absent when it reaches S3 and SSM. */
+  problem?: string;
 }
 
 export function groups(ctx: CaseContext): IsolationGroups {

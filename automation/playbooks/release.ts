@@ -8,6 +8,7 @@ import {
   restoreEipsStep,
   restoreGroupsStep,
   restoreProfileStep,
+  restoreStopProtectionStep,
   restoreTargetsStep,
 } from "../steps/release";
 import { tagInstanceStep } from "../steps/tag-instance";
@@ -20,6 +21,7 @@ export function releasePlaybook(): Step<CaseContext>[] {
     restoreEipsStep,
     restoreTargetsStep,
     restoreAsgStep,
+    restoreStopProtectionStep,
     tagInstanceStep("released", [
       "restore-groups",
       "restore-profile",
@@ -27,6 +29,7 @@ export function releasePlaybook(): Step<CaseContext>[] {
       "restore-eips",
       "restore-targets",
       "restore-asg",
+      "restore-stop-protection",
     ]),
   ];
 }

@@ -3,7 +3,9 @@
  * Destructive: the engine refuses it unless this playbook's evidence step verified; and because that
  * step may have verified in an earlier run, this step verifies the evidence again itself right before
  * acting. It also checks the instance still carries this case's `ir:case-id` tag (the responder policy
- * allows terminating only tagged instances). Volumes are kept (containment set DeleteOnTermination off).
+ * allows terminating only tagged instances). Termination and stop protection (both set by containment;
+ * AWS refuses to terminate an instance with either) are turned off first. Volumes are kept (containment
+ * set DeleteOnTermination off).
  */
 import {
   DescribeInstancesCommand,
@@ -42,6 +44,12 @@ export const terminateStep: Step<RecoverContext> = {
         action: "ec2:ModifyInstanceAttribute",
         target: ctx.instanceId,
         detail: "termination protection off (set by containment)",
+      },
+      {
+        action: "ec2:ModifyInstanceAttribute",
+        target: ctx.instanceId,
+        detail:
+          "stop protection off (set by containment: AWS refuses to terminate a stop-protected instance)",
       },
       {
         action: "ec2:TerminateInstances",
@@ -86,12 +94,18 @@ export const terminateStep: Step<RecoverContext> = {
         };
       }
     }
-    await ctx.clients.ec2.send(
-      new ModifyInstanceAttributeCommand({
-        InstanceId: ctx.instanceId,
-        DisableApiTermination: { Value: false },
-      }),
-    );
+    // Both protections off (one attribute per call): stop protection refuses termination too.
+    await Promise.all([
+      ctx.clients.ec2.send(
+        new ModifyInstanceAttributeCommand({
+          InstanceId: ctx.instanceId,
+          DisableApiTermination: { Value: false },
+        }),
+      ),
+      ctx.clients.ec2.send(
+        new ModifyInstanceAttributeCommand({ InstanceId: ctx.instanceId, DisableApiStop: { Value: false } }),
+      ),
+    ]);
     await ctx.clients.ec2.send(new TerminateInstancesCommand({ InstanceIds: [ctx.instanceId] }));
     ctx.state.terminated = true;
     const record = {

@@ -1,6 +1,8 @@
 /**
  * disassociate-eips: Elastic IPs come off the instance (recorded, so `release` can put them back): its
- * public address stops reaching it even through paths a security group cannot see.
+ * public address stops reaching it even through paths a security group cannot see. DisassociateAddress
+ * is idempotent, so the client retries it on a transient error like a read (automation/aws/actions.ts);
+ * a retry after the first attempt took effect is answered InvalidAssociationID.NotFound: done.
  */
 import { DescribeAddressesCommand, DisassociateAddressCommand } from "@aws-sdk/client-ec2";
 import { type CaseContext, facts } from "../case/context";
@@ -32,7 +34,7 @@ export const eipStep: Step<CaseContext> = {
         ctx.clients.ec2
           .send(new DisassociateAddressCommand({ AssociationId: a.associationId }))
           .catch((err) => {
-            // Already gone (a resumed run): nothing to do.
+            // Already gone (a resumed run, or a retried call whose first attempt took effect): done.
             if (errorName(err) !== "InvalidAssociationID.NotFound") throw err;
           }),
       ),

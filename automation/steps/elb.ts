@@ -1,6 +1,8 @@
 /**
- * elb-deregister: out of every ELBv2 target group (instance targets, and IP targets on the instance's
- * private addresses) and every classic load balancer, so no user traffic reaches it.
+ * elb-deregister: out of every ELBv2 target group (instance targets, and IP targets on any of the
+ * instance's addresses, private IPv4 or IPv6, as resolve found them) and every classic load balancer,
+ * so no user traffic reaches it. Targets are deregistered by the id, port and zone the target group
+ * reports, which release registers again.
  */
 import {
   DeregisterInstancesFromLoadBalancerCommand,

@@ -114,8 +114,9 @@ export const metadataBeforeStep: Step<CaseContext> = {
 export const metadataAfterStep: Step<CaseContext> = {
   id: "metadata-after",
   title: "Preserve metadata after containment",
-  needs: [
-    "evidence-bucket",
+  needs: ["evidence-bucket"],
+  // The state after containment, whatever each step achieved: a failed step's effect is evidence too.
+  after: [
     "isolate",
     "revoke-credentials",
     "swap-profile",

@@ -1,17 +1,42 @@
 /**
- * protect: termination protection (not possible on Spot: the snapshot is the safety net there), shutdown
- * behaviour "stop" (so a shutdown from inside does not destroy the instance) and DeleteOnTermination
- * false on every volume (they outlive the instance). Each ModifyInstanceAttribute sets one attribute;
- * the `Attribute`/`Value` form is used for shutdown behaviour.
+ * protect: termination protection and stop protection (a stop wipes memory, the evidence a capture may
+ * still need; neither is possible on Spot, where the snapshot is the safety net, and stop protection
+ * not on an instance-store root), shutdown behaviour "stop" (so a shutdown from inside does not
+ * destroy the instance) and DeleteOnTermination false on every volume (they outlive the instance). Each
+ * ModifyInstanceAttribute sets one attribute; the `Attribute`/`Value` form is used for shutdown
+ * behaviour. Stop protection as it was is recorded (`stopProtectionBefore`): release puts it back.
  */
 import { DescribeInstanceAttributeCommand, ModifyInstanceAttributeCommand } from "@aws-sdk/client-ec2";
-import { type CaseContext, facts } from "../case/context";
+import { type CaseContext, facts, type InstanceFacts } from "../case/context";
 import type { Json, Step } from "../engine/types";
 import { dryRun } from "./util";
 
+export interface ProtectRecord {
+  spot: boolean;
+  /**
+   * Stop protection as containment found it (release restores it); absent when containment did not set
+   * it (Spot, instance-store root) or in records of older versions.
+   */
+  stopProtectionBefore?: boolean;
+}
+
+/** Why stop protection cannot be set on this instance (AWS refuses it), or undefined when it can. */
+export function noStopProtection(f: InstanceFacts): string | undefined {
+  if (f.spot) return "spot instance: stop protection is not available";
+  if ((f.raw as { RootDeviceType?: string } | undefined)?.RootDeviceType === "instance-store")
+    return "instance-store root: stop protection is not available";
+  return undefined;
+}
+
+/**
+ * Stop protection as found before this run set it, per case: a second attempt of the step (after a
+ * transient error) must not take the value the first one set for the original.
+ */
+const stopBefore = new WeakMap<CaseContext, boolean>();
+
 export const protectStep: Step<CaseContext> = {
   id: "protect",
-  title: "Termination protection, shutdown behaviour stop, keep volumes",
+  title: "Termination and stop protection, shutdown behaviour stop, keep volumes",
   needs: ["discover"],
   schedule: "with-containment",
   async plan(ctx) {
@@ -25,6 +50,7 @@ export const protectStep: Step<CaseContext> = {
         }),
       ),
     );
+    const noStop = noStopProtection(f);
     return [
       ...(f.spot
         ? []
@@ -33,6 +59,16 @@ export const protectStep: Step<CaseContext> = {
               action: "ec2:ModifyInstanceAttribute",
               target: ctx.instanceId,
               detail: "termination protection on",
+              dryRun: answer,
+            },
+          ]),
+      ...(noStop
+        ? []
+        : [
+            {
+              action: "ec2:ModifyInstanceAttribute",
+              target: ctx.instanceId,
+              detail: "stop protection on (a stop wipes memory; release restores it)",
               dryRun: answer,
             },
           ]),
@@ -54,10 +90,30 @@ export const protectStep: Step<CaseContext> = {
         : []),
     ];
   },
-  async run(ctx) {
+  async run(ctx, attempt) {
     const f = facts(ctx);
     const ec2 = ctx.clients.ec2;
-    await Promise.all([
+    const noStop = noStopProtection(f);
+    // The value before containment: from an earlier run of this case that did not verify, else from this
+    // run's first attempt, else read now (beside the other changes, before stop protection is set).
+    const earlier = (attempt?.unverifiedRecord as ProtectRecord | null | undefined)?.stopProtectionBefore;
+    const stopProtect = async (): Promise<boolean | undefined> => {
+      if (noStop) return undefined;
+      let before = earlier ?? stopBefore.get(ctx);
+      if (before === undefined) {
+        const now = await ec2.send(
+          new DescribeInstanceAttributeCommand({ InstanceId: ctx.instanceId, Attribute: "disableApiStop" }),
+        );
+        before = now.DisableApiStop?.Value === true;
+        stopBefore.set(ctx, before);
+      }
+      await ec2.send(
+        new ModifyInstanceAttributeCommand({ InstanceId: ctx.instanceId, DisableApiStop: { Value: true } }),
+      );
+      return before;
+    };
+    const [before] = await Promise.all([
+      stopProtect(),
       f.spot
         ? Promise.resolve()
         : ec2.send(
@@ -85,27 +141,40 @@ export const protectStep: Step<CaseContext> = {
           )
         : Promise.resolve(),
     ]);
+    const record: ProtectRecord = {
+      spot: f.spot,
+      ...(before !== undefined ? { stopProtectionBefore: before } : {}),
+    };
+    const reasons = [
+      ...(f.spot ? ["spot instance: termination protection is not available (snapshots taken)"] : []),
+      ...(noStop && !f.spot ? [noStop] : []),
+    ];
     return {
       status: "done",
-      ...(f.spot
-        ? { reason: "spot instance: termination protection is not available (snapshots taken)" }
-        : {}),
-      record: { spot: f.spot } as Json,
+      ...(reasons.length > 0 ? { reason: reasons.join("; ") } : {}),
+      record: record as unknown as Json,
     };
   },
   async verify(ctx) {
     const f = facts(ctx);
     const ec2 = ctx.clients.ec2;
+    const noStop = noStopProtection(f);
     const get = (
-      Attribute: "disableApiTermination" | "instanceInitiatedShutdownBehavior" | "blockDeviceMapping",
+      Attribute:
+        | "disableApiTermination"
+        | "disableApiStop"
+        | "instanceInitiatedShutdownBehavior"
+        | "blockDeviceMapping",
     ) => ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: ctx.instanceId, Attribute }));
-    const [term, shutdown, bdm] = await Promise.all([
+    const [term, stop, shutdown, bdm] = await Promise.all([
       get("disableApiTermination"),
+      noStop ? Promise.resolve(undefined) : get("disableApiStop"),
       get("instanceInitiatedShutdownBehavior"),
       get("blockDeviceMapping"),
     ]);
     const problems: string[] = [];
     if (!f.spot && term.DisableApiTermination?.Value !== true) problems.push("termination protection is off");
+    if (stop && stop.DisableApiStop?.Value !== true) problems.push("stop protection is off");
     if (shutdown.InstanceInitiatedShutdownBehavior?.Value !== "stop") {
       problems.push(`shutdown behaviour is ${shutdown.InstanceInitiatedShutdownBehavior?.Value}`);
     }
@@ -115,6 +184,6 @@ export const protectStep: Step<CaseContext> = {
     if (deleting.length > 0) problems.push(`DeleteOnTermination still true on ${deleting.join(", ")}`);
     return problems.length > 0
       ? { ok: false, detail: problems.join("; ") }
-      : { ok: true, detail: "protected" };
+      : { ok: true, detail: noStop ? "protected" : "protected (termination and stop)" };
   },
 };

@@ -1,8 +1,10 @@
 /**
  * The release playbook's steps: undo containment from what the journal recorded (original groups,
  * profile, ASG membership, targets, Elastic IPs) and remove the deny policy. Network first, then load
- * balancers and the ASG (which would otherwise see failing health checks). Termination protection,
- * shutdown behaviour and DeleteOnTermination stay as containment left them: the evidence is still there.
+ * balancers and the ASG (which would otherwise see failing health checks). Stop protection goes back to
+ * what containment found (it was there to keep memory for the capture; a released instance is in
+ * service again and may need a stop). Termination protection, shutdown behaviour and DeleteOnTermination
+ * stay as containment left them: the evidence is still there.
  */
 import {
   AttachInstancesCommand,
@@ -14,7 +16,9 @@ import {
   AssociateAddressCommand,
   DescribeAddressesCommand,
   DescribeIamInstanceProfileAssociationsCommand,
+  DescribeInstanceAttributeCommand,
   DisassociateIamInstanceProfileCommand,
+  ModifyInstanceAttributeCommand,
   ModifyNetworkInterfaceAttributeCommand,
   ReplaceIamInstanceProfileAssociationCommand,
 } from "@aws-sdk/client-ec2";
@@ -29,7 +33,9 @@ import type { Step } from "../engine/types";
 import type { AsgRecord } from "./asg";
 import type { ElbRecord } from "./elb";
 import { describeEnis, groupIds } from "./network";
+import type { ProtectRecord } from "./protect";
 import type { RevokeRecord } from "./revoke";
+import { FOLDED_POLICY_NAME, foldedCovers, unfoldInstance } from "./revoke-fold";
 import type { SwapRecord } from "./swap-profile";
 import { errorName, sameSet } from "./util";
 
@@ -114,20 +120,30 @@ const isMissing = (err: unknown) => ["NoSuchEntity", "NoSuchEntityException"].in
 
 export const removeDenyStep: Step<CaseContext> = {
   id: "remove-deny-policy",
-  title: "Remove the deny policy from the role",
+  title: "Remove the case's deny from the role",
   plan: none,
   async run(ctx) {
     const r = rec<RevokeRecord>(ctx, "revoke-credentials");
     if (!r) return { status: "skipped", reason: "no deny policy was put" };
-    await ctx.clients.iam
-      .send(new DeleteRolePolicyCommand({ RoleName: r.role, PolicyName: r.policyName }))
-      .catch((err) => {
-        if (!isMissing(err)) throw err;
-      });
+    // The case's own policy, unless it was folded (by this case or a later one on the same role).
+    if (r.policyName !== FOLDED_POLICY_NAME) {
+      await ctx.clients.iam
+        .send(new DeleteRolePolicyCommand({ RoleName: r.role, PolicyName: r.policyName }))
+        .catch((err) => {
+          if (!isMissing(err)) throw err;
+        });
+    }
+    if (r.scope === "instance") await unfoldInstance(ctx.clients.iam, r.role, r.instanceArn);
     return { status: "done" };
   },
   async verify(ctx) {
     const r = rec<RevokeRecord>(ctx, "revoke-credentials")!;
+    if (
+      r.scope === "instance" &&
+      (await foldedCovers(ctx.clients.iam, r.role, r.instanceArn, "1970-01-01T00:00:00Z"))
+    )
+      return { ok: false, detail: `${FOLDED_POLICY_NAME} on ${r.role} still denies ${r.instanceArn}` };
+    if (r.policyName === FOLDED_POLICY_NAME) return { ok: true };
     try {
       await ctx.clients.iam.send(new GetRolePolicyCommand({ RoleName: r.role, PolicyName: r.policyName }));
       return { ok: false, detail: `${r.policyName} is still on ${r.role}` };
@@ -268,5 +284,45 @@ export const restoreAsgStep: Step<CaseContext> = {
     return now?.AutoScalingGroupName === r.group && /InService|Pending/.test(now.LifecycleState ?? "")
       ? { ok: true, detail: `${now.LifecycleState} in ${r.group}` }
       : { ok: false, detail: `${now?.LifecycleState ?? "not"} in ${r.group}` };
+  },
+};
+
+export const restoreStopProtectionStep: Step<CaseContext> = {
+  id: "restore-stop-protection",
+  title: "Put stop protection back as containment found it",
+  async plan(ctx) {
+    const before = rec<ProtectRecord>(ctx, "protect")?.stopProtectionBefore;
+    return before === undefined
+      ? []
+      : [
+          {
+            action: "ec2:ModifyInstanceAttribute",
+            target: ctx.instanceId,
+            detail: `stop protection ${before ? "on" : "off"} (as before containment)`,
+          },
+        ];
+  },
+  async run(ctx) {
+    const before = rec<ProtectRecord>(ctx, "protect")?.stopProtectionBefore;
+    if (before === undefined)
+      return {
+        status: "skipped",
+        reason: "containment did not set stop protection (or recorded no original)",
+      };
+    await ctx.clients.ec2.send(
+      new ModifyInstanceAttributeCommand({ InstanceId: ctx.instanceId, DisableApiStop: { Value: before } }),
+    );
+    return { status: "done", reason: `stop protection ${before ? "left on: it was on" : "off again"}` };
+  },
+  async verify(ctx) {
+    const before = rec<ProtectRecord>(ctx, "protect")?.stopProtectionBefore;
+    if (before === undefined) return { ok: true };
+    const now = await ctx.clients.ec2.send(
+      new DescribeInstanceAttributeCommand({ InstanceId: ctx.instanceId, Attribute: "disableApiStop" }),
+    );
+    const on = now.DisableApiStop?.Value === true;
+    return on === before
+      ? { ok: true, detail: `stop protection ${on ? "on" : "off"}, as before containment` }
+      : { ok: false, detail: `stop protection is ${on ? "on" : "off"}, was ${before ? "on" : "off"}` };
   },
 };

@@ -1,11 +1,25 @@
 /**
- * resolve: the instance's load-balancer targets (by instance id, and by ENI private IP for IP targets)
- * and the role behind its instance profile. Read-only; runs beside the snapshot call.
+ * resolve: the instance's load-balancer targets (by instance id, and for IP targets by any address of
+ * its ENIs: private IPv4 and IPv6 alike, compared in one spelling) and the role behind its instance
+ * profile. Read-only; runs beside the snapshot call.
  */
 
 import { type CaseContext, facts, type ResolvedDeps } from "../case/context";
 import type { Discovery } from "../case/discovery";
 import type { Json, Step } from "../engine/types";
+
+/**
+ * An address in one spelling, so a target registered as 2600:1F18:0:0::A matches the ENI's
+ * 2600:1f18::a: IPv6 compressed and lower-case (RFC 5952, as URLs write it); IPv4 as it is.
+ */
+export function canonicalIp(ip: string): string {
+  if (!ip.includes(":")) return ip;
+  try {
+    return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
+  } catch {
+    return ip.toLowerCase();
+  }
+}
 
 export function resolveStep(discovery: Discovery): Step<CaseContext> {
   return {
@@ -18,12 +32,12 @@ export function resolveStep(discovery: Discovery): Step<CaseContext> {
     },
     async run(ctx) {
       const f = facts(ctx);
-      const ips = new Set(f.enis.flatMap((e) => e.privateIps));
+      const ips = new Set(f.enis.flatMap((e) => [...e.privateIps, ...e.ipv6]).map(canonicalIp));
       const [perGroup, role, classic] = await Promise.all([
         Promise.all(
           f.targetGroupArns.map(async (arn) =>
             (await discovery.targetsOf(arn))
-              .filter((t) => t.id === f.instanceId || ips.has(t.id))
+              .filter((t) => t.id === f.instanceId || ips.has(canonicalIp(t.id)))
               .map((t) => ({
                 targetGroupArn: arn,
                 id: t.id,

@@ -94,14 +94,16 @@ export const ANSWERS: Record<string, { describe: string; answer: Answer }> = {
       };
     },
   },
-  "aws:ec2/getPrefixList:getPrefixList": {
-    describe: "a placeholder prefix list",
+  "aws:ec2/getManagedPrefixList:getManagedPrefixList": {
+    describe: "a placeholder AWS-managed prefix list",
     answer: (i) => ({
       id: `pl-${String(i.name ?? "check")
         .replace(/[^a-z0-9]/gi, "")
         .slice(-8)}`,
       name: i.name,
-      cidrBlocks: [],
+      ownerId: "AWS",
+      addressFamily: "IPv4",
+      entries: [],
     }),
   },
   "aws:ec2/getAmi:getAmi": {

@@ -5,9 +5,13 @@
  */
 
 import { Readable } from "node:stream";
-import { CreateSnapshotsCommand, DescribeInstancesCommand } from "@aws-sdk/client-ec2";
+import {
+  CreateSnapshotsCommand,
+  DescribeInstancesCommand,
+  DisassociateAddressCommand,
+} from "@aws-sdk/client-ec2";
 import { expect } from "chai";
-import { iamActionsFor } from "../../automation/aws/actions";
+import { iamActionsFor, isIdempotent } from "../../automation/aws/actions";
 import { AwsClients, MemoryRecorder } from "../../automation/aws/clients";
 import { backoffMs, isThrottling, isTransient } from "../../automation/aws/retry";
 
@@ -95,6 +99,16 @@ describe("client factory: retry policy and call recording", () => {
       .ec2.send(new DescribeInstancesCommand({}))
       .catch(() => undefined);
     expect(h2.calls).to.equal(4);
+  });
+  it("retries a 500 on DisassociateAddress: idempotent (sent again, it finds the association gone)", async () => {
+    const h = scripted([500, 503, 200], ["InternalError", "Unavailable", ""]);
+    const rec = new MemoryRecorder();
+    await make(h, rec).ec2.send(new DisassociateAddressCommand({ AssociationId: "eipassoc-0123abcd" }));
+    expect(h.calls).to.equal(3);
+    expect(rec.calls[0]).to.deep.include({ action: "ec2:DisassociateAddress", ok: true, attempts: 3 });
+    expect(isIdempotent("DisassociateAddressCommand")).to.equal(true);
+    // Its pair is not: AssociateAddress sent twice can move an address (AllowReassociation).
+    expect(isIdempotent("AssociateAddressCommand")).to.equal(false);
   });
   it("classifies errors and bounds backoff", () => {
     expect(isThrottling({ name: "ThrottlingException" })).to.equal(true);

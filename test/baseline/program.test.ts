@@ -433,6 +433,27 @@ describe("baseline program (Pulumi.prod.yaml)", () => {
       ]);
     });
 
+    it("forensic egress of every protected VPC: HTTPS to the S3 prefix list, never 0.0.0.0/0 or ::/0", () => {
+      const groups = ofType(all, "aws:ec2/securityGroup:SecurityGroup").filter((g) =>
+        /^ir-forensic-egress-vpc-/.test(g.inputs.name),
+      );
+      expect(groups).to.have.length(2);
+      for (const g of groups) {
+        expect(g.inputs.ingress, g.inputs.name).to.deep.equal([]);
+        expect(g.inputs.egress, g.inputs.name).to.have.length(1);
+        const [rule] = g.inputs.egress;
+        expect(rule).to.deep.include({ protocol: "tcp", fromPort: 443, toPort: 443 });
+        // The mocks answer the lookup by name (com.amazonaws.<region>.s3), one region for all providers.
+        expect(rule.prefixListIds).to.have.length(1);
+        expect(rule.prefixListIds[0]).to.match(/^pl-[a-z0-9-]+-s3$/);
+        const blocks = g.inputs.egress.flatMap((r: { cidrBlocks?: string[]; ipv6CidrBlocks?: string[] }) => [
+          ...(r.cidrBlocks ?? []),
+          ...(r.ipv6CidrBlocks ?? []),
+        ]);
+        expect(blocks, g.inputs.name).to.deep.equal([]);
+      }
+    });
+
     it("publishes the responder settings (every field ir needs) to SSM", () => {
       const param = one("aws:ssm/parameter:Parameter", (r) => r.inputs.name === "/ir/responder-config");
       const settings = JSON.parse(param.inputs.insecureValue);

@@ -75,55 +75,56 @@ describe("IsolationGroups", () => {
   });
 
   describe("GIVEN no prefix list id", () => {
-    it("THEN it looks up the region's S3 prefix list", async () => {
-      let asked = "";
+    it("THEN it looks up the Region's AWS-managed S3 prefix list by name", async () => {
+      let asked: Record<string, unknown> = {};
       const resources = await installMocks({
         invokes: {
-          "aws:ec2/getPrefixList:getPrefixList": (i) => {
-            asked = i.name;
-            return { id: "pl-02cd2c6b", name: i.name, cidrBlocks: [] };
+          "aws:ec2/getManagedPrefixList:getManagedPrefixList": (i) => {
+            asked = i;
+            return { id: "pl-02cd2c6b", name: i.name, ownerId: "AWS", entries: [] };
           },
         },
       });
       new IsolationGroups("iso", { vpcId: VPC, ssmEndpointCidrs: ["10.0.0.0/24"] });
       await settle(resources);
-      expect(asked).to.equal("com.amazonaws.us-east-1.s3");
+      expect(asked.name).to.equal("com.amazonaws.us-east-1.s3");
+      expect(asked.filters).to.deep.equal([{ name: "owner-id", values: ["AWS"] }]);
       const g = groupNamed(resources, isolationGroupNames(VPC).forensicEgress);
       expect(g.inputs.egress[0].prefixListIds).to.deep.equal(["pl-02cd2c6b"]);
       expect(g.inputs.egress[1].cidrBlocks).to.deep.equal(["10.0.0.0/24"]);
     });
   });
 
-  describe("GIVEN a VPC without SSM endpoints and ssmOverInternet", () => {
-    it("THEN forensic-egress adds HTTPS anywhere, and nothing but HTTPS", async () => {
+  describe("GIVEN a VPC without SSM endpoints", () => {
+    const worldWide = (rules: { cidrBlocks?: string[]; ipv6CidrBlocks?: string[] }[]) =>
+      rules.flatMap((r) => [...(r.cidrBlocks ?? []), ...(r.ipv6CidrBlocks ?? [])]);
+
+    it("THEN forensic-egress is HTTPS to the S3 prefix list alone: never 0.0.0.0/0 or ::/0", async () => {
       const resources = await installMocks();
-      new IsolationGroups("iso", { vpcId: VPC, s3PrefixListId: "pl-63a5400a", ssmOverInternet: true });
+      new IsolationGroups("iso", { vpcId: VPC });
       await settle(resources);
       const g = groupNamed(resources, isolationGroupNames(VPC).forensicEgress);
-      expect(g.inputs.egress).to.have.length(2);
-      expect(g.inputs.egress[1]).to.deep.include({
+      expect(g.inputs.ingress).to.deep.equal([]);
+      expect(g.inputs.egress).to.have.length(1);
+      expect(g.inputs.egress[0]).to.deep.include({
         protocol: "tcp",
         fromPort: 443,
         toPort: 443,
-        cidrBlocks: ["0.0.0.0/0"],
+        prefixListIds: ["pl-us-east-1-s3"],
       });
+      expect(worldWide(g.inputs.egress)).to.deep.equal([]);
     });
-    it("AND without it, forensic-egress never reaches 0.0.0.0/0", async () => {
-      const resources = await installMocks();
-      new IsolationGroups("iso", { vpcId: VPC, s3PrefixListId: "pl-63a5400a" });
-      await settle(resources);
-      const g = groupNamed(resources, isolationGroupNames(VPC).forensicEgress);
-      expect(g.inputs.egress.flatMap((r: { cidrBlocks?: string[] }) => r.cidrBlocks ?? [])).to.deep.equal([]);
-    });
-  });
 
-  describe("GIVEN the default mocks", () => {
-    it("THEN the S3 prefix list lookup is answered (so the baseline's tests need no extra invoke)", async () => {
+    it("AND the component offers no way to the internet (the old ssmOverInternet is gone, /0 blocks are refused)", async () => {
       const resources = await installMocks();
-      new IsolationGroups("iso", { vpcId: VPC, ssmOverInternet: true });
+      new IsolationGroups("iso", { vpcId: VPC, ssmOverInternet: true } as never);
       await settle(resources);
       const g = groupNamed(resources, isolationGroupNames(VPC).forensicEgress);
-      expect(g.inputs.egress[0].prefixListIds).to.deep.equal(["pl-us-east-1-s3"]);
+      expect(worldWide(g.inputs.egress)).to.deep.equal([]);
+      for (const cidr of ["0.0.0.0/0", "10.0.0.0/8"])
+        expect(() => new IsolationGroups(`bad-${cidr}`, { vpcId: VPC, ssmEndpointCidrs: [cidr] })).to.throw(
+          `ssm endpoint cidr "${cidr}" is not valid: expected an ipv4 cidr such as 10.0.0.0/16 with a prefix from /16 to /32`,
+        );
     });
   });
 

@@ -106,12 +106,18 @@ export async function installMocks(options: MockOptions = {}): Promise<RecordedR
             const r = o.region;
             return { names: [`${r}a`, `${r}b`, `${r}c`], zoneIds: ["use1-az1", "use1-az2", "use1-az3"] };
           }
-          case "aws:ec2/getPrefixList:getPrefixList": {
-            // The S3 managed prefix list that isolation groups look up (com.amazonaws.<region>.s3).
+          case "aws:ec2/getManagedPrefixList:getManagedPrefixList": {
+            // The AWS-managed S3 prefix list that isolation groups look up (com.amazonaws.<region>.s3).
             const name = String(args.inputs.name ?? "");
             if (!/^com\.amazonaws\.[a-z0-9-]+\.(s3|dynamodb)$/.test(name))
               throw new Error(`unexpected prefix list lookup ${JSON.stringify(args.inputs)} in a unit test`);
-            return { id: `pl-${name.split(".").slice(2).join("-")}`, name, cidrBlocks: [] };
+            return {
+              id: `pl-${name.split(".").slice(2).join("-")}`,
+              name,
+              ownerId: "AWS",
+              addressFamily: "IPv4",
+              entries: [],
+            };
           }
           default:
             throw new Error(

@@ -31,7 +31,6 @@ describe("ir plan and bad input against moto (integration)", function () {
     const actions = changes.map((c) => c.action);
     expect(actions).to.include.members([
       "ec2:CreateSnapshots",
-      "autoscaling:SetInstanceProtection",
       "autoscaling:DetachInstances",
       "elasticloadbalancing:DeregisterTargets",
       "ec2:ModifyNetworkInterfaceAttribute",
@@ -40,6 +39,8 @@ describe("ir plan and bad input against moto (integration)", function () {
       "ec2:ModifyInstanceAttribute",
       "ec2:CreateSecurityGroup",
     ]);
+    // Detaching needs no scale-in protection (only Standby keeps the instance in the group).
+    expect(actions).to.not.include("autoscaling:SetInstanceProtection");
     expect(changes.find((c) => c.action === "ec2:CreateSnapshots")!.dryRun).to.equal("allowed");
     expect(JSON.stringify(await describeAccount(a))).to.equal(before);
   });

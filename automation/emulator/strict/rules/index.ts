@@ -14,8 +14,10 @@ import { ec2InstanceGroupsMultiEni } from "./ec2-instance-groups-multi-eni";
 import { ec2RequestRateBuckets } from "./ec2-request-rate-buckets";
 import { ec2RequesterManagedEni } from "./ec2-requester-managed-eni";
 import { ec2SnapshotPerVolumeRate } from "./ec2-snapshot-per-volume-rate";
+import { ec2StopProtectionBlocksTerminate } from "./ec2-stop-protection-blocks-terminate";
 import { iamAuthorize } from "./iam-authorize";
 import { iamInlinePolicyBudget } from "./iam-inline-policy-budget";
+import { motoDynamodbSerialWrites } from "./moto-dynamodb-serial-writes";
 import { motoFlowLogS3Prefix } from "./moto-flow-log-s3-prefix";
 import { s3ObjectLockChecksum } from "./s3-object-lock-checksum";
 import { s3PartSize } from "./s3-part-size";
@@ -33,6 +35,7 @@ export const STRICT_RULES: readonly StrictRule[] = [
   ec2RequesterManagedEni,
   ec2InstanceGroupsMultiEni,
   ec2SnapshotPerVolumeRate,
+  ec2StopProtectionBlocksTerminate,
   ec2DeprecatedAmiHidden,
   asgLifecycleState,
   asgResourceContention,
@@ -42,4 +45,5 @@ export const STRICT_RULES: readonly StrictRule[] = [
   // Answers the SSM command calls itself (after authorisation): runs delivered scripts on an emulated host.
   ssmAgent,
   motoFlowLogS3Prefix,
+  motoDynamodbSerialWrites,
 ];
