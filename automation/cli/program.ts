@@ -11,6 +11,7 @@ import { workstationLines } from "../investigate/expiry";
 import { release } from "../respond/release";
 import { type CaseResult, respond } from "../respond/respond";
 import { caseStatus } from "../respond/status";
+import { describeWholeRoleImpact, wholeRoleImpact } from "../respond/whole-role";
 import { COMMANDS } from "./commands";
 import { confirm } from "./confirm";
 import { EXIT, exitCodeOf, worstExitCode } from "./exit-codes";
@@ -89,9 +90,19 @@ async function doRespond(
   try {
     const parsed = parseTargets(targets, opts.region);
     const dwellMs = dwellMsOf(opts.dwellSeconds);
+    // The outage --whole-role causes is stated before anything is done (and in a plan too).
+    const outage = opts.wholeRole
+      ? describeWholeRoleImpact(
+          await wholeRoleImpact(
+            clients,
+            parsed.map((t) => t.instanceId),
+          ),
+        )
+      : undefined;
+    if (outage) io.err.write(`ir: ${outage}\n`);
     if (!dryRun) {
       const ok = await confirm(
-        `contain ${parsed.map((t) => t.instanceId).join(", ")}? this snapshots, isolates and revokes credentials`,
+        `contain ${parsed.map((t) => t.instanceId).join(", ")}? this snapshots, isolates and revokes credentials${outage ? " of the whole role" : ""}`,
         opts.yes,
       );
       if (ok !== true) {

@@ -41,6 +41,19 @@ describe("ir CLI against moto (integration)", function () {
     expect(r.stderr).to.match(/pass --yes/);
   });
 
+  it("--whole-role states the outage it causes before asking, and asks (no terminal: exits 6, nothing changed)", async () => {
+    const r = await ir("respond", a.world.asgInstances[0]!, "--whole-role");
+    expect(r.code).to.equal(6);
+    // The ASG's other members hold the same instance profile: they are named as the cost.
+    expect(r.stderr).to.match(
+      /--whole-role denies every session of the role issued before now: \d+ other instance\(s\) with instance profile/,
+    );
+    for (const sibling of a.world.asgInstances.slice(1)) expect(r.stderr).to.include(sibling);
+    const plan = await ir("plan", a.world.asgInstances[0]!, "--whole-role");
+    expect(plan.code).to.equal(0);
+    expect(plan.stderr).to.match(/lose AWS access/);
+  });
+
   it("plan prints the changes and exits 0", async () => {
     const r = await ir("plan", a.world.solo);
     expect(r.code).to.equal(0);
