@@ -5,35 +5,47 @@
  *  - the round trip (`latencyMs` per attempt, the same for every call),
  *  - the client's sockets: at most `maxInFlight` requests in flight per service endpoint (what the
  *    production NodeHttpHandler's agent enforces with `MAX_IN_FLIGHT`); the rest queue, as they would,
- *  - AWS's per-API token buckets (EC2's published defaults, approximations elsewhere): a call finding
- *    its bucket empty is refused with the service's throttling error and the client retries it.
+ *  - AWS's per-API token buckets: EC2's documented bucket for each API (automation/aws/ec2-rate-table.ts,
+ *    the table the strict layer and the client-side limiter use), approximations for Auto Scaling, ELB,
+ *    IAM and STS; a call finding its bucket empty is refused with the service's throttling error (the
+ *    client's limiter should leave none, its retry recovers the rest).
+ * Time is read from `Date.now` and `setTimeout` at each call, so on the bench's simulated clock
+ * (bench/virtual-time.ts) the round trips and the refills are simulated time too.
  * Why not moto for scaling figures: bench/moto-service-time.ts measures moto at ~13 ms per call alone and
  * ~70-100 calls/s whatever the concurrency (one Python process on a shared 2-core machine), so 50
  * instances through moto measure moto. moto stays the reference for correctness (the tests).
  */
 import { Readable } from "node:stream";
 import { MAX_IN_FLIGHT } from "../automation/aws/clients";
+import {
+  requestBucketName,
+  requestBucketSize,
+  wireFilteredOrPaginated,
+} from "../automation/aws/ec2-rate-table";
+import { type BucketSize, TokenBucket } from "../automation/aws/token-bucket";
 import type { Answer, FakeWorld, Protocol } from "./fake-world";
 
-/** Token bucket of one API: `burst` calls at once, refilled at `perSecond`. */
-export interface Bucket {
-  burst: number;
-  perSecond: number;
-}
+/** Auto Scaling, ELB, IAM and STS publish no per-API buckets: reads and writes are approximated. */
+const OTHER_READ: BucketSize = { capacity: 100, refillPerSecond: 20 };
+const OTHER_WRITE: BucketSize = { capacity: 50, refillPerSecond: 10 };
 
-const EC2_READ: Bucket = { burst: 100, perSecond: 20 };
-const EC2_WRITE: Bucket = { burst: 200, perSecond: 5 };
-const OTHER_READ: Bucket = { burst: 100, perSecond: 20 };
-const OTHER_WRITE: Bucket = { burst: 50, perSecond: 10 };
-/** DynamoDB on-demand tables do not throttle at these rates. */
-const UNLIMITED: Bucket = { burst: Number.POSITIVE_INFINITY, perSecond: 0 };
-
-/** The bucket an API gets: EC2's documented defaults; reads and writes approximated for the others. */
-export function bucketFor(service: string, action: string): Bucket {
-  if (service === "dynamodb" || service === "s3") return UNLIMITED;
+/**
+ * The bucket a call draws on ("service:bucket name") and its size, or undefined for DynamoDB (on-demand
+ * tables do not throttle at these rates) and S3. `params` are the call's Query parameters (EC2's small
+ * unfiltered buckets depend on them).
+ */
+export function bucketFor(
+  service: string,
+  action: string,
+  params: Record<string, string> = {},
+): { name: string; size: BucketSize } | undefined {
+  if (service === "dynamodb" || service === "s3") return undefined;
+  if (service === "ec2") {
+    const filtered = wireFilteredOrPaginated(params);
+    return { name: `ec2:${requestBucketName(action, filtered)}`, size: requestBucketSize(action, filtered) };
+  }
   const read = /^(Describe|Get|List|Head)/.test(action);
-  if (service === "ec2") return read ? EC2_READ : EC2_WRITE;
-  return read ? OTHER_READ : OTHER_WRITE;
+  return { name: `${service}:${action}`, size: read ? OTHER_READ : OTHER_WRITE };
 }
 
 export interface FakeAwsOptions {
@@ -76,7 +88,9 @@ export class FakeAws {
   /** Operations the world does not model (answered with an error so the step fails fast). */
   readonly unsupported = new Set<string>();
   private readonly sockets = new Map<string, Sockets>();
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly buckets = new Map<string, TokenBucket>();
+  /** Tokens taken per bucket, with when: the bench's lower bound counts them. */
+  readonly admitted = new Map<string, { size: BucketSize; at: number[] }>();
 
   constructor(
     readonly world: FakeWorld,
@@ -85,19 +99,25 @@ export class FakeAws {
     this.latencyMs = options.latencyMs ?? 50;
   }
 
-  /** Takes a token from the API's bucket; false when it is empty (the call is throttled). */
-  private admit(service: string, action: string): boolean {
+  /** Takes a token from the call's bucket; false when it is empty (the call is throttled). */
+  private admit(service: string, action: string, body: string): boolean {
     if (this.options.rateLimits === false) return true;
-    const spec = bucketFor(service, action);
-    if (!Number.isFinite(spec.burst)) return true;
-    const key = `${service}:${action}`;
+    const params = service === "ec2" ? Object.fromEntries(new URLSearchParams(body)) : {};
+    const spec = bucketFor(service, action, params);
+    if (!spec) return true;
     const now = Date.now();
-    const b = this.buckets.get(key) ?? { tokens: spec.burst, at: now };
-    b.tokens = Math.min(spec.burst, b.tokens + ((now - b.at) / 1000) * spec.perSecond);
-    b.at = now;
-    this.buckets.set(key, b);
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
+    let b = this.buckets.get(spec.name);
+    if (!b) {
+      b = new TokenBucket(spec.size, now);
+      this.buckets.set(spec.name, b);
+    }
+    if (!b.tryTake(now)) return false;
+    let seen = this.admitted.get(spec.name);
+    if (!seen) {
+      seen = { size: spec.size, at: [] };
+      this.admitted.set(spec.name, seen);
+    }
+    seen.at.push(now);
     return true;
   }
 
@@ -137,7 +157,7 @@ export class FakeAws {
             ? "s3"
             : "query";
       let answer: Answer;
-      if (!this.admit(service, action)) {
+      if (!this.admit(service, action, body)) {
         this.throttled += 1;
         this.throttledBy.set(key, (this.throttledBy.get(key) ?? 0) + 1);
         answer = this.world.error(
@@ -174,7 +194,9 @@ export class FakeAws {
       .slice(0, 3)
       .map(([k, n]) => `${k} ${n}`)
       .join(", ");
-    return `${calls} attempts, ${this.throttled} throttled${worst ? ` (${worst})` : ""}${this.unsupported.size ? `, not modelled: ${[...this.unsupported].join(", ")}` : ""}`;
+    // EC2's apart: its buckets are the documented ones the client-side limiter paces by.
+    const ec2 = [...this.throttledBy].filter(([k]) => k.startsWith("ec2:")).reduce((a, [, n]) => a + n, 0);
+    return `${calls} attempts, ${this.throttled} throttled, ${ec2} of them EC2${worst ? ` (${worst})` : ""}${this.unsupported.size ? `, not modelled: ${[...this.unsupported].join(", ")}` : ""}`;
   }
 }
 

@@ -70,6 +70,9 @@ const assocXml = (i: FakeInstance) =>
   x("iamInstanceProfile", t("arn", i.profileArn) + t("id", "AIPAFAKE")) +
   t("state", "associated");
 
+/** The S3 AWS-managed prefix list of the fake Region. */
+const S3_PREFIX_LIST = "pl-63a5400a";
+
 function groupXml(w: FakeWorld, id: string): string {
   const all = x(
     "item",
@@ -77,12 +80,13 @@ function groupXml(w: FakeWorld, id: string): string {
       items("ipRanges", ["0.0.0.0/0"], (c) => t("cidrIp", c)) +
       items("ipv6Ranges", ["::/0"], (c) => t("cidrIpv6", c)),
   );
+  // Forensic egress as the baseline makes it: HTTPS to the Region's S3 prefix list only.
   const https = x(
     "item",
     t("ipProtocol", "tcp") +
       t("fromPort", 443) +
       t("toPort", 443) +
-      items("ipRanges", ["0.0.0.0/0"], (c) => t("cidrIp", c)),
+      items("prefixListIds", [S3_PREFIX_LIST], (id) => t("prefixListId", id)),
   );
   const rules =
     id === w.untrackGroup
@@ -199,11 +203,28 @@ const EC2: Record<string, Op> = {
       items("networkInterfaceSet", found, (i) => eniXml(w, i)),
     );
   },
+  DescribeManagedPrefixLists: (w) =>
+    w.ec2Answer(
+      "DescribeManagedPrefixLists",
+      items(
+        "prefixListSet",
+        [S3_PREFIX_LIST],
+        (id) =>
+          t("prefixListId", id) +
+          t("prefixListName", `com.amazonaws.${w.region}.s3`) +
+          t("ownerId", "AWS") +
+          t("addressFamily", "IPv4") +
+          t("state", "create-complete"),
+      ),
+    ),
+  // The fake VPC has no interface endpoint: the record says SSM cannot be reached after isolation.
+  DescribeVpcEndpoints: (w) => w.ec2Answer("DescribeVpcEndpoints", "<vpcEndpointSet/>"),
   ModifyInstanceAttribute(w, q) {
     const i = w.instance(q.get("InstanceId") ?? "");
     if (!i) return notFound(w, [q.get("InstanceId") ?? ""])!;
     if (q.get("DisableApiTermination.Value"))
       i.attributes.disableApiTermination = q.get("DisableApiTermination.Value") === "true";
+    if (q.get("DisableApiStop.Value")) i.attributes.disableApiStop = q.get("DisableApiStop.Value") === "true";
     if (q.get("Attribute") === "instanceInitiatedShutdownBehavior")
       i.attributes.shutdown = q.get("Value") ?? "";
     if (q.get("BlockDeviceMapping.1.Ebs.DeleteOnTermination"))
@@ -217,18 +238,20 @@ const EC2: Record<string, Op> = {
     const inner =
       a === "disableApiTermination"
         ? x("disableApiTermination", t("value", i.attributes.disableApiTermination))
-        : a === "instanceInitiatedShutdownBehavior"
-          ? x("instanceInitiatedShutdownBehavior", t("value", i.attributes.shutdown))
-          : items(
-              "blockDeviceMapping",
-              [i],
-              (v) =>
-                t("deviceName", "/dev/xvda") +
-                x(
-                  "ebs",
-                  t("volumeId", v.volume) + t("deleteOnTermination", v.attributes.deleteOnTermination),
-                ),
-            );
+        : a === "disableApiStop"
+          ? x("disableApiStop", t("value", i.attributes.disableApiStop ?? false))
+          : a === "instanceInitiatedShutdownBehavior"
+            ? x("instanceInitiatedShutdownBehavior", t("value", i.attributes.shutdown))
+            : items(
+                "blockDeviceMapping",
+                [i],
+                (v) =>
+                  t("deviceName", "/dev/xvda") +
+                  x(
+                    "ebs",
+                    t("volumeId", v.volume) + t("deleteOnTermination", v.attributes.deleteOnTermination),
+                  ),
+              );
     return w.ec2Answer("DescribeInstanceAttribute", t("instanceId", i.id) + inner);
   },
   ReplaceIamInstanceProfileAssociation(w, q) {
@@ -372,6 +395,12 @@ const QUERY: Record<string, Op> = {
     w.policies.set(`${q.get("RoleName")}/${q.get("PolicyName")}`, q.get("PolicyDocument") ?? "");
     return w.queryAnswer("PutRolePolicy", "");
   },
+  DeleteRolePolicy(w, q) {
+    const key = `${q.get("RoleName")}/${q.get("PolicyName")}`;
+    if (!w.policies.delete(key))
+      return w.error("query", "", 404, "NoSuchEntity", `policy ${q.get("PolicyName")} was not found`);
+    return w.queryAnswer("DeleteRolePolicy", "");
+  },
   GetRolePolicy(w, q) {
     const role = q.get("RoleName") ?? "";
     const name = q.get("PolicyName") ?? "";
@@ -421,6 +450,7 @@ const SERVICE_OF: Record<string, string> = {
   GetInstanceProfile: "iam",
   PutRolePolicy: "iam",
   GetRolePolicy: "iam",
+  DeleteRolePolicy: "iam",
   ListRolePolicies: "iam",
   ListAttachedRolePolicies: "iam",
   GetCallerIdentity: "sts",

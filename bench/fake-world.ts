@@ -43,7 +43,12 @@ export interface FakeInstance {
   tcpEstablished: number;
   inAsg: boolean;
   protectedFromScaleIn: boolean;
-  attributes: { disableApiTermination: boolean; shutdown: string; deleteOnTermination: boolean };
+  attributes: {
+    disableApiTermination: boolean;
+    disableApiStop?: boolean;
+    shutdown: string;
+    deleteOnTermination: boolean;
+  };
   tags: Map<string, string>;
 }
 

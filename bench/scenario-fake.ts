@@ -2,13 +2,21 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AwsClients, type CallRecorder } from "../automation/aws/clients";
+import { AwsClients, type CallRecorder, type ClientOptions } from "../automation/aws/clients";
+import { resetSharedEc2RateLimiters } from "../automation/aws/rate-limiter";
 import { resolveSettings } from "../automation/settings/settings";
 import { FakeAws, type FakeAwsOptions } from "./fake-aws";
 import { FakeWorld } from "./fake-world";
 import type { Scenario } from "./scenario";
 
-export function fakeScenario(count: number, options: FakeAwsOptions): Scenario {
+/** `limiter`: how the clients pace EC2 calls by the documented buckets (on by default, as in production). */
+export function fakeScenario(
+  count: number,
+  options: FakeAwsOptions,
+  limiter: ClientOptions["ec2RateLimit"] = {},
+): Scenario {
+  // A fresh fake AWS has full buckets: so must the clients' copies (shared per process otherwise).
+  resetSharedEc2RateLimiters();
   const world = new FakeWorld(count);
   const transport = new FakeAws(world, options);
   const base = resolveSettings(
@@ -30,6 +38,7 @@ export function fakeScenario(count: number, options: FakeAwsOptions): Scenario {
       region: world.region,
       credentials: { accessKeyId: "AKIDFAKE", secretAccessKey: "fake" },
       requestHandler: transport,
+      ec2RateLimit: limiter,
       ...(recorder ? { recorder } : {}),
     });
   return {
@@ -47,6 +56,8 @@ export function fakeScenario(count: number, options: FakeAwsOptions): Scenario {
       accountId: world.account,
     },
     describe: () => transport.summary(),
+    tokens: () => transport.admitted,
+    openEnis: () => world.instances.filter((i) => i.groups.includes(world.untrackGroup)).length,
     close: async () => undefined,
   };
 }

@@ -27,6 +27,8 @@ export async function motoScenario(moto: MotoServer, count: number, latencyMs: n
     region: "us-east-1",
     credentials: CREDS,
     retry: { maxAttempts: 1 },
+    // Seeding is not measured, and moto never throttles.
+    ec2RateLimit: false,
   });
   const world = await seedWorld(setup, "bench");
   const image = (await setup.ec2.send(new DescribeImagesCommand({ Owners: ["amazon"] }))).Images![0]!

@@ -62,7 +62,8 @@ async function main() {
   const plain = await startStrictLayer({ upstream: moto.endpoint, rules: [stsSessions] });
   const strict = await startStrictLayer({ upstream: moto.endpoint, rules: [stsSessions, timed] });
   const clients = (endpoint: string, credentials: typeof ADMIN & { sessionToken?: string }) =>
-    new AwsClients({ endpoint, region: REGION, credentials, retry: { maxAttempts: 1 } });
+    // The IAM rule's cost is the figure (the layer here has no rate rule): no client-side pacing.
+    new AwsClients({ endpoint, region: REGION, credentials, retry: { maxAttempts: 1 }, ec2RateLimit: false });
   try {
     const admin = clients(strict.endpoint, ADMIN);
     for (const b of [W.evidenceBucket, W.toolsBucket])

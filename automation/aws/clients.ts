@@ -1,7 +1,8 @@
 /**
  * The ONE client factory. Every AWS SDK client the automation uses comes from here, so region,
- * credentials (the standard chain), the emulator endpoint, the retry policy, the simulated latency of
- * the benchmark and the call recording (metrics and least privilege) are decided in one place.
+ * credentials (the standard chain), the emulator endpoint, the retry policy, the pacing of EC2 calls by
+ * AWS's token buckets, the simulated latency of the benchmark and the call recording (metrics and least
+ * privilege) are decided in one place.
  */
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
@@ -17,6 +18,8 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { iamActionFor, iamActionsFor, isIdempotent } from "./actions";
+import { DEFAULT_MAX_WAIT_MS, ec2RateLimitMiddleware } from "./rate-limit-middleware";
+import { ec2RateScope, sharedEc2RateLimiter } from "./rate-limiter";
 import {
   attemptsAllowed,
   backoffMs,
@@ -77,6 +80,14 @@ export interface ClientOptions {
   };
   /** Extra headers on every request (e.g. x-moto-account-id on an emulator). */
   headers?: Record<string, string>;
+  /**
+   * EC2 calls wait for a token of AWS's documented bucket for their API (rate-limiter.ts) instead of
+   * being sent and refused with RequestLimitExceeded; the buckets start full, so fewer calls than an
+   * API's burst (50 to 100 for most) never wait. Shared by every AwsClients of the process with the same
+   * Region, endpoint and identity. `false` sends every call at once (a test of AWS's own throttling).
+   * @default on, each call waiting at most DEFAULT_MAX_WAIT_MS (60 s) for its token, then refused
+   */
+  ec2RateLimit?: false | { maxWaitMs?: number };
 }
 
 type AnyClient = {
@@ -202,7 +213,28 @@ export class AwsClients {
   }
 
   get ec2(): EC2Client {
-    return this.build("ec2", (c) => new EC2Client(c));
+    return this.build("ec2", (c) => this.paced(new EC2Client(c)));
+  }
+
+  /** Adds the wait for each attempt's token, inside the retry loop (initialize step, after "high"). */
+  private paced(client: EC2Client): EC2Client {
+    const limit = this.options.ec2RateLimit;
+    if (limit === false) return client;
+    const scope = ec2RateScope({
+      region: this.region,
+      ...(this.endpoint ? { endpoint: this.endpoint } : {}),
+      ...(this.options.credentials ? { accessKeyId: this.options.credentials.accessKeyId } : {}),
+      ...(this.options.headers ? { headers: this.options.headers } : {}),
+    });
+    const label = this.region;
+    client.middlewareStack.add(
+      ec2RateLimitMiddleware(
+        () => sharedEc2RateLimiter(scope, label),
+        limit?.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
+      ),
+      { step: "initialize", name: "irEc2RateLimit", priority: "low", override: true },
+    );
+    return client;
   }
   get autoscaling(): AutoScalingClient {
     return this.build("asg", (c) => new AutoScalingClient(c));

@@ -4,7 +4,7 @@
  * RunInstances, StartInstances, StopInstances and TerminateInstances also draw on a resource bucket, one
  * token per instance. AWS raises these limits per account on request: the figures are the defaults.
  */
-import type { BucketSize } from "../token-bucket";
+import type { BucketSize } from "./token-bucket";
 
 export const EC2_RATE_SOURCE = "https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html";
 export const EC2_RATE_READ = "2026-12-02";
@@ -161,6 +161,29 @@ export const RESOURCE_BUCKETS: Readonly<Record<string, BucketSize>> = {
 };
 
 const NON_MUTATING_PREFIX = /^(Describe|List|Search|Get)/;
+
+/**
+ * Whether a request names a filter (`Filter.N`) or paginates (`MaxResults`, `NextToken`), from its Query
+ * parameters as EC2 reads them (the client-side limiter reads the same from the SDK input).
+ */
+export function wireFilteredOrPaginated(params: Record<string, string>): boolean {
+  return (
+    params.MaxResults !== undefined ||
+    params.NextToken !== undefined ||
+    Object.keys(params).some((k) => k.startsWith("Filter."))
+  );
+}
+
+/**
+ * The bucket a call draws on, by name: the API's own, except that the few APIs with a smaller bucket for
+ * unfiltered, unpaginated calls have two (`<API>/unfiltered` is the small one). The strict layer and the
+ * client-side limiter name buckets alike, so both keep the same buckets apart.
+ */
+export function requestBucketName(operation: string, filteredOrPaginated: boolean): string {
+  const small =
+    !UNCATEGORIZED[operation] && UNFILTERED_UNPAGINATED_ACTIONS.has(operation) && !filteredOrPaginated;
+  return small ? `${operation}/unfiltered` : operation;
+}
 
 /**
  * The request bucket of one call: the API's own size, else its category's. `filteredOrPaginated` says

@@ -3,7 +3,8 @@
  * tokens, starts full, and gains `refillPerSecond` tokens a second. A call takes tokens or is refused.
  * Time is passed in (ms), so the strict layer runs it on its own clock and a client-side limiter on the
  * wall clock. Refill is continuous (a fraction of a token accrues between whole seconds): AWS adds its
- * tokens once a second, so this admits a call at most a second sooner than AWS would.
+ * tokens once a second, so this admits a call at most a second sooner than AWS would (the client-side
+ * limiter's copy therefore refills a second late: `refillLagMs`).
  */
 export interface BucketSize {
   /** Bucket maximum capacity: the burst. */
@@ -14,11 +15,18 @@ export interface BucketSize {
 
 export class TokenBucket {
   private tokens: number;
+  /** Refill is counted from here; after a lagged take it lies in the future (no refill until then). */
   private at: number;
 
+  /**
+   * `refillLagMs` (a client-side copy of a server's bucket): a take from a full bucket starts the refill
+   * that much later. The server starts refilling when the call arrives, not when it was sent, and may
+   * add its tokens once a second: a copy that refills from the send would run ahead of it.
+   */
   constructor(
     readonly size: BucketSize,
     now: number,
+    private readonly refillLagMs = 0,
   ) {
     this.tokens = size.capacity;
     this.at = now;
@@ -38,14 +46,18 @@ export class TokenBucket {
 
   /** Takes `n` tokens if the bucket holds them at `now`; false (and nothing taken) otherwise. */
   tryTake(now: number, n = 1): boolean {
-    if (this.available(now) < n) return false;
+    const had = this.available(now);
+    if (had < n) return false;
     this.tokens -= n;
+    if (this.refillLagMs > 0 && had >= this.size.capacity)
+      this.at = Math.max(this.at, now + this.refillLagMs);
     return true;
   }
 
   /** Milliseconds from `now` until `n` tokens are there (0 when they already are). */
   waitMs(now: number, n = 1): number {
     const missing = n - this.available(now);
-    return missing <= 0 ? 0 : Math.ceil((missing / this.size.refillPerSecond) * 1000);
+    if (missing <= 0) return 0;
+    return Math.max(0, this.at - now) + Math.ceil((missing / this.size.refillPerSecond) * 1000);
   }
 }

@@ -6,6 +6,7 @@
  * `IR_STRICT=off` is the explicit switch for plain moto (never used to make a test pass).
  */
 import { AwsClients, type CallRecorder } from "../../automation/aws/clients";
+import { resetSharedEc2RateLimiters } from "../../automation/aws/rate-limiter";
 import type { RetryPolicy } from "../../automation/aws/retry";
 import { startMoto } from "../../automation/emulator/moto";
 import type { StrictLayer } from "../../automation/emulator/strict/server";
@@ -42,6 +43,8 @@ export async function strictLayer(): Promise<StrictLayer> {
 export async function useMoto(): Promise<string> {
   const moto = await motoServer();
   await moto.reset();
+  // A fresh account: the layer's EC2 buckets are full again, so the clients' own copies start full too.
+  resetSharedEc2RateLimiters();
   return moto.endpoint;
 }
 

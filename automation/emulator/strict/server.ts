@@ -85,6 +85,9 @@ export async function startStrictLayer(options: StrictLayerOptions): Promise<Str
           credentials: LAYER_CREDENTIALS,
           retry: { maxAttempts: 1 },
           headers: { "x-moto-account-id": accountId },
+          // The layer's own reads of moto are not the account's calls: AWS's buckets are a rule here
+          // (ec2-request-rate-buckets), and pacing the layer would only slow every request it checks.
+          ec2RateLimit: false,
         });
         clients.set(key, c);
       }

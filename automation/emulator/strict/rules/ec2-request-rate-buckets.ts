@@ -1,22 +1,25 @@
 /**
  * EC2 API throttling: each account has, per Region and per API, a token bucket (sizes in
- * ec2-request-rate-table.ts); a call takes a token, and a call that finds its bucket empty is refused
+ * automation/aws/ec2-rate-table.ts); a call takes a token, and a call that finds its bucket empty is refused
  * with RequestLimitExceeded (503) and changes nothing. RunInstances, StartInstances, StopInstances and
  * TerminateInstances must also find one token per instance in their resource bucket. Buckets refill on
  * the layer's clock. moto never throttles.
  *
- * The SDK clients retry RequestLimitExceeded (automation/aws/retry.ts), so a workload that outruns a
- * bucket slows down instead of failing, as on AWS; a client with retries off (test seeding) fails.
+ * The project's clients pace their EC2 calls by the same buckets (automation/aws/rate-limiter.ts) and
+ * retry RequestLimitExceeded (automation/aws/retry.ts), so a workload that outruns a bucket waits instead
+ * of failing, as on AWS; a client with the limiter and retries off is refused here.
  */
-import { indexed, stateMap } from "../ec2-query";
-import { type BucketSize, TokenBucket } from "../token-bucket";
-import type { RuleContext, StrictRequest, StrictRule } from "../types";
+
 import {
   EC2_RATE_SOURCE,
   RESOURCE_BUCKETS,
+  requestBucketName,
   requestBucketSize,
-  UNFILTERED_UNPAGINATED_ACTIONS,
-} from "./ec2-request-rate-table";
+  wireFilteredOrPaginated,
+} from "../../../aws/ec2-rate-table";
+import { type BucketSize, TokenBucket } from "../../../aws/token-bucket";
+import { indexed, stateMap } from "../ec2-query";
+import type { RuleContext, StrictRequest, StrictRule } from "../types";
 
 /** Buckets by `${accountId}/${region}/${operation}[/unfiltered|/resource]`, made full on first use. */
 const buckets = stateMap<TokenBucket>("ec2-request-rate-buckets");
@@ -30,11 +33,6 @@ function bucket(ctx: RuleContext, key: string, size: BucketSize): TokenBucket {
   }
   return b;
 }
-
-const filteredOrPaginated = (p: Record<string, string>): boolean =>
-  p.MaxResults !== undefined ||
-  p.NextToken !== undefined ||
-  Object.keys(p).some((k) => k.startsWith("Filter."));
 
 /** Instances a call acts on, for its resource bucket (RunInstances: the most it may launch). */
 function resourceCost(req: StrictRequest): number {
@@ -51,12 +49,11 @@ export const ec2RequestRateBuckets: StrictRule = {
   before(req, ctx) {
     const now = ctx.now();
     const scope = `${req.accountId}/${req.region}`;
-    const filtered = filteredOrPaginated(req.params);
+    const filtered = wireFilteredOrPaginated(req.params);
     // The few APIs with a smaller bucket for unfiltered, unpaginated calls keep the two apart.
-    const small = UNFILTERED_UNPAGINATED_ACTIONS.has(req.operation) && !filtered;
     const request = bucket(
       ctx,
-      `${scope}/${req.operation}${small ? "/unfiltered" : ""}`,
+      `${scope}/${requestBucketName(req.operation, filtered)}`,
       requestBucketSize(req.operation, filtered),
     );
     const resourceSize = RESOURCE_BUCKETS[req.operation];
