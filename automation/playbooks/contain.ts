@@ -20,6 +20,7 @@ import { discoverStep } from "../steps/discover";
 import { eipStep } from "../steps/eip";
 import { elbStep } from "../steps/elb";
 import { evidenceBucketStep } from "../steps/evidence-bucket";
+import { foldDeniesStep } from "../steps/fold-denies";
 import { isolateStep } from "../steps/isolate";
 import { IsolationGroupResolver, isolationGroupsStep } from "../steps/isolation-groups";
 import { manifestStep } from "../steps/manifest";
@@ -78,6 +79,7 @@ export function containPlaybook(deps: PlaybookDeps): Step<CaseContext>[] {
     isolateStep,
     eipStep,
     tagInstanceStep("contained", ["isolate"]),
+    foldDeniesStep,
     metadataBeforeStep,
     metadataAfterStep,
     memoryStep(deps.memory ?? DEFAULT_MEMORY),

@@ -4,7 +4,11 @@
  * evidence and all (termination protection does not stop an ASG). Not decrementing the desired capacity
  * (the default) makes the group launch a replacement at once.
  */
-import { DescribeAutoScalingInstancesCommand } from "@aws-sdk/client-auto-scaling";
+import {
+  DescribeAutoScalingInstancesCommand,
+  DescribeLifecycleHooksCommand,
+  RecordLifecycleActionHeartbeatCommand,
+} from "@aws-sdk/client-auto-scaling";
 import { type CaseContext, facts } from "../case/context";
 import type { Json, Step } from "../engine/types";
 import type { AsgWriter } from "./asg-writer";
@@ -16,10 +20,17 @@ import { mayHaveRun } from "./util";
  * decides instead of failing (and isolation, which comes after it, runs in every case):
  * - "act": detach or Standby as asked;
  * - "done": already leaving or out (Detaching, Detached, EnteringStandby, Standby when Standby was asked);
- * - "leave": the group cannot let go of it now (Pending, Pending:Wait/Proceed, Terminating:*, a warm
- *   pool's Warmed:*): isolate anyway, and say what the group may still do to it.
+ * - "heartbeat": a lifecycle hook holds it (Pending:Wait, Terminating:Wait): cannot be detached, but a
+ *   heartbeat to the hook keeps it held for the hook's timeout again (a held termination waits while
+ *   the evidence is taken); isolate anyway;
+ * - "leave": the group cannot let go of it now (Pending, Pending:Proceed, Terminating, a warm pool's
+ *   Warmed:*): isolate anyway, and say what the group may still do to it.
  */
-export type AsgDecision = { kind: "act" } | { kind: "done"; note: string } | { kind: "leave"; note: string };
+export type AsgDecision =
+  | { kind: "act" }
+  | { kind: "done"; note: string }
+  | { kind: "heartbeat"; transition: string; note: string }
+  | { kind: "leave"; note: string };
 
 export function decideForState(state: string, action: "detach" | "standby"): AsgDecision {
   if (state === "InService") return { kind: "act" };
@@ -27,6 +38,16 @@ export function decideForState(state: string, action: "detach" | "standby"): Asg
     return action === "detach" ? { kind: "act" } : { kind: "done", note: "already in Standby" };
   if (/^(Detaching|Detached|EnteringStandby)$/.test(state))
     return { kind: "done", note: `already out of service (${state})` };
+  const held = /^(Warmed:)?(Pending|Terminating):Wait$/.exec(state);
+  if (held)
+    return {
+      kind: "heartbeat",
+      transition: `autoscaling:EC2_INSTANCE_${held[2] === "Pending" ? "LAUNCHING" : "TERMINATING"}`,
+      note:
+        held[2] === "Pending"
+          ? `held by a launch lifecycle hook (${state}): Auto Scaling cannot detach it before InService; the hook's heartbeat keeps it out of service, and it is isolated anyway (re-run respond once it is InService to detach it)`
+          : `held by a termination lifecycle hook (${state}): Auto Scaling cannot detach it; the hook's heartbeat keeps the termination waiting (for the hook's timeout again) while evidence is taken, and it is isolated anyway`,
+    };
   if (state.startsWith("Warmed:"))
     return {
       kind: "leave",
@@ -51,6 +72,8 @@ export interface AsgRecord {
   note?: string;
   /** Left in the group in this lifecycle state (it could not be taken out). */
   left?: string;
+  /** Lifecycle hooks sent a heartbeat (the instance was held by them). */
+  heartbeat?: string[];
 }
 
 async function current(ctx: CaseContext) {
@@ -76,6 +99,10 @@ export const asgStep = (writer: AsgWriter): Step<CaseContext> => ({
       decrementCapacity: ctx.options.decrementCapacity,
     };
     const decision = decideForState(asg.lifecycleState ?? "", action);
+    if (decision.kind === "heartbeat")
+      return [
+        { action: "autoscaling:RecordLifecycleActionHeartbeat", target: asg.name, detail: decision.note },
+      ];
     if (decision.kind !== "act") return [{ action: "none", target: asg.name, detail: decision.note }];
     return [
       ...(action === "standby"
@@ -115,6 +142,34 @@ export const asgStep = (writer: AsgWriter): Step<CaseContext> => ({
     const decision = decideForState(now.LifecycleState ?? "", ctx.options.asgAction);
     if (decision.kind === "done")
       return { status: "done", record: { ...record, note: decision.note } as unknown as Json };
+    if (decision.kind === "heartbeat") {
+      const hooks = (
+        (
+          await ctx.clients.autoscaling.send(
+            new DescribeLifecycleHooksCommand({ AutoScalingGroupName: asg.name }),
+          )
+        ).LifecycleHooks ?? []
+      ).filter((h) => h.LifecycleTransition === decision.transition);
+      for (const h of hooks) {
+        await ctx.clients.autoscaling.send(
+          new RecordLifecycleActionHeartbeatCommand({
+            AutoScalingGroupName: asg.name,
+            LifecycleHookName: h.LifecycleHookName,
+            InstanceId: ctx.instanceId,
+          }),
+        );
+      }
+      const names = hooks.map((h) => `${h.LifecycleHookName} (${h.HeartbeatTimeout ?? "?"} s)`);
+      return {
+        status: "done",
+        record: {
+          ...record,
+          left: now.LifecycleState ?? "",
+          heartbeat: hooks.map((h) => h.LifecycleHookName!),
+          note: `${decision.note}; heartbeat sent to ${names.join(", ") || "no hook of that transition (none found)"}`,
+        } as unknown as Json,
+      };
+    }
     if (decision.kind === "leave") {
       return {
         status: "done",

@@ -7,6 +7,9 @@
  * gateway, NLB, Transit Gateway or PrivateLink endpoint stay tracked (see automation/README.md).
  */
 import { ModifyNetworkInterfaceAttributeCommand } from "@aws-sdk/client-ec2";
+// Urgent for the client's rate limiter: isolation (and the move back) closes an exposure, so it never
+// waits behind best-effort calls of other cases (connection tracking, untracking more ENIs).
+import { urgent } from "../aws/rate-limit-middleware";
 import { isTransientFailure } from "../aws/retry";
 import { type CaseContext, facts, groups } from "../case/context";
 import type { Json, Step } from "../engine/types";
@@ -55,10 +58,12 @@ async function revertUntracked(ctx: CaseContext, enis: string[]): Promise<string
   const back = await Promise.allSettled(
     open.map((id) =>
       ctx.clients.ec2.send(
-        new ModifyNetworkInterfaceAttributeCommand({
-          NetworkInterfaceId: id,
-          Groups: original.get(id) ?? [],
-        }),
+        new ModifyNetworkInterfaceAttributeCommand(
+          urgent({
+            NetworkInterfaceId: id,
+            Groups: original.get(id) ?? [],
+          }),
+        ),
       ),
     ),
   );
@@ -117,7 +122,7 @@ export const isolateStep: Step<CaseContext> = {
     const moved = await Promise.allSettled(
       enis.map((id) =>
         ctx.clients.ec2.send(
-          new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: id, Groups: target }),
+          new ModifyNetworkInterfaceAttributeCommand(urgent({ NetworkInterfaceId: id, Groups: target })),
         ),
       ),
     );

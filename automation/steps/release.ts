@@ -248,6 +248,11 @@ export const restoreAsgStep: Step<CaseContext> = {
   async run(ctx) {
     const r = rec<AsgRecord>(ctx, "asg-out-of-service");
     if (!r) return { status: "skipped", reason: "the instance was in no Auto Scaling group" };
+    if (r.left)
+      return {
+        status: "skipped",
+        reason: `containment left it in its group (${r.left}): nothing to restore`,
+      };
     const asg = ctx.clients.autoscaling;
     const now = (await asg.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [ctx.instanceId] })))
       .AutoScalingInstances?.[0];

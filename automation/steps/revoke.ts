@@ -8,7 +8,7 @@
  * Long-term access keys (AKIA...) are not affected by aws:TokenIssueTime: they must be deactivated.
  */
 import { DescribeIamInstanceProfileAssociationsCommand } from "@aws-sdk/client-ec2";
-import { GetRolePolicyCommand, ListRolePoliciesCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
+import { GetRolePolicyCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { revokePolicyName } from "../../facts/names";
 
 import { sleep } from "../aws/retry";
@@ -17,13 +17,9 @@ import type { Json, Step } from "../engine/types";
 import { FOLDED_POLICY_NAME, type FoldResult, foldDenies, foldedCovers } from "./revoke-fold";
 import { errorName } from "./util";
 
-/** Case denies on one role before they are folded: about a third of IAM's budget. */
-const FOLD_AT = 12;
-const CASE_POLICY_PREFIX = revokePolicyName("c-");
-
 /** One fold at a time per role in this process (a fold reads, rewrites and deletes several policies). */
 const roleLocks = new Map<string, Promise<unknown>>();
-function withRoleLock<T>(role: string, work: () => Promise<T>): Promise<T> {
+export function withRoleLock<T>(role: string, work: () => Promise<T>): Promise<T> {
   const run = (roleLocks.get(role) ?? Promise.resolve()).then(work);
   roleLocks.set(
     role,
@@ -165,20 +161,6 @@ export const revokeStep: Step<CaseContext> = {
       if (again !== record.issuedBefore) {
         await put(again);
         record.issuedBefore = again;
-      }
-    }
-    // Fold well before the budget is full, so the fold never has to open a gap (revoke-fold.ts).
-    if (record.policyName !== FOLDED_POLICY_NAME && !wholeRole) {
-      const fold = await withRoleLock(role.name, async () => {
-        const names =
-          (await ctx.clients.iam.send(new ListRolePoliciesCommand({ RoleName: role.name }))).PolicyNames ??
-          [];
-        const cases = names.filter((n) => n.startsWith(CASE_POLICY_PREFIX));
-        return cases.length >= FOLD_AT ? foldDenies(ctx.clients, role.name) : undefined;
-      });
-      if (fold?.folded.includes(record.policyName)) {
-        record.policyName = FOLDED_POLICY_NAME;
-        record.fold = fold;
       }
     }
     return { status: "done", record: record as unknown as Json };

@@ -7,6 +7,7 @@
 import {
   DescribeAutoScalingGroupsCommand,
   DescribeAutoScalingInstancesCommand,
+  PutLifecycleHookCommand,
   UpdateAutoScalingGroupCommand,
 } from "@aws-sdk/client-auto-scaling";
 import {
@@ -17,6 +18,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { expect } from "chai";
 import { AwsClients } from "../../automation/aws/clients";
+import { heartbeats } from "../../automation/emulator/strict/rules/asg-lifecycle-heartbeat";
 import { setLifecycleState } from "../../automation/emulator/strict/rules/asg-lifecycle-state";
 import { markRequesterManaged } from "../../automation/emulator/strict/rules/ec2-requester-managed-eni";
 import { type CaseResult, respond } from "../../automation/respond/respond";
@@ -193,6 +195,14 @@ describe("containment fails safe (integration, strict)", function () {
   it("instances in Pending:Wait and in a warm pool: left in the group with the reason, isolated anyway", async () => {
     const [pending, warm] = a.world.asgInstances;
     const layer = await strictLayer();
+    await a.clients.autoscaling.send(
+      new PutLifecycleHookCommand({
+        AutoScalingGroupName: a.world.asgName,
+        LifecycleHookName: "warm-up",
+        LifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING",
+        HeartbeatTimeout: 600,
+      }),
+    );
     setLifecycleState(layer.ctx, TEST_ACCOUNT, pending!, "Pending:Wait");
     setLifecycleState(layer.ctx, TEST_ACCOUNT, warm!, "Warmed:Running");
     try {
@@ -211,6 +221,8 @@ describe("containment fails safe (integration, strict)", function () {
         );
       }
       expect(step(results[0]!, "asg-out-of-service").detail).to.match(/Pending:Wait.*before InService/);
+      // The launch hook that holds it got a heartbeat: it stays out of service while contained.
+      expect(heartbeats(layer.ctx).map((h) => [h.hook, h.instanceId])).to.deep.include(["warm-up", pending]);
       expect(step(results[1]!, "asg-out-of-service").detail).to.match(/warm pool/);
       for (const [, gs] of await groupsOf(await enisOf([pending!, warm!])))
         expect(gs).to.deep.equal([isolation]);

@@ -11,17 +11,19 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PutLifecycleHookCommand } from "@aws-sdk/client-auto-scaling";
 import { expect } from "chai";
 import { MemoryRecorder } from "../../automation/aws/clients";
 import { bootstrap } from "../../automation/bootstrap/bootstrap";
 import { bootstrapForensic } from "../../automation/bootstrap/forensic";
+import { setLifecycleState } from "../../automation/emulator/strict/rules/asg-lifecycle-state";
 import { runGameday } from "../../automation/gameday/run";
 import { SCENARIOS } from "../../automation/gameday/scenarios";
 import { release } from "../../automation/respond/release";
 import { respond } from "../../automation/respond/respond";
 import { caseStatus } from "../../automation/respond/status";
 import { leastPrivilegeGaps } from "../helpers/least-privilege";
-import { motoServer, responderClients } from "../helpers/moto";
+import { motoServer, responderClients, strictLayer, TEST_ACCOUNT } from "../helpers/moto";
 import { setupAccount } from "../helpers/responder";
 import { ssmManagedInstanceCoreStandIn } from "../helpers/ssm-policy";
 
@@ -40,8 +42,19 @@ describe("least privilege: every recorded call against moto vs the generated res
     await bootstrapForensic({ clients, amiId: a.world.imageId, ssmPolicyArn });
     const t = (instanceId: string) => ({ instanceId, source: { kind: "argument" as const } });
     await respond({ targets: [t(a.world.solo)], settings: a.settings, clients, dryRun: true });
+    // A member a termination lifecycle hook holds: containment sends the hook a heartbeat.
+    const held = a.world.asgInstances[2]!;
+    await a.clients.autoscaling.send(
+      new PutLifecycleHookCommand({
+        AutoScalingGroupName: a.world.asgName,
+        LifecycleHookName: "drain",
+        LifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
+        HeartbeatTimeout: 300,
+      }),
+    );
+    setLifecycleState((await strictLayer()).ctx, TEST_ACCOUNT, held, "Terminating:Wait");
     const detached = await respond({
-      targets: [t(a.world.asgInstances[0]!), t(a.world.solo), t(a.world.noProfile)],
+      targets: [t(a.world.asgInstances[0]!), t(a.world.solo), t(a.world.noProfile), t(held)],
       settings: a.settings,
       clients,
       options: { dwellMs: 0 },
@@ -64,6 +77,7 @@ describe("least privilege: every recorded call against moto vs the generated res
         JSON.stringify(rel.steps.filter((s) => s.status !== "verified" && s.status !== "skipped")),
       ).to.equal("released");
     }
+    setLifecycleState((await strictLayer()).ctx, TEST_ACCOUNT, held, undefined);
     clients.destroy();
     for (const x of recorder.actions()) used.add(x);
     expect(leastPrivilegeGaps(used).missing, "called but not granted").to.deep.equal([]);

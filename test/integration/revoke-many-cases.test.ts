@@ -12,6 +12,7 @@ import { recordsOf } from "../../automation/case/records";
 import { openJournals } from "../../automation/journal/open";
 import { release } from "../../automation/respond/release";
 import { respond } from "../../automation/respond/respond";
+import { FOLD_AT } from "../../automation/steps/fold-denies";
 import { type RevokeRecord, revokeDocument } from "../../automation/steps/revoke";
 import { FOLDED_POLICY_NAME, instanceDeniesOf } from "../../automation/steps/revoke-fold";
 import { revokePolicyName } from "../../facts/names";
@@ -132,5 +133,64 @@ describe("forty cases on one role (integration, strict)", function () {
       ).PolicyDocument,
     );
     expect(after.flatMap((d) => d.instanceArns)).to.not.include(record.instanceArn);
+  });
+
+  it("the twelfth case deny on a role: the denies are folded after containment, none is uncovered", async () => {
+    const launched = await a.clients.ec2.send(
+      new RunInstancesCommand({
+        ImageId: a.world.imageId,
+        InstanceType: "t3.micro",
+        MinCount: FOLD_AT,
+        MaxCount: FOLD_AT,
+        NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: a.world.subnets[0], Groups: [a.world.webGroup] }],
+      }),
+    );
+    const ids = launched.Instances!.map((i) => i.InstanceId!);
+    await a.clients.ec2.send(
+      new AssociateIamInstanceProfileCommand({
+        InstanceId: ids[FOLD_AT - 1],
+        IamInstanceProfile: { Arn: a.world.profileArn },
+      }),
+    );
+    // Eleven earlier cases' denies (as respond put them), then the twelfth case for real.
+    const arn = (id: string) => `arn:aws:ec2:${TEST_REGION}:${TEST_ACCOUNT}:instance/${id}`;
+    const earlier = new Date(Date.now() - 600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    for (const [i, id] of ids.slice(0, FOLD_AT - 1).entries()) {
+      await a.clients.iam.send(
+        new PutRolePolicyCommand({
+          RoleName: a.world.roleName,
+          PolicyName: revokePolicyName(newCaseId(new Date(Date.now() - (i + 1) * 60_000))),
+          PolicyDocument: revokeDocument(arn(id), earlier, false),
+        }),
+      );
+    }
+    const results = await respond({
+      targets: [{ instanceId: ids[FOLD_AT - 1]!, source: { kind: "argument" as const } }],
+      settings: a.settings,
+      clients: a.responder,
+      options: { dwellMs: 0, memory: false },
+    });
+    for (const r of results) {
+      expect(r.status, r.error ?? JSON.stringify(r.steps.filter((s) => s.status !== "verified"))).to.equal(
+        "contained",
+      );
+    }
+    const folds = results.map((r) => r.steps.find((s) => s.id === "fold-denies")!);
+    expect(folds.map((f) => f.status)).to.deep.equal(["verified"]);
+    const names = (await a.clients.iam.send(new ListRolePoliciesCommand({ RoleName: a.world.roleName })))
+      .PolicyNames!;
+    expect(names.filter((n) => n.startsWith("ir-revoke-c-"))).to.deep.equal([]);
+    const denied = instanceDeniesOf(
+      (
+        await a.clients.iam.send(
+          new GetRolePolicyCommand({ RoleName: a.world.roleName, PolicyName: FOLDED_POLICY_NAME }),
+        )
+      ).PolicyDocument,
+    ).flatMap((d) => d.instanceArns);
+    for (const id of ids)
+      expect(
+        denied.some((x) => x.endsWith(`/${id}`)),
+        id,
+      ).to.equal(true);
   });
 });

@@ -25,6 +25,11 @@ const LEAVING = new Set(["DetachInstances", "TerminateInstanceInAutoScalingGroup
 const overlayOf = (ctx: RuleContext): Map<string, string> =>
   ctx.state.of("asg-lifecycle-state", () => new Map());
 
+/** The lifecycle state the overlay gives an instance, if any. */
+export function overlaidLifecycleState(ctx: RuleContext, accountId: string, instanceId: string) {
+  return overlayOf(ctx).get(`${accountId}/${instanceId}`);
+}
+
 /**
  * Puts an instance in a lifecycle state moto cannot create (`Pending:Wait`, `Warmed:Stopped`...), as
  * far as everyone talking through the layer can tell; `undefined` (or "InService") gives it back to moto.

@@ -5,6 +5,7 @@
  * One rule per file; docs/strict-aws.md lists them with their sources.
  */
 import type { StrictRule } from "../types";
+import { asgLifecycleHeartbeat } from "./asg-lifecycle-heartbeat";
 import { asgLifecycleState } from "./asg-lifecycle-state";
 import { asgNoReplacementOnTemplateVersion } from "./asg-no-replacement-on-template-version";
 import { asgResourceContention } from "./asg-resource-contention";
@@ -38,6 +39,7 @@ export const STRICT_RULES: readonly StrictRule[] = [
   ec2StopProtectionBlocksTerminate,
   ec2DeprecatedAmiHidden,
   asgLifecycleState,
+  asgLifecycleHeartbeat,
   asgResourceContention,
   asgNoReplacementOnTemplateVersion,
   s3ObjectLockChecksum,

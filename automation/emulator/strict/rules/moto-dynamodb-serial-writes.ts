@@ -8,13 +8,7 @@
  */
 import type { Answer, StrictRule } from "../types";
 
-const WRITES = new Set([
-  "TransactWriteItems",
-  "PutItem",
-  "UpdateItem",
-  "DeleteItem",
-  "BatchWriteItem",
-]);
+const WRITES = new Set(["TransactWriteItems", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"]);
 
 /** The tail of the queue of writes, per layer state (forgotten on reset like every slot). */
 const SLOT = "moto-dynamodb-serial-writes";
