@@ -34,6 +34,7 @@ import { ssmCheckStep } from "../steps/ssm-check";
 import { swapProfileStep } from "../steps/swap-profile";
 import { tagInstanceStep } from "../steps/tag-instance";
 import { untrackStep } from "../steps/untrack";
+import { UntrackWindow } from "../steps/untrack-window";
 
 /** Per-run shared lookups (one per region): many cases, one read or create each. */
 export interface PlaybookDeps {
@@ -42,6 +43,8 @@ export interface PlaybookDeps {
   denyAll: DenyAllProfileResolver;
   /** One writer per Auto Scaling group for the whole response (batched, no self-contention). */
   asg: AsgWriter;
+  /** How many ENIs of the response may sit in the untrack group at once (untrack-window.ts). */
+  untrackWindow: UntrackWindow;
   memory?: MemoryOptions;
   collectLogs?: CollectLogsOptions;
 }
@@ -56,6 +59,7 @@ export function sharedDeps(
     groups: new IsolationGroupResolver(),
     denyAll: new DenyAllProfileResolver(),
     asg: new AsgWriter(),
+    untrackWindow: new UntrackWindow(),
     ...(memory ? { memory } : {}),
     ...(collectLogs ? { collectLogs } : {}),
   };
@@ -72,11 +76,11 @@ export function containPlaybook(deps: PlaybookDeps): Step<CaseContext>[] {
     evidenceBucketStep,
     asgStep(deps.asg),
     elbStep,
-    untrackStep,
+    untrackStep(deps.untrackWindow),
     revokeStep,
     swapProfileStep,
     protectStep,
-    isolateStep,
+    isolateStep(deps.untrackWindow),
     eipStep,
     tagInstanceStep("contained", ["isolate"]),
     foldDeniesStep,

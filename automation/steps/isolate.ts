@@ -12,7 +12,7 @@ import { ModifyNetworkInterfaceAttributeCommand } from "@aws-sdk/client-ec2";
 import { urgent } from "../aws/rate-limit-middleware";
 import { isTransientFailure } from "../aws/retry";
 import { type CaseContext, facts, groups } from "../case/context";
-import type { Json, Step } from "../engine/types";
+import type { Json, RunAttempt, RunResult, Step, VerifyResult } from "../engine/types";
 import {
   containableEnis,
   describeEnis,
@@ -21,6 +21,7 @@ import {
   type UncontainableEni,
 } from "./network";
 import type { UntrackRecord } from "./untrack";
+import type { UntrackWindow } from "./untrack-window";
 import { dryRun, sameSet, sleep } from "./util";
 
 export interface IsolateRecord {
@@ -76,7 +77,8 @@ export function wantsForensicEgress(ctx: CaseContext): boolean {
   return Boolean(ctx.options.memory && ssm?.managed && ctx.records.get("isolation-groups"));
 }
 
-export const isolateStep: Step<CaseContext> = {
+/** Isolates, then gives the case's untrack-window slots back (whatever the outcome). */
+export const isolateStep = (window: UntrackWindow): Step<CaseContext> => ({
   id: "isolate",
   title: "Move every ENI to the isolation group",
   // Not after ssm-check: containment never waits on SSM. If SSM answered by now and a capture will
@@ -111,62 +113,86 @@ export const isolateStep: Step<CaseContext> = {
     );
   },
   async run(ctx, attempt) {
-    const g = groups(ctx);
-    const untracked = ctx.records.get("untrack") as unknown as UntrackRecord | undefined;
-    const wait = (untracked?.at ?? 0) + ctx.options.dwellMs - Date.now();
-    if (wait > 0) await sleep(Math.min(wait, ctx.options.dwellMs));
-    const egress = wantsForensicEgress(ctx) && g.forensicEgress !== undefined;
-    const target = egress ? [g.isolation, g.forensicEgress!] : [g.isolation];
-    // Read again rather than trust untrack's record: untrack may have failed before it wrote one.
-    const { enis, uncontainable } = await containableEnis(ctx);
-    const moved = await Promise.allSettled(
-      enis.map((id) =>
+    window.closing(ctx.caseId);
+    try {
+      return await isolate(ctx, attempt);
+    } finally {
+      window.leave(ctx.caseId);
+    }
+  },
+  async verify(ctx, record) {
+    return verifyIsolated(ctx, record);
+  },
+  // Held, not set once: an ENI found out of isolation (moved back by something else) is isolated again.
+  async reapply(ctx, record) {
+    const r = record as unknown as IsolateRecord;
+    await Promise.all(
+      r.enis.map((id) =>
         ctx.clients.ec2.send(
-          new ModifyNetworkInterfaceAttributeCommand(urgent({ NetworkInterfaceId: id, Groups: target })),
+          new ModifyNetworkInterfaceAttributeCommand(urgent({ NetworkInterfaceId: id, Groups: r.groups })),
         ),
       ),
     );
-    const failed = moved.find((m): m is PromiseRejectedResult => m.status === "rejected");
-    if (failed) {
-      const err = failed.reason as Error;
-      // The engine runs a transient failure again; on the last attempt, an ENI still in the all-open
-      // untrack group goes back to its original groups: never more open than before containment began.
-      const final = !isTransientFailure(err) || (attempt?.attempt ?? 1) >= ISOLATE_ATTEMPTS;
-      const reverted = final ? await revertUntracked(ctx, enis) : [];
-      err.message = `isolation incomplete (${err.message}): ${await whereEnisAre(ctx, enis)}${
-        reverted.length > 0 ? `; moved back to their original groups: ${reverted.join(", ")}` : ""
-      }`;
-      throw err;
-    }
-    const record: IsolateRecord = {
-      enis,
-      groups: target,
-      forensicEgress: egress,
-      at: Date.now(),
-      ...(uncontainable.length > 0 ? { uncontainable } : {}),
-    };
-    return { status: "done", record: record as unknown as Json };
   },
-  async verify(ctx, record) {
-    const r = record as unknown as IsolateRecord;
-    const g = groups(ctx);
-    const now = await describeEnis(ctx, r.enis);
-    const bad = r.enis.filter((id) => {
-      const gs = groupIds(now.get(id));
-      // After the memory capture, forensic egress is removed: isolation alone is the final state.
-      return !(sameSet(gs, r.groups) || sameSet(gs, [g.isolation]));
-    });
-    return bad.length > 0
-      ? {
-          ok: false,
-          detail: `not isolated: ${bad.map((id) => `${id} [${groupIds(now.get(id)).join(", ")}]`).join("; ")}`,
-        }
-      : {
-          ok: true,
-          detail: [
-            `${r.enis.length} ENI(s) only in ${r.groups.join(" + ")}`,
-            ...(r.uncontainable ?? []).map(describeUncontainable),
-          ].join("; "),
-        };
-  },
-};
+});
+
+async function isolate(ctx: CaseContext, attempt: RunAttempt | undefined): Promise<RunResult> {
+  const g = groups(ctx);
+  const untracked = ctx.records.get("untrack") as unknown as UntrackRecord | undefined;
+  const wait = (untracked?.at ?? 0) + ctx.options.dwellMs - Date.now();
+  if (wait > 0) await sleep(Math.min(wait, ctx.options.dwellMs));
+  const egress = wantsForensicEgress(ctx) && g.forensicEgress !== undefined;
+  const target = egress ? [g.isolation, g.forensicEgress!] : [g.isolation];
+  // Read again rather than trust untrack's record: untrack may have failed before it wrote one.
+  const { enis, uncontainable } = await containableEnis(ctx);
+  const moved = await Promise.allSettled(
+    enis.map((id) =>
+      ctx.clients.ec2.send(
+        new ModifyNetworkInterfaceAttributeCommand(urgent({ NetworkInterfaceId: id, Groups: target })),
+      ),
+    ),
+  );
+  const failed = moved.find((m): m is PromiseRejectedResult => m.status === "rejected");
+  if (failed) {
+    const err = failed.reason as Error;
+    // The engine runs a transient failure again; on the last attempt, an ENI still in the all-open
+    // untrack group goes back to its original groups: never more open than before containment began.
+    const final = !isTransientFailure(err) || (attempt?.attempt ?? 1) >= ISOLATE_ATTEMPTS;
+    const reverted = final ? await revertUntracked(ctx, enis) : [];
+    err.message = `isolation incomplete (${err.message}): ${await whereEnisAre(ctx, enis)}${
+      reverted.length > 0 ? `; moved back to their original groups: ${reverted.join(", ")}` : ""
+    }`;
+    throw err;
+  }
+  const record: IsolateRecord = {
+    enis,
+    groups: target,
+    forensicEgress: egress,
+    at: Date.now(),
+    ...(uncontainable.length > 0 ? { uncontainable } : {}),
+  };
+  return { status: "done", record: record as unknown as Json };
+}
+
+async function verifyIsolated(ctx: CaseContext, record: Json | undefined): Promise<VerifyResult> {
+  const r = record as unknown as IsolateRecord;
+  const g = groups(ctx);
+  const now = await describeEnis(ctx, r.enis);
+  const bad = r.enis.filter((id) => {
+    const gs = groupIds(now.get(id));
+    // After the memory capture, forensic egress is removed: isolation alone is the final state.
+    return !(sameSet(gs, r.groups) || sameSet(gs, [g.isolation]));
+  });
+  return bad.length > 0
+    ? {
+        ok: false,
+        detail: `not isolated: ${bad.map((id) => `${id} [${groupIds(now.get(id)).join(", ")}]`).join("; ")}`,
+      }
+    : {
+        ok: true,
+        detail: [
+          `${r.enis.length} ENI(s) only in ${r.groups.join(" + ")}`,
+          ...(r.uncontainable ?? []).map(describeUncontainable),
+        ].join("; "),
+      };
+}

@@ -18,6 +18,7 @@ import {
   MIN_TRACKING,
   type UncontainableEni,
 } from "./network";
+import type { UntrackWindow } from "./untrack-window";
 import { dryRun, errorName, mayHaveRun, sameSet } from "./util";
 
 export interface UntrackRecord {
@@ -53,7 +54,8 @@ async function minimiseTracking(ctx: CaseContext, eni: string): Promise<string |
   }
 }
 
-export const untrackStep: Step<CaseContext> = {
+/** Untracks through the response's window (untrack-window.ts), which the isolate step gives back. */
+export const untrackStep = (window: UntrackWindow): Step<CaseContext> => ({
   id: "untrack",
   title: "Move every ENI to the untrack group; minimum connection tracking",
   needs: ["discover", "isolation-groups"],
@@ -88,11 +90,19 @@ export const untrackStep: Step<CaseContext> = {
       ? enis.filter((id) => groupIds(now.get(id)).includes(g.isolation))
       : [];
     const todo = enis.filter((id) => !alreadyIsolated.includes(id));
+    if (todo.length > 0 && !(await window.enter(ctx.caseId, todo.length))) {
+      return {
+        status: "skipped",
+        reason: `${window.open} ENIs of this response are between untrack and isolation (a window of ${window.size}): isolated directly, so established flows stay tracked until their idle timeout`,
+      };
+    }
     const [moved, tracking] = await Promise.all([
       Promise.allSettled(
         todo.map((id) =>
           ctx.clients.ec2.send(
             new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: id, Groups: [g.untrack] }),
+            // Cancelled if isolation starts first (this step timed out while the call waited for a token).
+            { abortSignal: window.signal(ctx.caseId) },
           ),
         ),
       ),
@@ -146,4 +156,4 @@ export const untrackStep: Step<CaseContext> = {
     ];
     return { ok: true, detail: [`${r.enis.length} ENI(s) untracked`, ...notes].join("; ") };
   },
-};
+});
