@@ -18,10 +18,13 @@ import {
 } from "@aws-sdk/client-ec2";
 import { expect } from "chai";
 import { AwsClients } from "../../automation/aws/clients";
+import { recordsOf } from "../../automation/case/records";
 import { heartbeats } from "../../automation/emulator/strict/rules/asg-lifecycle-heartbeat";
 import { setLifecycleState } from "../../automation/emulator/strict/rules/asg-lifecycle-state";
 import { markRequesterManaged } from "../../automation/emulator/strict/rules/ec2-requester-managed-eni";
+import { openJournals } from "../../automation/journal/open";
 import { type CaseResult, respond } from "../../automation/respond/respond";
+import type { RevokeRecord } from "../../automation/steps/revoke";
 import { isolationGroupNames } from "../../facts/names";
 import { type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";
 import { strictLayer, TEST_ACCOUNT, TEST_REGION } from "../helpers/moto";
@@ -109,6 +112,20 @@ describe("containment fails safe (integration, strict)", function () {
   }
 
   const step = (r: CaseResult, id: string) => r.steps.find((s) => s.id === id)!;
+
+  it("the revoke/swap window: the cut-off is set again after the deny-all profile held", async () => {
+    const { id } = await launch();
+    const r = await containRefusing(id);
+    expect(r.status).to.equal("contained");
+    const { entries } = (await openJournals(a.clients, a.settings).dynamo.readCase(r.caseId!))!;
+    const records = recordsOf(entries);
+    const revoke = records.get("revoke-credentials") as unknown as RevokeRecord;
+    const swapRan = entries.find((e) => e.stepId === "swap-profile" && e.event === "ran")!;
+    expect(revoke.afterSwap).to.equal("verified");
+    // Credentials IMDS issued for the role up to the swap are older than the cut-off: all denied.
+    expect(Date.parse(revoke.issuedBefore)).to.be.at.least(Math.floor(Date.parse(swapRan.at) / 1000) * 1000);
+    expect(step(r, "revoke-credentials").detail).to.match(/after the deny-all profile held.*propagating/);
+  });
 
   it("a Xen instance (t2): tracking is skipped with the reason, and every ENI is isolated", async () => {
     const { id, enis } = await launch("t2.micro");

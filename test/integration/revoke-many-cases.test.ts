@@ -40,6 +40,22 @@ describe("forty cases on one role (integration, strict)", function () {
     a = await setupAccount({ groups: true });
   });
 
+  /** Contains these instances in one response; every case must end contained. */
+  async function containAll(ids: string[]) {
+    const results = await respond({
+      targets: ids.map((instanceId) => ({ instanceId, source: { kind: "argument" as const } })),
+      settings: a.settings,
+      clients: a.responder,
+      options: { dwellMs: 0, memory: false },
+    });
+    for (const r of results) {
+      expect(r.status, r.error ?? JSON.stringify(r.steps.filter((s) => s.status !== "verified"))).to.equal(
+        "contained",
+      );
+    }
+    return results;
+  }
+
   it("every case is revoked within the role's 10,240-character budget; release unfolds its instance", async () => {
     const launched = await a.clients.ec2.send(
       new RunInstancesCommand({
@@ -83,17 +99,7 @@ describe("forty cases on one role (integration, strict)", function () {
     }
     expect(filled, "the budget holds a few dozen case denies").to.be.within(20, 39);
     // The cases up to forty, contained together: each would be refused without folding.
-    const results = await respond({
-      targets: ids.slice(filled).map((instanceId) => ({ instanceId, source: { kind: "argument" as const } })),
-      settings: a.settings,
-      clients: a.responder,
-      options: { dwellMs: 0, memory: false },
-    });
-    for (const r of results) {
-      expect(r.status, r.error ?? JSON.stringify(r.steps.filter((s) => s.status !== "verified"))).to.equal(
-        "contained",
-      );
-    }
+    const results = await containAll(ids.slice(filled));
     const revoke = results.map((r) => r.steps.find((s) => s.id === "revoke-credentials")!);
     expect(
       revoke.filter((s) => s.status !== "verified").map((s) => s.detail),
@@ -164,17 +170,7 @@ describe("forty cases on one role (integration, strict)", function () {
         }),
       );
     }
-    const results = await respond({
-      targets: [{ instanceId: ids[FOLD_AT - 1]!, source: { kind: "argument" as const } }],
-      settings: a.settings,
-      clients: a.responder,
-      options: { dwellMs: 0, memory: false },
-    });
-    for (const r of results) {
-      expect(r.status, r.error ?? JSON.stringify(r.steps.filter((s) => s.status !== "verified"))).to.equal(
-        "contained",
-      );
-    }
+    const results = await containAll([ids[FOLD_AT - 1]!]);
     const folds = results.map((r) => r.steps.find((s) => s.id === "fold-denies")!);
     expect(folds.map((f) => f.status)).to.deep.equal(["verified"]);
     const names = (await a.clients.iam.send(new ListRolePoliciesCommand({ RoleName: a.world.roleName })))
