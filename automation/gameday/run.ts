@@ -114,9 +114,13 @@ function printScenario(s: ScenarioSummary, t: Timeline, print: (text: string) =>
   for (const [kind, file] of Object.entries(s.reports)) print(`  report ${kind}: ${file}`);
 }
 
-/** Fronts the emulator with the strict layer unless switched off or already there. */
+/** Fronts the emulator with the strict layer unless already there (switched off: moto's bug shims only). */
 async function strict(o: GamedayOptions, moto: MotoServer, log: (t: string) => void): Promise<MotoServer> {
-  if (o.strict === false) return moto;
+  if (o.strict === false) {
+    const shimmed = await withStrictLayer(moto, { strict: false });
+    log(`strict layer off: moto as it is on ${shimmed.endpoint}, with only its bugs worked around`);
+    return shimmed;
+  }
   const page = await fetch(`${moto.endpoint}${STRICT_API_PATH}`, { signal: AbortSignal.timeout(5000) })
     .then((r) => (r.ok ? r.json() : undefined))
     .catch(() => undefined);

@@ -95,14 +95,16 @@ async function invocation(ctx: InvestigateContext, commandId: string, ws: string
 }
 
 async function waitFinal(ctx: InvestigateContext, commandId: string, ws: string, deadline: number) {
-  for (;;) {
+  for (let n = 0; ; n++) {
     const inv = await invocation(ctx, commandId, ws);
     if (inv?.Status && FINAL.has(inv.Status)) return inv;
-    if (Date.now() + ctx.mount.pollMs > deadline)
+    // A mount takes a second or two: look again soon, then every pollMs (250 ms doubling up to it).
+    const wait = Math.min(ctx.mount.pollMs, 250 * 2 ** n);
+    if (Date.now() + wait > deadline)
       throw new Error(
         `mount command ${commandId} on ${ws} is still ${inv?.Status ?? "pending"} after the bound: check it with \`aws ssm get-command-invocation\`, then re-run`,
       );
-    await sleep(ctx.mount.pollMs);
+    await sleep(wait);
   }
 }
 

@@ -49,3 +49,6 @@ export const STRICT_RULES: readonly StrictRule[] = [
   motoFlowLogS3Prefix,
   motoDynamodbSerialWrites,
 ];
+
+/** Work-arounds of moto bugs, not AWS behaviour: in front of moto even when strictness is off. */
+export const MOTO_SHIMS: readonly StrictRule[] = [motoFlowLogS3Prefix, motoDynamodbSerialWrites];
