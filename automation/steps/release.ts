@@ -28,6 +28,7 @@ import {
   RegisterTargetsCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { DeleteRolePolicyCommand, GetRolePolicyCommand } from "@aws-sdk/client-iam";
+import { isNoSuchEntity } from "../aws/errors";
 import { type AddressFacts, type CaseContext, facts } from "../case/context";
 import type { Step } from "../engine/types";
 import type { AsgRecord } from "./asg";
@@ -37,7 +38,7 @@ import type { ProtectRecord } from "./protect";
 import type { RevokeRecord } from "./revoke";
 import { FOLDED_POLICY_NAME, foldedCovers, unfoldInstance } from "./revoke-fold";
 import type { SwapRecord } from "./swap-profile";
-import { errorName, sameSet } from "./util";
+import { sameSet } from "./util";
 
 const rec = <T>(ctx: CaseContext, id: string) => ctx.records.get(id) as unknown as T | undefined;
 const none = async () => [];
@@ -116,8 +117,6 @@ export const restoreProfileStep: Step<CaseContext> = {
   },
 };
 
-const isMissing = (err: unknown) => ["NoSuchEntity", "NoSuchEntityException"].includes(errorName(err));
-
 export const removeDenyStep: Step<CaseContext> = {
   id: "remove-deny-policy",
   title: "Remove the case's deny from the role",
@@ -130,7 +129,7 @@ export const removeDenyStep: Step<CaseContext> = {
       await ctx.clients.iam
         .send(new DeleteRolePolicyCommand({ RoleName: r.role, PolicyName: r.policyName }))
         .catch((err) => {
-          if (!isMissing(err)) throw err;
+          if (!isNoSuchEntity(err)) throw err;
         });
     }
     if (r.scope === "instance") await unfoldInstance(ctx.clients.iam, r.role, r.instanceArn);
@@ -148,7 +147,7 @@ export const removeDenyStep: Step<CaseContext> = {
       await ctx.clients.iam.send(new GetRolePolicyCommand({ RoleName: r.role, PolicyName: r.policyName }));
       return { ok: false, detail: `${r.policyName} is still on ${r.role}` };
     } catch (err) {
-      if (isMissing(err)) return { ok: true };
+      if (isNoSuchEntity(err)) return { ok: true };
       throw err;
     }
   },

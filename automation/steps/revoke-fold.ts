@@ -18,7 +18,7 @@ import {
   PutRolePolicyCommand,
 } from "@aws-sdk/client-iam";
 import { NAME_PREFIX } from "../../facts/names";
-import { errorName } from "./util";
+import { isLimitExceeded, isNoSuchEntity } from "../aws/errors";
 
 export const FOLDED_POLICY_NAME = `${NAME_PREFIX}-revoke-folded`;
 const CASE_POLICY = new RegExp(`^${NAME_PREFIX}-revoke-c-`);
@@ -73,13 +73,12 @@ export function instanceDeniesOf(document: string | undefined): InstanceDeny[] {
 }
 
 const latest = (a: string, b: string) => (Date.parse(a) >= Date.parse(b) ? a : b);
-const isMissing = (err: unknown) => ["NoSuchEntity", "NoSuchEntityException"].includes(errorName(err));
 
 async function readPolicy(iam: IAMClient, role: string, name: string): Promise<string | undefined> {
   try {
     return (await iam.send(new GetRolePolicyCommand({ RoleName: role, PolicyName: name }))).PolicyDocument;
   } catch (err) {
-    if (isMissing(err)) return undefined;
+    if (isNoSuchEntity(err)) return undefined;
     throw err;
   }
 }
@@ -110,8 +109,6 @@ export interface FoldResult {
    */
   gaps: string[];
 }
-
-const isLimit = (err: unknown) => ["LimitExceeded", "LimitExceededException"].includes(errorName(err));
 
 /** Role policies counted as IAM counts them against the budget: characters without white space. */
 export const budgetSize = (document: string) => document.replace(/\s/g, "").length;
@@ -174,7 +171,7 @@ export async function foldDenies(
     );
   const remove = (name: string) =>
     clients.iam.send(new DeleteRolePolicyCommand({ RoleName: role, PolicyName: name })).catch((err) => {
-      if (!isMissing(err)) throw err;
+      if (!isNoSuchEntity(err)) throw err;
     });
   const folded: string[] = [];
   const gaps: string[] = [];
@@ -185,7 +182,7 @@ export async function foldDenies(
     const fitted = await write(all).then(
       () => true,
       (err) => {
-        if (!isLimit(err)) throw err;
+        if (!isLimitExceeded(err)) throw err;
         return false;
       },
     );
@@ -202,7 +199,7 @@ export async function foldDenies(
     try {
       await write(next);
     } catch (err) {
-      if (!isLimit(err)) throw err;
+      if (!isLimitExceeded(err)) throw err;
       // No room to grow the folded policy: free this case's room first, then fold it in.
       await remove(name);
       gaps.push(name);

@@ -11,11 +11,11 @@ import { DescribeIamInstanceProfileAssociationsCommand } from "@aws-sdk/client-e
 import { GetRolePolicyCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { revokePolicyName } from "../../facts/names";
 
+import { isLimitExceeded, isNoSuchEntity } from "../aws/errors";
 import { sleep } from "../aws/retry";
 import { type CaseContext, facts, resolved } from "../case/context";
 import type { Json, Step } from "../engine/types";
 import { FOLDED_POLICY_NAME, type FoldResult, foldDenies, foldedCovers } from "./revoke-fold";
-import { errorName } from "./util";
 
 /** One fold at a time per role in this process (a fold reads, rewrites and deletes several policies). */
 const roleLocks = new Map<string, Promise<unknown>>();
@@ -146,7 +146,7 @@ export const revokeStep: Step<CaseContext> = {
         );
       } catch (err) {
         // The role's inline budget is full (a few dozen earlier cases): fold the instance denies.
-        if (!["LimitExceeded", "LimitExceededException"].includes(errorName(err)) || wholeRole) throw err;
+        if (!isLimitExceeded(err) || wholeRole) throw err;
         record.policyName = FOLDED_POLICY_NAME;
         await put(issuedBefore);
       }
@@ -181,7 +181,7 @@ export const revokeStep: Step<CaseContext> = {
       .send(new GetRolePolicyCommand({ RoleName: r.role, PolicyName: r.policyName }))
       .catch(async (err) => {
         // Another case on the role folded this one's deny in the meantime.
-        if (["NoSuchEntity", "NoSuchEntityException"].includes(errorName(err))) return undefined;
+        if (isNoSuchEntity(err)) return undefined;
         throw err;
       });
     if (!res) {
