@@ -29,6 +29,14 @@ export interface Decision {
   reason: string;
 }
 
+/** A decision with what the policy simulator also reports. */
+interface Detailed extends Decision {
+  /** Denied by a Deny statement (not merely for want of an Allow). */
+  explicit: boolean;
+  /** The policies whose statements decided (the allowing ones, or the explicitly denying ones). */
+  policies: string[];
+}
+
 /** An administrator's identity: everything (resource policies may still deny it). */
 const ADMIN: NamedPolicy = {
   name: "administrator (allow-all)",
@@ -170,7 +178,8 @@ export async function decide(
   const key = `${prepKey}|${q.resource}|${contextKey(context, prep.needs)}`;
   const hit = decisions.get(key);
   if (hit) return hit;
-  const decision = await simulate(q.action, q.resource, p, context, prep);
+  const { allowed, reason } = await simulate(q.action, q.resource, p, context, prep);
+  const decision: Decision = { allowed, reason };
   if (decisions.size >= MAX_CACHED) decisions.clear();
   // A write that changed the policies while this ran must not leave a stale decision behind.
   if (policyCache(ctx).generation === generation) decisions.set(key, decision);
@@ -193,7 +202,7 @@ async function simulate(
   p: Principal,
   context: Context,
   prep: Prepared,
-): Promise<Decision> {
+): Promise<Detailed> {
   if (OWNERLESS_DOCUMENT.test(resourceArn)) {
     const cut = <X extends { cut: Applicable }>(x: X): X => ({
       ...x,
@@ -215,7 +224,7 @@ async function simulateOnce(
   p: Principal,
   context: Context,
   prep: Prepared,
-): Promise<Decision> {
+): Promise<Detailed> {
   const result = await runSimulation(
     {
       request: {
@@ -243,6 +252,40 @@ async function simulateOnce(
   const allowed = result.overallResult === "Allowed";
   const analysis = analyses.find((a) => (a.result === "Allowed") === allowed) ?? analyses[0];
   if (!analysis)
-    return { allowed, reason: allowed ? "allowed" : `no identity-based policy allows the ${action} action` };
-  return { allowed, reason: allowed ? granted(analysis, prep) : denied(action, analysis, prep) };
+    return {
+      allowed,
+      reason: allowed ? "allowed" : `no identity-based policy allows the ${action} action`,
+      explicit: false,
+      policies: [],
+    };
+  const explicitDenials = allowed
+    ? []
+    : getDenialReasons(analysis).filter((d) => d.denialType !== "Implicit");
+  const policies = allowed
+    ? getGrantReasons(analysis).map((g) => ("policyIdentifier" in g ? g.policyIdentifier : g.policyType))
+    : explicitDenials.map((d) => d.policyIdentifier ?? d.policyType);
+  return {
+    allowed,
+    reason: allowed ? granted(analysis, prep) : denied(action, analysis, prep),
+    explicit: explicitDenials.length > 0,
+    policies: [...new Set(policies)],
+  };
+}
+
+/**
+ * What IAM's policy simulator decides (SimulatePrincipalPolicy): the role's own identity policies and
+ * permissions boundary, with exactly the given context. Unlike `decide`, nothing is read from the
+ * resource (no resource policy, no tags) and no global key is added: the simulator evaluates only what
+ * the caller supplies. Also returns the context keys the applicable statements test that were not given.
+ */
+export async function simulateRole(
+  ctx: RuleContext,
+  q: { principal: Principal & { kind: "role-session" }; action: string; resource: string; context: Context },
+): Promise<Detailed & { missing: string[] }> {
+  const p = q.principal;
+  const role = await rolePolicies(ctx, p.accountId, p.roleName);
+  const prep = prepare(q.action, role.identity, role);
+  const given = new Set(Object.keys(q.context).map((k) => k.toLowerCase()));
+  const missing = [...prep.needs.keys].filter((k) => !given.has(k)).sort();
+  return { ...(await simulate(q.action, q.resource, p, q.context, prep)), missing };
 }

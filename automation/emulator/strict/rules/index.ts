@@ -18,6 +18,7 @@ import { ec2SnapshotPerVolumeRate } from "./ec2-snapshot-per-volume-rate";
 import { ec2StopProtectionBlocksTerminate } from "./ec2-stop-protection-blocks-terminate";
 import { iamAuthorize } from "./iam-authorize";
 import { iamInlinePolicyBudget } from "./iam-inline-policy-budget";
+import { iamSimulatePrincipalPolicy } from "./iam-simulate-principal-policy";
 import { motoDynamodbSerialWrites } from "./moto-dynamodb-serial-writes";
 import { motoFlowLogS3Prefix } from "./moto-flow-log-s3-prefix";
 import { s3ObjectLockChecksum } from "./s3-object-lock-checksum";
@@ -44,6 +45,7 @@ export const STRICT_RULES: readonly StrictRule[] = [
   asgNoReplacementOnTemplateVersion,
   s3ObjectLockChecksum,
   iamInlinePolicyBudget,
+  iamSimulatePrincipalPolicy,
   // Answers the SSM command calls itself (after authorisation): runs delivered scripts on an emulated host.
   ssmAgent,
   motoFlowLogS3Prefix,

@@ -43,6 +43,8 @@ export function iamAuthorizations(req: StrictRequest, _ctx: RuleContext): Author
   if (p.PolicyArn) return [{ action, resource: p.PolicyArn, context }];
   if (op === "CreatePolicy" && p.PolicyName)
     return [{ action, resource: arn(`policy${p.Path ?? "/"}${p.PolicyName}`), context }];
+  // The simulator is authorised on the principal whose policies it reads.
+  if (op === "SimulatePrincipalPolicy" && p.PolicySourceArn) return [{ action, resource: p.PolicySourceArn }];
   if (/^(List|Get)\w+$/.test(op)) return [{ action, resource: "*" }];
   return undefined;
 }
