@@ -170,6 +170,7 @@ export const responderSettings = settingsOf({
   isolation: regional.flatMap((r) => r.isolation),
   forensicVpc,
   forensicAmiParameter: readiness.forensicAmiParameter,
+  captureTool: readiness.captureTool,
 });
 new aws.ssm.Parameter(
   "responder-settings",

@@ -102,7 +102,13 @@ export function evidenceBucketPolicy(i: EvidencePolicyInput) {
       Principal: "*",
       Action: "s3:PutObject",
       Resource: `${i.bucketArn}/*`,
-      Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } },
+      // Only a present, wrong header: UploadPart, CompleteMultipartUpload and presigned PUTs never carry
+      // it (an IfExists deny fires on those too and refuses every multipart or presigned upload); the
+      // bucket's default encryption (this key, aws:kms) covers requests without it.
+      Condition: {
+        StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
+        Null: { "s3:x-amz-server-side-encryption": "false" },
+      },
     },
     {
       Sid: "DenyOtherEncryptionKeys",
@@ -111,7 +117,8 @@ export function evidenceBucketPolicy(i: EvidencePolicyInput) {
       Action: "s3:PutObject",
       Resource: `${i.bucketArn}/*`,
       Condition: {
-        StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": i.kmsKeyArn },
+        StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": i.kmsKeyArn },
+        Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
       },
     },
   ];

@@ -1,8 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { BaselineConfig } from "../config/read";
+import type { CaptureToolPin } from "../facts/responder-settings";
 import { EvidenceStore } from "./evidence-store";
 import { ForensicAmi } from "./forensic-ami";
 import type { ForensicVpc } from "./forensic-vpc";
+import { avmlTool } from "./image-builder/forensic-documents";
 import { KnownGoodAmi } from "./known-good-ami";
 import { ReferenceWorkload } from "./reference-workload";
 import { ResponderAccess } from "./responder-access";
@@ -36,6 +38,8 @@ export class ForensicReadiness extends pulumi.ComponentResource {
   readonly access: ResponderAccess;
   readonly forensicVpc: ForensicVpc;
   readonly forensicAmiParameter: pulumi.Output<string>;
+  /** The memory-capture tool (AVML, from the avml pin of forensicToolPins) and its pin, for `ir`. */
+  readonly captureTool: CaptureToolPin;
   readonly workload?: ReferenceWorkload;
 
   constructor(name: string, args: ForensicReadinessArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -67,6 +71,9 @@ export class ForensicReadiness extends pulumi.ComponentResource {
       parent,
     );
     this.forensicVpc = args.forensicVpc;
+    // The pin reaches `ir` through its settings (stack config), never as metadata beside the binary.
+    const avml = avmlTool(c.forensicToolPins.avml);
+    this.captureTool = { key: avml.key, sha256: avml.sha256 };
     this.forensicAmiParameter = pulumi.output("/ir/forensic-ami");
     if (c.forensicAmiPipeline) {
       const p = c.forensicToolPins;

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { IsolationGroupIds, ResponderSettings } from "../facts";
+import type { CaptureToolPin } from "../facts/responder-settings";
 import type { EvidenceStore } from "./evidence-store";
 import type { ForensicVpc } from "./forensic-vpc";
 import type { IsolationGroups } from "./isolation-groups";
@@ -25,6 +26,8 @@ export interface ResponderSettingsInputs {
   >;
   /** SSM parameter of the forensic AMI (ForensicAmi.amiParameterName, or SSM.forensicAmi). */
   forensicAmiParameter: pulumi.Input<string>;
+  /** The memory-capture tool and its pin (ForensicReadiness.captureTool). */
+  captureTool?: CaptureToolPin;
 }
 
 export function responderSettings(i: ResponderSettingsInputs): pulumi.Output<ResponderSettings> {
@@ -75,6 +78,7 @@ export function responderSettings(i: ResponderSettingsInputs): pulumi.Output<Res
         isolationGroups: groups,
         forensic: { vpcId, subnetIds, workstationSecurityGroupId, workstationInstanceProfile, amiParameter },
         alertTopicArn,
+        ...(i.captureTool ? { captureTool: i.captureTool } : {}),
       }),
     );
 }

@@ -14,6 +14,7 @@ import {
   TAG,
 } from "../facts";
 import { FORENSIC_WORKSTATION_ROLE_NAME } from "../facts/forensic";
+import { QUARANTINE_POLICY_NAME, quarantinePolicy } from "../facts/quarantine-policy";
 import {
   RESPONDER_POLICY_GROUPS,
   type ResponderPolicyContext,
@@ -27,7 +28,7 @@ export { responderTrustPolicy };
 import { checkIfPlain, validatePrincipalArn } from "./validation";
 
 /** Inline policy name on the deny-all role (the same name `ir bootstrap` uses). */
-export const DENY_ALL_POLICY_NAME = "ir-deny-all";
+export const DENY_ALL_POLICY_NAME = QUARANTINE_POLICY_NAME;
 
 export interface ResponderAccessArgs {
   /**
@@ -215,12 +216,13 @@ export class ResponderAccess extends pulumi.ComponentResource {
         this,
       );
 
-    // Deny-all instance profile: a contained instance's IMDS then hands out credentials that can do nothing.
+    // Quarantine ("deny-all") instance profile: a contained instance's IMDS then hands out credentials
+    // that can do nothing but let the SSM agent take the memory capture and the log collection.
     const denyRole = new aws.iam.Role(
       `${name}-deny-all`,
       {
         name: DENY_ALL_PROFILE_NAME,
-        description: "Swapped onto contained instances: denies every action",
+        description: "Swapped onto contained instances: denies every action but the SSM agent's own",
         assumeRolePolicy: JSON.stringify({
           Version: "2012-10-17",
           Statement: [
@@ -236,10 +238,9 @@ export class ResponderAccess extends pulumi.ComponentResource {
       {
         role: denyRole.name,
         name: DENY_ALL_POLICY_NAME,
-        policy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [{ Sid: "DenyEverything", Effect: "Deny", Action: "*", Resource: "*" }],
-        }),
+        policy: pulumi
+          .all([partition, account])
+          .apply(([partition, accountId]) => JSON.stringify(quarantinePolicy({ partition, accountId }))),
       },
       p,
     );

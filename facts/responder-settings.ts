@@ -39,4 +39,17 @@ export interface ResponderSettings {
   };
   /** SNS topic for alerts and approval requests. */
   alertTopicArn: string;
+  /**
+   * The memory-capture tool in the tools bucket and its pinned SHA-256 (from the stack config's avml
+   * pin). The pin lives here, never beside the binary: whoever can replace the object could replace
+   * metadata kept with it, and the binary runs as root on the host.
+   */
+  captureTool?: CaptureToolPin;
+}
+
+export interface CaptureToolPin {
+  /** Key in the tools bucket. */
+  key: string;
+  /** 64 lower-case hex digits. */
+  sha256: string;
 }

@@ -185,7 +185,7 @@ async function groups(
   };
 }
 
-async function profile(req: BootstrapRequest): Promise<BootstrapItem> {
+async function profile(req: BootstrapRequest, account: string): Promise<BootstrapItem> {
   const name = req.settings.denyAllInstanceProfile;
   if (req.dryRun) {
     const ok = await exists(
@@ -194,8 +194,21 @@ async function profile(req: BootstrapRequest): Promise<BootstrapItem> {
     );
     return { kind: "deny-all-profile", name, status: ok ? "exists" : "missing" };
   }
-  const p = await new DenyAllProfileResolver().ensure({ clients: req.clients, settings: req.settings });
-  return { kind: "deny-all-profile", name, status: p.created ? "created" : "exists" };
+  const p = await new DenyAllProfileResolver().ensure(
+    { clients: req.clients, settings: req.settings },
+    account,
+  );
+  return {
+    kind: "deny-all-profile",
+    name,
+    status: p.created ? "created" : "exists",
+    ...(p.admitsSsmAgent === false
+      ? {
+          detail:
+            "its role denies everything, the SSM agent included: memory and logs cannot be captured from a contained instance; deploy the baseline again, or delete the profile and its role and run bootstrap again",
+        }
+      : {}),
+  };
 }
 
 export async function bootstrap(req: BootstrapRequest): Promise<BootstrapItem[]> {
@@ -210,7 +223,7 @@ export async function bootstrap(req: BootstrapRequest): Promise<BootstrapItem[]>
   return Promise.all([
     bucket(req, bucketName),
     table(req, req.settings.journalTable),
-    profile(req),
+    profile(req, account),
     ...req.vpcIds.map((v) => groups(req, v, resolver)),
   ]);
 }

@@ -4,7 +4,13 @@
  * A resumed case reuses an object that is already there with the same hash (no duplicates).
  */
 import { createHash } from "node:crypto";
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import {
+  GetObjectCommand,
+  type HeadObjectCommandOutput,
+  HeadObjectCommand,
+  PutObjectCommand,
+  PutObjectRetentionCommand,
+} from "@aws-sdk/client-s3";
 import { EVIDENCE_LOCK_MODE, evidenceBucketName } from "../../facts/names";
 import type { CaseContext } from "../case/context";
 import { facts } from "../case/context";
@@ -108,4 +114,27 @@ export async function hashObject(
     size += chunk.length;
   }
   return { sha256: hash.digest("hex"), size };
+}
+
+/**
+ * Makes sure an object written by someone else (the host, through a presigned URL or a multipart
+ * upload) is under the case's compliance lock: a presigned PUT cannot be trusted to carry the lock
+ * headers, and an emulator may drop an upload's lock on completion. Returns the object's head.
+ */
+export async function ensureLocked(ctx: CaseContext, key: string, versionId?: string): Promise<HeadObjectCommandOutput> {
+  const bucket = evidenceBucket(ctx);
+  const head = await ctx.clients.s3.send(
+    new HeadObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }),
+  );
+  if (head.ObjectLockMode !== EVIDENCE_LOCK_MODE) {
+    await ctx.clients.s3.send(
+      new PutObjectRetentionCommand({
+        Bucket: bucket,
+        Key: key,
+        ...(head.VersionId ? { VersionId: head.VersionId } : {}),
+        Retention: { Mode: EVIDENCE_LOCK_MODE, RetainUntilDate: retainUntil(ctx) },
+      }),
+    );
+  }
+  return head;
 }

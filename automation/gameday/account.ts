@@ -9,6 +9,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
+import { CreateBucketCommand, PutBucketPolicyCommand } from "@aws-sdk/client-s3";
+import { evidenceBucketPolicy } from "../../components/evidence-policies";
 import {
   evidenceBucketName,
   isolationGroupNames,
@@ -19,12 +21,18 @@ import type { ResponderSettings } from "../../facts/responder-settings";
 import { AwsClients, type CallRecorder } from "../aws/clients";
 import { bootstrap } from "../bootstrap/bootstrap";
 import { assumeResponderRole } from "../emulator/responder-role";
+import { seedFakeCaptureTool } from "../emulator/strict/ssm-agent/capture-tool";
 import { type ResolvedSettings, resolveSettings } from "../settings/settings";
 import { type FlowLogSink, seedFlowLogs } from "./flow-logs";
 import { seedWorkload, type Workload } from "./seed";
 import { type ForensicSeed, seedForensic } from "./seed-forensic";
 
 export const GAMEDAY_REGION = "us-east-1";
+/**
+ * Size of the emulated host's memory image, MiB: with the game day's 5 MiB parts and two parts per URL
+ * batch, three parts in two batches (the streaming and the minting ahead are exercised).
+ */
+export const CAPTURE_MIB = 12;
 /** Emulator credentials: moto accepts anything; real credentials must never be needed. */
 export const EMULATOR_CREDENTIALS = { accessKeyId: "gameday", secretAccessKey: "gameday" };
 
@@ -64,6 +72,22 @@ export function accountClients(
   });
 }
 
+/**
+ * The evidence bucket policy the baseline deploys (components/evidence-policies.ts): the responder's
+ * uploads must pass it here as on AWS. The account's administrator (the game day's own checks) reads
+ * evidence as a configured analyst would.
+ */
+async function evidencePolicy(setup: AwsClients, accountId: string, bucket: string): Promise<void> {
+  const policy = evidenceBucketPolicy({
+    bucketArn: `arn:aws:s3:::${bucket}`,
+    responderRoleArn: `arn:aws:iam::${accountId}:role/${RESPONDER_ROLE_NAME}`,
+    analysts: [`arn:aws:iam::${accountId}:root`],
+    admins: [],
+    kmsKeyArn: `arn:aws:kms:${GAMEDAY_REGION}:${accountId}:key/gameday-evidence`,
+  });
+  await setup.s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(policy) }));
+}
+
 async function groupId(c: AwsClients, vpcId: string, name: string): Promise<string> {
   const res = await c.ec2.send(
     new DescribeSecurityGroupsCommand({
@@ -100,12 +124,18 @@ export async function prepareAccount(o: AccountOptions): Promise<GamedayAccount>
       settings: { ...base, accountId: o.accountId, evidenceBucket },
       vpcIds: [workload.vpcId],
     });
+    await evidencePolicy(setup, o.accountId, evidenceBucket);
+    const toolsBucket = toolsBucketName(o.accountId, GAMEDAY_REGION);
+    await setup.s3.send(new CreateBucketCommand({ Bucket: toolsBucket }));
+    // The host's "memory": a stand-in for AVML writing CAPTURE_MIB MiB, pinned in the settings.
+    const tool = await seedFakeCaptureTool(setup.s3, toolsBucket, CAPTURE_MIB);
     const names = isolationGroupNames(workload.vpcId);
     const published: ResponderSettings = {
       region: GAMEDAY_REGION,
       accountId: o.accountId,
       evidenceBucket,
-      toolsBucket: toolsBucketName(o.accountId, GAMEDAY_REGION),
+      toolsBucket,
+      captureTool: { key: tool.key, sha256: tool.sha256 },
       journalTable: base.journalTable,
       evidenceKmsKeyArn: "",
       denyAllInstanceProfile: base.denyAllInstanceProfile,

@@ -95,8 +95,18 @@ export async function checkEvidence(run: ScenarioRun, stage: "contained" | "fina
     problems.push(
       `manifest snapshots missing from EC2: ${listed.map((s) => s.snapshotId).join(", ") || "none listed"}`,
     );
-  // Said plainly, never counted as captured: moto has no SSM inventory, so memory is skipped there.
-  const memory = `memory ${manifest.memory.status}${manifest.memory.reason ? ` (${manifest.memory.reason})` : ""}`;
+  // With an SSM agent on the host (the strict layer) the volatile evidence must be there: memory and
+  // logs captured from the contained host, under the quarantine profile and the baseline's bucket
+  // policy. Plain moto runs no agent: said plainly, never counted as captured.
+  const logs = manifest.artefacts.filter((a) => a.name.startsWith("logs/")).length;
+  if (run.hostAgent && stage === "contained") {
+    if (manifest.memory.status !== "captured")
+      problems.push(
+        `memory ${manifest.memory.status}${manifest.memory.reason ? ` (${manifest.memory.reason})` : ""}, not captured`,
+      );
+    if (logs === 0) problems.push("no host logs collected");
+  }
+  const memory = `memory ${manifest.memory.status}${manifest.memory.reason ? ` (${manifest.memory.reason})` : ""}, ${logs} log artefact(s)`;
   return problems.length
     ? result(false, problems.join("; "))
     : result(

@@ -10,6 +10,8 @@ import { join } from "node:path";
 import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import { type Target, targetsFromFinding } from "../input/targets";
 import { type CaseResult, respond } from "../respond/respond";
+import { DEFAULT_COLLECT_LOGS } from "../steps/collect-logs";
+import { DEFAULT_MEMORY } from "../steps/memory";
 import type { GamedayAccount } from "./account";
 import { EMULATOR_CREDENTIALS } from "./account";
 import { type Check, containmentChecks, finalChecks, investigationChecks } from "./checks";
@@ -20,8 +22,26 @@ import type { AttackerTrace, Scenario } from "./scenarios";
 import { publishNewerAmi } from "./seed";
 import type { Phase, Timeline } from "./timeline";
 
+/**
+ * The capture's settings on the emulated host: polls every 250 ms (the host answers in a second, not
+ * minutes), 5 MiB parts and two parts per URL batch, so a 12 MiB image is streamed in three parts
+ * through two batches.
+ */
+const GAMEDAY_CAPTURE = {
+  memory: {
+    ...DEFAULT_MEMORY,
+    pollMs: 250,
+    minPartBytes: 5 * 1024 * 1024,
+    urls: { partsPerBatch: 2, urlTtlMs: 3_600_000 },
+  },
+  collectLogs: { ...DEFAULT_COLLECT_LOGS, pollMs: 250 },
+  ssmReach: { boundMs: 30_000, pollMs: 250 },
+};
+
 export interface LifecycleOptions {
   endpoint: string;
+  /** An SSM agent answers on the hosts (the strict layer): memory and logs must then be captured. */
+  hostAgent: boolean;
   dwellMs: number;
   /** Where the findings are written (what `ir respond <file>` would be given). */
   findingsDir: string;
@@ -33,6 +53,8 @@ export interface LifecycleOptions {
 
 export interface ScenarioRun {
   scenario: Scenario;
+  /** An SSM agent answers on the hosts (the strict layer): memory and logs must be captured. */
+  hostAgent: boolean;
   account: GamedayAccount;
   victim: Victim;
   findings: GuardDutyEvent[];
@@ -117,6 +139,7 @@ export async function playScenario(
   const began = new Date();
   const run: ScenarioRun = {
     scenario,
+    hostAgent: o.hostAgent,
     account,
     victim: await readVictim(account, victimId),
     findings: [],
@@ -181,6 +204,7 @@ export async function playScenario(
     // capacity back from the known-good AMI.
     options: { dwellMs: o.dwellMs, decrementCapacity: true },
     observe: t.observer("respond"),
+    ...GAMEDAY_CAPTURE,
   });
   run.respond = result;
   run.caseId = result?.caseId;

@@ -214,6 +214,7 @@ export async function runGameday(o: GamedayOptions, io: Out): Promise<GamedayRes
       try {
         const run = await playScenario(scenario, account, phases, t, {
           endpoint: emu.endpoint,
+          hostAgent: o.strict !== false,
           dwellMs: o.dwellMs,
           findingsDir: join(stateDir, scenario.accountId),
           healthTimeoutMs: o.healthTimeoutMs ?? 60_000,

@@ -142,6 +142,13 @@ async function role(c: AwsClients) {
           { Effect: "Allow", Action: ["ssm:GetParameter"], Resource: "*" },
           // Broader than the app needs, as roles often are: what the thief of its credentials uses.
           { Effect: "Allow", Action: ["s3:ListAllMyBuckets"], Resource: "*" },
+          // What AmazonSSMManagedInstanceCore gives the SSM agent (moto has no AWS managed policies):
+          // a workload whose memory and logs can be captured when it is hacked.
+          {
+            Effect: "Allow",
+            Action: ["ssm:UpdateInstanceInformation", "ec2messages:*", "ssmmessages:*"],
+            Resource: "*",
+          },
         ],
       }),
     }),

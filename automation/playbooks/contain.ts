@@ -31,6 +31,7 @@ import { resolveStep } from "../steps/resolve";
 import { revokeStep } from "../steps/revoke";
 import { snapshotStep } from "../steps/snapshot";
 import { ssmCheckStep } from "../steps/ssm-check";
+import { DEFAULT_SSM_REACH, type SsmReachOptions, ssmReachStep } from "../steps/ssm-reach";
 import { swapProfileStep } from "../steps/swap-profile";
 import { tagInstanceStep } from "../steps/tag-instance";
 import { untrackStep } from "../steps/untrack";
@@ -47,12 +48,15 @@ export interface PlaybookDeps {
   untrackWindow: UntrackWindow;
   memory?: MemoryOptions;
   collectLogs?: CollectLogsOptions;
+  /** The agent's reach probe before memory and logs. @default DEFAULT_SSM_REACH */
+  ssmReach?: SsmReachOptions;
 }
 
 export function sharedDeps(
   discovery: Discovery,
   memory?: MemoryOptions,
   collectLogs?: CollectLogsOptions,
+  ssmReach?: SsmReachOptions,
 ): PlaybookDeps {
   return {
     discovery,
@@ -62,6 +66,7 @@ export function sharedDeps(
     untrackWindow: new UntrackWindow(),
     ...(memory ? { memory } : {}),
     ...(collectLogs ? { collectLogs } : {}),
+    ...(ssmReach ? { ssmReach } : {}),
   };
 }
 
@@ -86,10 +91,11 @@ export function containPlaybook(deps: PlaybookDeps): Step<CaseContext>[] {
     foldDeniesStep,
     metadataBeforeStep,
     metadataAfterStep,
+    ssmReachStep(deps.ssmReach ?? DEFAULT_SSM_REACH),
     memoryStep(deps.memory ?? DEFAULT_MEMORY),
     collectLogsStep(deps.collectLogs),
     // The host uploads its logs through the forensic egress too: close it once both are done.
-    { ...closeEgressStep, after: [...(closeEgressStep.after ?? []), "collect-logs"] },
+    { ...closeEgressStep, after: [...(closeEgressStep.after ?? []), "ssm-reach", "collect-logs"] },
     manifestStep,
   ];
 }

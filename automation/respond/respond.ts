@@ -21,6 +21,7 @@ import { CONTAINMENT_STEPS, containPlaybook, type PlaybookDeps, sharedDeps } fro
 import type { ResolvedSettings } from "../settings/settings";
 import type { CollectLogsOptions } from "../steps/collect-logs";
 import type { MemoryOptions } from "../steps/memory";
+import type { SsmReachOptions } from "../steps/ssm-reach";
 
 export const DEFAULT_OPTIONS: CaseOptions = {
   wholeRole: false,
@@ -62,6 +63,8 @@ export interface RespondRequest {
   memory?: MemoryOptions;
   /** Bounds of the log collection over SSM (tests shorten the polls). */
   collectLogs?: CollectLogsOptions;
+  /** The SSM agent's reach probe (tests shorten its bound). */
+  ssmReach?: SsmReachOptions;
   /** Identifies this run in locks (default: host, pid and random). */
   runId?: string;
   /** Tests: override journal location etc. */
@@ -91,7 +94,7 @@ export async function respond(req: RespondRequest): Promise<CaseResult[]> {
       const clients = req.clients.forRegion(region);
       r = {
         clients,
-        deps: sharedDeps(new Discovery(clients), req.memory, req.collectLogs),
+        deps: sharedDeps(new Discovery(clients), req.memory, req.collectLogs, req.ssmReach),
         journals,
         gate: new ContainmentGate(),
         operator: once(() =>

@@ -10,7 +10,7 @@ import {
   JOURNAL_TABLE_NAME,
   SSM,
 } from "../../facts/names";
-import type { IsolationGroupIds, ResponderSettings } from "../../facts/responder-settings";
+import type { CaptureToolPin, IsolationGroupIds, ResponderSettings } from "../../facts/responder-settings";
 // Bad settings are bad input (exit 2, nothing changed), like a bad instance id.
 import { InputError } from "../input/targets";
 
@@ -27,6 +27,8 @@ export interface ResolvedSettings {
   /** Undefined until the account is known: defaults to evidenceBucketName(account, region). */
   evidenceBucket?: string;
   toolsBucket?: string;
+  /** The memory-capture tool and its pin (config file; IR_CAPTURE_TOOL_SHA256 overrides the digest). */
+  captureTool?: CaptureToolPin;
   journalTable: string;
   denyAllInstanceProfile: string;
   isolationGroups: Record<string, IsolationGroupIds>;
@@ -67,6 +69,7 @@ const ENV = {
   evidenceBucket: "IR_EVIDENCE_BUCKET",
   journalTable: "IR_JOURNAL_TABLE",
   toolsBucket: "IR_TOOLS_BUCKET",
+  captureToolSha256: "IR_CAPTURE_TOOL_SHA256",
   denyAllInstanceProfile: "IR_DENY_ALL_PROFILE",
   config: "IR_CONFIG",
   stateDir: "IR_STATE_DIR",
@@ -114,6 +117,21 @@ export function loadConfigFile(path: string): Partial<ResponderSettings> {
     if (obj[field] !== undefined && typeof obj[field] !== "string") {
       throw new InputError(
         `config file "${path}": "${field}" must be a string, got ${JSON.stringify(obj[field])}`,
+      );
+    }
+  }
+  if (obj.captureTool !== undefined) {
+    const t = obj.captureTool as Record<string, unknown> | null;
+    if (
+      !t ||
+      typeof t !== "object" ||
+      typeof t.key !== "string" ||
+      !t.key ||
+      typeof t.sha256 !== "string" ||
+      !/^[0-9a-f]{64}$/.test(t.sha256)
+    ) {
+      throw new InputError(
+        `config file "${path}": "captureTool" must be {"key": "<key in the tools bucket>", "sha256": "<64 lower-case hex digits>"}, got ${JSON.stringify(obj.captureTool)}`,
       );
     }
   }
@@ -276,6 +294,7 @@ export function resolveSettings(
     ...(file.accountId ? { accountId: file.accountId } : {}),
     evidenceBucket: pick("evidenceBucket", flags.evidenceBucket, ENV.evidenceBucket, file.evidenceBucket),
     toolsBucket: pick("toolsBucket", undefined, ENV.toolsBucket, file.toolsBucket),
+    ...captureToolOf(env, file, sources),
     journalTable: pick(
       "journalTable",
       flags.journalTable,
@@ -300,4 +319,24 @@ export function resolveSettings(
     latencyMs: positiveInt(env[ENV.latencyMs], ENV.latencyMs) ?? 0,
     sources,
   };
+}
+
+/** The capture tool's pin: the config file's, its digest overridable by IR_CAPTURE_TOOL_SHA256. */
+function captureToolOf(
+  env: NodeJS.ProcessEnv,
+  file: Partial<ResponderSettings>,
+  sources: Record<string, SettingSource>,
+): { captureTool?: CaptureToolPin } {
+  const sha = env[ENV.captureToolSha256];
+  if (sha !== undefined && sha !== "") {
+    if (!/^[0-9a-f]{64}$/.test(sha))
+      throw new InputError(
+        `${ENV.captureToolSha256} "${sha}" is not a SHA-256: expected 64 lower-case hex digits (sha256sum of the capture tool)`,
+      );
+    sources.captureTool = "env";
+    return { captureTool: { key: file.captureTool?.key ?? "avml/avml", sha256: sha } };
+  }
+  if (!file.captureTool) return {};
+  sources.captureTool = "config";
+  return { captureTool: file.captureTool };
 }

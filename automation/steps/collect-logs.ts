@@ -6,20 +6,21 @@
  * recorded and compared, never trusted) and makes sure each object is under the compliance lock.
  * The host is asked once: an attempt run again after a transient error, or a resumed case, uses the
  * collection an earlier attempt sent (found by its command comment) before sending another.
- * Never blocks containment; skipped with the reason when SSM does not manage the instance.
+ * Never blocks containment; skipped with the reason when the agent did not answer ssm-reach's probe.
  */
-import { HeadObjectCommand, PutObjectCommand, PutObjectRetentionCommand } from "@aws-sdk/client-s3";
-import { DescribeInstanceInformationCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
+import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { SendCommandCommand } from "@aws-sdk/client-ssm";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { EVIDENCE_LOCK_MODE } from "../../facts/names";
 import type { CaseContext } from "../case/context";
 import type { Json, RunAttempt, Step } from "../engine/types";
-import { type Artefact, caseKey, evidenceBucket, hashObject, retainUntil } from "../evidence/store";
+import { type Artefact, caseKey, ensureLocked, evidenceBucket, hashObject } from "../evidence/store";
 import { COLLECTION_ARTEFACTS, type CollectedArtefact, parseCollectionOutput } from "../ssm-documents";
 import { collectLogsScript } from "../ssm-documents/collect-logs";
 import { openForensicEgress } from "./forensic-egress";
 import type { SsmCheck } from "./ssm-check";
 import { findCommand, SHELL_DOCUMENT, unlessDenied, waitForCommand } from "./ssm-command";
+import { reachOf } from "./ssm-reach";
 import { errorName, mayHaveRun } from "./util";
 
 export interface CollectLogsOptions {
@@ -59,29 +60,6 @@ export interface CollectLogsRecord {
 }
 
 const logKey = (caseId: string, name: string) => caseKey(caseId, `logs/${name}`);
-
-/** ssm-check answers "not managed" when memory is disabled; log collection still wants the real answer. */
-async function ssmManaged(ctx: CaseContext): Promise<SsmCheck> {
-  const check = ctx.records.get("ssm-check") as SsmCheck | undefined;
-  if (check?.managed || ctx.options.memory) return check ?? { managed: false, reason: "SSM state unknown" };
-  try {
-    const res = await ctx.clients.ssm.send(
-      new DescribeInstanceInformationCommand({
-        Filters: [{ Key: "InstanceIds", Values: [ctx.instanceId] }],
-      }),
-    );
-    const info = res.InstanceInformationList?.[0];
-    if (!info) return { managed: false, reason: "the instance is not registered with SSM" };
-    return info.PingStatus === "Online"
-      ? { managed: true }
-      : { managed: false, reason: `the SSM agent is ${info.PingStatus}` };
-  } catch (err) {
-    return {
-      managed: false,
-      reason: `SSM could not say whether it manages the instance (${errorName(err)}: ${(err as Error).message})`,
-    };
-  }
-}
 
 /** The collection's command comment: how a later attempt finds it (SSM keeps at most 100 characters). */
 const collectionComment = (caseId: string) => `ir ${caseId} log collection`.slice(0, 100);
@@ -155,19 +133,8 @@ function earlierCollection(
 
 /** Hashes one uploaded object as S3 holds it and makes sure it is under the compliance lock. */
 async function secure(ctx: CaseContext, name: string, host?: CollectedArtefact): Promise<LogArtefact> {
-  const bucket = evidenceBucket(ctx);
   const key = logKey(ctx.caseId, name);
-  const head = await ctx.clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-  if (head.ObjectLockMode !== EVIDENCE_LOCK_MODE) {
-    await ctx.clients.s3.send(
-      new PutObjectRetentionCommand({
-        Bucket: bucket,
-        Key: key,
-        ...(head.VersionId ? { VersionId: head.VersionId } : {}),
-        Retention: { Mode: EVIDENCE_LOCK_MODE, RetainUntilDate: retainUntil(ctx) },
-      }),
-    );
-  }
+  const head = await ensureLocked(ctx, key);
   const { sha256, size } = await hashObject(ctx, key, head.VersionId);
   return {
     name: `logs/${name}`,
@@ -185,7 +152,7 @@ export function collectLogsStep(opts: CollectLogsOptions = DEFAULT_COLLECT_LOGS)
   return {
     id: "collect-logs",
     title: "Collect logs and volatile state over SSM (presigned uploads)",
-    after: ["isolate", "ssm-check", "evidence-bucket", "memory"],
+    after: ["isolate", "ssm-check", "ssm-reach", "evidence-bucket", "memory"],
     // After the memory capture whatever its outcome: a failed capture must not cost the logs too.
     purpose: "evidence",
     timeoutMs: opts.timeoutMs + 120_000,
@@ -203,9 +170,8 @@ export function collectLogsStep(opts: CollectLogsOptions = DEFAULT_COLLECT_LOGS)
         : [];
     },
     async run(ctx, attempt) {
-      const ssm = await ssmManaged(ctx);
-      if (!ssm.managed)
-        return { status: "skipped", reason: `logs not collected: ${ssm.reason ?? "SSM state unknown"}` };
+      const reach = reachOf(ctx);
+      if (!reach.reachable) return { status: "skipped", reason: `logs not collected: ${reach.reason}` };
       if (!ctx.records.get("evidence-bucket"))
         throw new Error("no evidence bucket: logs cannot be collected (see the evidence-bucket step)");
       await openForensicEgress(ctx);

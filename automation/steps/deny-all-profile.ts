@@ -1,6 +1,10 @@
 /**
- * deny-all-profile: the instance profile swapped onto a contained instance (its role denies every
- * action, so IMDS hands out nothing useful). Created with the standard name and tags when missing.
+ * deny-all-profile: the quarantine instance profile swapped onto a contained instance. Its role denies
+ * every action but the SSM agent's own (facts/quarantine-policy.ts), so IMDS hands out nothing useful to
+ * a thief while the agent still takes the memory capture and the log collection. Created with the
+ * standard name and tags when missing. A profile of an earlier version whose role denies everything is
+ * used as it is (containment first) and recorded: the agent is silenced under it, so the evidence steps
+ * say why they cannot run instead of waiting for commands that are never delivered.
  */
 import {
   AddRoleToInstanceProfileCommand,
@@ -11,16 +15,13 @@ import {
   type IAMClient,
   PutRolePolicyCommand,
 } from "@aws-sdk/client-iam";
+import { admitsSsmAgent, QUARANTINE_POLICY_NAME, quarantinePolicy } from "../../facts/quarantine-policy";
 import { MANAGED_BY, ROLE_TAG_VALUES, TAG } from "../../facts/tags";
 import type { CaseContext } from "../case/context";
 import type { Json, Step } from "../engine/types";
 import { errorName } from "./util";
 
-export const DENY_ALL_POLICY_NAME = "ir-deny-all";
-export const DENY_ALL_DOCUMENT = JSON.stringify({
-  Version: "2012-10-17",
-  Statement: [{ Sid: "DenyEverything", Effect: "Deny", Action: "*", Resource: "*" }],
-});
+export const DENY_ALL_POLICY_NAME = QUARANTINE_POLICY_NAME;
 const TRUST = JSON.stringify({
   Version: "2012-10-17",
   Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
@@ -30,13 +31,18 @@ export interface DenyAllProfile {
   name: string;
   arn: string;
   created: boolean;
+  /**
+   * Whether the profile's role lets the SSM agent work (false: a deny-everything role of an earlier
+   * version; undefined: its policy could not be read, e.g. another policy name).
+   */
+  admitsSsmAgent?: boolean;
 }
 
 const ignore = (names: string[]) => (err: unknown) => {
   if (!names.includes(errorName(err))) throw err;
 };
 
-async function create(iam: IAMClient, name: string): Promise<void> {
+async function create(iam: IAMClient, name: string, accountId: string): Promise<void> {
   const tags = [
     { Key: TAG.role, Value: ROLE_TAG_VALUES.denyAllProfile },
     { Key: TAG.managedBy, Value: MANAGED_BY },
@@ -47,7 +53,7 @@ async function create(iam: IAMClient, name: string): Promise<void> {
         RoleName: name,
         AssumeRolePolicyDocument: TRUST,
         Tags: tags,
-        Description: "ir: denies everything",
+        Description: "ir: denies everything but the SSM agent's own calls",
       }),
     )
     .catch(ignore(["EntityAlreadyExists", "EntityAlreadyExistsException"]));
@@ -55,7 +61,7 @@ async function create(iam: IAMClient, name: string): Promise<void> {
     new PutRolePolicyCommand({
       RoleName: name,
       PolicyName: DENY_ALL_POLICY_NAME,
-      PolicyDocument: DENY_ALL_DOCUMENT,
+      PolicyDocument: JSON.stringify(quarantinePolicy({ accountId })),
     }),
   );
   await iam
@@ -68,16 +74,20 @@ async function create(iam: IAMClient, name: string): Promise<void> {
 
 export class DenyAllProfileResolver {
   private p: Promise<DenyAllProfile> | undefined;
-  ensure(ctx: Pick<CaseContext, "clients" | "settings">): Promise<DenyAllProfile> {
+  /** `accountId`: the account the role's allow is bound to, when the profile must be created. */
+  ensure(ctx: Pick<CaseContext, "clients" | "settings">, accountId: string): Promise<DenyAllProfile> {
     if (!this.p) {
-      this.p = this.load(ctx);
+      this.p = this.load(ctx, accountId);
       this.p.catch(() => {
         this.p = undefined;
       });
     }
     return this.p;
   }
-  private async load(ctx: Pick<CaseContext, "clients" | "settings">): Promise<DenyAllProfile> {
+  private async load(
+    ctx: Pick<CaseContext, "clients" | "settings">,
+    accountId: string,
+  ): Promise<DenyAllProfile> {
     const name = ctx.settings.denyAllInstanceProfile;
     const iam = ctx.clients.iam;
     let created = false;
@@ -87,11 +97,22 @@ export class DenyAllProfileResolver {
       return undefined;
     });
     if (!res?.InstanceProfile?.Roles?.length) {
-      await create(iam, name);
+      await create(iam, name, accountId);
       created = true;
       res = await get();
     }
-    return { name, arn: res!.InstanceProfile!.Arn!, created };
+    const role = res!.InstanceProfile!.Roles![0]!.RoleName!;
+    const policy = await iam
+      .send(new GetRolePolicyCommand({ RoleName: role, PolicyName: DENY_ALL_POLICY_NAME }))
+      .catch(() => undefined);
+    return {
+      name,
+      arn: res!.InstanceProfile!.Arn!,
+      created,
+      ...(policy?.PolicyDocument
+        ? { admitsSsmAgent: admitsSsmAgent(decodeURIComponent(policy.PolicyDocument)) }
+        : {}),
+    };
   }
 }
 
@@ -120,7 +141,7 @@ export function denyAllProfileStep(resolver: DenyAllProfileResolver): Step<CaseC
           ];
     },
     async run(ctx) {
-      const p = await resolver.ensure(ctx);
+      const p = await resolver.ensure(ctx, ctx.preflight.accountId);
       return {
         status: "done",
         ...(p.created ? { reason: `created the missing deny-all profile "${p.name}"` } : {}),
@@ -137,12 +158,13 @@ export function denyAllProfileStep(resolver: DenyAllProfileResolver): Step<CaseC
         .send(new GetRolePolicyCommand({ RoleName: role, PolicyName: DENY_ALL_POLICY_NAME }))
         .catch(() => undefined);
       const doc = pol?.PolicyDocument ? decodeURIComponent(pol.PolicyDocument) : "";
-      const denies = /"Effect"\s*:\s*"Deny"/.test(doc) && /"Action"\s*:\s*"\*"/.test(doc);
-      // A baseline-made profile may deny through another policy name: accept it when the role exists.
-      return {
-        ok: true,
-        detail: denies ? `${p.name} (role ${role} denies everything)` : `${p.name} (role ${role})`,
-      };
+      // A baseline-made profile may use another policy name: accept it when the role exists.
+      const what = !doc
+        ? ""
+        : admitsSsmAgent(doc)
+          ? " denies everything but the SSM agent"
+          : " denies everything, the SSM agent included: memory and logs cannot be captured";
+      return { ok: true, detail: `${p.name} (role ${role}${what})` };
     },
   };
 }

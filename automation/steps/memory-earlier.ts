@@ -20,10 +20,14 @@ export interface RunningCapture {
 /** Command states in which the capture may still deliver (SSM's command-level statuses). */
 const LIVE = new Set(["Pending", "InProgress", "Success"]);
 
-/** Upload ids the part URLs of a capture command write to (presigned UploadPart URLs). */
+/**
+ * Upload ids a capture command writes to: its `# ir-upload-id=` line (the part URLs are in batch files),
+ * or the presigned UploadPart URLs it carried itself (commands of earlier versions).
+ */
 export function uploadIdsOf(command: Pick<Command, "Parameters">): Set<string> {
   const ids = new Set<string>();
   for (const script of command.Parameters?.commands ?? []) {
+    for (const m of script.matchAll(/^# ir-upload-id=(\S+)$/gm)) ids.add(m[1]!);
     for (const m of script.matchAll(/[?&]uploadId=([^&\s'"]+)/g)) {
       try {
         ids.add(decodeURIComponent(m[1]!));

@@ -64,3 +64,29 @@ export const ssmCheckStep: Step<CaseContext> = {
     return { ok: true };
   },
 };
+
+/**
+ * Whether SSM manages the instance, for the steps that need the answer even when the memory capture is
+ * off (ssm-check then answers "not managed" without asking): log collection, the agent's reach.
+ */
+export async function ssmManaged(ctx: CaseContext): Promise<SsmCheck> {
+  const check = ctx.records.get("ssm-check") as SsmCheck | undefined;
+  if (check?.managed || ctx.options.memory) return check ?? { managed: false, reason: "SSM state unknown" };
+  try {
+    const res = await ctx.clients.ssm.send(
+      new DescribeInstanceInformationCommand({
+        Filters: [{ Key: "InstanceIds", Values: [ctx.instanceId] }],
+      }),
+    );
+    const info = res.InstanceInformationList?.[0];
+    if (!info) return { managed: false, reason: "the instance is not registered with SSM" };
+    return info.PingStatus === "Online"
+      ? { managed: true }
+      : { managed: false, reason: `the SSM agent is ${info.PingStatus}` };
+  } catch (err) {
+    return {
+      managed: false,
+      reason: `SSM could not say whether it manages the instance (${errorName(err)}: ${(err as Error).message})`,
+    };
+  }
+}

@@ -33,7 +33,14 @@ export interface CommandEnd {
  */
 export async function waitForCommand(
   ctx: OnInstance,
-  c: { commandId: string; deadline: number; pollMs: number; what: string },
+  c: {
+    commandId: string;
+    deadline: number;
+    pollMs: number;
+    what: string;
+    /** Called after each poll that finds the command still running (the memory capture mints URLs). */
+    onPoll?: () => Promise<void>;
+  },
 ): Promise<CommandEnd> {
   let lastPollError: unknown;
   while (Date.now() < c.deadline) {
@@ -50,7 +57,10 @@ export async function waitForCommand(
         throw err;
       });
     const status = inv?.Status ?? "Pending";
-    if (["Pending", "InProgress", "Delayed"].includes(status)) continue;
+    if (["Pending", "InProgress", "Delayed"].includes(status)) {
+      await c.onPoll?.();
+      continue;
+    }
     return {
       status,
       stdout: inv?.StandardOutputContent ?? "",

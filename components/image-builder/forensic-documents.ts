@@ -59,17 +59,25 @@ export interface ForensicToolPins {
   plaso: ToolPin;
 }
 
+/**
+ * AVML as staged in the tools bucket: the forensic AMI installs it, and `ir` runs it on a contained host
+ * to capture memory (its pin reaches `ir` through the responder settings).
+ */
+export function avmlTool(pin: ToolPin = DEFAULT_AVML_PIN): ForensicTool {
+  validateSha256(pin.sha256, "avml sha-256 pin");
+  return {
+    name: "avml",
+    kind: "binary",
+    ...pin,
+    key: `forensic-ami/avml/${pin.version}/avml`,
+    commands: [{ name: "avml", check: "avml --version" }],
+  };
+}
+
 /** The forensic toolset from its pins (keys follow forensic-ami/<tool>/<version>/<file>). */
 export function forensicTools(pins: ForensicToolPins): ForensicTool[] {
-  const avml = pins.avml ?? DEFAULT_AVML_PIN;
   const tools: ForensicTool[] = [
-    {
-      name: "avml",
-      kind: "binary",
-      ...avml,
-      key: `forensic-ami/avml/${avml.version}/avml`,
-      commands: [{ name: "avml", check: "avml --version" }],
-    },
+    avmlTool(pins.avml),
     {
       name: "sleuthkit",
       kind: "rpm",

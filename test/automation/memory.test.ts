@@ -19,6 +19,7 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListPartsCommand,
+  PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
 import {
@@ -35,8 +36,9 @@ import { AwsClients } from "../../automation/aws/clients";
 import type { CaseContext, InstanceFacts } from "../../automation/case/context";
 import { DEFAULT_OPTIONS } from "../../automation/respond/respond";
 import { resolveSettings } from "../../automation/settings/settings";
-import { memoryStep, partPlan } from "../../automation/steps/memory";
+import { memoryStep } from "../../automation/steps/memory";
 import { uploadIdsOf } from "../../automation/steps/memory-earlier";
+import { GIB, MAX_PART_BYTES, MAX_PARTS, MIB, partPlan } from "../../automation/steps/memory-plan";
 import { ssmCheckStep } from "../../automation/steps/ssm-check";
 
 // Mocks patch the client classes for the whole process: created in before(), restored in after().
@@ -47,7 +49,12 @@ const makeMocks = () => ({
 });
 let m: ReturnType<typeof makeMocks>;
 
-function context(managed: boolean | undefined): CaseContext {
+const TOOL_SHA = "a".repeat(64);
+
+function context(
+  managed: boolean | undefined,
+  o: { pinned?: boolean; credentialsLeftMs?: number } = {},
+): CaseContext {
   const facts = {
     instanceId: "i-0123456789abcdef0",
     accountId: "123456789012",
@@ -60,26 +67,39 @@ function context(managed: boolean | undefined): CaseContext {
     resumed: false,
     clients: new AwsClients({
       region: "us-east-1",
-      credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI-test-secret-key" },
+      credentials: {
+        accessKeyId: "AKIDEXAMPLE",
+        secretAccessKey: "wJalrXUtnFEMI-test-secret-key",
+        ...(o.credentialsLeftMs !== undefined
+          ? { sessionToken: "token", expiration: new Date(Date.now() + o.credentialsLeftMs) }
+          : {}),
+      },
     }),
-    settings: resolveSettings({}, {}),
+    settings: {
+      ...resolveSettings({}, {}),
+      ...(o.pinned === false ? {} : { captureTool: { key: "avml/avml", sha256: TOOL_SHA } }),
+    },
     instanceId: facts.instanceId,
     options: DEFAULT_OPTIONS,
     preflight: facts,
     caseStartedAt: new Date().toISOString(),
   };
   ctx.records.set("discover", facts as never);
-  if (managed !== undefined)
+  if (managed !== undefined) {
     ctx.records.set("ssm-check", {
       managed,
       ...(managed ? {} : { reason: "the instance is not registered with SSM" }),
     });
+    ctx.records.set(
+      "ssm-reach",
+      managed ? { reachable: true } : { reachable: false, reason: "the instance is not registered with SSM" },
+    );
+  }
   return ctx;
 }
 
 const body = (text: string) => Readable.from([Buffer.from(text)]);
 const fast = memoryStep({ timeoutMs: 2000, pollMs: 1 });
-const TOOL_SHA = "a".repeat(64);
 
 describe("SSM detection and memory capture (aws-sdk-client-mock at the SSM seam)", () => {
   before(() => {
@@ -96,6 +116,7 @@ describe("SSM detection and memory capture (aws-sdk-client-mock at the SSM seam)
     m.ec2.reset();
     m.s3.on(HeadObjectCommand).resolves({ Metadata: { sha256: TOOL_SHA }, ContentLength: 3 });
     m.s3.on(CreateMultipartUploadCommand).resolves({ UploadId: "up-1" });
+    m.s3.on(PutObjectCommand).resolves({ VersionId: "b1" });
     m.ec2.on(DescribeInstanceTypesCommand).resolves({ InstanceTypes: [{ MemoryInfo: { SizeInMiB: 1024 } }] });
   });
 
@@ -137,7 +158,7 @@ describe("SSM detection and memory capture (aws-sdk-client-mock at the SSM seam)
     expect(m.ssm.commandCalls(SendCommandCommand)).to.have.length(0);
   });
 
-  it("memory: sends presigned part URLs only (no credentials), targets the instance by id, completes and hashes", async () => {
+  it("memory: sends presigned URLs only (no credentials), targets the instance by id, completes and hashes", async () => {
     m.ssm.on(SendCommandCommand).resolves({ Command: { CommandId: "cmd-1" } });
     m.ssm
       .on(GetCommandInvocationCommand)
@@ -156,10 +177,21 @@ describe("SSM detection and memory capture (aws-sdk-client-mock at the SSM seam)
     expect(rec.hostHashMatches).to.equal(true);
     const sent = m.ssm.commandCalls(SendCommandCommand)[0]!.args[0].input;
     expect(sent.InstanceIds).to.deep.equal(["i-0123456789abcdef0"]);
-    const script = sent.Parameters!.commands![0]!;
+    const [idLine, script] = sent.Parameters!.commands!;
+    expect(idLine).to.equal("# ir-upload-id=up-1");
     expect(script).to.include("X-Amz-Signature");
-    expect(script).to.include("partNumber=1");
     expect(script).to.include(`${TOOL_SHA}  `);
+    // The part URLs are in the batch files the host fetches (batch 0 and the next one, written ahead).
+    const batches = m.s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    expect(batches.map((b) => b.Key)).to.deep.equal([
+      `cases/c-20260101t000000z-abcdef/memory/i-0123456789abcdef0.lime.urls/00000`,
+      `cases/c-20260101t000000z-abcdef/memory/i-0123456789abcdef0.lime.urls/00001`,
+    ]);
+    const first = String(batches[0]!.Body);
+    expect(first).to.match(/^part 1 http\S+partNumber=1&\S*uploadId=up-1/m);
+    expect(first.match(/^part /gm)).to.have.length(50);
+    expect(first).to.match(/^next \S+lime\.urls\/00001\?\S+X-Amz-Signature/m);
+    expect(first + script).to.not.include("wJalrXUtnFEMI-test-secret-key");
     expect(script).to.not.match(/AWS_ACCESS_KEY_ID|AWS_SECRET|aws configure|secret/i);
     // A presigned URL names the access key id (X-Amz-Credential) but never carries the secret.
     expect(script).to.not.include("wJalrXUtnFEMI-test-secret-key");
@@ -183,6 +215,7 @@ describe("SSM detection and memory capture (aws-sdk-client-mock at the SSM seam)
     const step = memoryStep({ timeoutMs: 50, pollMs: 5 });
     m.ssm.on(SendCommandCommand).resolves({ Command: { CommandId: "cmd-slow" } });
     m.ssm.on(GetCommandInvocationCommand).resolves({ Status: "InProgress" });
+    m.s3.on(ListPartsCommand).resolves({ Parts: [] });
     m.s3.on(AbortMultipartUploadCommand).resolves({});
     const err = await step.run(context(true)).then(
       () => undefined,
@@ -205,14 +238,39 @@ describe("SSM detection and memory capture (aws-sdk-client-mock at the SSM seam)
     expect(err?.message).to.equal("memory capture command cmd-3 reported success but uploaded no part");
   });
 
-  it("memory: refuses to run a capture tool without a pinned hash", async () => {
-    m.s3.on(HeadObjectCommand).resolves({ Metadata: {} });
-    let err: Error | undefined;
-    await fast.run(context(true)).catch((e) => {
-      err = e;
-    });
-    expect(err?.message).to.match(/has no pinned sha256 metadata: refusing to run an unpinned binary/);
+  it("memory: without a pin in the settings no tool is run (metadata beside the binary is never a pin)", async () => {
+    m.s3.on(HeadObjectCommand).resolves({ Metadata: { sha256: TOOL_SHA } });
+    const r = await fast.run(context(true, { pinned: false }));
+    expect(r.status).to.equal("skipped");
+    expect(r.reason).to.match(/no capture tool is pinned in the responder settings \(captureTool/);
     expect(m.ssm.commandCalls(SendCommandCommand)).to.have.length(0);
+    expect(m.s3.commandCalls(CreateMultipartUploadCommand)).to.have.length(0);
+  });
+
+  it("memory: a signer with 2 minutes of credentials left is refused before anything is created", async () => {
+    const err = await fast.run(context(true, { credentialsLeftMs: 2 * 60_000 })).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err?.name).to.equal("SignerExpiringError");
+    expect(err?.message).to.match(
+      /^the credentials that sign the capture's upload URLs expire in [12] min \(.+\), and presigned URLs die with them; the capture needs URLs valid for 15 min: refresh the session/,
+    );
+    expect(m.s3.commandCalls(CreateMultipartUploadCommand)).to.have.length(0);
+    expect(m.ssm.commandCalls(SendCommandCommand)).to.have.length(0);
+  });
+
+  it("memory: URLs minted by a signer with 20 minutes left live no longer than its credentials", async () => {
+    m.ssm.on(SendCommandCommand).resolves({ Command: { CommandId: "cmd-t" } });
+    m.ssm.on(GetCommandInvocationCommand).resolves({ Status: "Success", StandardOutputContent: "" });
+    m.s3.on(ListPartsCommand).resolves({ Parts: [{ PartNumber: 1, ETag: '"e1"' }] });
+    m.s3.on(CompleteMultipartUploadCommand).resolves({ VersionId: "v1" });
+    m.s3.on(GetObjectCommand).callsFake(() => ({ Body: body("abc") as never }));
+    await fast.run(context(true, { credentialsLeftMs: 20 * 60_000 }));
+    const first = String(m.s3.commandCalls(PutObjectCommand)[0]!.args[0].input.Body);
+    const expires = [...first.matchAll(/X-Amz-Expires=(\d+)/g)].map((x) => Number(x[1]));
+    expect(expires.length).to.be.greaterThan(50);
+    for (const e of expires) expect(e).to.be.within(17 * 60, 19 * 60);
   });
 
   describe("memory: a capture is never started twice for one case", () => {
@@ -360,16 +418,30 @@ describe("SSM detection and memory capture (aws-sdk-client-mock at the SSM seam)
       expect(m.ssm.commandCalls(ListCommandsCommand)).to.have.length(0);
     });
 
-    it("reads the upload ids back from the part URLs, decoding them", () => {
+    it("reads the upload id back from the command's id line", () => {
+      expect([
+        ...uploadIdsOf({ Parameters: { commands: ["# ir-upload-id=x.y_z", "#!/bin/bash"] } }),
+      ]).to.deep.equal(["x.y_z"]);
+    });
+
+    it("reads the upload ids back from the part URLs of earlier versions' commands, decoding them", () => {
       const script = `PARTS=('https://b.s3.amazonaws.com/k?partNumber=1&uploadId=a%2Bb%2F%3D&X-Amz-Signature=1' 'https://b/k?uploadId=plain')`;
       expect([...uploadIdsOf({ Parameters: { commands: [script] } })]).to.deep.equal(["a+b/=", "plain"]);
     });
   });
 
-  it("memory: a capture larger than 5 GB is split into parts of at least 512 MiB, at most 32 of them", () => {
-    expect(partPlan(1024)).to.deep.equal({ partSize: 512 * 1024 * 1024, parts: 3 });
+  it("memory: parts fit S3's limits for any host: 10,000 parts of at most 5 GiB, at least 64 MiB", () => {
+    expect(partPlan(1024)).to.deep.include({ partSize: 64 * MIB, parts: 18 });
     const big = partPlan(256 * 1024);
-    expect(big.parts).to.be.at.most(32);
-    expect(big.parts * big.partSize).to.be.greaterThan(256 * 1024 * 1024 * 1024);
+    expect(big.partSize).to.be.at.most(MAX_PART_BYTES);
+    expect(big.partSize % MIB).to.equal(0);
+    expect(big.parts).to.be.at.most(MAX_PARTS);
+    expect(big.parts * big.partSize).to.be.greaterThan(256 * GIB);
+    // The host keeps one part on its disk, never the image.
+    expect(big.scratchBytes).to.be.lessThan(big.partSize + 100 * MIB);
+    const huge = partPlan(24 * 1024 * 1024); // u-24tb1
+    expect(huge.partSize).to.be.at.most(MAX_PART_BYTES);
+    expect(huge.parts).to.be.at.most(MAX_PARTS);
+    expect(() => partPlan(60 * 1024 * 1024)).to.throw(/over S3's 5 GiB part limit/);
   });
 });

@@ -156,15 +156,19 @@ describe("EvidenceStore", () => {
       expect(writes.Condition.ArnNotEquals["aws:PrincipalArn"]).to.equal(RESPONDER);
     });
 
-    it("refuses uploads encrypted with anything but the evidence CMK", () => {
+    it("refuses uploads that name another encryption than the evidence CMK, and only those", () => {
       const doc = policyDoc(
         byName(resources, "aws:s3/bucketPolicy:BucketPolicy", "ev-evidence-policy").inputs.policy,
       );
+      // Null:false beside the comparison: UploadPart and presigned PUTs carry no SSE header, and an
+      // IfExists deny would refuse them (default encryption covers them).
       expect(statement(doc, "DenyNonKmsEncryption").Condition).to.deep.equal({
-        StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" },
+        StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
+        Null: { "s3:x-amz-server-side-encryption": "false" },
       });
       expect(statement(doc, "DenyOtherEncryptionKeys").Condition).to.deep.equal({
-        StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": KEY },
+        StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": KEY },
+        Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
       });
     });
 

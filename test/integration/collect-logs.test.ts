@@ -24,6 +24,13 @@ import { TEST_ACCOUNT, TEST_REGION } from "../helpers/moto";
 import { type Account, setupAccount } from "../helpers/responder";
 
 const BUCKET = evidenceBucketName(TEST_ACCOUNT, TEST_REGION);
+const PROBE_ID = "cmd-probe";
+
+/** The agent's reach probe (ssm-reach) is answered at once; `fn` plays the host for the collection. */
+const orProbe =
+  <T>(fn: (input: { Parameters: { commands: string[] }; Comment: string }) => Promise<T>) =>
+  async (input: { Parameters: { commands: string[] }; Comment: string }) =>
+    input.Parameters.commands[0] === "echo ir-agent-reach" ? { Command: { CommandId: PROBE_ID } } : fn(input);
 const FAST = { timeoutMs: 20_000, pollMs: 5, lookbackMs: 3_600_000, verifyTimeoutMs: 10_000 };
 
 interface HostPlay {
@@ -70,16 +77,26 @@ describe("collect-logs in the contain playbook (moto, SSM at the SDK seam)", fun
     ssm.on(DescribeInstanceInformationCommand).resolves({
       InstanceInformationList: [{ InstanceId: a.world.solo, PingStatus: "Online", PlatformType: "Linux" }],
     });
-    ssm.on(SendCommandCommand).callsFake(async (input) => {
-      stdout = await playHost(input.Parameters.commands[0], play);
-      return { Command: { CommandId: "cmd-logs" } };
-    });
-    ssm.on(GetCommandInvocationCommand).callsFake(async () => ({
-      Status: play.fail?.length ? "Failed" : "Success",
-      StandardOutputContent: stdout,
-    }));
+    ssm.on(SendCommandCommand).callsFake(
+      orProbe(async (input) => {
+        stdout = await playHost(input.Parameters.commands[0], play);
+        return { Command: { CommandId: "cmd-logs" } };
+      }),
+    );
+    ssm
+      .on(GetCommandInvocationCommand)
+      .callsFake(async (input) =>
+        input.CommandId === PROBE_ID
+          ? { Status: "Success" }
+          : { Status: play.fail?.length ? "Failed" : "Success", StandardOutputContent: stdout },
+      );
     ssm.on(ListCommandsCommand).resolves({ Commands: [] });
   });
+  /** SendCommand calls of the collection (the probe's left out). */
+  const collections = () =>
+    ssm
+      .commandCalls(SendCommandCommand)
+      .filter((c) => c.args[0].input.Parameters?.commands?.[0] !== "echo ir-agent-reach");
 
   const contain = async (instanceId: string): Promise<CaseResult> => {
     const [r] = await respond({
@@ -104,7 +121,7 @@ describe("collect-logs in the contain playbook (moto, SSM at the SDK seam)", fun
     const r = await contain(a.world.solo);
     const step = r.steps.find((s) => s.id === "collect-logs")!;
     expect(step.status, step.detail).to.equal("verified");
-    const script = ssm.commandCalls(SendCommandCommand)[0]!.args[0].input.Parameters!.commands![0]!;
+    const script = collections()[0]!.args[0].input.Parameters!.commands![0]!;
     // No credentials reach the host: only signed URLs for this case's log keys. The responder signs as
     // its role's session, so each URL carries the session token in its query (a URL signed with temporary
     // credentials must); never the secret, and nothing outside the URLs.
@@ -183,12 +200,14 @@ describe("collect-logs in the contain playbook (moto, SSM at the SDK seam)", fun
     /** SendCommand plays the host every time; the first answer is lost. Returns what SSM was sent. */
     const loseFirstAnswer = () => {
       const sent: { commandId: string; comment: string }[] = [];
-      ssm.on(SendCommandCommand).callsFake(async (input) => {
-        stdout = await playHost(input.Parameters.commands[0], play);
-        sent.push({ commandId: `cmd-logs-${sent.length + 1}`, comment: input.Comment });
-        if (sent.length === 1) throw unavailable();
-        return { Command: { CommandId: sent.at(-1)!.commandId } };
-      });
+      ssm.on(SendCommandCommand).callsFake(
+        orProbe(async (input) => {
+          stdout = await playHost(input.Parameters.commands[0], play);
+          sent.push({ commandId: `cmd-logs-${sent.length + 1}`, comment: input.Comment });
+          if (sent.length === 1) throw unavailable();
+          return { Command: { CommandId: sent.at(-1)!.commandId } };
+        }),
+      );
       return sent;
     };
     const listed = (sent: { commandId: string; comment: string }[], comment?: string) =>
@@ -260,11 +279,13 @@ describe("collect-logs in the contain playbook (moto, SSM at the SDK seam)", fun
     );
     const id = launched.Instances![0]!.InstanceId!;
     const sent: string[] = [];
-    ssm.on(SendCommandCommand).callsFake(async (input) => {
-      stdout = await playHost(input.Parameters.commands[0], play);
-      sent.push(`cmd-logs-${sent.length + 1}`);
-      return { Command: { CommandId: sent.at(-1) } };
-    });
+    ssm.on(SendCommandCommand).callsFake(
+      orProbe(async (input) => {
+        stdout = await playHost(input.Parameters.commands[0], play);
+        sent.push(`cmd-logs-${sent.length + 1}`);
+        return { Command: { CommandId: sent.at(-1) } };
+      }),
+    );
     let comment = "";
     ssm.on(ListCommandsCommand).callsFake(async () => ({
       Commands: sent.map((CommandId, i) => ({

@@ -187,6 +187,8 @@ export async function chaosRun(o: {
       t,
       {
         endpoint: o.moto,
+        // Faults may cost a capture its upload: the chaos runs check containment and the journal.
+        hostAgent: false,
         dwellMs: 0,
         findingsDir: join(stateDir, o.accountId),
         healthTimeoutMs: 60_000,

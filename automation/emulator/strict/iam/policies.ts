@@ -15,7 +15,7 @@ import {
   ListRolePoliciesCommand,
 } from "@aws-sdk/client-iam";
 import { GetKeyPolicyCommand, KMSClient } from "@aws-sdk/client-kms";
-import { GetBucketPolicyCommand } from "@aws-sdk/client-s3";
+import { bucketPolicyOf } from "../bucket-policies";
 import type { RuleContext, StrictRequest } from "../types";
 
 export interface NamedPolicy {
@@ -143,16 +143,10 @@ export function resourcePolicy(
     const bucket = rest.split("/")[0] ?? "";
     if (!bucket) return Promise.resolve(undefined);
     // A bucket's ARN names no account: ask moto in the request's account.
+    // Kept by the layer (rules/moto-s3-bucket-policy.ts), never by moto: moto misreads them.
     return memo(cache, `s3:${bucket}`, async () => {
-      try {
-        const p = await ctx
-          .moto(accountId, "us-east-1")
-          .s3.send(new GetBucketPolicyCommand({ Bucket: bucket }));
-        return p.Policy ? { name: `bucket policy of ${bucket}`, policy: JSON.parse(p.Policy) } : undefined;
-      } catch (e) {
-        if (["NoSuchBucketPolicy", "NoSuchBucket"].includes(errorName(e))) return undefined;
-        throw e;
-      }
+      const p = bucketPolicyOf(ctx, accountId, bucket);
+      return p ? { name: `bucket policy of ${bucket}`, policy: JSON.parse(p) } : undefined;
     });
   }
   if (service === "kms" && rest.startsWith("key/")) {

@@ -1,11 +1,11 @@
 /**
  * A stand-in for the pinned memory-capture tool, for the tests and the game day: a bash script that
  * writes `mib` MiB of deterministic bytes to the path it is given (what `avml <path>` does with the
- * host's memory), and its SHA-256. The memory step (automation/steps/memory.ts) finds the tool at
- * `s3://<tools bucket>/avml/avml` and pins it by the object's `sha256` metadata; the capture script
- * downloads it through a presigned GET and checks that hash before running it. Seed it with
- * `seedFakeCaptureTool(clients.s3, toolsBucket)` (the bucket: settings.toolsBucket, or
- * toolsBucketName(account, region) from facts/names.ts) after creating the bucket.
+ * host's memory), and its SHA-256. The memory step (automation/steps/memory.ts) runs the tool named by
+ * the responder settings' `captureTool` {key, sha256}: the capture script downloads it through a
+ * presigned GET and checks that pin before running it. Seed it with
+ * `seedFakeCaptureTool(clients.s3, toolsBucket)` after creating the bucket and put the returned pin in
+ * the settings.
  */
 import { createHash } from "node:crypto";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
@@ -45,16 +45,14 @@ export function fakeCaptureBytes(mib = 1): Buffer {
   return out;
 }
 
-/** Publishes the fake tool where the memory step looks for it, pinned by its hash. */
-export async function seedFakeCaptureTool(s3: S3Client, bucket: string, mib = 1): Promise<FakeCaptureTool> {
+/** Publishes the fake tool at `key`; the pin for the settings is `{ key, sha256: tool.sha256 }`. */
+export async function seedFakeCaptureTool(
+  s3: S3Client,
+  bucket: string,
+  mib = 1,
+  key = CAPTURE_TOOL_KEY,
+): Promise<FakeCaptureTool & { key: string }> {
   const tool = fakeCaptureTool(mib);
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: bucket,
-      Key: CAPTURE_TOOL_KEY,
-      Body: tool.body,
-      Metadata: { sha256: tool.sha256 },
-    }),
-  );
-  return tool;
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: tool.body }));
+  return { ...tool, key };
 }
