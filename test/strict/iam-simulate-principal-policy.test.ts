@@ -3,7 +3,8 @@
  * evaluator. GIVEN a role with an inline policy (an Allow conditioned on the Region, a Deny on one
  * prefix) and one with a permissions boundary, WHEN the simulator is asked about actions on resources,
  * THEN each action gets the most restrictive decision across its resources, a decision per resource,
- * the policy that decided, and the context keys the policies test that were not supplied.
+ * the policy that decided, and the context keys the policies test that were not supplied; a KMS key is
+ * decided by the role's policies alone (the simulator reads no key policy).
  */
 import {
   AttachRolePolicyCommand,
@@ -39,7 +40,7 @@ describe("strict rule iam-simulate-principal-policy", () => {
 
   before(async () => {
     l = await startRuleLayer([iamSimulatePrincipalPolicy]);
-    for (const name of ["reader", "bounded"])
+    for (const name of ["reader", "bounded", "kms-user"])
       await l.admin.iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: TRUST }));
     const reader = {
       Version: "2012-10-17",
@@ -58,6 +59,22 @@ describe("strict rule iam-simulate-principal-policy", () => {
         RoleName: "reader",
         PolicyName: "read",
         PolicyDocument: JSON.stringify(reader),
+      }),
+    );
+    await l.admin.iam.send(
+      new PutRolePolicyCommand({
+        RoleName: "kms-user",
+        PolicyName: "keys",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Action: "kms:DescribeKey",
+              Resource: `arn:aws:kms:us-east-1:${TEST_ACCOUNT}:key/*`,
+            },
+          ],
+        }),
       }),
     );
     const all = await l.admin.iam.send(
@@ -126,7 +143,20 @@ describe("strict rule iam-simulate-principal-policy", () => {
     ]);
   });
 
-  it("4. an unknown role is NoSuchEntity; a resource policy is refused, never guessed", async () => {
+  it("4. a KMS key is decided by the role's policies alone: the simulator reads no key policy", async () => {
+    const key = `arn:aws:kms:us-east-1:${TEST_ACCOUNT}:key/00000000-0000-0000-0000-000000000000`;
+    const r = await simulate({ role: "bounded", ActionNames: ["kms:DescribeKey"], ResourceArns: [key] });
+    // The boundary allows only s3:ListBucket: denied by the role's own side, not for want of a key policy.
+    expect(r.EvaluationResults![0]!.EvalDecision).to.equal("implicitDeny");
+    const allowed = await simulate({
+      role: "kms-user",
+      ActionNames: ["kms:DescribeKey"],
+      ResourceArns: [key],
+    });
+    expect(allowed.EvaluationResults![0]!.EvalDecision).to.equal("allowed");
+  });
+
+  it("5. an unknown role is NoSuchEntity; a resource policy is refused, never guessed", async () => {
     const missing = await simulate({ role: "nobody", ActionNames: ["s3:GetObject"] }).catch((e: Error) => e);
     expect((missing as Error).name).to.equal("NoSuchEntityException");
     const withPolicy = await simulate({

@@ -273,6 +273,31 @@ async function simulateOnce(
 }
 
 /**
+ * The simulator reads no resource policy, so it answers for identity policies alone; the evaluator
+ * (like KMS) refuses a key whose key policy does not admit the caller. A key is therefore simulated
+ * under the default key policy, which hands the decision to the account's IAM policies:
+ * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam
+ */
+function keyTrustsAccount(resource: string): NamedPolicy | undefined {
+  const [, partition, service, , account, rest = ""] = resource.split(":");
+  if (service !== "kms" || !rest.startsWith("key/")) return undefined;
+  return {
+    name: "default key policy (the simulator reads no key policy)",
+    policy: {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { AWS: `arn:${partition}:iam::${account}:root` },
+          Action: "kms:*",
+          Resource: "*",
+        },
+      ],
+    },
+  };
+}
+
+/**
  * What IAM's policy simulator decides (SimulatePrincipalPolicy): the role's own identity policies and
  * permissions boundary, with exactly the given context. Unlike `decide`, nothing is read from the
  * resource (no resource policy, no tags) and no global key is added: the simulator evaluates only what
@@ -284,7 +309,7 @@ export async function simulateRole(
 ): Promise<Detailed & { missing: string[] }> {
   const p = q.principal;
   const role = await rolePolicies(ctx, p.accountId, p.roleName);
-  const prep = prepare(q.action, role.identity, role);
+  const prep = prepare(q.action, role.identity, role, keyTrustsAccount(q.resource));
   const given = new Set(Object.keys(q.context).map((k) => k.toLowerCase()));
   const missing = [...prep.needs.keys].filter((k) => !given.has(k)).sort();
   return { ...(await simulate(q.action, q.resource, p, q.context, prep)), missing };

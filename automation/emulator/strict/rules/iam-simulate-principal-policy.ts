@@ -4,7 +4,9 @@
  * role's identity policies and permissions boundary for each action on each resource, with only the
  * context keys the caller supplies, and returns one result per action (the most restrictive decision
  * across the resources) with a result per resource; the keys the policies test that were not supplied
- * are listed as missing. `ir doctor` relies on it.
+ * are listed as missing. The simulator reads no resource policy: a KMS key is decided by the role's
+ * policies alone (as under the default key policy), not refused for want of a key policy. `ir doctor`
+ * relies on it.
  *
  * Not simulated (refused with StrictLayerCannotSimulate, never answered wrongly): users and groups as
  * the policy source, extra policies (PolicyInputList, PermissionsBoundaryPolicyInputList), and a
