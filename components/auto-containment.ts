@@ -1,22 +1,27 @@
 /**
  * Automatic containment: the `ir-auto-contain` Lambda function (the responder engine, bundled with
- * esbuild), run as the responder role, invoked by an EventBridge rule on GuardDuty findings about EC2
- * instances at or above a severity threshold. In `approve` mode it only publishes an approval request
- * to the alert topic; in `contain` mode it contains and publishes the outcome.
+ * esbuild), run as the responder role, invoked by an EventBridge rule on GuardDuty findings that name
+ * an EC2 instance (instance findings, and the instance's stolen role credentials) at or above a severity
+ * threshold (components/auto-containment-pattern.ts). In `approve` mode it only publishes an approval
+ * request to the alert topic; in `contain` mode it contains and publishes the outcome.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { NAME_PREFIX, SSM } from "../facts";
+import { SSM } from "../facts";
 import { bundleAutoContainment } from "../scripts/bundle-lambda";
-import { autoContainmentPattern, checkAutoContainSeverity } from "./auto-containment-pattern";
+import {
+  AUTO_CONTAIN_FUNCTION_NAME,
+  autoContainmentPattern,
+  checkAutoContainSeverity,
+} from "./auto-containment-pattern";
 import { deadLetterQueue, TARGET_RETRY } from "./dead-letter-queue";
 import { policyJson } from "./service-role";
 import { baseTags } from "./tags";
 
-export const AUTO_CONTAIN_FUNCTION_NAME = `${NAME_PREFIX}-auto-contain`;
+export { AUTO_CONTAIN_FUNCTION_NAME };
 
 export interface AutoContainmentArgs {
   /** `approve` publishes an approval request and changes nothing; `contain` contains. */
@@ -166,7 +171,7 @@ export class AutoContainment extends pulumi.ComponentResource {
       name,
       {
         name: AUTO_CONTAIN_FUNCTION_NAME,
-        description: `GuardDuty findings about EC2 instances of severity ${minSeverity} or more: ${args.mode}`,
+        description: `GuardDuty findings naming an EC2 instance, severity ${minSeverity} or more: ${args.mode}`,
         eventPattern: JSON.stringify(autoContainmentPattern(minSeverity)),
         tags: baseTags(),
       },

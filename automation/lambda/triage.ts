@@ -1,6 +1,6 @@
 /**
  * Decides what an incoming event asks for: which findings name an EC2 instance at or above the
- * threshold (act on them), which do not (ignored, with the reason), or that the event is not a finding
+ * threshold (act on them, whether the finding is about the instance or its stolen role credentials), which do not (ignored, with the reason), or that the event is not a finding
  * at all (rejected, with the reason). Pure: no AWS call, nothing thrown for a bad event.
  */
 import { InputError, type Target, targetsFromFinding } from "../input/targets";
@@ -51,9 +51,30 @@ export function severityOf(f: Obj): number | undefined {
   return typeof label === "string" ? byLabel[label] : undefined;
 }
 
-function namesEc2Instance(f: Obj): boolean {
-  if (f.schemaVersion) return f.resource?.resourceType === "Instance";
-  return Array.isArray(f.Resources) && f.Resources.some((r: Obj) => r?.Type === "AwsEc2Instance");
+/**
+ * Why a finding names no EC2 instance to contain, or undefined when it names one. GuardDuty names one in
+ * EC2 findings (`resourceType` Instance) and in IAM findings about an instance's role credentials
+ * (`resourceType` AccessKey, e.g. InstanceCredentialExfiltration.OutsideAWS / .InsideAWS), which carry
+ * the instance in `resource.instanceDetails`; an IAM user's key carries none. The same shapes as the
+ * rule's pattern (components/auto-containment-pattern.ts), so a finding delivered some other way (a
+ * Security Hub rule, a manual test invoke) is judged alike.
+ */
+function whyNoInstance(f: Obj): string | undefined {
+  if (f.schemaVersion) {
+    const type = f.resource?.resourceType;
+    if (type === "Instance") return undefined;
+    if (type === "AccessKey") {
+      if (typeof f.resource?.instanceDetails?.instanceId === "string") return undefined;
+      const key = f.resource?.accessKeyDetails ?? {};
+      const who = [key.userType, key.userName].filter((x) => typeof x === "string").join(" ");
+      return `the finding is about access key ${JSON.stringify(key.accessKeyId ?? "?")}${who ? ` of ${who}` : ""} (resourceType AccessKey) and names no EC2 instance (no resource.instanceDetails.instanceId): nothing to contain; deactivate or rotate the key (not done automatically)`;
+    }
+    return `the finding is about ${type ?? "no resource"}, not an EC2 instance`;
+  }
+  if (Array.isArray(f.Resources) && f.Resources.some((r: Obj) => r?.Type === "AwsEc2Instance"))
+    return undefined;
+  const types = (f.Resources ?? []).map((r: Obj) => r?.Type).join(", ");
+  return `the finding is about ${types || "no resource"}, not an EC2 instance`;
 }
 
 export function triage(event: unknown, minSeverity: number): Triage {
@@ -77,12 +98,9 @@ export function triage(event: unknown, minSeverity: number): Triage {
       });
       continue;
     }
-    if (!namesEc2Instance(f)) {
-      const what = f.resource?.resourceType ?? (f.Resources ?? []).map((r: Obj) => r?.Type).join(", ");
-      ignored.push({
-        findingId,
-        reason: `the finding is about ${what || "no resource"}, not an EC2 instance`,
-      });
+    const noInstance = whyNoInstance(f);
+    if (noInstance) {
+      ignored.push({ findingId, reason: noInstance });
       continue;
     }
     try {

@@ -1,7 +1,8 @@
 /**
  * AutoContainment: the function (runtime, role, limits, encrypted environment, dead-letter queue), its
  * log group, its rule and invoke permission, under Pulumi mocks; the rule's pattern matched by the
- * emulator's EventBridge against realistic GuardDuty findings.
+ * emulator's EventBridge against real-format GuardDuty findings (test/fixtures/events): instance
+ * findings and stolen instance credentials fire it, an IAM user's key does not.
  */
 import {
   DeleteRuleCommand,
@@ -28,7 +29,7 @@ import {
 import { autoContainmentPattern } from "../../components/auto-containment-pattern";
 import { TEST_CREDENTIALS, TEST_REGION, useMoto } from "../helpers/moto";
 import { installMocks, ofType, policyDoc, type RecordedResource, settle } from "../helpers/pulumi-mocks";
-import { accessKeyFindingEvent, guardDutyEvent } from "../lambda/events";
+import { accessKeyFindingEvent, credentialExfiltrationEvent, guardDutyEvent } from "../lambda/events";
 
 const ROLE = "arn:aws:iam::111122223333:role/ir-responder";
 const TOPIC = "arn:aws:sns:us-east-1:111122223333:ir-alerts";
@@ -113,7 +114,7 @@ describe("AutoContainment", () => {
       for (const s of doc.Statement) expect(s.Resource).to.not.equal("*");
     });
 
-    it("lets only its rule invoke it, and the rule matches instance findings of severity 8 or more", () => {
+    it("lets only its rule invoke it, and the rule matches findings naming an instance of severity 8 or more", () => {
       const perm = one("aws:lambda/permission:Permission");
       expect(perm.inputs).to.include({
         action: "lambda:InvokeFunction",
@@ -206,7 +207,24 @@ describe("auto-containment rule pattern (EventBridge in the emulator)", () => {
   it("moves with the threshold (6.9 fires at 4)", async () => {
     expect(await fires(4, guardDutyEvent(id, { fixture: "guardduty-medium-6.9" }))).to.equal(true);
   });
-  it("does not fire on a high-severity finding about an access key", async () => {
+  it("fires on the EC2 findings the game day plays (C&C, Bitcoin tool by DNS and by connection)", async () => {
+    for (const fixture of [
+      "guardduty-backdoor-cc-dns",
+      "guardduty-bitcoin-tool-dns",
+      "guardduty-bitcoin-tool",
+    ] as const)
+      expect(await fires(7, guardDutyEvent(id, { fixture })), fixture).to.equal(true);
+  });
+  it("fires on stolen instance credentials (resourceType AccessKey naming the instance), outside and inside AWS", async () => {
+    expect(await fires(7, credentialExfiltrationEvent(id, "outside"))).to.equal(true);
+    expect(await fires(7, credentialExfiltrationEvent(id, "inside"))).to.equal(true);
+    expect(await fires(8.5, credentialExfiltrationEvent(id, "outside"))).to.equal(false);
+  });
+  it("does not fire on a high-severity finding about an IAM user's access key (no instance in it)", async () => {
     expect(await fires(7, accessKeyFindingEvent())).to.equal(false);
+    // An AccessKey finding whose instanceDetails names no instance id either.
+    const empty = credentialExfiltrationEvent(id);
+    delete empty.detail.resource.instanceDetails.instanceId;
+    expect(await fires(7, empty)).to.equal(false);
   });
 });

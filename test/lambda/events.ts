@@ -9,27 +9,49 @@ import { TEST_ACCOUNT, TEST_REGION } from "../helpers/moto";
 const fixture = (name: string) =>
   JSON.parse(readFileSync(join(__dirname, "..", "fixtures", "events", `${name}.json`), "utf8"));
 
+/** Fixtures of findings that name an instance (resource.instanceDetails.instanceId). */
+export type InstanceFixture =
+  | "guardduty-high"
+  | "guardduty-low"
+  | "guardduty-medium-6.9"
+  | "guardduty-backdoor-cc-dns"
+  | "guardduty-bitcoin-tool-dns"
+  | "guardduty-bitcoin-tool"
+  | "guardduty-credential-exfiltration-outside"
+  | "guardduty-credential-exfiltration-inside";
+
 /** A GuardDuty finding event (EventBridge envelope) about `instanceId`, from a fixture. */
 export function guardDutyEvent(
   instanceId: string,
-  opts: { fixture?: "guardduty-high" | "guardduty-low" | "guardduty-medium-6.9"; account?: string } = {},
+  opts: { fixture?: InstanceFixture; account?: string } = {},
 ) {
-  const e = fixture(opts.fixture ?? "guardduty-high");
-  const account = opts.account ?? TEST_ACCOUNT;
-  e.account = account;
-  e.region = TEST_REGION;
-  e.detail.accountId = account;
-  e.detail.region = TEST_REGION;
+  const e = inAccount(fixture(opts.fixture ?? "guardduty-high"), opts.account);
   e.detail.id = `finding-${instanceId}`;
   e.detail.resource.instanceDetails.instanceId = instanceId;
   return e;
 }
 
-/** A GuardDuty finding about an IAM access key (not an EC2 instance). */
+/**
+ * Stolen instance credentials used from outside AWS (or from another account: `inside`): an IAM finding
+ * (resourceType AccessKey) naming the instance in resource.instanceDetails.
+ */
+export function credentialExfiltrationEvent(instanceId: string, where: "outside" | "inside" = "outside") {
+  return guardDutyEvent(instanceId, { fixture: `guardduty-credential-exfiltration-${where}` });
+}
+
+/** A GuardDuty finding about an IAM user's access key: no instance anywhere in it. */
 export function accessKeyFindingEvent() {
-  const e = guardDutyEvent("i-0abcdef1234567890");
-  e.detail.type = "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS";
-  e.detail.resource = { resourceType: "AccessKey", accessKeyDetails: { userName: "web" } };
+  const e = inAccount(fixture("guardduty-iam-user-exfiltration"));
+  e.detail.id = "finding-iam-user-key";
+  return e;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a finding is free-form JSON, read by path
+function inAccount(e: any, account = TEST_ACCOUNT) {
+  e.account = account;
+  e.region = TEST_REGION;
+  e.detail.accountId = account;
+  e.detail.region = TEST_REGION;
   return e;
 }
 

@@ -156,7 +156,9 @@ describe("auto-containment handler against moto (integration)", function () {
     expect(stricter.reason).to.match(/severity 8 is below the auto-containment threshold 8.5/);
     const key = await contain(accessKeyFindingEvent());
     expect(key.outcome).to.equal("ignored");
-    expect(key.reason).to.match(/about AccessKey, not an EC2 instance/);
+    expect(key.reason).to.match(
+      /about access key "AKIAQEXAMPLEUSERKEY" of IAMUser ci-deploy .* names no EC2 instance/,
+    );
     const foreign = await contain(guardDutyEvent(a.world.solo, { account: "210987654321" }));
     expect(foreign.outcome).to.equal("ignored");
     expect(foreign.reason).to.match(/account 210987654321, this function acts in account 123456789012/);

@@ -8,7 +8,13 @@ import { readAutoContainConfig } from "../../automation/lambda/mode";
 import { approvalRequest, containmentOutcome, respondCommands } from "../../automation/lambda/notify";
 import { severityOf, triage } from "../../automation/lambda/triage";
 import type { CaseResult } from "../../automation/respond/respond";
-import { guardDutyEvent, securityHubEvent } from "./events";
+import {
+  accessKeyFindingEvent,
+  credentialExfiltrationEvent,
+  guardDutyEvent,
+  type InstanceFixture,
+  securityHubEvent,
+} from "./events";
 
 const ID = "i-0123456789abcdef0";
 const target = (instanceId: string, region?: string): Target => ({
@@ -26,6 +32,51 @@ describe("auto-containment triage", () => {
       expect(t.kind).to.equal("findings");
       if (t.kind === "findings") expect(t.targets.map((x) => x.instanceId)).to.deep.equal([ID]);
     }
+  });
+
+  it("acts on every finding that names an instance: EC2 findings, and stolen instance credentials (resourceType AccessKey)", () => {
+    const fixtures: InstanceFixture[] = [
+      "guardduty-high",
+      "guardduty-backdoor-cc-dns",
+      "guardduty-bitcoin-tool-dns",
+      "guardduty-bitcoin-tool",
+      "guardduty-credential-exfiltration-outside",
+      "guardduty-credential-exfiltration-inside",
+    ];
+    for (const fixture of fixtures) {
+      const t = triage(guardDutyEvent(ID, { fixture }), 7);
+      expect(t, fixture).to.deep.include({ kind: "findings", ignored: [] });
+      if (t.kind === "findings")
+        expect(
+          t.targets.map((x) => x.instanceId),
+          fixture,
+        ).to.deep.equal([ID]);
+    }
+    const t = triage(credentialExfiltrationEvent(ID, "inside"), 7);
+    if (t.kind !== "findings") throw new Error("expected findings");
+    expect(t.targets[0]!.source.type).to.equal(
+      "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.InsideAWS",
+    );
+  });
+
+  it("does not act on an IAM user's key (AccessKey without instanceDetails), saying why; nor on S3 findings", () => {
+    const t = triage(accessKeyFindingEvent(), 7);
+    expect(t).to.deep.equal({
+      kind: "findings",
+      targets: [],
+      ignored: [
+        {
+          findingId: "finding-iam-user-key",
+          reason:
+            'the finding is about access key "AKIAQEXAMPLEUSERKEY" of IAMUser ci-deploy (resourceType AccessKey) and names no EC2 instance (no resource.instanceDetails.instanceId): nothing to contain; deactivate or rotate the key (not done automatically)',
+        },
+      ],
+    });
+    const bucket = accessKeyFindingEvent();
+    bucket.detail.resource.resourceType = "S3Bucket";
+    const s3 = triage(bucket, 7);
+    if (s3.kind !== "findings") throw new Error("expected findings");
+    expect(s3.ignored[0]!.reason).to.equal("the finding is about S3Bucket, not an EC2 instance");
   });
 
   it("reads Security Hub severities on GuardDuty's scale (normalized / 10, else the label)", () => {
