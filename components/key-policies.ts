@@ -174,10 +174,14 @@ function ebsStatements(c: KeyPolicyContext): Statement[] {
 }
 
 function evidenceStatements(c: KeyPolicyContext): Statement[] {
-  // Evidence objects (S3), snapshots and volumes made from them (EC2), the journal (DynamoDB), and the
-  // forensic AMI that Image Builder encrypts with this key.
+  // The incident key: evidence objects (S3), the journal (DynamoDB), the forensic AMI that Image Builder
+  // encrypts with it, and the copies of case snapshots `ir investigate` re-encrypts under it. Through S3
+  // and DynamoDB any principal of the account may use it (their bucket and table policies decide who
+  // reads); through EC2 only the principals IAM allows (the root statement): a copy of a compromised
+  // disk holds its secrets, and "any principal that may call ec2:CreateVolume" would read them. The
+  // responder role's policy grants exactly what EBS needs (components/responder-policy.ts).
   return [
-    viaServiceStatement(c, "AccountUsesKeyThroughEvidenceServices", ["s3", "ec2", "dynamodb"]),
+    viaServiceStatement(c, "AccountUsesKeyThroughEvidenceServices", ["s3", "dynamodb"]),
     imageBuilderRole(c),
   ];
 }

@@ -101,6 +101,48 @@ const isRead = (action: string) => /^(Describe|Get|List|Lookup|Search|Select)/.t
  */
 const arnRegion = (c: ResponderPolicyContext) => (c.regions.length === 1 ? c.regions[0]! : "*");
 
+/** EBS calls KMS in the caller's name, from EC2 in the caller's Region: kms:ViaService says so. */
+const viaEc2 = (c: ResponderPolicyContext) => ({
+  StringEquals: { "kms:ViaService": c.regions.map((r) => `ec2.${r}.amazonaws.com`) },
+});
+
+/** Every KMS key of the account: the workload keys the case snapshots are encrypted under are not known. */
+const accountKeys = (c: ResponderPolicyContext) => [
+  `arn:${c.partition}:kms:${arnRegion(c)}:${c.accountId}:key/*`,
+];
+
+/**
+ * KMS for `ir investigate`'s evidence copies (docs/investigate.md). EBS, in the responder's name, reads
+ * a case snapshot under the workload's key and re-encrypts it under the incident key (the baseline's
+ * evidence key, in `kmsKeyArns`), then makes the volumes from the copy:
+ * - on any key of the account, through EC2 only: what reading a snapshot for a copy needs
+ *   (EBS_COPY_SOURCE_KMS_ACTIONS: CreateGrant for an AWS resource, Decrypt, DescribeKey, ReEncryptFrom);
+ * - on the baseline's keys, through EC2 only: the rest of what EBS needs to encrypt under a key
+ *   (GenerateDataKeyWithoutPlaintext, ReEncryptTo);
+ * - DescribeKey and GetKeyPolicy on any key of the account, directly: the check before the copy reads
+ *   the workload key's state and policy (metadata, no key material), so a key that does not admit the
+ *   responder is named, with the statement to add, before anything is created.
+ */
+function kmsScope(action: string, c: ResponderPolicyContext): Scope {
+  switch (action) {
+    case "CreateGrant":
+      return {
+        resources: accountKeys(c),
+        condition: { ...viaEc2(c), Bool: { "kms:GrantIsForAWSResource": "true" } },
+      };
+    case "ReEncryptFrom":
+      return { resources: accountKeys(c), condition: viaEc2(c) };
+    case "DescribeKey":
+    case "GetKeyPolicy":
+      return { resources: accountKeys(c) };
+    case "GenerateDataKeyWithoutPlaintext":
+    case "ReEncryptTo":
+      return { resources: c.kmsKeyArns, condition: viaEc2(c) };
+    default:
+      return { resources: c.kmsKeyArns };
+  }
+}
+
 /** Scope of one action, or an error message when no rule covers it. */
 export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
   if (fullAction.includes("*"))
@@ -230,15 +272,14 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
         throw new Error(
           `responder action "${fullAction}" needs a kms key: pass kmsKeyArns to the responder access`,
         );
-      // Reading SSE-KMS objects (evidence read back for hashing, flow logs): through S3 only.
+      // Reading SSE-KMS objects (evidence read back for hashing, flow logs): through S3 only. (EBS's
+      // Decrypt through EC2, on any key of the account, is an extra scope: extraScopesFor.)
       if (action === "Decrypt")
         return {
           resources: [...c.kmsKeyArns, ...(c.logArchiveKmsKeyArns ?? [])],
           condition: { StringEquals: { "kms:ViaService": c.regions.map((r) => `s3.${r}.amazonaws.com`) } },
         };
-      if (action === "CreateGrant")
-        return { resources: c.kmsKeyArns, condition: { Bool: { "kms:GrantIsForAWSResource": "true" } } };
-      return { resources: c.kmsKeyArns };
+      return kmsScope(action, c);
     case "ssm":
       if (action === "SendCommand" || action === "StartSession")
         return {
@@ -292,6 +333,9 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
 export function extraScopesFor(fullAction: string, c: ResponderPolicyContext): Scope[] {
   const { partition: p, accountId: a } = c;
   const regional = (suffix: string) => [`arn:${p}:ec2:${arnRegion(c)}:${a}:${suffix}`];
+  // EBS decrypts a case snapshot's data key, under any key of the account, to copy it (kmsScope).
+  if (fullAction === "kms:Decrypt" && c.kmsKeyArns.length > 0)
+    return [{ resources: accountKeys(c), condition: viaEc2(c) }];
   // `ir recover --via asg` points a workload's group at a new launch template version; AWS then checks
   // that the caller may launch from it (ec2:RunInstances on every resource of that launch). Allowed only
   // from a workload's template (tagged ir:workload), and the other resources only when the launch comes

@@ -33,6 +33,7 @@ export const RESPONDER_ACTIONS: readonly string[] = [
   "ec2:AttachVolume",
   "ec2:AuthorizeSecurityGroupEgress",
   "ec2:AuthorizeSecurityGroupIngress",
+  "ec2:CopySnapshot",
   "ec2:CreateLaunchTemplateVersion",
   "ec2:CreateSecurityGroup",
   "ec2:CreateSnapshots",
@@ -91,8 +92,14 @@ export const RESPONDER_ACTIONS: readonly string[] = [
   "iam:PutRolePolicy",
   "iam:TagInstanceProfile",
   "iam:TagRole",
+  "kms:CreateGrant",
   "kms:Decrypt",
+  "kms:DescribeKey",
   "kms:GenerateDataKey",
+  "kms:GenerateDataKeyWithoutPlaintext",
+  "kms:GetKeyPolicy",
+  "kms:ReEncryptFrom",
+  "kms:ReEncryptTo",
   "s3:AbortMultipartUpload",
   "s3:CreateBucket",
   "s3:GetBucketObjectLockConfiguration",
@@ -117,4 +124,32 @@ export const RESPONDER_ACTIONS: readonly string[] = [
   "ssm:PutParameter",
   "ssm:SendCommand",
   "sts:GetCallerIdentity",
+];
+
+/**
+ * What EBS asks KMS for in the caller's name (kms:ViaService ec2.<region>.amazonaws.com) when it
+ * encrypts a new volume or snapshot copy under a key: the key the responder copies evidence to (the
+ * incident key) needs all of them. "kms:ReEncrypt*" of the AWS page, spelled out (no wildcards here).
+ * https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption-requirements.html
+ */
+export const EBS_KMS_ACTIONS: readonly string[] = [
+  "kms:CreateGrant",
+  "kms:Decrypt",
+  "kms:DescribeKey",
+  "kms:GenerateDataKeyWithoutPlaintext",
+  "kms:ReEncryptFrom",
+  "kms:ReEncryptTo",
+];
+
+/**
+ * What EBS needs on the key of a snapshot it copies under another key: it reads the source's data key
+ * and re-encrypts it to the destination key, never makes a new one under the source key. All the
+ * responder holds on a workload's keys (through EC2 only).
+ * https://docs.aws.amazon.com/ebs/latest/userguide/share-kms-key.html
+ */
+export const EBS_COPY_SOURCE_KMS_ACTIONS: readonly string[] = [
+  "kms:CreateGrant",
+  "kms:Decrypt",
+  "kms:DescribeKey",
+  "kms:ReEncryptFrom",
 ];

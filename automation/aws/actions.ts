@@ -68,6 +68,7 @@ export function iamActionsFor(clientName: string, commandName: string, input: an
       }
       break;
     case "CreateSnapshots":
+    case "CopySnapshot":
     case "CreateSecurityGroup":
     case "CreateVolume":
     case "CreateVpc":

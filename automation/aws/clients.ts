@@ -12,6 +12,7 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { IAMClient } from "@aws-sdk/client-iam";
+import { KMSClient } from "@aws-sdk/client-kms";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SSMClient } from "@aws-sdk/client-ssm";
@@ -285,6 +286,10 @@ export class AwsClients {
   }
   get sns(): SNSClient {
     return this.build("sns", (c) => new SNSClient(c));
+  }
+  /** `ir investigate` reads a snapshot's key (state, policy) before it copies the snapshot. */
+  get kms(): KMSClient {
+    return this.build("kms", (c) => new KMSClient(c));
   }
 
   /** Closes keep-alive sockets so the process can exit promptly. */

@@ -8,6 +8,13 @@
 import { allowedActions, responderPolicyDocument } from "../../components/responder-policy";
 import { RESPONDER_ACTIONS } from "../../facts/responder-actions";
 
+/** EBS's own KMS calls when it copies a snapshot under the incident key or makes a volume of the copy. */
+const EBS_IN_OUR_NAME =
+  "EBS asks KMS in the responder's name (kms:ViaService ec2) when investigate copies a snapshot under the incident key: never a call of ir's clients, and the game day has no incident key (test/investigate/customer-key.test.ts, test/strict/ec2-ebs-key-access.test.ts)";
+/** investigate's check of a snapshot's key before it copies. */
+const KEY_CHECK =
+  "investigate reads a case snapshot's key before copying it under the incident key: the game day has no incident key (test/investigate/customer-key.test.ts)";
+
 /** Granted but out of the game day's reach: action → (the path that calls it; why moto cannot play it). */
 export const NOT_REACHED_BY_GAMEDAY: Readonly<Record<string, string>> = {
   "elasticloadbalancing:DeregisterInstancesFromLoadBalancer":
@@ -16,6 +23,14 @@ export const NOT_REACHED_BY_GAMEDAY: Readonly<Record<string, string>> = {
     "release, classic ELB members: the game day never releases (it terminates)",
   "ec2:DescribeInstanceTypes":
     "memory capture sizes the upload from the instance type: moto runs no SSM agent, so memory is skipped before it (test/automation/memory.test.ts)",
+  "ec2:CopySnapshot":
+    "investigate copies the case snapshots under the incident key (evidenceKmsKeyArn): the game day publishes none, so its volumes come from the snapshots themselves (test/investigate/customer-key.test.ts copies)",
+  "kms:CreateGrant": EBS_IN_OUR_NAME,
+  "kms:GenerateDataKeyWithoutPlaintext": EBS_IN_OUR_NAME,
+  "kms:ReEncryptFrom": EBS_IN_OUR_NAME,
+  "kms:ReEncryptTo": EBS_IN_OUR_NAME,
+  "kms:DescribeKey": KEY_CHECK,
+  "kms:GetKeyPolicy": KEY_CHECK,
   "kms:Decrypt":
     "reading evidence or flow logs encrypted with a KMS key: the emulated buckets use SSE-S3 (the policy scopes it to S3 as the calling service)",
   "kms:GenerateDataKey":

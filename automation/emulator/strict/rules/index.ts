@@ -11,6 +11,7 @@ import { asgNoReplacementOnTemplateVersion } from "./asg-no-replacement-on-templ
 import { asgResourceContention } from "./asg-resource-contention";
 import { ec2ConntrackNitroOnly } from "./ec2-conntrack-nitro-only";
 import { ec2DeprecatedAmiHidden } from "./ec2-deprecated-ami-hidden";
+import { ec2EbsKeyAccess } from "./ec2-ebs-key-access";
 import { ec2InstanceGroupsMultiEni } from "./ec2-instance-groups-multi-eni";
 import { ec2RequestRateBuckets } from "./ec2-request-rate-buckets";
 import { ec2RequesterManagedEni } from "./ec2-requester-managed-eni";
@@ -39,6 +40,7 @@ export const STRICT_RULES: readonly StrictRule[] = [
   ec2SnapshotPerVolumeRate,
   ec2StopProtectionBlocksTerminate,
   ec2DeprecatedAmiHidden,
+  ec2EbsKeyAccess,
   asgLifecycleState,
   asgLifecycleHeartbeat,
   asgResourceContention,

@@ -61,6 +61,13 @@ const OPERATIONS: Record<string, Build> = {
   },
   CreateSnapshot: (req) => [...own(req, one(req, "volume", "VolumeId")), ...created(req, "snapshot")],
   CreateVolume: (req) => [...created(req, "volume"), ...own(req, one(req, "snapshot", "SnapshotId"))],
+  // The source snapshot is authorised in its own Region (SourceRegion), the copy as created here.
+  CopySnapshot: (req) => [
+    ...created(req, "snapshot"),
+    ...own(req, [
+      `arn:aws:ec2:${req.params.SourceRegion || req.region}::snapshot/${req.params.SourceSnapshotId ?? ""}`,
+    ]),
+  ],
   CreateSecurityGroup: (req) => [...created(req, "security-group"), ...own(req, one(req, "vpc", "VpcId"))],
   CreateVpc: (req) => created(req, "vpc"),
   CreateSubnet: (req) => [...created(req, "subnet"), ...own(req, one(req, "vpc", "VpcId"))],
