@@ -5,6 +5,7 @@
 import type { AwsClients } from "../aws/clients";
 import type { EngineContext } from "../engine/runner";
 import type { ResolvedSettings } from "../settings/settings";
+import type { KeyUser } from "./key-policy";
 
 /** One evidence snapshot of the case (the `snapshot` step's record). */
 export interface CaseSnapshot {
@@ -49,6 +50,13 @@ export interface InvestigateContext extends EngineContext {
   mount: MountTiming;
   /** Identifies this run in client tokens: a retried call is idempotent, a later run is a new request. */
   runId: string;
+  /**
+   * The key the case snapshots are copied under before volumes are made of them (the baseline's
+   * evidence key, `evidenceKmsKeyArn`). @default none: volumes from the case snapshots themselves
+   */
+  incidentKeyArn?: string;
+  /** The responder as KMS sees it (messages name it in the key-policy statement to add). */
+  who: KeyUser;
 }
 
 /** Records the steps journal (the report, `--stop` and `ir status` read them back). */
@@ -60,12 +68,18 @@ export interface LaunchRecord {
   expiresAt: string;
 }
 
+/** The evidence copies: each case snapshot and its copy under the incident key. */
+export interface CopyRecord {
+  copies: { snapshotId: string; copyId: string; kmsKeyId: string }[];
+}
+
 export interface VolumeRecord {
-  volumes: { volumeId: string; snapshotId: string }[];
+  /** `snapshotId`: the case snapshot; `fromSnapshotId`: what the volume was made from (it, or its copy). */
+  volumes: { volumeId: string; snapshotId: string; fromSnapshotId: string }[];
 }
 
 export interface AttachRecord {
-  volumes: { volumeId: string; snapshotId: string; device: string }[];
+  volumes: { volumeId: string; snapshotId: string; fromSnapshotId?: string; device: string }[];
 }
 
 export interface MountRecord {

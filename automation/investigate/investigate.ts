@@ -1,9 +1,10 @@
 /**
  * `ir investigate` as a library call: a forensic workstation for an existing case (launched from the
  * forensic AMI in the forensic VPC, in the AZ of the case's volumes, with the SSM-only profile), the
- * case snapshots as volumes attached to it and mounted read-only over SSM; every action journaled in
- * the case. A second call reuses the running workstation. `stopInvestigation` tears it down and keeps
- * the snapshots.
+ * case snapshots copied under the incident key and made into volumes attached to it and mounted
+ * read-only over SSM; every action journaled in the case. A key that does not let EBS copy a snapshot
+ * for the responder is named, with the key-policy statement to add, before anything changes. A second
+ * call reuses the running workstation. `stopInvestigation` tears it down and keeps snapshots and copies.
  */
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import type { AwsClients } from "../aws/clients";
@@ -22,7 +23,11 @@ import {
   type MountTiming,
   recordOf,
 } from "./context";
+import { COPY_STEP } from "./copy";
+import { keyProblemMessage, keyProblems } from "./key-access";
+import { type KeyUser, principalOf } from "./key-policy";
 import { LAUNCH_STEP, reusableWorkstation } from "./launch";
+import { copiesBySource, findCopies } from "./lookup";
 import { MOUNT_STEP } from "./mount";
 import { resolvePlacement } from "./placement";
 import { investigatePlaybook } from "./playbook";
@@ -53,7 +58,17 @@ export interface Workstation {
   availabilityZone: string;
   owner: string;
   expiresAt: string;
-  volumes: { volumeId: string; snapshotId: string; device: string; mountPoint: string }[];
+  /**
+   * `snapshotId`: the case snapshot; `fromSnapshotId`: what the volume was made from (its copy under the
+   * incident key, or the snapshot itself without one).
+   */
+  volumes: {
+    volumeId: string;
+    snapshotId: string;
+    fromSnapshotId?: string;
+    device: string;
+    mountPoint: string;
+  }[];
   mounted: boolean;
 }
 
@@ -120,11 +135,31 @@ export async function investigate(req: InvestigateRequest): Promise<InvestigateR
   const c = await openCase(req);
   requireSnapshots(c);
   const clients = req.clients.forRegion(c.region);
-  const [{ placement, notes }, owner] = await Promise.all([
+  const [{ placement, notes }, caller] = await Promise.all([
     resolvePlacement(clients, forensic, c.facts, c.snapshots),
-    req.owner ??
-      clients.sts.send(new GetCallerIdentityCommand({})).then((r) => checkOwner(r.Arn ?? "unknown")),
+    clients.sts.send(new GetCallerIdentityCommand({})),
   ]);
+  const owner = req.owner ?? checkOwner(caller.Arn ?? "unknown");
+  const who: KeyUser = {
+    accountId: caller.Account ?? "",
+    principalArn: principalOf(caller.Arn ?? ""),
+    region: c.region,
+  };
+  const incidentKeyArn = req.settings.evidenceKmsKeyArn || undefined;
+  if (incidentKeyArn) {
+    // Before anything changes: a key EBS may not use for the responder stops here, named.
+    const copied = copiesBySource(await findCopies(clients.ec2, c.caseId, COPY_STEP));
+    const toCopy = c.snapshots.filter((s) => !copied.has(s.snapshotId));
+    const problems = await keyProblems(clients, incidentKeyArn, toCopy, who);
+    if (problems.length > 0)
+      return {
+        caseId: c.caseId,
+        status: "error",
+        steps: [],
+        notes: [...notes, ...problems.flatMap((p) => p.notes)],
+        error: keyProblemMessage(c.caseId, problems),
+      };
+  }
   const timing: MountTiming = { timeoutMs: 600_000, pollMs: 5_000, ...req.mountTiming };
   const ctx: InvestigateContext = {
     caseId: c.caseId,
@@ -141,6 +176,8 @@ export async function investigate(req: InvestigateRequest): Promise<InvestigateR
     instanceType,
     mount: timing,
     runId: "plan",
+    ...(incidentKeyArn ? { incidentKeyArn } : {}),
+    who,
   };
   const playbook = investigatePlaybook(timing);
   if (req.dryRun) {

@@ -10,6 +10,7 @@ import { ROLE_TAG_VALUES, TAG } from "../../facts/tags";
 import type { Json, Step } from "../engine/types";
 import { caseTags, dryRun } from "../steps/util";
 import { type InvestigateContext, type LaunchRecord, recordOf } from "./context";
+import { COPY_STEP } from "./copy";
 import { describeInstance, findWorkstations, tagValue } from "./lookup";
 
 export const AMI_STEP = "investigate-ami";
@@ -106,6 +107,8 @@ export const launchStep: Step<InvestigateContext> = {
   id: LAUNCH_STEP,
   title: "Launch the forensic workstation (or reuse the case's running one)",
   after: [AMI_STEP],
+  // A copy EBS could not make leaves nothing running: the workstation waits for the copies.
+  needs: [COPY_STEP],
   verifyTimeoutMs: 300_000,
   verifyIntervalMs: 2_000,
   async plan(ctx) {

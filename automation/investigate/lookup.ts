@@ -5,9 +5,11 @@
  */
 import {
   DescribeInstancesCommand,
+  DescribeSnapshotsCommand,
   DescribeVolumesCommand,
   type EC2Client,
   type Instance,
+  type Snapshot,
   type Tag,
   type Volume,
 } from "@aws-sdk/client-ec2";
@@ -80,4 +82,35 @@ export async function describeInstance(ec2: EC2Client, instanceId: string): Prom
     if ((err as Error).name === "InvalidInstanceID.NotFound") return undefined;
     throw err;
   }
+}
+
+/** Tag on an evidence copy naming the case snapshot it was copied from. */
+export const SOURCE_SNAPSHOT_TAG = "ir:source-snapshot-id";
+
+/**
+ * The evidence copies `ir investigate` made of a case's snapshots (tagged with the case, the copy step
+ * and the snapshot each came from), copies that failed included: their state tells.
+ */
+export async function findCopies(ec2: EC2Client, caseId: string, copyStep: string): Promise<Snapshot[]> {
+  const res = await ec2.send(
+    new DescribeSnapshotsCommand({
+      OwnerIds: ["self"],
+      Filters: [
+        { Name: `tag:${TAG.caseId}`, Values: [caseId] },
+        { Name: `tag:${TAG.step}`, Values: [copyStep] },
+      ],
+    }),
+  );
+  return res.Snapshots ?? [];
+}
+
+/** The usable copy of each case snapshot (completed first, then pending; a copy in error is none). */
+export function copiesBySource(copies: Snapshot[]): Map<string, Snapshot> {
+  const rank = (s: Snapshot) => (s.State === "completed" ? 0 : 1);
+  const out = new Map<string, Snapshot>();
+  for (const c of copies.filter((s) => s.State !== "error").sort((a, b) => rank(a) - rank(b))) {
+    const source = tagValue(c.Tags, SOURCE_SNAPSHOT_TAG);
+    if (source && !out.has(source)) out.set(source, c);
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
 /**
  * `ir investigate <case> --stop` as a library call: under the case lock, terminate the case's
- * workstations and delete the evidence volumes made from its snapshots; the snapshots stay.
+ * workstations and delete the evidence volumes made from its snapshots; the snapshots and their
+ * evidence copies stay.
  */
 import type { AwsClients } from "../aws/clients";
 import type { EngineObserver, StepReport } from "../engine/types";
@@ -58,6 +59,8 @@ export async function stopInvestigation(req: {
   const { steps } = outcome;
   const result = {
     ...empty,
+    // The volumes step records what it kept: the case snapshots and their evidence copies.
+    keptSnapshots: recordOf<StopVolumesRecord>(ctx, STOP_VOLUMES_STEP)?.keptSnapshots ?? keptSnapshots,
     terminated: recordOf<StopInstanceRecord>(ctx, STOP_INSTANCE_STEP)?.terminated ?? [],
     deletedVolumes: recordOf<StopVolumesRecord>(ctx, STOP_VOLUMES_STEP)?.deleted ?? [],
     steps,

@@ -1,9 +1,9 @@
 /**
  * `ir investigate --stop`: terminate the case's workstations, then delete the evidence volumes made
- * from the snapshots. The snapshots stay: they are the evidence; the volumes are working copies. A
- * volume is deleted only when it carries the case's evidence-volume tags, was made from one of the
- * case's snapshots and that snapshot still exists and is completed; never a volume of the compromised
- * instance itself.
+ * from the snapshots. The snapshots and their copies under the incident key stay: they are the
+ * evidence; the volumes are working copies. A volume is deleted only when it carries the case's
+ * evidence-volume tags, was made from one of the case's snapshots (or from the copy of one) and that
+ * snapshot still exists and is completed; never a volume of the compromised instance itself.
  */
 import {
   DeleteVolumeCommand,
@@ -16,7 +16,16 @@ import type { EngineContext } from "../engine/runner";
 import type { Json, Step } from "../engine/types";
 import { sleep } from "../steps/util";
 import { type CaseSnapshot, recordOf } from "./context";
-import { describeVolumes, findEvidenceVolumes, findWorkstations, LIVE_STATES } from "./lookup";
+import { COPY_STEP } from "./copy";
+import {
+  describeVolumes,
+  findCopies,
+  findEvidenceVolumes,
+  findWorkstations,
+  LIVE_STATES,
+  SOURCE_SNAPSHOT_TAG,
+  tagValue,
+} from "./lookup";
 
 export const STOP_INSTANCE_STEP = "investigate-stop-instance";
 export const STOP_VOLUMES_STEP = "investigate-stop-volumes";
@@ -75,7 +84,7 @@ export const stopInstanceStep: Step<TeardownContext> = {
   },
 };
 
-/** The case snapshots that still exist and are completed (deleting a copy needs its original). */
+/** The case snapshots that still exist and are completed (deleting a working copy needs its original). */
 async function intactSnapshots(ec2: EC2Client, snapshots: CaseSnapshot[]): Promise<Set<string>> {
   if (snapshots.length === 0) return new Set();
   const res = await ec2
@@ -87,9 +96,31 @@ async function intactSnapshots(ec2: EC2Client, snapshots: CaseSnapshot[]): Promi
   return new Set((res.Snapshots ?? []).filter((s) => s.State === "completed").map((s) => s.SnapshotId!));
 }
 
+/**
+ * The evidence copies of the case (kept, never deleted here) and, with the case snapshots, the intact
+ * ones a volume may have been made from: a completed copy of an intact case snapshot.
+ */
+async function evidence(ctx: TeardownContext) {
+  const [intact, copies] = await Promise.all([
+    intactSnapshots(ctx.clients.ec2, ctx.snapshots),
+    findCopies(ctx.clients.ec2, ctx.caseId, COPY_STEP),
+  ]);
+  // A copy in error holds nothing: not evidence, not kept.
+  const live = copies.filter((c) => c.State !== "error");
+  const intactCopies = live.filter(
+    (c) => c.State === "completed" && intact.has(tagValue(c.Tags, SOURCE_SNAPSHOT_TAG) ?? ""),
+  );
+  return {
+    intact: new Set([...intact, ...intactCopies.map((c) => c.SnapshotId!)]),
+    /** Still there: the intact case snapshots and every copy not in error. */
+    present: new Set([...intact, ...live.map((c) => c.SnapshotId!)]),
+    kept: [...ctx.snapshots.map((s) => s.snapshotId), ...live.map((c) => c.SnapshotId!)],
+  };
+}
+
 async function deletable(ctx: TeardownContext) {
   const volumes = await findEvidenceVolumes(ctx.clients.ec2, ctx.caseId);
-  const intact = await intactSnapshots(ctx.clients.ec2, ctx.snapshots);
+  const { intact } = await evidence(ctx);
   const originals = new Set(ctx.snapshots.map((s) => s.volumeId));
   for (const v of volumes) {
     if (originals.has(v.VolumeId!))
@@ -116,7 +147,7 @@ export const stopVolumesStep: Step<TeardownContext> = {
     })),
   async run(ctx) {
     const volumes = await deletable(ctx);
-    const keptSnapshots = ctx.snapshots.map((s) => s.snapshotId);
+    const keptSnapshots = (await evidence(ctx)).kept;
     if (volumes.length === 0)
       return {
         status: "skipped",
@@ -152,8 +183,8 @@ export const stopVolumesStep: Step<TeardownContext> = {
       (id) => left.has(id) && !["deleted", "deleting"].includes(left.get(id)!.State ?? ""),
     );
     if (still.length > 0) return { ok: false, detail: `not deleted yet: ${still.join(", ")}` };
-    const intact = await intactSnapshots(ctx.clients.ec2, ctx.snapshots);
-    const lost = r.keptSnapshots.filter((s) => !intact.has(s));
+    const { present } = await evidence(ctx);
+    const lost = r.keptSnapshots.filter((s) => !present.has(s));
     return lost.length > 0
       ? { ok: false, detail: `case snapshots missing: ${lost.join(", ")}` }
       : { ok: true, detail: `deleted ${r.deleted.length} volume(s); kept ${r.keptSnapshots.join(", ")}` };

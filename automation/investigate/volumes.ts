@@ -1,7 +1,8 @@
 /**
- * investigate-volumes and investigate-attach: one volume from every case snapshot, in the
- * workstation's AZ, tagged as evidence of the case (and with the snapshot it came from, the idempotency
- * key), then attached to the workstation on free device names. The snapshots are only read.
+ * investigate-volumes and investigate-attach: one volume from every case snapshot (from its copy under
+ * the incident key when investigate-copy made one), in the workstation's AZ, tagged as evidence of the
+ * case (and with the case snapshot it came from, the idempotency key), then attached to the workstation
+ * on free device names. The snapshots and their copies are only read.
  */
 import {
   AttachVolumeCommand,
@@ -14,11 +15,13 @@ import type { Json, Step } from "../engine/types";
 import { caseTags, dryRun, sleep } from "../steps/util";
 import {
   type AttachRecord,
+  type CopyRecord,
   type InvestigateContext,
   type LaunchRecord,
   recordOf,
   type VolumeRecord,
 } from "./context";
+import { COPY_STEP } from "./copy";
 import { clientToken, LAUNCH_STEP, reusableWorkstation } from "./launch";
 import { describeInstance, describeVolumes, findEvidenceVolumes, tagValue } from "./lookup";
 
@@ -49,12 +52,21 @@ async function existingBySnapshot(ctx: InvestigateContext, az: string): Promise<
   return out;
 }
 
+/** What each case snapshot's volume is made from: its copy under the incident key, or itself. */
+function madeFrom(ctx: InvestigateContext): Map<string, string> {
+  const copies = recordOf<CopyRecord>(ctx, COPY_STEP)?.copies ?? [];
+  const copyOf = new Map(copies.map((c) => [c.snapshotId, c.copyId]));
+  return new Map(ctx.snapshots.map((s) => [s.snapshotId, copyOf.get(s.snapshotId) ?? s.snapshotId]));
+}
+
 /** Volumes can only be made from completed snapshots: waits (bounded) while one is pending. */
-async function waitSnapshotsCompleted(ctx: InvestigateContext, deadline: number): Promise<void> {
+async function waitSnapshotsCompleted(
+  ctx: InvestigateContext,
+  ids: string[],
+  deadline: number,
+): Promise<void> {
   for (;;) {
-    const res = await ctx.clients.ec2.send(
-      new DescribeSnapshotsCommand({ SnapshotIds: ctx.snapshots.map((s) => s.snapshotId) }),
-    );
+    const res = await ctx.clients.ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: ids }));
     const bad = (res.Snapshots ?? []).filter((s) => s.State !== "completed");
     const errored = bad.find((s) => s.State === "error");
     if (errored) throw new Error(`snapshot ${errored.SnapshotId} of case ${ctx.caseId} is in error`);
@@ -70,8 +82,9 @@ async function waitSnapshotsCompleted(ctx: InvestigateContext, deadline: number)
 
 export const volumesStep: Step<InvestigateContext> = {
   id: VOLUMES_STEP,
-  title: "Create a volume from every case snapshot in the workstation's AZ",
+  title: "Create a volume from every case snapshot (its copy under the incident key) in the workstation's AZ",
   after: [LAUNCH_STEP],
+  needs: [COPY_STEP],
   timeoutMs: 900_000,
   verifyTimeoutMs: 300_000,
   verifyIntervalMs: 2_000,
@@ -83,7 +96,7 @@ export const volumesStep: Step<InvestigateContext> = {
       missing.map(async (s) => ({
         action: "ec2:CreateVolume",
         target: s.snapshotId,
-        detail: `volume from ${s.snapshotId} (of ${s.volumeId}) in ${az}, tagged ${TAG.caseId}=${ctx.caseId}`,
+        detail: `volume from ${ctx.incidentKeyArn ? `the copy of ${s.snapshotId} under ${ctx.incidentKeyArn}` : s.snapshotId} (of ${s.volumeId}) in ${az}, tagged ${TAG.caseId}=${ctx.caseId}`,
         dryRun: await dryRun(() =>
           ctx.clients.ec2.send(
             new CreateVolumeCommand({ DryRun: true, SnapshotId: s.snapshotId, AvailabilityZone: az }),
@@ -95,15 +108,26 @@ export const volumesStep: Step<InvestigateContext> = {
   async run(ctx) {
     const az = await targetAz(ctx);
     const existing = await existingBySnapshot(ctx, az);
-    if (ctx.snapshots.some((s) => !existing.has(s.snapshotId)))
-      await waitSnapshotsCompleted(ctx, Date.now() + 600_000);
+    const from = madeFrom(ctx);
+    const missing = ctx.snapshots.filter((s) => !existing.has(s.snapshotId));
+    if (missing.length > 0)
+      await waitSnapshotsCompleted(
+        ctx,
+        missing.map((s) => from.get(s.snapshotId)!),
+        Date.now() + 600_000,
+      );
     const volumes = await Promise.all(
       ctx.snapshots.map(async (s) => {
         const found = existing.get(s.snapshotId);
-        if (found) return { volumeId: found.VolumeId!, snapshotId: s.snapshotId };
+        if (found)
+          return { volumeId: found.VolumeId!, snapshotId: s.snapshotId, fromSnapshotId: found.SnapshotId! };
+        const fromSnapshotId = from.get(s.snapshotId)!;
+        const copied = fromSnapshotId !== s.snapshotId;
         const res = await ctx.clients.ec2.send(
           new CreateVolumeCommand({
-            SnapshotId: s.snapshotId,
+            SnapshotId: fromSnapshotId,
+            // A copy's volume is under the incident key, said explicitly (whatever the account default).
+            ...(copied ? { Encrypted: true, KmsKeyId: ctx.incidentKeyArn! } : {}),
             AvailabilityZone: az,
             VolumeType: "gp3",
             ClientToken: clientToken(ctx.caseId, ctx.runId, VOLUMES_STEP, s.snapshotId),
@@ -120,7 +144,7 @@ export const volumesStep: Step<InvestigateContext> = {
             ],
           }),
         );
-        return { volumeId: res.VolumeId!, snapshotId: s.snapshotId };
+        return { volumeId: res.VolumeId!, snapshotId: s.snapshotId, fromSnapshotId };
       }),
     );
     return { status: "done", record: { volumes } as unknown as Json };
@@ -132,10 +156,22 @@ export const volumesStep: Step<InvestigateContext> = {
       ctx.clients.ec2,
       r.volumes.map((v) => v.volumeId),
     );
+    const gone = r.volumes.filter((v) => !now.has(v.volumeId));
+    // EBS drops a volume it cannot encrypt (a KMS key it may not use in the responder's name): settled.
+    if (gone.length > 0)
+      return {
+        ok: false,
+        settled: true,
+        detail: gone
+          .map(
+            (v) =>
+              `${v.volumeId} (from ${v.fromSnapshotId}) is gone: EBS did not create it, e.g. for a KMS key it may not use in the responder's name`,
+          )
+          .join("; "),
+      };
     const bad = r.volumes.flatMap((v) => {
-      const vol = now.get(v.volumeId);
-      if (!vol) return [`${v.volumeId} is gone`];
-      if (vol.SnapshotId !== v.snapshotId) return [`${v.volumeId} is not from ${v.snapshotId}`];
+      const vol = now.get(v.volumeId)!;
+      if (vol.SnapshotId !== v.fromSnapshotId) return [`${v.volumeId} is not from ${v.fromSnapshotId}`];
       if (az && vol.AvailabilityZone !== az)
         return [`${v.volumeId} is in ${vol.AvailabilityZone}, not ${az}`];
       if (vol.State !== "available" && vol.State !== "in-use") return [`${v.volumeId} is ${vol.State}`];
@@ -145,7 +181,7 @@ export const volumesStep: Step<InvestigateContext> = {
       ? { ok: false, detail: bad.join("; ") }
       : {
           ok: true,
-          detail: r.volumes.map((v) => `${v.volumeId} from ${v.snapshotId}`).join(", "),
+          detail: r.volumes.map((v) => `${v.volumeId} from ${v.fromSnapshotId}`).join(", "),
         };
   },
 };

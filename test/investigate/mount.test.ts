@@ -38,6 +38,11 @@ function context(clients: AwsClients): InvestigateContext {
     clients,
     settings: resolveSettings({}, {}),
     instanceId: "i-0bbbbbbbbbbbbbbbb",
+    who: {
+      accountId: "123456789012",
+      principalArn: "arn:aws:iam::123456789012:role/ir-responder",
+      region: "us-east-1",
+    },
     snapshots: VOLUMES.map((v) => ({ snapshotId: v.snapshotId, volumeId: "vol-0cccccccccccccccc" })),
     placement: {
       amiParameter: "/ir/forensic-ami",
