@@ -13,6 +13,7 @@ import {
   TAG,
 } from "../../facts";
 import { FLOW_LOG_PREFIX } from "../../facts/flow-logs";
+import { quarantinePolicy } from "../../facts/quarantine-policy";
 import {
   ACCOUNT_ID,
   installMocks,
@@ -164,15 +165,21 @@ describe("ResponderAccess", () => {
       expect(lambda.Condition.StringEquals["aws:SourceAccount"]).to.equal(ACCOUNT_ID);
     });
 
-    it("creates the deny-all instance profile with a role that denies everything", () => {
+    it("creates the quarantine (deny-all) instance profile: a role that denies everything but the SSM agent's own calls", () => {
       const profile = ofType(resources, "aws:iam/instanceProfile:InstanceProfile")[0]!;
       expect(profile.inputs.name).to.equal(DENY_ALL_PROFILE_NAME);
       expect(profile.inputs.role).to.equal(DENY_ALL_PROFILE_NAME);
       expect(profile.inputs.tags[TAG.role]).to.equal(ROLE_TAG_VALUES.denyAllProfile);
       const deny = rolePolicy(resources, "ir-deny-all");
-      expect(deny.Statement).to.deep.equal([
-        { Sid: "DenyEverything", Effect: "Deny", Action: "*", Resource: "*" },
-      ]);
+      // The document facts/quarantine-policy.ts builds, for the stack's account and partition.
+      expect(deny).to.deep.equal(
+        quarantinePolicy({
+          partition: "aws",
+          accountId: deny.Statement[0].Condition.ArnLike["ec2:SourceInstanceARN"].split(":")[4],
+        }),
+      );
+      expect(deny.Statement[1]).to.deep.include({ Effect: "Deny", Resource: "*" });
+      expect(deny.Statement[1].NotAction).to.include("ec2messages:GetMessages");
     });
   });
 

@@ -22,6 +22,7 @@ import { iamInlinePolicyBudget } from "./iam-inline-policy-budget";
 import { iamSimulatePrincipalPolicy } from "./iam-simulate-principal-policy";
 import { motoDynamodbSerialWrites } from "./moto-dynamodb-serial-writes";
 import { motoFlowLogS3Prefix } from "./moto-flow-log-s3-prefix";
+import { motoS3BucketPolicy } from "./moto-s3-bucket-policy";
 import { s3ObjectLockChecksum } from "./s3-object-lock-checksum";
 import { s3PartSize } from "./s3-part-size";
 import { s3PresignedExpiry } from "./s3-presigned-expiry";
@@ -52,7 +53,12 @@ export const STRICT_RULES: readonly StrictRule[] = [
   ssmAgent,
   motoFlowLogS3Prefix,
   motoDynamodbSerialWrites,
+  motoS3BucketPolicy,
 ];
 
 /** Work-arounds of moto bugs, not AWS behaviour: in front of moto even when strictness is off. */
-export const MOTO_SHIMS: readonly StrictRule[] = [motoFlowLogS3Prefix, motoDynamodbSerialWrites];
+export const MOTO_SHIMS: readonly StrictRule[] = [
+  motoFlowLogS3Prefix,
+  motoDynamodbSerialWrites,
+  motoS3BucketPolicy,
+];
