@@ -18,7 +18,7 @@ import { type Artefact, caseKey, ensureLocked, evidenceBucket, hashObject } from
 import { COLLECTION_ARTEFACTS, type CollectedArtefact, parseCollectionOutput } from "../ssm-documents";
 import { collectLogsScript } from "../ssm-documents/collect-logs";
 import { openForensicEgress } from "./forensic-egress";
-import type { SsmCheck } from "./ssm-check";
+import { plannedCommand } from "./ssm-check";
 import { findCommand, SHELL_DOCUMENT, unlessDenied, waitForCommand } from "./ssm-command";
 import { reachOf } from "./ssm-reach";
 import { errorName, mayHaveRun } from "./util";
@@ -158,16 +158,10 @@ export function collectLogsStep(opts: CollectLogsOptions = DEFAULT_COLLECT_LOGS)
     timeoutMs: opts.timeoutMs + 120_000,
     verifyTimeoutMs: opts.verifyTimeoutMs ?? 15_000,
     async plan(ctx) {
-      const ssm = ctx.records.get("ssm-check") as SsmCheck | undefined;
-      return ssm?.managed || !ctx.options.memory
-        ? [
-            {
-              action: "ssm:SendCommand",
-              target: ctx.instanceId,
-              detail: `collect logs and volatile state; ${COLLECTION_ARTEFACTS.length} uploads through presigned URLs (when SSM manages the instance)`,
-            },
-          ]
-        : [];
+      return plannedCommand(
+        ctx,
+        `collect logs and volatile state; ${COLLECTION_ARTEFACTS.length} uploads through presigned URLs (when SSM manages the instance)`,
+      );
     },
     async run(ctx, attempt) {
       const reach = reachOf(ctx);

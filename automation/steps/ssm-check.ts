@@ -8,7 +8,7 @@
 import { DescribeInstanceInformationCommand } from "@aws-sdk/client-ssm";
 import type { CaseContext } from "../case/context";
 import { withTimeout } from "../engine/timeout";
-import type { Json, Step } from "../engine/types";
+import type { Json, PlannedChange, Step } from "../engine/types";
 import { errorName } from "./util";
 
 export interface SsmCheck {
@@ -89,4 +89,15 @@ export async function ssmManaged(ctx: CaseContext): Promise<SsmCheck> {
       reason: `SSM could not say whether it manages the instance (${errorName(err)}: ${(err as Error).message})`,
     };
   }
+}
+
+/**
+ * The planned SendCommand of a step that asks SSM itself when the memory capture is off (ssm-check then
+ * did not ask): planned unless ssm-check found the instance unmanaged.
+ */
+export function plannedCommand(ctx: CaseContext, detail: string): PlannedChange[] {
+  const ssm = ctx.records.get("ssm-check") as SsmCheck | undefined;
+  return ssm?.managed || !ctx.options.memory
+    ? [{ action: "ssm:SendCommand", target: ctx.instanceId, detail }]
+    : [];
 }

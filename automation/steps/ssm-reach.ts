@@ -17,7 +17,7 @@ import type { CaseContext, IsolationGroups } from "../case/context";
 import type { Json, Step } from "../engine/types";
 import type { DenyAllProfile } from "./deny-all-profile";
 import { openForensicEgress } from "./forensic-egress";
-import { type SsmCheck, ssmManaged } from "./ssm-check";
+import { plannedCommand, ssmManaged } from "./ssm-check";
 import { SHELL_DOCUMENT, waitForCommand } from "./ssm-command";
 import type { SwapRecord } from "./swap-profile";
 import { errorName } from "./util";
@@ -127,16 +127,7 @@ export function ssmReachStep(opts: SsmReachOptions = DEFAULT_SSM_REACH): Step<Ca
     schedule: "after-containment",
     timeoutMs: opts.boundMs + 60_000,
     async plan(ctx) {
-      const ssm = ctx.records.get("ssm-check") as SsmCheck | undefined;
-      return ssm?.managed || !ctx.options.memory
-        ? [
-            {
-              action: "ssm:SendCommand",
-              target: ctx.instanceId,
-              detail: "a no-op probe: is the agent listening?",
-            },
-          ]
-        : [];
+      return plannedCommand(ctx, "a no-op probe: is the agent listening?");
     },
     async run(ctx) {
       const ssm = await ssmManaged(ctx);
