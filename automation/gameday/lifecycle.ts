@@ -14,6 +14,7 @@ import { DEFAULT_COLLECT_LOGS } from "../steps/collect-logs";
 import { DEFAULT_MEMORY } from "../steps/memory";
 import type { GamedayAccount } from "./account";
 import { EMULATOR_CREDENTIALS } from "./account";
+import { deliverFindings } from "./auto-containment";
 import { type Check, containmentChecks, finalChecks, investigationChecks } from "./checks";
 import { type GuardDutyEvent, guardDutyEvent, type Victim } from "./findings";
 import { deliverFlows } from "./flow-logs";
@@ -183,6 +184,9 @@ export async function playScenario(
       f.detail.type,
       Date.parse(f.detail.service.eventFirstSeen),
     );
+  // GuardDuty → EventBridge → the auto-containment function (approve mode): the baseline's rule must
+  // deliver the finding; the responder then approves by running `ir respond` below.
+  run.checks.push(await deliverFindings(account, run.findings, run.victim.instanceId, t));
   // A golden image published during the incident: recovery must not pick it.
   await pause(5);
   const newer = await publishNewerAmi(account.world, account.workload);
