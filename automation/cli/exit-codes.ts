@@ -22,6 +22,8 @@ export const EXIT = {
   recoverIncomplete: 9,
   /** `verify`: an artefact, the manifest, a lock or the journal chain does not verify (tampering). */
   evidenceTampered: 10,
+  /** `doctor`: a readiness check failed (the report says what to fix); nothing was changed. */
+  notReady: 11,
 } as const;
 
 import { CONTAINMENT_STEPS } from "../playbooks/contain";

@@ -5,6 +5,7 @@
 import type { Command } from "commander";
 import type { Io } from "../shared";
 import { addAnalyzeCommand } from "./analyze";
+import { addDoctorCommand } from "./doctor";
 import { addInvestigateCommand } from "./investigate";
 import { addRecoverCommand } from "./recover";
 import { addReportCommand } from "./report";
@@ -18,4 +19,5 @@ export const COMMANDS: AddCommand[] = [
   addInvestigateCommand,
   addRecoverCommand,
   addVerifyCommand,
+  addDoctorCommand,
 ];
