@@ -82,6 +82,23 @@ async function setUp(host: string, input: ScriptInput): Promise<{ script: string
   return { script, cwd };
 }
 
+/**
+ * Process groups of scripts still running. A script's children can outlive it (a hashing loop over an
+ * endless file, a background job), and a test process that exits leaves detached groups behind: they
+ * are killed when the script ends and when this process exits, so no emulated host outlives its layer.
+ */
+const liveGroups = new Set<number>();
+const killGroup = (pid: number) => {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // Gone already.
+  }
+};
+process.once("exit", () => {
+  for (const pid of liveGroups) killGroup(pid);
+});
+
 export function runScript(input: ScriptInput): RunningScript {
   const host = sandboxOf(input.instanceId);
   let child: ChildProcess | undefined;
@@ -143,11 +160,17 @@ export function runScript(input: ScriptInput): RunningScript {
       },
     });
     child = proc;
+    if (proc.pid) liveGroups.add(proc.pid);
     proc.stdout!.on("data", out.add);
     proc.stderr!.on("data", err.add);
     return new Promise<ScriptResult>((resolve) => {
       const finish = (code: number | null) => {
         clearTimeout(timer);
+        // What the script left running dies with it (the agent's host is the sandbox, not this machine).
+        if (proc.pid) {
+          killGroup(proc.pid);
+          liveGroups.delete(proc.pid);
+        }
         resolve(result(code));
       };
       proc.on("close", finish);
