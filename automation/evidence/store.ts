@@ -6,8 +6,8 @@
 import { createHash } from "node:crypto";
 import {
   GetObjectCommand,
-  type HeadObjectCommandOutput,
   HeadObjectCommand,
+  type HeadObjectCommandOutput,
   PutObjectCommand,
   PutObjectRetentionCommand,
 } from "@aws-sdk/client-s3";
@@ -121,7 +121,11 @@ export async function hashObject(
  * upload) is under the case's compliance lock: a presigned PUT cannot be trusted to carry the lock
  * headers, and an emulator may drop an upload's lock on completion. Returns the object's head.
  */
-export async function ensureLocked(ctx: CaseContext, key: string, versionId?: string): Promise<HeadObjectCommandOutput> {
+export async function ensureLocked(
+  ctx: CaseContext,
+  key: string,
+  versionId?: string,
+): Promise<HeadObjectCommandOutput> {
   const bucket = evidenceBucket(ctx);
   const head = await ctx.clients.s3.send(
     new HeadObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }),

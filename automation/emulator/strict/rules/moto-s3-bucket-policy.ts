@@ -61,7 +61,11 @@ export const motoS3BucketPolicy: StrictRule = {
         try {
           JSON.parse(text);
         } catch {
-          return errorAnswer("s3", { status: 400, code: "MalformedPolicy", message: "Policies must be valid JSON" });
+          return errorAnswer("s3", {
+            status: 400,
+            code: "MalformedPolicy",
+            message: "Policies must be valid JSON",
+          });
         }
         policies.set(key, text);
         return empty(204);
