@@ -36,7 +36,7 @@ const failed = (r: GamedayResult) =>
   r.scenarios.flatMap((s) => s.checks.filter((c) => !c.ok).map((c) => `${c.id}: ${c.detail}`));
 
 describe("gameday: each scenario runs green", function () {
-  this.timeout(240_000);
+  this.timeout(600_000);
 
   for (const id of ["ssh-backdoor", "crypto-mining"] as const) {
     it(`${id}: every check passes, exit 0, the timeline covers every phase`, async () => {

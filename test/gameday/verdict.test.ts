@@ -20,7 +20,7 @@ function capture() {
 }
 
 describe("gameday: a failing check fails the run; --keep", function () {
-  this.timeout(240_000);
+  this.timeout(600_000);
   let result: GamedayResult;
   let brokenGroup = "";
 
