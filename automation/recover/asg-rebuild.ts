@@ -1,10 +1,13 @@
 /**
  * `--via asg`: a new launch-template version that copies the group's current version with the known-good
- * AMI, then the group pointed at that exact version (not $Latest, which anyone can move). New capacity
- * launches from it; when containment decremented the desired capacity, it is given back so the group
- * launches the replacement now. The data is copied explicitly (moto ignores SourceVersion, and an
- * explicit copy is what gets journaled).
+ * AMI, then the group pointed at that exact version (not $Latest, which anyone can move). Only future
+ * launches use it: what the group runs now is replaced by the instance refresh (asg-refresh.ts). When
+ * containment decremented the desired capacity, it is given back so the group launches one now. The data
+ * is copied explicitly (moto ignores SourceVersion, and an explicit copy is what gets journaled). The
+ * version carries a client token derived from the case, the template and the AMI, so a request sent
+ * again after a lost answer returns the version it created instead of a second one.
  */
+import { createHash } from "node:crypto";
 import {
   type AutoScalingClient,
   type AutoScalingGroup,
@@ -38,6 +41,14 @@ export interface AsgRebuildRecord {
 }
 
 export const versionDescription = (caseId: string, amiId: string) => `ir ${caseId}: known-good ${amiId}`;
+
+/**
+ * CreateLaunchTemplateVersion's idempotency token (at most 128 ASCII characters): the same case, template
+ * and AMI always give the same token.
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateLaunchTemplateVersion.html
+ */
+export const versionClientToken = (caseId: string, launchTemplateId: string, amiId: string) =>
+  `ir-recover-${createHash("sha256").update(`${caseId}|${launchTemplateId}|${amiId}`).digest("hex").slice(0, 40)}`;
 
 export async function describeGroup(asg: AutoScalingClient, name: string): Promise<AutoScalingGroup> {
   const res = await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
@@ -116,6 +127,7 @@ export async function rebuildWithAsg(
     const created = await clients.ec2.send(
       new CreateLaunchTemplateVersionCommand({
         LaunchTemplateId: lt.id,
+        ClientToken: versionClientToken(req.caseId, lt.id, req.amiId),
         VersionDescription: description,
         LaunchTemplateData: data,
       }),

@@ -15,8 +15,12 @@ export interface PulumiTarget {
 /** Health of one target group at the gate (also the shape of RecoverResult.health). */
 export interface TargetGroupHealth {
   targetGroupArn: string;
+  /** Known-good targets the gate waits for (measured before the rebuild). */
   expected: number;
+  /** Healthy targets whose instance runs the selected AMI (the compromised instance's never count). */
   healthy: number;
+  /** Targets that did not count and why ("i-0abc healthy on ami-old, not ami-new"), at most ten. */
+  notCounted?: string[];
 }
 
 export interface RecoverOptions {
@@ -69,6 +73,11 @@ export interface SelectedAmi {
   ignoredAfter: { imageId: string; version: number; publishedAt: string }[];
   /** Versions whose AMI no longer exists (skipped). */
   missing: { imageId: string; version: number }[];
+  /**
+   * When the selected AMI was (or will be) deprecated, null when it is not. Deprecation only hides an
+   * image from DescribeImages listings; it still launches, so it stays a candidate.
+   */
+  deprecatedAt?: string | null;
 }
 
 export function selectedAmi(ctx: RecoverContext): SelectedAmi {

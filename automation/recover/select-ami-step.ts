@@ -1,7 +1,8 @@
 /**
  * recover-select-ami: the newest known-good AMI published before the compromise began (or the one the
  * operator named), skipping versions whose image no longer exists, refusing the compromised instance's
- * own AMI unless allowed. Read-only, so a dry run answers it for real.
+ * own AMI unless allowed. A deprecated image is a candidate like any other (its deprecation time goes in
+ * the record). Read-only, so a dry run answers it for real.
  */
 import { DescribeImagesCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import { facts } from "../case/context";
@@ -16,11 +17,19 @@ export class AmiRefusedError extends Error {
   override name = "AmiRefusedError";
 }
 
-async function existingImages(ec2: EC2Client, ids: string[]): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  // A filter, not ImageIds: one deregistered AMI must not fail the whole lookup.
-  const res = await ec2.send(new DescribeImagesCommand({ Filters: [{ Name: "image-id", Values: ids }] }));
-  return new Set((res.Images ?? []).map((i) => i.ImageId!));
+/**
+ * The images that exist, with their deprecation time (null when none). A filter, not ImageIds: one
+ * deregistered AMI must not fail the whole lookup. And IncludeDeprecated: a listing leaves out AMIs past
+ * their deprecation time otherwise, and a golden image is routinely deprecated once a newer one ships,
+ * yet it still launches (deprecation hides, it does not disable).
+ * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ami-deprecate.html
+ */
+async function existingImages(ec2: EC2Client, ids: string[]): Promise<Map<string, string | null>> {
+  if (ids.length === 0) return new Map();
+  const res = await ec2.send(
+    new DescribeImagesCommand({ Filters: [{ Name: "image-id", Values: ids }], IncludeDeprecated: true }),
+  );
+  return new Map((res.Images ?? []).map((i) => [i.ImageId!, i.DeprecationTime ?? null]));
 }
 
 function explicitChoice(ctx: RecoverContext, history: AmiVersion[], compromised: string | undefined) {
@@ -57,7 +66,10 @@ export const selectAmiStep: Step<RecoverContext> = {
   async verify(_ctx, record) {
     const r = record as unknown as SelectedAmi | undefined;
     return r && AMI_ID.test(r.imageId)
-      ? { ok: true, detail: `${r.imageId} (${r.reason})` }
+      ? {
+          ok: true,
+          detail: `${r.imageId} (${r.reason})${r.deprecatedAt ? `; deprecated ${r.deprecatedAt}, still launchable` : ""}`,
+        }
       : { ok: false, detail: "no AMI selected" };
   },
 };
@@ -109,6 +121,7 @@ async function select(ctx: RecoverContext): Promise<RunResult> {
       publishedAt: v.publishedAt.toISOString(),
     })),
     missing: missing.map((v) => ({ imageId: v.amiId, version: v.version })),
+    deprecatedAt: exists.get(picked.ami.amiId) ?? null,
   };
   return { status: "done", record: record as unknown as Json };
 }
