@@ -1,14 +1,17 @@
 /**
- * recover-rebuild: measures the target groups' healthy capacity (the health gate's baseline), then
- * rebuilds the workload from the selected AMI: a launch-template version on the instance's Auto
- * Scaling group (`--via asg`), or the workload's Pulumi stack with the AMI pinned (`--via pulumi`).
+ * recover-rebuild: measures the target groups' known-good capacity and the group's capacity (the health
+ * gate's baseline, before anything changes), then rebuilds the workload from the selected AMI: a
+ * launch-template version on the instance's Auto Scaling group (`--via asg`; recover-replace then
+ * replaces what the group runs), or the workload's Pulumi stack with the AMI pinned, previewed first and
+ * updated only where the AMI matters (`--via pulumi`).
  */
 
-import { resolved } from "../case/context";
+import { facts, resolved } from "../case/context";
 import type { Json, Step } from "../engine/types";
 import { type AsgRebuildRecord, checkAsgRebuild, describeGroup, rebuildWithAsg } from "./asg-rebuild";
 import { type RecoverContext, recordedDecrement, recordedGroup, selectedAmi } from "./context";
 import { type GroupBaseline, measureBaseline } from "./health";
+import type { ContainedInstance } from "./pulumi-preview";
 import { rebuildWithPulumi } from "./pulumi-workload";
 
 export interface PulumiRebuildRecord {
@@ -19,6 +22,8 @@ export interface PulumiRebuildRecord {
   amiId: string;
   result: string;
   outputs: Record<string, unknown>;
+  /** The resources `up` targeted: those the preview showed changing because of the AMI. */
+  targets: string[];
 }
 
 export interface RebuildRecord {
@@ -27,10 +32,18 @@ export interface RebuildRecord {
   baseline: GroupBaseline[];
   /** The instance's Auto Scaling group, when it had one. */
   group?: string;
+  /**
+   * The group's capacity the gate expects in known-good instances: its desired capacity before the
+   * rebuild, plus the one given back when containment had decremented it.
+   */
+  capacity?: number;
 }
 
 /** Target groups the gate watches: the instance's (recorded by containment) and its group's. */
-async function baseline(ctx: RecoverContext): Promise<{ baseline: GroupBaseline[]; group?: string }> {
+async function baseline(
+  ctx: RecoverContext,
+  amiId: string,
+): Promise<{ baseline: GroupBaseline[]; group?: string; capacity?: number }> {
   const own = new Map<string, string[]>();
   for (const t of resolved(ctx).targets)
     own.set(t.targetGroupArn, [...(own.get(t.targetGroupArn) ?? []), t.id]);
@@ -42,7 +55,7 @@ async function baseline(ctx: RecoverContext): Promise<{ baseline: GroupBaseline[
   );
   const arns = [...new Set([...own.keys(), ...attached])];
   const measured = await measureBaseline(
-    ctx.clients.elbv2,
+    ctx.clients,
     arns.map((arn) => ({
       targetGroupArn: arn,
       ownTargets: own.get(arn) ?? [],
@@ -50,8 +63,26 @@ async function baseline(ctx: RecoverContext): Promise<{ baseline: GroupBaseline[
       asgAttached: attached.has(arn),
     })),
     members,
+    amiId,
   );
-  return { baseline: measured, ...(group ? { group: name } : {}) };
+  return {
+    baseline: measured,
+    ...(group ? { group: name, capacity: group.DesiredCapacity ?? 0 } : {}),
+  };
+}
+
+/** What identifies the contained instance in a stack's resources (the preview must not touch them). */
+function contained(ctx: RecoverContext): ContainedInstance {
+  const f = facts(ctx);
+  const role = resolved(ctx).role;
+  return {
+    instanceId: ctx.instanceId,
+    eniIds: f.enis.map((e) => e.id),
+    addresses: f.enis.flatMap((e) => [...e.privateIps, ...e.ipv6]),
+    ...(f.profile?.arn ? { profileArn: f.profile.arn } : {}),
+    ...(role ? { roleName: role.name, profileName: role.profileName } : {}),
+    allocationIds: f.addresses.flatMap((a) => (a.allocationId ? [a.allocationId] : [])),
+  };
 }
 
 export const rebuildStep: Step<RecoverContext> = {
@@ -68,7 +99,7 @@ export const rebuildStep: Step<RecoverContext> = {
         {
           action: "pulumi:up",
           target: `${p.stackName} (${p.workDir})`,
-          detail: `set ${p.amiConfigKey}=${ami}, refresh, up`,
+          detail: `set ${p.amiConfigKey}=${ami}, preview (no refresh), refuse unless only AMI-dependent resources change, then up targeting those`,
         },
       ];
     }
@@ -77,7 +108,7 @@ export const rebuildStep: Step<RecoverContext> = {
       {
         action: "ec2:CreateLaunchTemplateVersion",
         target: group,
-        detail: `new version of the group's launch template with image ${ami}`,
+        detail: `new version of the group's launch template with image ${ami} (client token from the case: sent again, it returns the same version)`,
       },
       {
         action: "autoscaling:UpdateAutoScalingGroup",
@@ -88,7 +119,7 @@ export const rebuildStep: Step<RecoverContext> = {
   },
   async run(ctx) {
     const ami = selectedAmi(ctx).imageId;
-    const measured = await baseline(ctx);
+    const measured = await baseline(ctx, ami);
     let rebuild: RebuildRecord["rebuild"];
     if (ctx.recover.via === "pulumi") {
       const p = ctx.recover.pulumi!;
@@ -97,6 +128,7 @@ export const rebuildStep: Step<RecoverContext> = {
         stackName: p.stackName,
         amiConfigKey: p.amiConfigKey,
         amiId: ami,
+        contained: contained(ctx),
         ...(p.onOutput ? { onOutput: p.onOutput } : {}),
       });
       rebuild = {
@@ -108,6 +140,7 @@ export const rebuildStep: Step<RecoverContext> = {
         result: res.result,
         // Stack outputs are arbitrary values: keep what survives JSON (the journal's format).
         outputs: JSON.parse(JSON.stringify(res.outputs ?? {})) as Record<string, unknown>,
+        targets: res.targets,
       };
     } else {
       const group = recordedGroup(ctx);
@@ -122,14 +155,26 @@ export const rebuildStep: Step<RecoverContext> = {
         restoreCapacity: recordedDecrement(ctx),
       });
     }
-    const record: RebuildRecord = { rebuild, ...measured };
+    // Via asg, the capacity is what the rebuild computed from the group before changing it.
+    const capacity = rebuild.via === "asg" ? rebuild.desiredCapacity : measured.capacity;
+    const record: RebuildRecord = {
+      rebuild,
+      ...measured,
+      ...(capacity !== undefined ? { capacity } : {}),
+    };
     return { status: "done", record: record as unknown as Json };
   },
   async verify(ctx, record) {
     const r = (record as unknown as RebuildRecord).rebuild;
     if (r.via === "pulumi")
-      return r.result === "succeeded"
-        ? { ok: true, detail: `pulumi up on ${r.stackName}: ${r.result}` }
+      return r.result === "succeeded" || r.result === "unchanged"
+        ? {
+            ok: true,
+            detail:
+              r.result === "unchanged"
+                ? `pulumi preview of ${r.stackName}: nothing depends on the AMI, no update run`
+                : `pulumi up on ${r.stackName} (${r.targets.length} target(s)): ${r.result}`,
+          }
         : { ok: false, detail: `pulumi up on ${r.stackName} ended ${r.result}` };
     const problem = await checkAsgRebuild(ctx.clients, r);
     return problem

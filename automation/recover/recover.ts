@@ -1,7 +1,8 @@
 /**
  * `recover` as a library call (`ir recover <case-id>`): on a contained case, take the case's lock, pick
- * the known-good AMI, rebuild (launch-template version on the ASG, or the workload's Pulumi stack), gate
- * on target health, verify the evidence, and only then terminate the compromised instance. Resumable:
+ * the known-good AMI, rebuild (launch-template version on the ASG and an instance refresh of what it
+ * runs, or the workload's Pulumi stack), gate on healthy targets running that AMI, verify the evidence,
+ * and only then terminate the compromised instance. Resumable:
  * a second run skips what verified, except the termination decision, which every run makes anew.
  */
 import { knownGoodAmiParameter } from "../../facts/names";
@@ -17,8 +18,10 @@ import { findCaseOrFail } from "../journal/hold-case";
 import { type Journals, openJournals } from "../journal/open";
 import { recoverPlaybook } from "../playbooks/recover";
 import type { ResolvedSettings } from "../settings/settings";
+import { describeMember } from "./asg-refresh";
 import type { RecoverContext, RecoverOptions, SelectedAmi, TargetGroupHealth } from "./context";
 import { LocalWorkloadStacks, type WorkloadStacks } from "./pulumi-workload";
+import type { ReplaceRecord } from "./replace-step";
 import { checkRequest, compromiseStart, forgetSkippedTermination } from "./request";
 import { REFUSED } from "./terminate-step";
 
@@ -56,7 +59,14 @@ export interface RecoverRequest {
 export interface RecoverResult {
   caseId: string;
   status: "recovered" | "unhealthy" | "refused" | "planned" | "incomplete" | "busy" | "invalid" | "error";
-  ami?: { imageId: string; parameter: string; version: number; publishedAt: string };
+  ami?: {
+    imageId: string;
+    parameter: string;
+    version: number;
+    publishedAt: string;
+    /** When the AMI was deprecated (still launchable: deprecation only hides it from listings). */
+    deprecatedAt?: string;
+  };
   health?: TargetGroupHealth[];
   terminated?: boolean;
   /** The operator answered no when asked to terminate. */
@@ -162,6 +172,19 @@ function finish(
   const sel = ctx.records.get("recover-select-ami") as unknown as SelectedAmi | undefined;
   const notes = [...base.notes];
   if (sel) notes.push(`AMI ${sel.imageId}: ${sel.reason}`);
+  if (sel?.deprecatedAt)
+    notes.push(
+      `AMI ${sel.imageId} is deprecated since ${sel.deprecatedAt}: still a candidate (deprecation hides an image from listings, it still launches)`,
+    );
+  const replaced = ctx.records.get("recover-replace") as unknown as ReplaceRecord | undefined;
+  if (replaced?.before.length)
+    notes.push(
+      `members not on ${replaced.amiId} when recovery began: ${replaced.before.map(describeMember).join(", ")}` +
+        (replaced.refresh ? `; instance refresh ${replaced.refresh.id} ${replaced.refresh.status}` : "") +
+        (replaced.left.length
+          ? `; left on another image: ${replaced.left.map((l) => `${l.instanceId}, ${l.why}`).join("; ")}`
+          : ""),
+    );
   if (sel?.missing.length)
     notes.push(
       `skipped versions whose AMI no longer exists: ${sel.missing.map((m) => m.imageId).join(", ")}`,
@@ -202,6 +225,7 @@ function finish(
             parameter: sel.parameter,
             version: sel.version,
             publishedAt: sel.publishedAt,
+            ...(sel.deprecatedAt ? { deprecatedAt: sel.deprecatedAt } : {}),
           },
         }
       : {}),

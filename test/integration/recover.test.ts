@@ -2,7 +2,7 @@
  * `recover` against moto: the known-good AMI before the compromise, the launch-template rebuild of the
  * ASG, the health gate, the evidence gate and the termination; the Pulumi path with a fake stack.
  */
-import { DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
+import { DescribeAutoScalingGroupsCommand, SetInstanceProtectionCommand } from "@aws-sdk/client-auto-scaling";
 import {
   DescribeInstancesCommand,
   DescribeLaunchTemplateVersionsCommand,
@@ -13,12 +13,14 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { ConcurrentUpdateError } from "@pulumi/pulumi/automation";
 import { expect } from "chai";
 import { AwsClients, MemoryRecorder } from "../../automation/aws/clients";
+import { setImageDeprecation } from "../../automation/emulator/strict/rules/ec2-deprecated-ami-hidden";
+import { versionClientToken } from "../../automation/recover/asg-rebuild";
 import { type RecoverRequest, recover } from "../../automation/recover/recover";
 import type { CaseResult } from "../../automation/respond/respond";
 import { evidenceBucketName } from "../../facts/names";
 import { RESPONDER_ACTIONS } from "../../facts/responder-actions";
 import { pointCliAt, runCli } from "../helpers/cli";
-import { TEST_ACCOUNT, TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
+import { strictLayer, TEST_ACCOUNT, TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
 import { type Account, describeAccount, setupAccount } from "../helpers/responder";
 import {
   containTagged,
@@ -43,6 +45,10 @@ describe("ir recover --via asg against moto (integration)", function () {
   let good: string;
   let later: string;
   let split: string;
+  /** What Auto Scaling launched, from the old template, when containment detached without decrement. */
+  let replacement: string;
+  let deprecatedAt: number;
+  const versionRequests: { ClientToken?: string; LaunchTemplateId?: string }[] = [];
   const recorder = new MemoryRecorder();
   let clients: AwsClients;
   const req = (extra: Partial<RecoverRequest>): RecoverRequest => ({
@@ -55,11 +61,25 @@ describe("ir recover --via asg against moto (integration)", function () {
     healthIntervalMs: 200,
     ...extra,
   });
+  const members = async () =>
+    (
+      await a.clients.autoscaling.send(
+        new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [a.world.asgName] }),
+      )
+    ).AutoScalingGroups![0]!;
+  const imageOf = async (id: string) =>
+    (await a.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0]!
+      .Instances![0]!.ImageId;
 
   before(async () => {
     a = await setupAccount();
     [good, later] = await otherAmis(a);
     split = await publish(a, [a.world.imageId, good], [later]);
+    // The known-good image was deprecated since (a newer golden image shipped): DescribeImages lists it
+    // only with IncludeDeprecated.
+    const layer = await strictLayer();
+    deprecatedAt = Math.floor(layer.ctx.now() / 60_000) * 60_000 - 60_000;
+    setImageDeprecation(layer.ctx, TEST_REGION, good, deprecatedAt);
     c = await containTagged(a, a.world.asgInstances[0]!);
     clients = new AwsClients({
       endpoint: a.endpoint,
@@ -68,38 +88,94 @@ describe("ir recover --via asg against moto (integration)", function () {
       retry: { maxAttempts: 1 },
       recorder,
     });
+    clients.ec2.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "CreateLaunchTemplateVersionCommand")
+          versionRequests.push(args.input as (typeof versionRequests)[number]);
+        return next(args);
+      },
+      { step: "initialize" },
+    );
+    // Detached without decrement: the group launched a replacement at once, from the old template.
+    const now = (await members()).Instances!.map((i) => i.InstanceId!);
+    [replacement] = now.filter((id) => !a.world.asgInstances.includes(id));
+    expect(await imageOf(replacement!)).to.equal(a.world.imageId);
   });
 
-  it("plans without changing anything: the AMI it would pin and every change", async () => {
+  it("plans without changing anything: the AMI it would pin (deprecated, still a candidate) and every change", async () => {
     const before = await describeAccount(a);
     const r = await recover(req({ dryRun: true }));
     expect(r.status, r.error).to.equal("planned");
     expect(r.ami).to.include({ imageId: good, parameter: PARAMETER, version: 2 });
+    expect(r.ami?.deprecatedAt).to.equal(new Date(deprecatedAt).toISOString());
     const actions = r.steps.flatMap((s) => (s.changes ?? []).map((x) => x.action));
     expect(actions).to.include.members([
       "ec2:CreateLaunchTemplateVersion",
       "autoscaling:UpdateAutoScalingGroup",
+      "autoscaling:StartInstanceRefresh",
       "ec2:TerminateInstances",
     ]);
     expect(await describeAccount(a)).to.deep.equal(before);
   });
 
-  it("pins the newest AMI published before the compromise in a new launch-template version and gates on health", async () => {
+  it("the gate counts only targets on the known-good AMI: the replacement the refresh could not take (protected) fails it, nothing is terminated", async () => {
+    await a.clients.autoscaling.send(
+      new SetInstanceProtectionCommand({
+        AutoScalingGroupName: a.world.asgName,
+        InstanceIds: [replacement],
+        ProtectedFromScaleIn: true,
+      }),
+    );
+    const r = await recover(req({ terminate: "yes", healthTimeoutMs: 1_500 }));
+    expect(r.status).to.equal("unhealthy");
+    expect(statuses(r.steps)).to.deep.equal({
+      "recover-select-ami": "verified",
+      "recover-rebuild": "verified",
+      "recover-replace": "unverified",
+      "recover-health": "failed",
+      "recover-verify-evidence": "verified",
+      terminate: "blocked",
+    });
+    // Healthy, but on the old image: capacity, not known-good capacity; named with why it is still there.
+    expect(r.error).to.match(
+      /^known-good capacity did not become healthy within 2 s: targetgroup\/web-tg\/\S+ 2\/3 healthy on the selected AMI/,
+    );
+    expect(r.error).to.include(
+      `${replacement} healthy on ${a.world.imageId}, not ${good}: protected from scale in (the refresh ignores protected instances`,
+    );
+    expect(r.error).to.include("the compromised instance was not terminated");
+    expect(r.steps.find((s) => s.id === "recover-replace")?.detail).to.include(
+      `${replacement} on ${a.world.imageId}: protected from scale in`,
+    );
+    expect(r.terminated).to.equal(false);
+    expect(await stateOf(a, a.world.asgInstances[0]!)).to.equal("running");
+    // The version carries the client token derived from the case, the template and the AMI.
+    expect(versionRequests).to.have.length(1);
+    expect(versionRequests[0]!.ClientToken).to.equal(
+      versionClientToken(c.caseId!, versionRequests[0]!.LaunchTemplateId!, good),
+    );
+  });
+
+  it("run again once the protection is lifted: the replacement is refreshed away, only known-good instances count", async () => {
+    await a.clients.autoscaling.send(
+      new SetInstanceProtectionCommand({
+        AutoScalingGroupName: a.world.asgName,
+        InstanceIds: [replacement],
+        ProtectedFromScaleIn: false,
+      }),
+    );
     const r = await recover(req({ terminate: "no" }));
     expect(r.status, r.error).to.equal("recovered");
     expect(statuses(r.steps)).to.deep.equal({
       "recover-select-ami": "verified",
       "recover-rebuild": "verified",
+      "recover-replace": "verified",
       "recover-health": "verified",
       "recover-verify-evidence": "verified",
       terminate: "skipped",
     });
-    expect(r.terminated).to.equal(false);
-    const group = (
-      await a.clients.autoscaling.send(
-        new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [a.world.asgName] }),
-      )
-    ).AutoScalingGroups![0]!;
+    expect(["shutting-down", "terminated"]).to.include(await stateOf(a, replacement));
+    const group = await members();
     expect(group.LaunchTemplate?.Version).to.equal("2");
     const v = (
       await a.clients.ec2.send(
@@ -113,8 +189,21 @@ describe("ir recover --via asg against moto (integration)", function () {
     expect(v.LaunchTemplateData?.ImageId).to.equal(good);
     expect(v.LaunchTemplateData?.InstanceType).to.equal("t3.micro");
     expect(v.LaunchTemplateData?.IamInstanceProfile?.Arn).to.equal(a.world.profileArn);
-    // Desired capacity 3 plus the instance outside the ASG that was healthy before the rebuild.
-    expect(r.health).to.deep.equal([{ targetGroupArn: a.world.targetGroupArn, expected: 4, healthy: 4 }]);
+    const inService = group.Instances!.filter((i) => i.LifecycleState === "InService");
+    expect(inService).to.have.length(3);
+    for (const i of inService) expect(await imageOf(i.InstanceId!), i.InstanceId).to.equal(good);
+    // Desired capacity 3, measured before the rebuild, all on the known-good AMI; the solo instance
+    // outside the group runs the old image and neither counts nor is expected.
+    expect(r.health?.map(({ notCounted: _, ...h }) => h)).to.deep.equal([
+      { targetGroupArn: a.world.targetGroupArn, expected: 3, healthy: 3 },
+    ]);
+    // Named, not counted: the solo instance outside the group (old image).
+    expect(r.health?.[0]?.notCounted).to.include(
+      `${a.world.solo} healthy on ${a.world.imageId}, not ${good}`,
+    );
+    expect(r.notes.join("\n")).to.include(
+      `members not on ${good} when recovery began: ${replacement} on ${a.world.imageId}`,
+    );
     expect(await stateOf(a, a.world.asgInstances[0]!)).to.equal("running");
   });
 
@@ -141,6 +230,8 @@ describe("ir recover --via asg against moto (integration)", function () {
     expect(recorder.actions()).to.include.members([
       "ec2:CreateLaunchTemplateVersion",
       "autoscaling:UpdateAutoScalingGroup",
+      "autoscaling:StartInstanceRefresh",
+      "autoscaling:DescribeInstanceRefreshes",
       "ec2:TerminateInstances",
       "ssm:GetParameterHistory",
       "s3:GetObjectVersion",
@@ -169,7 +260,50 @@ describe("ir recover --via pulumi (fake stack) against moto (integration)", func
     solo = await containTagged(a, a.world.solo);
   });
 
-  it("health gate: times out when the rebuild brings no healthy capacity back; nothing terminated", async () => {
+  it("refuses a preview that changes the contained instance's security groups and profile: no update, nothing terminated", async () => {
+    const instanceUrn = "urn:pulumi:prod::web::aws:ec2/instance:Instance::web-solo";
+    // The program still declares the instance's original groups and profile; containment changed them.
+    const stacks = new ReplacingStacks(
+      a,
+      [],
+      [
+        {
+          urn: instanceUrn,
+          type: "aws:ec2/instance:Instance",
+          op: "update",
+          changed: ["vpcSecurityGroupIds", "iamInstanceProfile"],
+          unknown: [],
+          id: a.world.solo,
+          inputs: { vpcSecurityGroupIds: [a.world.webGroup, "sg-0new"], iamInstanceProfile: "web-profile" },
+          old: { vpcSecurityGroupIds: [a.world.webGroup], iamInstanceProfile: "web-profile" },
+        },
+      ],
+    );
+    const r = await recover({
+      caseId: solo.caseId!,
+      settings: a.settings,
+      clients: a.responder,
+      via: "pulumi",
+      before: split,
+      pulumi: pulumi(stacks),
+      // Short: were the preview applied, the gate would time out rather than hang the test.
+      healthTimeoutMs: 1_000,
+      healthIntervalMs: 200,
+      terminate: "yes",
+    });
+    expect(r.status).to.equal("incomplete");
+    expect(r.error).to.include(
+      `${instanceUrn} (update of vpcSecurityGroupIds, iamInstanceProfile): changes the contained instance ${a.world.solo}'s security groups, instance profile: applying it undoes containment`,
+    );
+    expect(r.error).to.match(
+      /nothing was deployed.*What to do: make the program declare what containment set/,
+    );
+    expect(stacks.calls).to.deep.equal(["select prod", `config web:amiId=${good}`, "preview"]);
+    expect(statuses(r.steps)).to.include({ "recover-rebuild": "failed", terminate: "blocked" });
+    expect(await stateOf(a, a.world.solo)).to.equal("running");
+  });
+
+  it("health gate: times out when the rebuild brings no known-good capacity back; nothing terminated", async () => {
     const stacks = new ReplacingStacks(a, []);
     const started = Date.now();
     const r = await recover({
@@ -185,22 +319,34 @@ describe("ir recover --via pulumi (fake stack) against moto (integration)", func
     });
     expect(Date.now() - started).to.be.lessThan(15_000);
     expect(r.status).to.equal("unhealthy");
-    // The solo instance's groups: the others that were healthy before, plus its own target to replace.
+    // The solo instance's groups: its own target in each to replace; the others run the old image, so
+    // they neither count nor are expected.
     expect(r.error).to.match(
-      /did not become healthy within 2 s: targetgroup\/web-ip-tg\/\S+ 0\/1 healthy, targetgroup\/web-tg\/\S+ 3\/4 healthy/,
+      /did not become healthy within 2 s: targetgroup\/web-ip-tg\/\S+ 0\/1 healthy on the selected AMI, targetgroup\/web-tg\/\S+ 0\/1 healthy on the selected AMI \(not counted: i-\w+ healthy on ami-\w+, not ami-\w+/,
     );
-    expect(r.health).to.deep.equal([
+    expect(r.health?.map(({ notCounted: _, ...h }) => h)).to.deep.equal([
       { targetGroupArn: a.world.ipTargetGroupArn, expected: 1, healthy: 0 },
-      { targetGroupArn: a.world.targetGroupArn, expected: 4, healthy: 3 },
+      { targetGroupArn: a.world.targetGroupArn, expected: 1, healthy: 0 },
     ]);
-    expect(stacks.calls).to.deep.equal(["select prod", `config web:amiId=${good}`, "refresh", "up"]);
-    expect(statuses(r.steps)).to.include({ "recover-health": "failed", terminate: "blocked" });
+    expect(stacks.calls).to.deep.equal([
+      "select prod",
+      `config web:amiId=${good}`,
+      "preview",
+      "up 1 target(s)",
+    ]);
+    expect(statuses(r.steps)).to.include({
+      "recover-replace": "skipped",
+      "recover-health": "failed",
+      terminate: "blocked",
+    });
     expect(r.terminated).to.equal(false);
     expect(await stateOf(a, a.world.solo)).to.equal("running");
-    // Register the replacement the fake launched, as if its health checks passed later.
+    // Register the replacement the fake launched (on the known-good AMI), as if its health checks passed later.
+    const ip = (await a.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [stacks.launched!] })))
+      .Reservations![0]!.Instances![0]!.PrivateIpAddress!;
     for (const [arn, target] of [
       [a.world.targetGroupArn, { Id: stacks.launched! }],
-      [a.world.ipTargetGroupArn, { Id: "10.0.0.250", Port: 8080 }],
+      [a.world.ipTargetGroupArn, { Id: ip, Port: 8080 }],
     ] as const)
       await a.clients.elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [target] }));
   });

@@ -1,6 +1,7 @@
 /**
  * Shared by the recover and verify tests: a contained case against moto, a known-good AMI parameter
- * with a controlled history, and a fake Pulumi stack whose `up` launches a replacement and registers it.
+ * with a controlled history, and a fake Pulumi stack whose preview shows a new instance on the pinned AMI
+ * (plus its registrations, targets unknown until it exists) and whose `up` launches it and registers it.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +11,7 @@ import { RegisterTargetsCommand } from "@aws-sdk/client-elastic-load-balancing-v
 import { PutParameterCommand } from "@aws-sdk/client-ssm";
 import { expect } from "chai";
 import type { CaseOptions } from "../../automation/case/context";
+import { type PreviewStep, UNKNOWN } from "../../automation/recover/pulumi-preview";
 import type { WorkloadStack, WorkloadStacks } from "../../automation/recover/pulumi-workload";
 import { type CaseResult, respond } from "../../automation/respond/respond";
 import { TAG } from "../../facts/tags";
@@ -65,13 +67,44 @@ export function pulumiProject(): string {
   return dir;
 }
 
-/** A fake workload stack: `up` launches one instance from the pinned AMI and registers it (or not). */
+const URN = "urn:pulumi:prod::web::";
+
+/** The preview a stack that declares one instance on the AMI from config (and its registrations) shows. */
+export function replacementPreview(
+  ami: string,
+  register: { targetGroupArn: string; by: "id" | "ip" }[],
+): PreviewStep[] {
+  return [
+    {
+      urn: `${URN}aws:ec2/instance:Instance::web-replacement`,
+      type: "aws:ec2/instance:Instance",
+      op: "create",
+      changed: ["ami", "instanceType", "subnetId"],
+      unknown: [],
+      inputs: { ami, instanceType: "t3.micro" },
+    },
+    ...register.map((r, i) => ({
+      urn: `${URN}aws:lb/targetGroupAttachment:TargetGroupAttachment::web-replacement-${i}`,
+      type: "aws:lb/targetGroupAttachment:TargetGroupAttachment",
+      op: "create",
+      changed: ["targetGroupArn", "targetId"],
+      unknown: ["targetId"],
+      inputs: { targetGroupArn: r.targetGroupArn, targetId: UNKNOWN },
+    })),
+  ];
+}
+
+/**
+ * A fake workload stack: the preview shows the replacement (and `extra` steps: what else the program
+ * would change), `up` launches one instance from the pinned AMI and registers it (or not).
+ */
 export class ReplacingStacks implements WorkloadStacks {
   calls: string[] = [];
   launched?: string;
   constructor(
     private readonly a: Account,
     private readonly register: { targetGroupArn: string; by: "id" | "ip" }[],
+    private readonly extra: PreviewStep[] = [],
   ) {}
   async select(_workDir: string, stackName: string): Promise<WorkloadStack> {
     this.calls.push(`select ${stackName}`);
@@ -81,11 +114,12 @@ export class ReplacingStacks implements WorkloadStacks {
         this.calls.push(`config ${k}=${v}`);
         ami = v;
       },
-      refresh: async () => {
-        this.calls.push("refresh");
+      preview: async () => {
+        this.calls.push("preview");
+        return [...replacementPreview(ami, this.register), ...this.extra];
       },
-      up: async (out) => {
-        this.calls.push("up");
+      up: async (out, targets) => {
+        this.calls.push(`up ${targets.length} target(s)`);
         out("+ aws:ec2:Instance web-replacement created");
         const i = (
           await this.a.clients.ec2.send(

@@ -6,10 +6,10 @@ import { expectedHealthy, waitForHealthy } from "../../automation/recover/health
 const TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/0123456789abcdef";
 
 describe("health gate", () => {
-  it("expects the ASG's desired capacity plus the other healthy targets in a group the ASG is attached to", () => {
+  it("expects the ASG's capacity plus the other targets already on the selected AMI in a group the ASG is attached to", () => {
     const b = {
       targetGroupArn: TG,
-      othersHealthy: 1,
+      knownGoodOthers: 1,
       ownTargets: ["i-1"],
       excluded: ["i-1"],
       asgAttached: true,
@@ -20,7 +20,7 @@ describe("health gate", () => {
   it("expects the instance's own targets back in a group no ASG feeds (the rebuild must replace them)", () => {
     const b = {
       targetGroupArn: TG,
-      othersHealthy: 2,
+      knownGoodOthers: 2,
       ownTargets: ["10.0.0.5"],
       excluded: ["10.0.0.5", "i-1"],
       asgAttached: false,
@@ -55,7 +55,7 @@ describe("health gate", () => {
     );
     expect(Date.now() - started).to.be.lessThan(1_000);
     expect(err?.message).to.equal(
-      "capacity did not become healthy within 0 s: targetgroup/web-tg/0123456789abcdef 1/3 healthy; the compromised instance was not terminated (check the new instances' health checks, then run ir recover again)",
+      "known-good capacity did not become healthy within 0 s: targetgroup/web-tg/0123456789abcdef 1/3 healthy on the selected AMI; the compromised instance was not terminated (check the new instances' health checks and why the others run another image, then run ir recover again)",
     );
     expect(seen.length).to.be.greaterThan(2);
   });
