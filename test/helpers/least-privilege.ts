@@ -21,8 +21,6 @@ export const NOT_REACHED_BY_GAMEDAY: Readonly<Record<string, string>> = {
     "respond, classic ELB members: the game day's workload sits behind an ALB (test/integration/respond.test.ts mocks a classic ELB)",
   "elasticloadbalancing:RegisterInstancesWithLoadBalancer":
     "release, classic ELB members: the game day never releases (it terminates)",
-  "ec2:DescribeInstanceTypes":
-    "memory capture sizes the upload from the instance type: moto runs no SSM agent, so memory is skipped before it (test/automation/memory.test.ts)",
   "ec2:CopySnapshot":
     "investigate copies the case snapshots under the incident key (evidenceKmsKeyArn): the game day publishes none, so its volumes come from the snapshots themselves (test/investigate/customer-key.test.ts copies)",
   "kms:CreateGrant": EBS_IN_OUR_NAME,
@@ -37,13 +35,10 @@ export const NOT_REACHED_BY_GAMEDAY: Readonly<Record<string, string>> = {
     "evidence written with the baseline's KMS key: the game day's bootstrap bucket uses SSE-S3 (no KMS key in the emulated account)",
   "s3:AbortMultipartUpload":
     "memory capture over SSM: moto runs no SSM agent (test/automation/memory.test.ts)",
-  "s3:ListMultipartUploadParts":
-    "memory capture resume: moto runs no SSM agent (test/automation/memory.test.ts)",
   "s3:ListBucketMultipartUploads":
     "memory capture run again (transient error, resumed case) finds the capture already running: moto runs no SSM agent (test/automation/memory.test.ts)",
   "ssm:ListCommands":
     "memory capture or log collection run again finds its earlier command: moto runs no SSM agent (test/automation/memory.test.ts, test/integration/collect-logs.test.ts)",
-  "sns:Publish": "auto-containment Lambda notices (test/lambda/handler.test.ts records its calls)",
 };
 
 export interface LeastPrivilegeGaps {
