@@ -50,6 +50,12 @@ export interface GamedayAccount {
 
 export interface AccountOptions {
   endpoint: string;
+  /**
+   * Put the baseline's evidence bucket policy on the bucket (only the responder role writes evidence).
+   * Off for runs that act as the account's administrator instead of the responder (the chaos bench).
+   * @default true
+   */
+  evidencePolicy?: boolean;
   accountId: string;
   stateDir: string;
   latencyMs: number;
@@ -124,7 +130,7 @@ export async function prepareAccount(o: AccountOptions): Promise<GamedayAccount>
       settings: { ...base, accountId: o.accountId, evidenceBucket },
       vpcIds: [workload.vpcId],
     });
-    await evidencePolicy(setup, o.accountId, evidenceBucket);
+    if (o.evidencePolicy !== false) await evidencePolicy(setup, o.accountId, evidenceBucket);
     const toolsBucket = toolsBucketName(o.accountId, GAMEDAY_REGION);
     await setup.s3.send(new CreateBucketCommand({ Bucket: toolsBucket }));
     // The host's "memory": a stand-in for AVML writing CAPTURE_MIB MiB, pinned in the settings.

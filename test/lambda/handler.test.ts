@@ -37,7 +37,7 @@ interface Received {
 }
 
 describe("auto-containment handler against moto (integration)", function () {
-  this.timeout(120_000);
+  this.timeout(240_000);
   let a: Account;
   let sqs: SQSClient;
   let queueUrl: string;
@@ -338,7 +338,9 @@ describe("auto-containment handler against moto (integration)", function () {
     );
     // Lambda's retry: busy while the first attempt still holds the lease, then it finds the case contained.
     // (A TransientError is what Lambda retries too: the emulator sometimes answers 500 under load.)
-    const deadline = Date.now() + 30_000;
+    // The first attempt keeps the lease until its evidence steps end (the quarantined host's agent now
+    // answers, so the log collection runs): up to two minutes on a loaded machine.
+    const deadline = Date.now() + 120_000;
     const attempt = () =>
       contain(guardDutyEvent(a.world.noProfile)).catch((e) => {
         if (e instanceof TransientError) return undefined;

@@ -163,7 +163,15 @@ export async function chaosRun(o: {
   stateDir?: string;
 }): Promise<ChaosResult> {
   const stateDir = o.stateDir ?? join(tmpdir(), "ir-chaos");
-  const account = await prepareAccount({ endpoint: o.moto, accountId: o.accountId, stateDir, latencyMs: 0 });
+  // The chaos runs act as the account's administrator (through the fault proxy), not as the responder
+  // role: the evidence bucket policy, which lets only the responder write, stays off.
+  const account = await prepareAccount({
+    endpoint: o.moto,
+    accountId: o.accountId,
+    stateDir,
+    latencyMs: 0,
+    evidencePolicy: false,
+  });
   const direct = accountClients({ endpoint: o.moto, accountId: o.accountId, stateDir, latencyMs: 0 });
   // The responder's clients: through the proxy, with the retry policy a real responder has.
   const faulty = o.proxy

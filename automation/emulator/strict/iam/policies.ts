@@ -15,6 +15,7 @@ import {
   ListRolePoliciesCommand,
 } from "@aws-sdk/client-iam";
 import { GetKeyPolicyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { GetBucketPolicyCommand } from "@aws-sdk/client-s3";
 import { bucketPolicyOf } from "../bucket-policies";
 import type { RuleContext, StrictRequest } from "../types";
 
@@ -142,11 +143,21 @@ export function resourcePolicy(
   if (service === "s3") {
     const bucket = rest.split("/")[0] ?? "";
     if (!bucket) return Promise.resolve(undefined);
-    // A bucket's ARN names no account: ask moto in the request's account.
-    // Kept by the layer (rules/moto-s3-bucket-policy.ts), never by moto: moto misreads them.
+    // Kept by the layer when its bucket-policy shim runs (rules/moto-s3-bucket-policy.ts: moto misreads
+    // them); a layer without the shim (a rule's own test) leaves them in moto. A bucket's ARN names no
+    // account: ask in the request's account.
     return memo(cache, `s3:${bucket}`, async () => {
-      const p = bucketPolicyOf(ctx, accountId, bucket);
-      return p ? { name: `bucket policy of ${bucket}`, policy: JSON.parse(p) } : undefined;
+      const kept = bucketPolicyOf(ctx, accountId, bucket);
+      if (kept) return { name: `bucket policy of ${bucket}`, policy: JSON.parse(kept) };
+      try {
+        const p = await ctx
+          .moto(accountId, "us-east-1")
+          .s3.send(new GetBucketPolicyCommand({ Bucket: bucket }));
+        return p.Policy ? { name: `bucket policy of ${bucket}`, policy: JSON.parse(p.Policy) } : undefined;
+      } catch (e) {
+        if (["NoSuchBucketPolicy", "NoSuchBucket"].includes(errorName(e))) return undefined;
+        throw e;
+      }
     });
   }
   if (service === "kms" && rest.startsWith("key/")) {
