@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import { DescribeAutoScalingInstancesCommand } from "@aws-sdk/client-auto-scaling";
 import {
+  CreateSnapshotCommand,
   DescribeAddressesCommand,
   DescribeIamInstanceProfileAssociationsCommand,
   DescribeInstanceAttributeCommand,
@@ -304,10 +305,20 @@ describe("ir respond against moto (integration)", function () {
     expect(await eniGroups(a, a.world.asgInstances[0]!)).to.deep.equal([[a.world.webGroup]]);
   });
 
-  // The previous case snapshotted this volume seconds ago: EC2 refuses the new snapshot
-  // (SnapshotCreationPerVolumeRateExceeded, the strict rule ec2-snapshot-per-volume-rate). Containment
-  // goes on without it, and the snapshot step waits out the refusal and takes its snapshot after.
+  // A snapshot of this volume taken seconds ago (here, just before; the previous case's may be older than
+  // 15 s on a loaded machine): EC2 refuses the new one (SnapshotCreationPerVolumeRateExceeded, the strict
+  // rule ec2-snapshot-per-volume-rate). Containment goes on without it, and the snapshot step waits out
+  // the refusal and takes its snapshot after.
   it("after release, respond opens a new case; a refused snapshot neither blocks nor delays containment", async () => {
+    const inst = (await a.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [a.world.solo] })))
+      .Reservations![0]!.Instances![0]!;
+    for (const m of inst.BlockDeviceMappings ?? [])
+      await a.clients.ec2
+        .send(new CreateSnapshotCommand({ VolumeId: m.Ebs!.VolumeId! }))
+        // Refused: the previous case's snapshot is recent enough already.
+        .catch((e: Error) => {
+          if (e.name !== "SnapshotCreationPerVolumeRateExceeded") throw e;
+        });
     const [r] = await contain(a, a.world.solo);
     expect(r!.caseId).to.not.equal(soloCase.caseId);
     expect(r!.resumed).to.equal(false);

@@ -89,6 +89,18 @@ export function writeOwned(path: string, text: string, mode: number): void {
   own(path);
 }
 
+/**
+ * A mount point for one of the real devices the namespace binds (/dev/null, /dev/full...). A FIFO, not a
+ * regular file: the sandbox lives under this machine's /tmp, and a script that scans /tmp for regular
+ * files (the log collection's recently changed files) would otherwise take the bound /dev/full for one
+ * (find -type f trusts the directory entry's type) and hash it forever.
+ */
+function bindTarget(path: string): void {
+  const made = spawnSync("mkfifo", ["-m", "666", path]);
+  if (made.status !== 0) throw new Error(`cannot create ${path}: ${made.stderr?.toString().trim()}`);
+  own(path);
+}
+
 let unshare: string | null | undefined;
 
 /** util-linux unshare, when the script user may create user+mount namespaces with it (probed once). */
@@ -326,7 +338,7 @@ export function layOutHost(
   if (!existsSync(join(state, "mounts"))) writeOwned(join(state, "mounts"), "", 0o644);
 
   // What the namespace binds from the real /dev (targets), and the links bash and the tools need.
-  for (const d of PASS_THROUGH_DEVICES) if (!existsSync(join(dev, d))) writeOwned(join(dev, d), "", 0o666);
+  for (const d of PASS_THROUGH_DEVICES) if (!existsSync(join(dev, d))) bindTarget(join(dev, d));
   link("/proc/self/fd", join(dev, "fd"));
   for (const [i, s] of ["stdin", "stdout", "stderr"].entries()) link(`/proc/self/fd/${i}`, join(dev, s));
   writeOwned(join(dev, ".emulated-host"), "the strict layer's emulated host\n", 0o644);
