@@ -12,7 +12,7 @@
  * The batch files stay in the locked bucket: the record of what the host was given.
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-presigned-url.html
  */
-import { GetObjectCommand, ListPartsCommand, UploadPartCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListPartsCommand, type Part, UploadPartCommand } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { CaseContext } from "../case/context";
 import { putArtefact } from "../evidence/store";
@@ -124,25 +124,11 @@ export class PartUrlBatches {
 
   /** Highest part number the host has uploaded (0: none yet). */
   async progress(): Promise<number> {
-    let marker: string | undefined;
-    let highest = 0;
     // From the batch before the newest written: earlier parts do not move the host's position.
     const newest = Math.max(-1, ...this.written);
     const from = Math.max(0, (newest - 1) * this.opts.partsPerBatch);
-    marker = from > 0 ? String(from) : undefined;
-    for (;;) {
-      const res = await this.ctx.clients.s3.send(
-        new ListPartsCommand({
-          Bucket: this.at.bucket,
-          Key: this.at.key,
-          UploadId: this.at.uploadId,
-          ...(marker ? { PartNumberMarker: marker } : {}),
-        }),
-      );
-      for (const p of res.Parts ?? []) highest = Math.max(highest, p.PartNumber ?? 0);
-      if (!res.IsTruncated || !res.NextPartNumberMarker) return highest;
-      marker = res.NextPartNumberMarker;
-    }
+    const parts = await listParts(this.ctx, this.at, from);
+    return Math.max(0, ...parts.map((p) => p.PartNumber ?? 0));
   }
 
   /** Keeps one batch ahead of the host: the batch of its next part and the one after exist. */
@@ -151,5 +137,28 @@ export class PartUrlBatches {
     const current = Math.floor(done / this.opts.partsPerBatch);
     await this.write(current);
     await this.write(current + 1);
+  }
+}
+
+/** The upload's parts after part number `after` (every part by default), through all of ListParts' pages. */
+export async function listParts(
+  ctx: Pick<CaseContext, "clients">,
+  at: { bucket: string; key: string; uploadId: string },
+  after = 0,
+): Promise<Part[]> {
+  const parts: Part[] = [];
+  let marker = after > 0 ? String(after) : undefined;
+  for (;;) {
+    const res = await ctx.clients.s3.send(
+      new ListPartsCommand({
+        Bucket: at.bucket,
+        Key: at.key,
+        UploadId: at.uploadId,
+        ...(marker ? { PartNumberMarker: marker } : {}),
+      }),
+    );
+    parts.push(...(res.Parts ?? []));
+    if (!res.IsTruncated || !res.NextPartNumberMarker) return parts;
+    marker = res.NextPartNumberMarker;
   }
 }

@@ -14,8 +14,6 @@ import {
   CreateMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
-  ListPartsCommand,
-  type Part,
 } from "@aws-sdk/client-s3";
 import { SendCommandCommand } from "@aws-sdk/client-ssm";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
@@ -28,7 +26,13 @@ import { openForensicEgress } from "./forensic-egress";
 import { earlierCapture, type RunningCapture } from "./memory-earlier";
 import { DEFAULT_MIN_PART_BYTES, partPlan } from "./memory-plan";
 import { captureScript } from "./memory-script";
-import { checkSigner, DEFAULT_URL_BATCHES, PartUrlBatches, type UrlBatchOptions } from "./memory-urls";
+import {
+  checkSigner,
+  DEFAULT_URL_BATCHES,
+  listParts,
+  PartUrlBatches,
+  type UrlBatchOptions,
+} from "./memory-urls";
 import type { SsmCheck } from "./ssm-check";
 import { SHELL_DOCUMENT, unlessDenied, waitForCommand } from "./ssm-command";
 import { reachOf } from "./ssm-reach";
@@ -144,25 +148,6 @@ async function startCapture(
   }
 }
 
-/** Every part of the upload (ListParts pages through 1,000 at a time). */
-async function allParts(ctx: CaseContext, bucket: string, key: string, uploadId: string) {
-  const parts: Part[] = [];
-  let marker: string | undefined;
-  for (;;) {
-    const res = await ctx.clients.s3.send(
-      new ListPartsCommand({
-        Bucket: bucket,
-        Key: key,
-        UploadId: uploadId,
-        ...(marker ? { PartNumberMarker: marker } : {}),
-      }),
-    );
-    parts.push(...(res.Parts ?? []));
-    if (!res.IsTruncated || !res.NextPartNumberMarker) return parts;
-    marker = res.NextPartNumberMarker;
-  }
-}
-
 /** The pinned tool, from the settings only (never from metadata beside the binary). */
 function pinnedTool(ctx: CaseContext): { key: string; sha256: string } | undefined {
   const t = ctx.settings.captureTool;
@@ -243,7 +228,7 @@ export function memoryStep(opts: MemoryOptions = DEFAULT_MEMORY): Step<CaseConte
           throw new Error(`memory capture command ${capture.commandId} ended ${end.status}: ${why}`);
         }
         const stdout = end.stdout;
-        const uploaded = (await allParts(ctx, bucket, key, capture.uploadId)).map((p) => ({
+        const uploaded = (await listParts(ctx, { bucket, key, uploadId: capture.uploadId })).map((p) => ({
           PartNumber: p.PartNumber!,
           ETag: p.ETag!,
         }));
