@@ -213,8 +213,10 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
     case "ebs":
       return { resources: [`arn:${p}:ec2:${arnRegion(c)}::snapshot/*`] };
     case "autoscaling":
-      // Recovery points a workload's group (tagged ir:workload) at the known-good launch template version.
-      if (action === "UpdateAutoScalingGroup")
+      // Recovery points a workload's group (tagged ir:workload) at the known-good launch template version
+      // and replaces what it launched from the old one: an instance refresh on any other group would
+      // let a stolen session cycle every instance of the account.
+      if (action === "UpdateAutoScalingGroup" || action === "StartInstanceRefresh")
         return {
           resources: regional("autoscaling", "autoScalingGroup:*:autoScalingGroupName/*"),
           condition: { Null: { [`aws:ResourceTag/${TAG.workload}`]: "false" } },

@@ -181,7 +181,9 @@ export function recoverySection(records: Map<string, Json | undefined>): ReportR
   if (!ids.some((id) => id.startsWith("recover-"))) return undefined;
   const ami = obj(records.get("recover-select-ami"));
   const healthRecord = records.get("recover-health");
-  const health = arr(Array.isArray(healthRecord) ? healthRecord : obj(healthRecord)?.targets)
+  // The step records `{ targetGroups, waitedMs, amiId, capacity }`; journals of earlier versions kept
+  // the bare list.
+  const health = arr(Array.isArray(healthRecord) ? healthRecord : obj(healthRecord)?.targetGroups)
     .map(obj)
     .filter((h): h is Obj => !!h && typeof h.targetGroupArn === "string")
     .map((h) => ({

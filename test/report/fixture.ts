@@ -149,13 +149,19 @@ export function laterPhases(opts: { hostile?: boolean } = {}): Event[] {
     ...step(
       "recover-health",
       4 * HOUR + 2 * MIN,
-      [
-        {
-          targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/abc",
-          expected: 2,
-          healthy: 2,
-        },
-      ],
+      {
+        // The shape recover/health-step.ts records.
+        targetGroups: [
+          {
+            targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/abc",
+            expected: 2,
+            healthy: 2,
+          },
+        ],
+        waitedMs: 95_000,
+        amiId: "ami-0123456789abcdef0",
+        capacity: 2,
+      },
       10 * MIN,
     ),
     ...step("terminate", 5 * HOUR, { instanceId: "i-0123456789abcdef0" }),

@@ -7,10 +7,14 @@ import {
   CreateAutoScalingGroupCommand,
   CreateOrUpdateTagsCommand,
   DescribeAutoScalingGroupsCommand,
+  StartInstanceRefreshCommand,
   UpdateAutoScalingGroupCommand,
 } from "@aws-sdk/client-auto-scaling";
 import { CreateLaunchTemplateCommand, DescribeImagesCommand } from "@aws-sdk/client-ec2";
 import { expect } from "chai";
+import { asgNoReplacementOnTemplateVersion } from "../../automation/emulator/strict/rules/asg-no-replacement-on-template-version";
+import { iamAuthorize } from "../../automation/emulator/strict/rules/iam-authorize";
+import { stsSessions } from "../../automation/emulator/strict/rules/sts-sessions";
 import { failure, responderContext, responderLayer } from "../helpers/iam-authorize";
 import type { RuleLayer } from "../helpers/strict";
 
@@ -21,7 +25,12 @@ describe("strict rule iam-authorize: Auto Scaling", () => {
   let templateId: string;
 
   before(async () => {
-    ({ l, responder } = await responderLayer(responderContext("iam-asg")));
+    ({ l, responder } = await responderLayer(responderContext("iam-asg"), [
+      stsSessions,
+      iamAuthorize,
+      // moto has no instance refresh: the rule that plays it (after iam-authorize has let it through).
+      asgNoReplacementOnTemplateVersion,
+    ]));
     const image = (await l.admin.ec2.send(new DescribeImagesCommand({ Owners: ["amazon"] }))).Images![0]!
       .ImageId!;
     const lt = await l.admin.ec2.send(
@@ -50,6 +59,20 @@ describe("strict rule iam-authorize: Auto Scaling", () => {
   });
   after(() => l.stop());
 
+  // Runs first, while the group is untagged: a stolen session must not cycle every group of the account.
+  it("StartInstanceRefresh is refused on a group without ir:workload", async () => {
+    const err = await failure(
+      responder.autoscaling.send(
+        new StartInstanceRefreshCommand({
+          AutoScalingGroupName: "iam-asg-web",
+          Preferences: { SkipMatching: true },
+        }),
+      ),
+    );
+    expect(err.name).to.equal("AccessDenied");
+    expect(err.message).to.contain(`autoscaling:StartInstanceRefresh on resource: ${groupArn}`);
+  });
+
   it("UpdateAutoScalingGroup is refused on a group without ir:workload, allowed once the group is tagged", async () => {
     const update = new UpdateAutoScalingGroupCommand({
       AutoScalingGroupName: "iam-asg-web",
@@ -73,6 +96,13 @@ describe("strict rule iam-authorize: Auto Scaling", () => {
       }),
     );
     await responder.autoscaling.send(update);
+    // Tagged now: recovery's instance refresh (recover-replace) is allowed on it.
+    await responder.autoscaling.send(
+      new StartInstanceRefreshCommand({
+        AutoScalingGroupName: "iam-asg-web",
+        Preferences: { SkipMatching: true },
+      }),
+    );
   });
 
   it("pointing a workload group at a template that is not a workload's is refused (ec2:RunInstances on the template)", async () => {
