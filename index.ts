@@ -16,9 +16,11 @@ import { ForensicReadiness } from "./components/forensic-readiness";
 import { responderSettings as settingsOf } from "./components/forensic-settings";
 import { ForensicVpc } from "./components/forensic-vpc";
 import { LogArchive } from "./components/log-archive";
+import { analystsIn } from "./components/principals";
 import { RegionalBaseline } from "./components/regional-baseline";
+import { RoleWriter } from "./components/role-writer";
 import { loadBaselineConfig } from "./config/pulumi-config";
-import { SSM } from "./facts";
+import { evidenceBucketName, SSM } from "./facts";
 
 const cfg = loadBaselineConfig();
 const home = cfg.homeRegion;
@@ -32,11 +34,28 @@ const inHome = { provider: homeProvider };
 const accountId = aws.getCallerIdentityOutput({}, inHome).accountId;
 
 // Encryption: one key per purpose; the EBS key is regional (created in each RegionalBaseline).
+// The evidence bucket's name is derived, not read from the store, because the key comes first (the
+// store is encrypted with it) and the alert rules name the bucket before the store exists.
+const derivedEvidenceBucket = accountId.apply((a) => evidenceBucketName(a, home));
 const auditKey = new CustomerManagedKey("audit", { purpose: "audit", accountId, region: home }, inHome);
-const alertsKey = new CustomerManagedKey("alerts", { purpose: "alerts", accountId, region: home }, inHome);
+const alertsKey = new CustomerManagedKey(
+  "alerts",
+  // The forensic AMI pipeline's build notifications go to the alert topic, encrypted with this key.
+  { purpose: "alerts", accountId, region: home, imageBuilderNotifications: cfg.forensicAmiPipeline },
+  inHome,
+);
 const evidenceKey = new CustomerManagedKey(
   "evidence",
-  { purpose: "evidence", accountId, region: home },
+  {
+    purpose: "evidence",
+    accountId,
+    region: home,
+    crossAccountReaders: derivedEvidenceBucket.apply((bucket) => ({
+      accountIds: cfg.analystAccountIds,
+      principalArns: analystsIn(cfg.analystPrincipals, cfg.analystAccountIds),
+      bucketArn: `arn:aws:s3:::${bucket}`,
+    })),
+  },
   inHome,
 );
 
@@ -51,6 +70,7 @@ const archive = new LogArchive(
     transitionDays: cfg.logArchiveTransitionDays,
     expirationDays: cfg.logArchiveExpirationDays,
     objectLockDays: cfg.logArchiveObjectLockDays,
+    breakGlassPrincipalArn: cfg.breakGlassPrincipal || undefined,
   },
   inHome,
 );
@@ -67,12 +87,6 @@ const trail = new AuditTrail(
   inHome,
 );
 
-// Alerting: one topic in the home region; other regions forward their events to the home bus.
-const alerting = new Alerting(
-  "alerting",
-  { accountId, kmsKeyArn: alertsKey.arn, emails: cfg.alertEmails, minSeverity: cfg.alertMinSeverity },
-  inHome,
-);
 const homeBusArn = pulumi.interpolate`arn:aws:events:${home}:${accountId}:event-bus/default`;
 const forwarder =
   cfg.regions.length > 1 || home !== "us-east-1"
@@ -130,6 +144,24 @@ const regional = cfg.regions.map((region) => {
   );
 });
 
+// Alerting: one topic in the home region; other regions forward their events to the home bus (after the
+// regional baselines: the home region's EBS key is among the keys it watches).
+const alerting = new Alerting(
+  "alerting",
+  {
+    accountId,
+    kmsKeyArn: alertsKey.arn,
+    emails: cfg.alertEmails,
+    minSeverity: cfg.alertMinSeverity,
+    watchedBucketNames: [archive.name, derivedEvidenceBucket],
+    watchedKeys: [auditKey, alertsKey, evidenceKey, ...regional[0].keys].map((k) => ({
+      arn: k.arn,
+      keyId: k.keyId,
+    })),
+  },
+  inHome,
+);
+
 // Root console sign-ins are recorded in us-east-1: forward them from there when it is not a baseline region.
 if (!providers.has("us-east-1") && forwarder) {
   const useast1 = new aws.Provider("aws-us-east-1-signin", { region: "us-east-1" });
@@ -158,6 +190,13 @@ const readiness = new ForensicReadiness(
   inHome,
 );
 
+// The only writer of role policies (revoke denies, the quarantine document): the responder invokes it.
+const roleWriter = new RoleWriter(
+  "role-writer",
+  { logKmsKeyArn: auditKey.arn, logRetentionDays: cfg.logRetentionDays },
+  inHome,
+);
+
 // What `ir` needs, as one document: a stack output (`pulumi stack output responderSettings > ir.config.json`)
 // and an SSM parameter the responder reads when no config file is given.
 export const responderSettings = settingsOf({
@@ -171,6 +210,8 @@ export const responderSettings = settingsOf({
   forensicVpc,
   forensicAmiParameter: readiness.forensicAmiParameter,
   captureTool: readiness.captureTool,
+  // Its ARN: the function lives in the home Region, and ir invokes it from whichever Region a case is in.
+  roleWriterFunction: roleWriter.functionArn,
 });
 new aws.ssm.Parameter(
   "responder-settings",

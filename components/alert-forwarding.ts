@@ -1,8 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { NAME_PREFIX } from "../facts";
+import { resolveKeys } from "./alerting";
 import { deadLetterQueue, TARGET_RETRY } from "./dead-letter-queue";
-import { type AlertRule, alertRules } from "./event-patterns";
+import { type AlertRule, alertRules, KEY_DISABLED_RULE, keyDisabledPattern } from "./event-patterns";
 import { policyJson, serviceRole } from "./service-role";
 import { baseTags } from "./tags";
 
@@ -14,6 +15,8 @@ export interface AlertForwardingArgs {
   minSeverity: number;
   /** Forward only these rules (e.g. root sign-in in us-east-1). @default all */
   only?: string[];
+  /** This region's keys: their disabling or scheduled deletion is forwarded. @default [] */
+  watchedKeys?: { arn: pulumi.Input<string>; keyId: pulumi.Input<string> }[];
 }
 
 /** The IAM role (global, created once) that lets EventBridge forward events to the home region's bus. */
@@ -35,9 +38,16 @@ export function forwardingRole(
 export class AlertForwarding extends pulumi.ComponentResource {
   constructor(name: string, args: AlertForwardingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("incident-ready:alerting:AlertForwarding", name, {}, opts);
-    const rules: AlertRule[] = alertRules(args.minSeverity).filter(
-      (r) => !args.only || args.only.includes(r.id),
-    );
+    const rules: (Omit<AlertRule, "pattern"> & { pattern: pulumi.Input<string> })[] = alertRules(
+      args.minSeverity,
+    )
+      .filter((r) => !args.only || args.only.includes(r.id))
+      .map((r) => ({ ...r, pattern: JSON.stringify(r.pattern) }));
+    if (args.watchedKeys?.length && (!args.only || args.only.includes(KEY_DISABLED_RULE.id)))
+      rules.push({
+        ...KEY_DISABLED_RULE,
+        pattern: resolveKeys(args.watchedKeys).apply((keys) => JSON.stringify(keyDisabledPattern(keys))),
+      });
     // Deliveries to the home bus that keep failing land here (SQS-managed keys: the alerts CMK is in the home region).
     const dlq = deadLetterQueue(`${name}-dlq`, `${NAME_PREFIX}-forward-dlq`, undefined, { parent: this });
     const eventRules: aws.cloudwatch.EventRule[] = [];
@@ -47,7 +57,7 @@ export class AlertForwarding extends pulumi.ComponentResource {
         {
           name: `${NAME_PREFIX}-forward-${rule.id}`,
           description: `${rule.description} (forwarded to the home region)`,
-          eventPattern: JSON.stringify(rule.pattern),
+          eventPattern: rule.pattern,
           tags: baseTags(),
         },
         { parent: this },

@@ -2,7 +2,14 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { NAME_PREFIX } from "../facts";
 import { deadLetterQueue, TARGET_RETRY } from "./dead-letter-queue";
-import { alertRules } from "./event-patterns";
+import {
+  alertRules,
+  BUCKET_POLICY_RULE,
+  bucketPolicyChangedPattern,
+  KEY_DISABLED_RULE,
+  keyDisabledPattern,
+  type WatchedKey,
+} from "./event-patterns";
 import { baseTags } from "./tags";
 
 export interface AlertingArgs {
@@ -13,11 +20,22 @@ export interface AlertingArgs {
   emails?: string[];
   /** Lowest GuardDuty severity that alerts (1–8.9). */
   minSeverity: number;
+  /** Buckets (home region) whose policy changes alert: the log archive and the evidence bucket. @default [] */
+  watchedBucketNames?: pulumi.Input<string>[];
+  /** Home-region keys whose disabling or scheduled deletion alerts. @default [] */
+  watchedKeys?: { arn: pulumi.Input<string>; keyId: pulumi.Input<string> }[];
 }
+
+/** Resolves watched keys to plain values. */
+export const resolveKeys = (keys: { arn: pulumi.Input<string>; keyId: pulumi.Input<string> }[]) =>
+  pulumi
+    .all(keys.map((k) => pulumi.all([k.arn, k.keyId])))
+    .apply((pairs) => pairs.map(([arn, keyId]): WatchedKey => ({ arn, keyId })));
 
 /**
  * Alerting in the home region: a KMS-encrypted SNS topic with email subscriptions, EventBridge rules
- * for the events that matter (high findings, trail tampering, detection disabled, root sign-in), and a
+ * for the events that matter (high findings, trail tampering, detection disabled, root sign-in, the
+ * archive's or evidence bucket's policy changed, a project key disabled or scheduled for deletion), and a
  * KMS-encrypted dead-letter queue for deliveries that fail. Other regions forward their events here
  * (see AlertForwarding), so one topic sees the whole account.
  */
@@ -77,19 +95,14 @@ export class Alerting extends pulumi.ComponentResource {
     });
     const dlq = deadLetterQueue(`${name}-dlq`, `${NAME_PREFIX}-alerts-dlq`, args.kmsKeyArn, parent);
     this.deadLetterQueue = dlq.queue;
-    for (const rule of alertRules(args.minSeverity)) {
+    const addRule = (id: string, description: string, pattern: pulumi.Input<string>) => {
       const eventRule = new aws.cloudwatch.EventRule(
-        `${name}-${rule.id}`,
-        {
-          name: `${NAME_PREFIX}-${rule.id}`,
-          description: rule.description,
-          eventPattern: JSON.stringify(rule.pattern),
-          tags: baseTags(),
-        },
+        `${name}-${id}`,
+        { name: `${NAME_PREFIX}-${id}`, description, eventPattern: pattern, tags: baseTags() },
         parent,
       );
       new aws.cloudwatch.EventTarget(
-        `${name}-${rule.id}`,
+        `${name}-${id}`,
         {
           rule: eventRule.name,
           arn: this.topic.arn,
@@ -99,7 +112,23 @@ export class Alerting extends pulumi.ComponentResource {
         parent,
       );
       this.rules.push(eventRule);
-    }
+    };
+    for (const rule of alertRules(args.minSeverity))
+      addRule(rule.id, rule.description, JSON.stringify(rule.pattern));
+    if (args.watchedBucketNames?.length)
+      addRule(
+        BUCKET_POLICY_RULE.id,
+        BUCKET_POLICY_RULE.description,
+        pulumi
+          .all(args.watchedBucketNames)
+          .apply((names) => JSON.stringify(bucketPolicyChangedPattern(names))),
+      );
+    if (args.watchedKeys?.length)
+      addRule(
+        KEY_DISABLED_RULE.id,
+        KEY_DISABLED_RULE.description,
+        resolveKeys(args.watchedKeys).apply((keys) => JSON.stringify(keyDisabledPattern(keys))),
+      );
     dlq.allowRules(this.rules);
     this.registerOutputs({ topicArn: this.topicArn });
   }

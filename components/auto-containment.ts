@@ -5,19 +5,17 @@
  * threshold (components/auto-containment-pattern.ts). In `approve` mode it only publishes an approval
  * request to the alert topic; in `contain` mode it contains and publishes the outcome.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SSM } from "../facts";
-import { bundleAutoContainment } from "../scripts/bundle-lambda";
+import { HANDLER_ENTRY } from "../scripts/bundle-lambda";
 import {
   AUTO_CONTAIN_FUNCTION_NAME,
   autoContainmentPattern,
   checkAutoContainSeverity,
 } from "./auto-containment-pattern";
 import { deadLetterQueue, TARGET_RETRY } from "./dead-letter-queue";
+import { bundledCode } from "./lambda-code";
 import { policyJson } from "./service-role";
 import { baseTags } from "./tags";
 
@@ -30,7 +28,10 @@ export interface AutoContainmentArgs {
   minSeverity?: number;
   /** Capture memory over SSM from the function (can outlast the 15-minute limit). @default false */
   memoryCapture?: boolean;
-  /** Execution role: the responder role (it trusts lambda.amazonaws.com). */
+  /**
+   * Execution role: the responder role. It trusts Lambda only when the baseline turns auto-containment
+   * on (ResponderAccess `autoContainment`), and its policy denies every call from any other function.
+   */
   roleArn: pulumi.Input<string>;
   /** Its name: the function's own needs (logs, dead-letter queue, keys) are added to it inline. */
   roleName: pulumi.Input<string>;
@@ -52,15 +53,8 @@ export interface AutoContainmentArgs {
   code?: pulumi.asset.Archive;
 }
 
-let bundled: pulumi.asset.Archive | undefined;
-/** The bundle, built once per program run into a temporary directory (no pre-built file needed). */
-export function autoContainmentCode(): pulumi.asset.Archive {
-  if (!bundled) {
-    const { outfile } = bundleAutoContainment(mkdtempSync(join(tmpdir(), "ir-auto-contain-")));
-    bundled = new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.FileAsset(outfile) });
-  }
-  return bundled;
-}
+/** The bundle, built once per program run (no pre-built file needed). */
+export const autoContainmentCode = () => bundledCode("ir-auto-contain", HANDLER_ENTRY);
 
 /** Checks the plain arguments; throws a specific error naming the value. */
 export function checkAutoContainmentArgs(args: AutoContainmentArgs): void {

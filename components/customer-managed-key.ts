@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { NAME_PREFIX } from "../facts";
-import { type KeyPurpose, keyPolicy } from "./key-policies";
+import { type CrossAccountReaders, type KeyPurpose, keyPolicy } from "./key-policies";
 import { baseTags } from "./tags";
 
 export interface CustomerManagedKeyArgs {
@@ -15,6 +15,10 @@ export interface CustomerManagedKeyArgs {
    * @default 30
    */
   deletionWindowDays?: number;
+  /** Alerts key: admit Image Builder's service-linked role (build notifications). @default false */
+  imageBuilderNotifications?: boolean;
+  /** Evidence key: analysts of other accounts who decrypt evidence through S3. @default none */
+  crossAccountReaders?: pulumi.Input<CrossAccountReaders | undefined>;
 }
 
 /** A symmetric KMS key with yearly rotation, a purpose-scoped key policy and an `alias/ir-<purpose>` alias. */
@@ -36,8 +40,17 @@ export class CustomerManagedKey extends pulumi.ComponentResource {
         rotationPeriodInDays: 365,
         deletionWindowInDays: window,
         policy: pulumi
-          .all([args.accountId, args.region])
-          .apply(([accountId, region]) => JSON.stringify(keyPolicy(args.purpose, { accountId, region }))),
+          .all([args.accountId, args.region, pulumi.output(args.crossAccountReaders)])
+          .apply(([accountId, region, readers]) =>
+            JSON.stringify(
+              keyPolicy(args.purpose, {
+                accountId,
+                region,
+                imageBuilderNotifications: args.imageBuilderNotifications,
+                crossAccountReaders: readers?.accountIds.length ? readers : undefined,
+              }),
+            ),
+          ),
         tags: baseTags({ Name: `${NAME_PREFIX}-${args.purpose}` }),
       },
       { parent: this },

@@ -6,13 +6,33 @@ export interface ElbLogBucketArgs {
   accountId: pulumi.Input<string>;
   /** Region of the bucket: ELB delivers only to a bucket in the load balancer's own region. */
   region: string;
+  /**
+   * Key prefixes load balancers log under (their `access_logs.s3.prefix`), besides none at all: ELB
+   * writes to `<prefix>/AWSLogs/<account>/...`, and checks at configuration time that it may.
+   * @default [] (only load balancers without a prefix)
+   */
+  logPrefixes?: string[];
+}
+
+/** A prefix ELB accepts: no leading or trailing slash, never containing AWSLogs (ELB adds that part). */
+export function validateElbLogPrefix(prefix: string): string {
+  if (!/^[A-Za-z0-9!_.'()-]+(\/[A-Za-z0-9!_.'()-]+)*$/.test(prefix) || prefix.includes("AWSLogs"))
+    throw new Error(
+      `elb access-log prefix ${JSON.stringify(prefix)} is not valid: expected path segments of letters, digits and !_.'()- separated by /, without AWSLogs (ELB adds AWSLogs/<account>/ itself)`,
+    );
+  return prefix;
 }
 
 /**
  * Who writes ELB access logs in a region: the regional ELB account in regions opened before August
  * 2022, the log-delivery service principal in the others.
  */
-export function elbLogWriterStatement(bucketArn: string, accountId: string, region: string) {
+export function elbLogWriterStatement(
+  bucketArn: string,
+  accountId: string,
+  region: string,
+  prefixes: readonly string[] = [],
+) {
   const elbAccount = ELB_ACCOUNT_BY_REGION[region];
   return {
     Sid: "ElbWritesAccessLogs",
@@ -21,7 +41,11 @@ export function elbLogWriterStatement(bucketArn: string, accountId: string, regi
       ? { AWS: `arn:aws:iam::${elbAccount}:root` }
       : { Service: "logdelivery.elasticloadbalancing.amazonaws.com" },
     Action: "s3:PutObject",
-    Resource: `${bucketArn}/AWSLogs/${accountId}/*`,
+    // Each prefix named, not `*/AWSLogs/...`: only the load balancers the baseline knows of log here.
+    Resource: [
+      `${bucketArn}/AWSLogs/${accountId}/*`,
+      ...[...new Set(prefixes)].map((p) => `${bucketArn}/${p}/AWSLogs/${accountId}/*`),
+    ],
   };
 }
 
@@ -35,6 +59,7 @@ export class ElbLogBucket extends pulumi.ComponentResource {
 
   constructor(name: string, args: ElbLogBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super("incident-ready:logging:ElbLogBucket", name, {}, opts);
+    const prefixes = (args.logPrefixes ?? []).map(validateElbLogPrefix);
     const bucket = new SecureBucket(
       name,
       {
@@ -52,7 +77,7 @@ export class ElbLogBucket extends pulumi.ComponentResource {
         policyStatements: (arn) =>
           pulumi
             .output(args.accountId)
-            .apply((account) => [elbLogWriterStatement(arn, account, args.region)]),
+            .apply((account) => [elbLogWriterStatement(arn, account, args.region, prefixes)]),
         tags: { Purpose: "elb-access-logs" },
       },
       { parent: this },

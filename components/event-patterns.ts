@@ -70,6 +70,52 @@ export const rootSignInPattern = (): EventPattern => ({
   detail: { userIdentity: { type: ["Root"] } },
 });
 
+/**
+ * Someone changing or deleting the policy of the buckets whose policy is all that stands between an
+ * administrator and the history (the log archive) or the evidence. The stack's own updates alert too:
+ * a policy change is rare enough to be looked at each time.
+ */
+export const bucketPolicyChangedPattern = (bucketNames: string[]): EventPattern => ({
+  source: ["aws.s3"],
+  "detail-type": [API_CALL],
+  detail: {
+    eventSource: ["s3.amazonaws.com"],
+    eventName: ["PutBucketPolicy", "DeleteBucketPolicy"],
+    requestParameters: { bucketName: [...bucketNames].sort() },
+  },
+});
+
+/** A key by ARN and id: a request names a key either way, and CloudTrail records what it named. */
+export interface WatchedKey {
+  arn: string;
+  keyId: string;
+}
+
+/**
+ * Someone disabling, or scheduling the deletion of, one of the project's keys: logs and evidence become
+ * unreadable with it. `DisableKey` and `ScheduleKeyDeletion` take a key id or key ARN (no alias), and
+ * CloudTrail records `requestParameters.keyId` as given: both forms are matched.
+ */
+export const keyDisabledPattern = (keys: WatchedKey[]): EventPattern => ({
+  source: ["aws.kms"],
+  "detail-type": [API_CALL],
+  detail: {
+    eventSource: ["kms.amazonaws.com"],
+    eventName: ["DisableKey", "ScheduleKeyDeletion"],
+    requestParameters: { keyId: [...new Set(keys.flatMap((k) => [k.keyId, k.arn]))].sort() },
+  },
+});
+
+/** Rule ids of the resource-bound rules (their patterns name the resources, known at deployment). */
+export const BUCKET_POLICY_RULE = {
+  id: "bucket-policy-changed",
+  description: "Policy of the log archive or evidence bucket changed or deleted",
+} as const;
+export const KEY_DISABLED_RULE = {
+  id: "key-disabled",
+  description: "A key of the project disabled or scheduled for deletion",
+} as const;
+
 export interface AlertRule {
   id: string;
   description: string;

@@ -9,7 +9,6 @@ import {
   DEFAULT_EVIDENCE_RETENTION_DAYS,
   EVIDENCE_LOCK_MODE,
   evidenceBucketName,
-  JOURNAL_KEYS,
   JOURNAL_TABLE_NAME,
   MANAGED_BY,
   RESPONDER_ROLE_NAME,
@@ -17,8 +16,16 @@ import {
   TAG,
   toolsBucketName,
 } from "../facts";
+import { caseJournal } from "./case-journal";
 import { evidenceBucketPolicy, toolsBucketPolicy } from "./evidence-policies";
-import { checkIfPlain, validateKmsKeyArn, validatePrincipalArn, validateRetentionDays } from "./validation";
+import { analystsIn, checkAnalystAccounts, deployerPrincipalPatterns } from "./principals";
+import {
+  checkIfPlain,
+  validateAccountId,
+  validateKmsKeyArn,
+  validatePrincipalArn,
+  validateRetentionDays,
+} from "./validation";
 
 export interface EvidenceStoreArgs {
   /** KMS key (ARN) that encrypts evidence objects, tools and the journal. */
@@ -36,8 +43,16 @@ export interface EvidenceStoreArgs {
    */
   analystPrincipalArns?: pulumi.Input<pulumi.Input<string>[]>;
   /**
-   * Principals allowed to change the buckets' configuration (policy, encryption...) and to publish
-   * tools, typically the deployment role. When empty, bucket configuration is governed by IAM alone.
+   * Accounts other than the deploying one whose analysts (in analystPrincipalArns) read evidence: the
+   * bucket policy allows them explicitly (the evidence key's policy must admit them too). An analyst of
+   * any other account is refused with an error at deployment.
+   * @default []
+   */
+  analystAccountIds?: pulumi.Input<string[]>;
+  /**
+   * Principals allowed, besides the identity deploying the stack (always exempt, so the stack can
+   * update what it declares), to change the buckets' and the journal's configuration (policy,
+   * versioning, lock, lifecycle, encryption...) and to publish tools: typically a break-glass role.
    * @default []
    */
   administratorPrincipalArns?: pulumi.Input<pulumi.Input<string>[]>;
@@ -87,9 +102,11 @@ export class EvidenceStore extends pulumi.ComponentResource {
     checkIfPlain(args.responderRoleArn, (v: string) =>
       validatePrincipalArn(v, { what: "responder role arn" }),
     );
+    checkIfPlain(args.analystAccountIds, (v: string) => validateAccountId(v, "analyst account id"));
 
     const p = { parent: this };
-    const account = aws.getCallerIdentityOutput({}, p).accountId;
+    const caller = aws.getCallerIdentityOutput({}, p);
+    const account = caller.accountId;
     const region = aws.getRegionOutput({}, p).region;
     const partition = aws.getPartitionOutput({}, p).partition;
     const retention = pulumi
@@ -101,6 +118,13 @@ export class EvidenceStore extends pulumi.ComponentResource {
     );
     const tags = (role: string) =>
       pulumi.output(args.tags ?? {}).apply((t) => ({ ...t, [TAG.role]: role, [TAG.managedBy]: MANAGED_BY }));
+    // The deploying identity first: every configuration deny below exempts it, or the stack's own next
+    // update of what it declares (versioning, lock, lifecycle, the policies) would be refused.
+    const admins = pulumi
+      .all([caller.arn, pulumi.output(args.administratorPrincipalArns ?? [])])
+      .apply(([arn, extra]) => [...new Set([...deployerPrincipalPatterns(arn), ...extra])]);
+    const analysts = pulumi.output(args.analystPrincipalArns ?? []);
+    const analystAccounts = pulumi.output(args.analystAccountIds ?? []);
 
     // Evidence bucket: Object Lock can only be enabled at creation.
     const evidence = new aws.s3.Bucket(
@@ -120,7 +144,7 @@ export class EvidenceStore extends pulumi.ComponentResource {
       { bucket: evidence.id, versioningConfiguration: { status: "Enabled" } },
       p,
     );
-    new aws.s3.BucketObjectLockConfiguration(
+    const evidenceLock = new aws.s3.BucketObjectLockConfiguration(
       `${name}-evidence-lock`,
       {
         bucket: evidence.id,
@@ -133,7 +157,7 @@ export class EvidenceStore extends pulumi.ComponentResource {
     // A memory capture left running by a failed attempt is waited for by the next one; one nobody
     // completes (the case was abandoned) would hold parts forever: S3 aborts it after a week. Locked
     // versions are untouched (the rule has no expiration).
-    new aws.s3.BucketLifecycleConfiguration(
+    const evidenceLifecycle = new aws.s3.BucketLifecycleConfiguration(
       `${name}-evidence-lifecycle`,
       {
         bucket: evidence.id,
@@ -159,17 +183,23 @@ export class EvidenceStore extends pulumi.ComponentResource {
       },
       p,
     );
-    new aws.s3.BucketVersioning(
+    const toolsVersioning = new aws.s3.BucketVersioning(
       `${name}-tools-versioning`,
       { bucket: tools.id, versioningConfiguration: { status: "Enabled" } },
       p,
     );
 
+    // What each bucket policy protects: the policy is written after all of it (and, on destroy, removed
+    // before), so its configuration denies never race the stack's own configuration calls.
+    const guarded: Record<"evidence" | "tools", pulumi.Resource[]> = {
+      evidence: [evidenceVersioning, evidenceLock, evidenceLifecycle],
+      tools: [toolsVersioning],
+    };
     for (const [key, bucket] of [
       ["evidence", evidence],
       ["tools", tools],
     ] as const) {
-      new aws.s3.BucketServerSideEncryptionConfiguration(
+      const sse = new aws.s3.BucketServerSideEncryptionConfiguration(
         `${name}-${key}-sse`,
         {
           bucket: bucket.id,
@@ -182,7 +212,7 @@ export class EvidenceStore extends pulumi.ComponentResource {
         },
         p,
       );
-      new aws.s3.BucketPublicAccessBlock(
+      const publicAccess = new aws.s3.BucketPublicAccessBlock(
         `${name}-${key}-public-access`,
         {
           bucket: bucket.id,
@@ -193,20 +223,23 @@ export class EvidenceStore extends pulumi.ComponentResource {
         },
         p,
       );
-      new aws.s3.BucketOwnershipControls(
+      const ownership = new aws.s3.BucketOwnershipControls(
         `${name}-${key}-ownership`,
         { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
         p,
       );
+      guarded[key].push(sse, publicAccess, ownership);
       if (args.accessLogBucket !== undefined)
-        new aws.s3.BucketLogging(
-          `${name}-${key}-logging`,
-          {
-            bucket: bucket.id,
-            targetBucket: args.accessLogBucket,
-            targetPrefix: pulumi.interpolate`s3-access/${bucket.id}/`,
-          },
-          p,
+        guarded[key].push(
+          new aws.s3.BucketLogging(
+            `${name}-${key}-logging`,
+            {
+              bucket: bucket.id,
+              targetBucket: args.accessLogBucket,
+              targetPrefix: pulumi.interpolate`s3-access/${bucket.id}/`,
+            },
+            p,
+          ),
         );
     }
 
@@ -215,57 +248,50 @@ export class EvidenceStore extends pulumi.ComponentResource {
       {
         bucket: evidence.id,
         policy: pulumi
-          .all([
-            evidence.arn,
-            responderRoleArn,
-            pulumi.output(args.analystPrincipalArns ?? []),
-            pulumi.output(args.administratorPrincipalArns ?? []),
-            pulumi.output(args.kmsKeyArn),
-          ])
-          .apply(([bucketArn, responder, analysts, admins, key]) =>
-            JSON.stringify(
+          .all([evidence.arn, responderRoleArn, analysts, admins, args.kmsKeyArn, account, analystAccounts])
+          .apply(([bucketArn, responder, readers, adminArns, key, deploying, accounts]) => {
+            // Checked here, where the deploying account is known: the policy is never written with an
+            // analyst that both policies would refuse.
+            checkAnalystAccounts(readers, accounts, deploying);
+            return JSON.stringify(
               evidenceBucketPolicy({
                 bucketArn,
                 responderRoleArn: responder,
-                analysts,
-                admins,
+                analysts: readers,
+                admins: adminArns,
                 kmsKeyArn: key,
+                crossAccountAnalysts: { accountIds: accounts, principalArns: analystsIn(readers, accounts) },
               }),
-            ),
-          ),
+            );
+          }),
       },
-      p,
+      { parent: this, dependsOn: guarded.evidence },
     );
     new aws.s3.BucketPolicy(
       `${name}-tools-policy`,
       {
         bucket: tools.id,
         policy: pulumi
-          .all([tools.arn, responderRoleArn, pulumi.output(args.administratorPrincipalArns ?? [])])
-          .apply(([bucketArn, responder, admins]) =>
-            JSON.stringify(toolsBucketPolicy({ bucketArn, publishers: [responder, ...admins] })),
+          .all([tools.arn, responderRoleArn, admins])
+          .apply(([bucketArn, responder, adminArns]) =>
+            JSON.stringify(toolsBucketPolicy({ bucketArn, publishers: [responder, ...adminArns] })),
           ),
       },
-      p,
+      { parent: this, dependsOn: guarded.tools },
     );
 
-    const journal = new aws.dynamodb.Table(
+    const journal = caseJournal(
       `${name}-journal`,
       {
-        name: args.journalTableName ?? JOURNAL_TABLE_NAME,
-        billingMode: "PAY_PER_REQUEST",
-        hashKey: JOURNAL_KEYS.partition,
-        rangeKey: JOURNAL_KEYS.sort,
-        attributes: [
-          { name: JOURNAL_KEYS.partition, type: "S" },
-          { name: JOURNAL_KEYS.sort, type: "S" },
-        ],
-        serverSideEncryption: { enabled: true, kmsKeyArn: args.kmsKeyArn },
-        pointInTimeRecovery: { enabled: true },
-        deletionProtectionEnabled: true,
+        tableName: args.journalTableName ?? JOURNAL_TABLE_NAME,
+        kmsKeyArn: args.kmsKeyArn,
+        responderRoleArn,
+        administratorPrincipalArns: admins,
+        accountId: account,
+        partition,
         tags: tags(ROLE_TAG_VALUES.journalTable),
       },
-      p,
+      this,
     );
 
     this.evidenceBucketName = evidence.bucket;

@@ -52,6 +52,9 @@ export class ForensicReadiness extends pulumi.ComponentResource {
         kmsKeyArn: args.evidenceKmsKeyArn,
         retentionDays: c.evidenceRetentionDays,
         analystPrincipalArns: c.analystPrincipals,
+        analystAccountIds: c.analystAccountIds,
+        // The deploying identity is always exempt (EvidenceStore); the break-glass principal besides it.
+        administratorPrincipalArns: c.breakGlassPrincipal ? [c.breakGlassPrincipal] : [],
       },
       parent,
     );
@@ -59,6 +62,8 @@ export class ForensicReadiness extends pulumi.ComponentResource {
       "responder",
       {
         humanPrincipalArns: c.responderPrincipals,
+        humanMfa: c.responderMfa,
+        autoContainment: c.autoContain !== "off",
         workloadRoleArns: c.workloadRoleArns,
         evidenceBucketArn: this.evidence.evidenceBucketArn,
         toolsBucketArn: this.evidence.toolsBucketArn,

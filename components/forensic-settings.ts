@@ -28,6 +28,8 @@ export interface ResponderSettingsInputs {
   forensicAmiParameter: pulumi.Input<string>;
   /** The memory-capture tool and its pin (ForensicReadiness.captureTool). */
   captureTool?: CaptureToolPin;
+  /** The role writer function's ARN (RoleWriter.functionArn): `ir` writes role policies through it. */
+  roleWriterFunction?: pulumi.Input<string>;
 }
 
 export function responderSettings(i: ResponderSettingsInputs): pulumi.Output<ResponderSettings> {
@@ -58,6 +60,8 @@ export function responderSettings(i: ResponderSettingsInputs): pulumi.Output<Res
       ]),
       isolationGroups,
       forensic,
+      // "" when there is none (an unset Input would leave the whole output unresolved under mocks).
+      pulumi.output(i.roleWriterFunction ?? ""),
     ])
     .apply(
       ([
@@ -66,6 +70,7 @@ export function responderSettings(i: ResponderSettingsInputs): pulumi.Output<Res
         [denyAllInstanceProfile, responderRoleArn, alertTopicArn],
         groups,
         [vpcId, subnetIds, workstationSecurityGroupId, workstationInstanceProfile, amiParameter],
+        roleWriterFunction,
       ]) => ({
         region,
         accountId,
@@ -79,6 +84,7 @@ export function responderSettings(i: ResponderSettingsInputs): pulumi.Output<Res
         forensic: { vpcId, subnetIds, workstationSecurityGroupId, workstationInstanceProfile, amiParameter },
         alertTopicArn,
         ...(i.captureTool ? { captureTool: i.captureTool } : {}),
+        ...(roleWriterFunction ? { roleWriterFunction } : {}),
       }),
     );
 }

@@ -10,6 +10,26 @@ export interface KeyPolicyContext {
   accountId: string;
   region: string;
   partition?: string;
+  /**
+   * Alerts key: Image Builder publishes build notifications to the encrypted alert topic (the forensic
+   * AMI pipeline). @default false
+   */
+  imageBuilderNotifications?: boolean;
+  /**
+   * Evidence key: analysts of other accounts who read evidence objects (through S3 only, and only the
+   * evidence bucket's). @default none
+   */
+  crossAccountReaders?: CrossAccountReaders;
+}
+
+/** Analysts of other accounts, admitted by the evidence bucket policy and the evidence key policy. */
+export interface CrossAccountReaders {
+  /** Their accounts (the statements' principals: each account's root, so the account must exist). */
+  accountIds: string[];
+  /** The analysts' principal ARNs or patterns (`aws:PrincipalArn`), all in those accounts. */
+  principalArns: string[];
+  /** The evidence bucket (the S3 encryption context of its objects). */
+  bucketArn: string;
 }
 
 type Statement = Record<string, unknown>;
@@ -101,6 +121,19 @@ function alertStatements(c: KeyPolicyContext): Statement[] {
       ["kms:GenerateDataKey*", "kms:Decrypt"],
       sourceAccount,
     ),
+    // Image Builder publishes each build's outcome to the topic as its service-linked role, which needs
+    // exactly these two actions on the topic's key (Image Builder user guide, "Encrypted SNS Topics").
+    ...(c.imageBuilderNotifications
+      ? [
+          serviceLinkedRoleStatement(
+            c,
+            "ImageBuilderPublishesBuildNotifications",
+            "imagebuilder.amazonaws.com",
+            "AWSServiceRoleForImageBuilder",
+            ["kms:GenerateDataKey*", "kms:Decrypt"],
+          ),
+        ]
+      : []),
   ];
 }
 
@@ -130,21 +163,33 @@ function viaServiceStatement(c: KeyPolicyContext, sid: string, services: string[
   };
 }
 
-/** A service-linked role that uses the key directly (outside kms:ViaService), e.g. for encrypted launches. */
+/**
+ * A service-linked role that uses the key directly (outside kms:ViaService), e.g. for encrypted launches.
+ * KMS refuses a key policy whose principal does not exist yet ("the principals in the key policy must
+ * exist"), and a service-linked role exists only once its service was first used in the account: naming
+ * the role as the principal would make `pulumi up` fail in a fresh account. So the principal is any
+ * caller of this account, narrowed to exactly that role by `aws:PrincipalArn` (a direct grant, not a
+ * delegation to IAM, with no existence check).
+ */
 function serviceLinkedRoleStatement(
   c: KeyPolicyContext,
   sid: string,
   service: string,
   roleName: string,
+  actions: string[] = USE_KEY_ACTIONS,
 ): Statement {
   return {
     Sid: sid,
     Effect: "Allow",
-    Principal: {
-      AWS: `arn:${c.partition ?? "aws"}:iam::${c.accountId}:role/aws-service-role/${service}/${roleName}`,
-    },
-    Action: USE_KEY_ACTIONS,
+    Principal: { AWS: "*" },
+    Action: actions,
     Resource: "*",
+    Condition: {
+      StringEquals: { "kms:CallerAccount": c.accountId },
+      ArnEquals: {
+        "aws:PrincipalArn": `arn:${c.partition ?? "aws"}:iam::${c.accountId}:role/aws-service-role/${service}/${roleName}`,
+      },
+    },
   };
 }
 
@@ -183,7 +228,33 @@ function evidenceStatements(c: KeyPolicyContext): Statement[] {
   return [
     viaServiceStatement(c, "AccountUsesKeyThroughEvidenceServices", ["s3", "dynamodb"]),
     imageBuilderRole(c),
+    ...(c.crossAccountReaders ? [crossAccountReadersStatement(c, c.crossAccountReaders)] : []),
   ];
+}
+
+/**
+ * Analysts of other accounts decrypt evidence objects, and nothing else: through S3 in the key's region,
+ * for objects of the evidence bucket (its ARN is the encryption context with S3 Bucket Keys, the object's
+ * ARN without), and only the configured principals of those accounts. The principals are the accounts'
+ * roots (a pattern cannot be a principal, and a named role must exist): each account's own IAM policies
+ * must grant its analysts the key too, as every cross-account grant needs both sides.
+ */
+function crossAccountReadersStatement(c: KeyPolicyContext, r: CrossAccountReaders): Statement {
+  const p = c.partition ?? "aws";
+  return {
+    Sid: "CrossAccountAnalystsDecryptEvidenceThroughS3",
+    Effect: "Allow",
+    Principal: { AWS: r.accountIds.map((a) => `arn:${p}:iam::${a}:root`) },
+    // Decrypt only: reading an SSE-KMS object needs nothing else, and DescribeKey carries no encryption
+    // context, so the condition below would refuse it anyway.
+    Action: "kms:Decrypt",
+    Resource: "*",
+    Condition: {
+      StringEquals: { "kms:ViaService": `s3.${c.region}.amazonaws.com` },
+      StringLike: { "kms:EncryptionContext:aws:s3:arn": [r.bucketArn, `${r.bucketArn}/*`] },
+      ArnLike: { "aws:PrincipalArn": r.principalArns },
+    },
+  };
 }
 
 const BUILDERS: Record<KeyPurpose, (c: KeyPolicyContext) => Statement[]> = {

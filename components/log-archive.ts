@@ -1,7 +1,9 @@
-import type * as aws from "@pulumi/aws";
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { FLOW_LOG_PREFIX } from "../facts";
+import { deployerPrincipalPatterns } from "./principals";
 import { SecureBucket } from "./secure-bucket";
+import { validatePrincipalArn } from "./validation";
 
 /** Key prefixes inside the log archive, one per delivering service. */
 export const ARCHIVE_PREFIX = {
@@ -23,6 +25,46 @@ export interface LogArchiveArgs {
   expirationDays?: number;
   /** Governance-mode Object Lock retention (days); 0 = no Object Lock. @default 0 */
   objectLockDays?: number;
+  /**
+   * The only principal (role or user ARN of this account) that may bypass governance retention, delete
+   * object versions, and (besides the deploying identity) change the bucket policy.
+   * @default none: nobody may bypass retention or delete a version
+   */
+  breakGlassPrincipalArn?: string;
+}
+
+/**
+ * What keeps the archive's history: governance retention can be bypassed, and versions deleted, by any
+ * principal IAM allows (`s3:BypassGovernanceRetention`, which administrators hold), so the bucket policy
+ * denies both to every principal but the break-glass one, and denies changing or deleting the policy
+ * itself to every principal but the break-glass one and the deploying identity. The deployer stays
+ * exempt because the stack declares this policy: denying it would refuse the stack's own next update;
+ * an alert fires on every policy change of the archive instead (event-patterns.ts). The account root
+ * can always change a bucket policy (S3 never lets a policy lock the owner out of it).
+ */
+export function archiveProtectionStatements(
+  bucketArn: string,
+  deployer: string[],
+  breakGlass: string | undefined,
+) {
+  return [
+    {
+      Sid: "DenyRetentionBypassAndVersionDeletesExceptBreakGlass",
+      Effect: "Deny",
+      Principal: "*",
+      Action: ["s3:BypassGovernanceRetention", "s3:DeleteObjectVersion"],
+      Resource: `${bucketArn}/*`,
+      ...(breakGlass ? { Condition: { ArnNotEquals: { "aws:PrincipalArn": breakGlass } } } : {}),
+    },
+    {
+      Sid: "DenyPolicyChangesExceptBreakGlassAndDeployer",
+      Effect: "Deny",
+      Principal: "*",
+      Action: ["s3:DeleteBucketPolicy", "s3:PutBucketPolicy"],
+      Resource: bucketArn,
+      Condition: { ArnNotLike: { "aws:PrincipalArn": breakGlass ? [...deployer, breakGlass] : deployer } },
+    },
+  ];
 }
 
 /** Bucket policy statements letting CloudTrail, Config and VPC flow logs deliver into their own prefixes. */
@@ -97,6 +139,9 @@ export class LogArchive extends pulumi.ComponentResource {
       },
     ];
     const lockDays = args.objectLockDays ?? 0;
+    if (args.breakGlassPrincipalArn)
+      validatePrincipalArn(args.breakGlassPrincipalArn, { what: "break-glass principal arn" });
+    const deployer = aws.getCallerIdentityOutput({}, { parent: this }).arn.apply(deployerPrincipalPatterns);
     this.bucket = new SecureBucket(
       name,
       {
@@ -105,14 +150,15 @@ export class LogArchive extends pulumi.ComponentResource {
         lifecycleRules: rules,
         policyStatements: (arn) =>
           pulumi
-            .output(args.accountId)
-            .apply((account) =>
-              logDeliveryStatements(
+            .all([args.accountId, deployer])
+            .apply(([account, deployerArns]) => [
+              ...logDeliveryStatements(
                 arn,
                 account,
                 `arn:aws:cloudtrail:${args.homeRegion}:${account}:trail/${args.trailName}`,
               ),
-            ),
+              ...archiveProtectionStatements(arn, deployerArns, args.breakGlassPrincipalArn),
+            ]),
         tags: { Purpose: "log-archive" },
       },
       { parent: this },

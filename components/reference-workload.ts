@@ -11,6 +11,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { knownGoodAmiParameter, MANAGED_BY, TAG } from "../facts";
 import { checkIfPlain, validateCidr, validateKmsKeyArn, validateWorkloadName } from "./validation";
 
+/**
+ * The key prefix of the workload's ALB access logs in the ELB log bucket. One function, so the bucket's
+ * policy (ElbLogBucket logPrefixes) admits exactly the prefix the load balancer writes under: ELB checks
+ * its write permission when access logs are enabled, and refuses the load balancer otherwise.
+ */
+export const accessLogPrefix = (workload: string) => workload;
+
 export interface ReferenceWorkloadArgs {
   /** Workload name: tags (`ir:workload`) and the known-good AMI parameter. */
   workload: string;
@@ -149,7 +156,7 @@ export class ReferenceWorkload extends pulumi.ComponentResource {
         securityGroups: [albSg.id],
         dropInvalidHeaderFields: true,
         enableDeletionProtection: args.deletionProtection ?? false,
-        accessLogs: { bucket: args.accessLogBucket, prefix: workload, enabled: true },
+        accessLogs: { bucket: args.accessLogBucket, prefix: accessLogPrefix(workload), enabled: true },
         tags,
       },
       p,

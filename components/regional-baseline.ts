@@ -7,6 +7,7 @@ import { CustomerManagedKey } from "./customer-managed-key";
 import { ElbLogBucket } from "./elb-log-bucket";
 import { FlowLogs } from "./flow-logs";
 import { IsolationGroups } from "./isolation-groups";
+import { accessLogPrefix } from "./reference-workload";
 import { SecurityServices } from "./security-services";
 import { ThreatDetection } from "./threat-detection";
 
@@ -39,6 +40,8 @@ export class RegionalBaseline extends pulumi.ComponentResource {
   readonly elbLogBucket: ElbLogBucket;
   readonly detectorId: pulumi.Output<string>;
   readonly isolation: IsolationGroups[];
+  /** The customer-managed keys declared in this region (EBS, and CloudWatch Logs outside the home region). */
+  readonly keys: CustomerManagedKey[];
 
   constructor(name: string, args: RegionalBaselineArgs, opts?: pulumi.ComponentResourceOptions) {
     super("incident-ready:baseline:RegionalBaseline", name, {}, opts);
@@ -82,21 +85,28 @@ export class RegionalBaseline extends pulumi.ComponentResource {
     );
     this.elbLogBucket = new ElbLogBucket(
       `${name}-elb-logs`,
-      { accountId: args.accountId, region: args.region },
+      {
+        accountId: args.accountId,
+        region: args.region,
+        // The reference workload (home region) logs under its own prefix.
+        logPrefixes: args.isHomeRegion && c.referenceWorkload ? [accessLogPrefix(c.workloadName)] : [],
+      },
       parent,
     );
+    this.keys = [this.ebsKey];
     if (args.flowLogVpcIds.length) {
       // CloudWatch Logs needs a key in its own region: the home region reuses the audit key.
-      const cloudWatchKey =
-        c.flowLogDestination === "cloudwatch"
-          ? args.isHomeRegion
-            ? args.auditKeyArn
-            : new CustomerManagedKey(
-                `${name}-logs`,
-                { purpose: "audit", accountId: args.accountId, region: args.region },
-                parent,
-              ).arn
-          : undefined;
+      let cloudWatchKey: pulumi.Input<string> | undefined;
+      if (c.flowLogDestination === "cloudwatch" && args.isHomeRegion) cloudWatchKey = args.auditKeyArn;
+      else if (c.flowLogDestination === "cloudwatch") {
+        const logsKey = new CustomerManagedKey(
+          `${name}-logs`,
+          { purpose: "audit", accountId: args.accountId, region: args.region },
+          parent,
+        );
+        this.keys.push(logsKey);
+        cloudWatchKey = logsKey.arn;
+      }
       new FlowLogs(
         `${name}-flow-logs`,
         {
@@ -112,8 +122,13 @@ export class RegionalBaseline extends pulumi.ComponentResource {
     this.isolation = args.protectedVpcIds.map(
       (vpcId) => new IsolationGroups(`${name}-${vpcId}`, { vpcId }, parent),
     );
+    // This region's keys are watched here: KMS events reach the bus of the key's own region.
     if (args.forwarding)
-      new AlertForwarding(name, { ...args.forwarding, minSeverity: c.alertMinSeverity }, parent);
+      new AlertForwarding(
+        name,
+        { ...args.forwarding, minSeverity: c.alertMinSeverity, watchedKeys: this.keys },
+        parent,
+      );
     this.registerOutputs({ detectorId: this.detectorId });
   }
 }

@@ -1,7 +1,8 @@
 /**
- * Responder access: the `ir-responder` role (assumable by configured humans with MFA, by automation
- * roles, and optionally by the auto-containment Lambda), its policy generated from the shared action
- * list, and the deny-all instance profile swapped onto a contained instance.
+ * Responder access: the `ir-responder` role (assumable by configured humans, with MFA where their
+ * sessions can carry it, by automation roles, and by the auto-containment function only when
+ * auto-containment is on), its policy generated from the shared action list, the permissions boundary
+ * of the roles it creates, and the deny-all instance profile swapped onto a contained instance.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -15,8 +16,13 @@ import {
 } from "../facts";
 import { FORENSIC_WORKSTATION_ROLE_NAME } from "../facts/forensic";
 import { QUARANTINE_POLICY_NAME, quarantinePolicy } from "../facts/quarantine-policy";
+import { ROLE_BOUNDARY_NAME, roleBoundaryPolicy } from "../facts/role-boundary";
+import { AUTO_CONTAIN_FUNCTION_NAME } from "./auto-containment-pattern";
 import {
+  checkResponderMfa,
+  policyGroupOf,
   RESPONDER_POLICY_GROUPS,
+  type ResponderMfa,
   type ResponderPolicyContext,
   responderPolicyDocument,
   responderPolicyDocuments,
@@ -32,26 +38,27 @@ export const DENY_ALL_POLICY_NAME = QUARANTINE_POLICY_NAME;
 
 export interface ResponderAccessArgs {
   /**
-   * Human principals (IAM users or roles) who may assume the responder role. MFA is required
-   * unless `humanMfaRequired` is false.
+   * Human principals (IAM users or roles) who may assume the responder role, with MFA as `humanMfa`
+   * says.
    * @default []
    */
   humanPrincipalArns?: pulumi.Input<pulumi.Input<string>[]>;
   /**
-   * Require MFA (`aws:MultiFactorAuthPresent`) for human principals. Set to false only when humans
-   * come through an identity provider that enforces MFA itself (IAM Identity Center role sessions do
-   * not carry the MFA flag into a role chain).
-   * @default true
+   * MFA (`aws:MultiFactorAuthPresent`) required of human principals: `required` (all), `iam-users`
+   * (IAM users only: IAM Identity Center and SAML role sessions never carry the flag, their identity
+   * provider enforces MFA) or `off`. An Identity Center role under `required` is refused.
+   * @default "required"
    */
-  humanMfaRequired?: pulumi.Input<boolean>;
+  humanMfa?: ResponderMfa;
   /** Automation roles (no MFA) that may assume the responder role, e.g. a CI or SOAR role. @default [] */
   automationPrincipalArns?: pulumi.Input<pulumi.Input<string>[]>;
   /**
-   * Let Lambda functions of this account use the role directly as their execution role (the
-   * auto-containment function). Limited by `aws:SourceAccount`.
-   * @default true
+   * Auto-containment is on: its function (`ir-auto-contain`, in this provider's Region) runs as the
+   * responder role. Only then does the role trust Lambda (of this account), and every call made with the
+   * role from any other function's code is denied by the role's own policy (`lambda:SourceFunctionArn`).
+   * @default false (the role trusts no Lambda function)
    */
-  trustLambdaService?: pulumi.Input<boolean>;
+  autoContainment?: boolean;
   /**
    * Actions the response automation calls: the policy lists exactly these, each scoped.
    * @default RESPONDER_ACTIONS (facts/responder-actions.ts)
@@ -100,6 +107,8 @@ export class ResponderAccess extends pulumi.ComponentResource {
   public readonly denyAllInstanceProfileName: pulumi.Output<string>;
   public readonly denyAllInstanceProfileArn: pulumi.Output<string>;
   public readonly denyAllRoleArn: pulumi.Output<string>;
+  /** The permissions boundary of the roles the responder creates. */
+  public readonly roleBoundaryArn: pulumi.Output<string>;
 
   constructor(name: string, args: ResponderAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super("incident-ready:forensics:ResponderAccess", name, {}, opts);
@@ -109,6 +118,10 @@ export class ResponderAccess extends pulumi.ComponentResource {
     checkIfPlain(args.automationPrincipalArns, (v: string) =>
       validatePrincipalArn(v, { what: "responder automation principal arn" }),
     );
+    const humanMfa = args.humanMfa ?? "required";
+    const plainHumans = args.humanPrincipalArns;
+    if (Array.isArray(plainHumans) && plainHumans.every((h) => typeof h === "string"))
+      checkResponderMfa(plainHumans as string[], humanMfa);
     const p = { parent: this };
     const account = aws.getCallerIdentityOutput({}, p).accountId;
     const region = aws.getRegionOutput({}, p).region;
@@ -118,16 +131,28 @@ export class ResponderAccess extends pulumi.ComponentResource {
         .output(args.tags ?? {})
         .apply((t) => ({ ...t, [TAG.managedBy]: MANAGED_BY, ...(role ? { [TAG.role]: role } : {}) }));
 
+    // The function's ARN is known before it exists (its name is fixed): the role and its policies come
+    // first, the function (components/auto-containment.ts) runs as the role.
+    const functionArn = args.autoContainment
+      ? pulumi.interpolate`arn:${partition}:lambda:${region}:${account}:function:${AUTO_CONTAIN_FUNCTION_NAME}`
+      : pulumi.output("");
     const trust = pulumi
       .all([
         pulumi.output(args.humanPrincipalArns ?? []),
-        pulumi.output(args.humanMfaRequired ?? true),
         pulumi.output(args.automationPrincipalArns ?? []),
-        pulumi.output(args.trustLambdaService ?? true),
+        functionArn,
         account,
       ])
-      .apply(([humans, mfa, automation, lambda, acct]) =>
-        JSON.stringify(responderTrustPolicy({ humans, mfa, automation, lambda, accountId: acct })),
+      .apply(([humans, automation, fn, acct]) =>
+        JSON.stringify(
+          responderTrustPolicy({
+            humans,
+            mfa: humanMfa,
+            automation,
+            ...(fn ? { autoContainFunctionArn: fn } : {}),
+            accountId: acct,
+          }),
+        ),
       );
 
     const role = new aws.iam.Role(
@@ -168,13 +193,14 @@ export class ResponderAccess extends pulumi.ComponentResource {
           pulumi.output(args.logArchiveBucketArn ?? ""),
           pulumi.output(args.logArchiveKmsKeyArns ?? []) as pulumi.Output<string[]>,
           pulumi.output(args.workloadRoleArns ?? []) as pulumi.Output<string[]>,
+          functionArn,
         ]),
       ])
       .apply(
         ([
           [part, acct, regions, evidence, tools],
           [journal, keys, denyAll, workstation, self],
-          [archive, archiveKeys, workloadRoles],
+          [archive, archiveKeys, workloadRoles, fn],
         ]): ResponderPolicyContext => ({
           partition: part,
           accountId: acct,
@@ -188,15 +214,14 @@ export class ResponderAccess extends pulumi.ComponentResource {
           requireCaseTagForDestructive: args.requireCaseTagForDestructive ?? true,
           ...(archive ? { logArchiveBucketArn: archive } : {}),
           ...(archiveKeys.length > 0 ? { logArchiveKmsKeyArns: archiveKeys } : {}),
+          ...(fn ? { autoContainFunctionArn: fn } : {}),
         }),
       );
     const policyJson = context.apply((c) => JSON.stringify(responderPolicyDocument(actions, c)));
     // Managed policies, one per group of services: the whole document is over a role's 10,240-character
     // inline budget (IAM refuses it); the groups are fixed, so the declared policies are known here.
     const documents = context.apply((c) => responderPolicyDocuments(actions, c));
-    const groups = RESPONDER_POLICY_GROUPS.filter((g) =>
-      actions.some((a) => g.services.includes(a.split(":")[0]!)),
-    );
+    const groups = RESPONDER_POLICY_GROUPS.filter((g) => actions.some((a) => policyGroupOf(a) === g));
     for (const g of groups) {
       const policy = new aws.iam.Policy(
         `${name}-${g.name}`,
@@ -215,6 +240,20 @@ export class ResponderAccess extends pulumi.ComponentResource {
         "the responder action list is empty: the responder role gets no permissions until facts/responder-actions.ts lists them",
         this,
       );
+
+    // The permissions boundary the responder must put on every role it creates (iam:CreateRole is
+    // allowed only with it): the SSM agent's calls, nothing else (facts/role-boundary.ts).
+    const boundary = new aws.iam.Policy(
+      `${name}-role-boundary`,
+      {
+        name: ROLE_BOUNDARY_NAME,
+        description:
+          "Permissions boundary of every role the responder creates: a managed node's SSM calls only",
+        policy: JSON.stringify(roleBoundaryPolicy()),
+        tags: tags(),
+      },
+      p,
+    );
 
     // Quarantine ("deny-all") instance profile: a contained instance's IMDS then hands out credentials
     // that can do nothing but let the SSM agent take the memory capture and the log collection.
@@ -256,6 +295,7 @@ export class ResponderAccess extends pulumi.ComponentResource {
     this.denyAllInstanceProfileName = profile.name;
     this.denyAllInstanceProfileArn = profile.arn;
     this.denyAllRoleArn = denyRole.arn;
+    this.roleBoundaryArn = boundary.arn;
     this.registerOutputs({
       responderRoleArn: this.responderRoleArn,
       denyAllInstanceProfileName: this.denyAllInstanceProfileName,

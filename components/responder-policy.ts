@@ -7,8 +7,17 @@
  * action of a service this module has no rule for fails loudly, so a new call in the responder cannot
  * silently get broad rights.
  */
-import { NAME_PREFIX, RESPONDER_ROLE_NAME, SSM, TAG } from "../facts";
+import {
+  DENY_ALL_PROFILE_NAME,
+  NAME_PREFIX,
+  RESPONDER_ROLE_NAME,
+  ROLE_WRITER_FUNCTION_NAME,
+  SSM,
+  TAG,
+} from "../facts";
 import { FLOW_LOG_PREFIX } from "../facts/flow-logs";
+import { FORENSIC_WORKSTATION_ROLE_NAME } from "../facts/forensic";
+import { roleBoundaryArn } from "../facts/role-boundary";
 
 export interface ResponderPolicyContext {
   partition: string;
@@ -33,12 +42,37 @@ export interface ResponderPolicyContext {
   logArchiveBucketArn?: string;
   /** Keys of the log archive (kms:Decrypt through S3 only). @default [] */
   logArchiveKmsKeyArns?: string[];
+  /**
+   * The auto-containment function, when it runs as the responder role: every call made with the role's
+   * credentials from the code of any other Lambda function is denied (`lambda:SourceFunctionArn`).
+   * @default none (auto-containment off: the role trusts no Lambda function)
+   */
+  autoContainFunctionArn?: string;
 }
 
 interface Scope {
   resources: string[] | "*";
   condition?: Record<string, Record<string, unknown>>;
 }
+
+/** The one SSM document the responder runs (automation/steps/ssm-command.ts SHELL_DOCUMENT). */
+const SHELL_DOCUMENT = "AWS-RunShellScript";
+
+/**
+ * The EC2 calls of the responder that tag what they create (TagSpecifications): ec2:CreateTags is
+ * authorised on the new resource with ec2:CreateAction naming the call.
+ * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html
+ */
+export const TAG_ON_CREATE: readonly string[] = [
+  "CopySnapshot",
+  "CreateSecurityGroup",
+  "CreateSnapshots",
+  "CreateSubnet",
+  "CreateVolume",
+  "CreateVpc",
+  "CreateVpcEndpoint",
+  "RunInstances",
+];
 
 /** Read-only actions with no resource-level permissions (checked against the IAM service reference). */
 const UNSCOPED = new Set<string>([
@@ -166,6 +200,27 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
           resources: regional("ec2", "launch-template/*"),
           condition: { Null: { [`aws:ResourceTag/${TAG.workload}`]: "false" } },
         };
+      // Tags are written on what a call creates (ec2:CreateAction), never on what exists, except the case
+      // keys on instances (extraScopesFor): a tag the responder could put anywhere would open every guard
+      // that tests it (a volume tagged with a case id could be deleted, a group tagged ir:role opened).
+      if (action === "CreateTags")
+        return {
+          resources: [...owned, ...unowned],
+          condition: { StringEquals: { "ec2:CreateAction": [...TAG_ON_CREATE] } },
+        };
+      // Rules change only on the project's own groups (isolation, untrack, forensic egress, the forensic
+      // VPC's): a rule on any other group would open every instance in it.
+      if (/^(Authorize|Revoke)SecurityGroup(Ingress|Egress)$/.test(action))
+        return {
+          resources: regional("ec2", "security-group/*"),
+          condition: { Null: { [`aws:ResourceTag/${TAG.role}`]: "false" } },
+        };
+      // A group it creates carries ir:role from the start (the VPC it goes in: extraScopesFor).
+      if (action === "CreateSecurityGroup")
+        return {
+          resources: regional("ec2", "security-group/*"),
+          condition: { Null: { [`aws:RequestTag/${TAG.role}`]: "false" } },
+        };
       // Forensic workstations and their evidence volumes: created only with the case tag on them,
       // attached and deleted only when they carry it (the compromised instance's own volumes never do).
       // The request tag exists only on what the call creates and tags: the existing image, subnet, group
@@ -173,9 +228,7 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
       if (action === "RunInstances" || action === "CreateVolume")
         return {
           resources: regional("ec2", action === "RunInstances" ? "instance/*" : "volume/*").concat(
-            action === "RunInstances"
-              ? [...regional("ec2", "volume/*"), ...regional("ec2", "network-interface/*")]
-              : [],
+            action === "RunInstances" ? regional("ec2", "volume/*") : [],
           ),
           condition: { Null: { [`aws:RequestTag/${TAG.caseId}`]: "false" } },
         };
@@ -203,10 +256,20 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
           ],
           condition: { Null: { [`aws:ResourceTag/${TAG.caseId}`]: "false" } },
         };
+      // Only a case's instance, and only once it runs under the quarantine profile (a contained instance)
+      // or the forensic workstation's: the case tag alone can be put on any instance that has none (that
+      // is how a case opens), so it cannot be what protects the account's other instances.
       if ((action === "TerminateInstances" || action === "StopInstances") && c.requireCaseTagForDestructive)
         return {
           resources: regional("ec2", "instance/*"),
-          condition: { Null: { [`aws:ResourceTag/${TAG.caseId}`]: "false" } },
+          condition: {
+            Null: { [`aws:ResourceTag/${TAG.caseId}`]: "false" },
+            ArnEquals: {
+              "ec2:InstanceProfile": [DENY_ALL_PROFILE_NAME, FORENSIC_WORKSTATION_ROLE_NAME].map(
+                (n) => `arn:${p}:iam::${a}:instance-profile/${n}`,
+              ),
+            },
+          },
         };
       return { resources: [...owned, ...unowned] };
     }
@@ -243,6 +306,13 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
             ArnEquals: { "iam:PolicyARN": `arn:${p}:iam::aws:policy/AmazonSSMManagedInstanceCore` },
           },
         };
+      // A role it creates is bounded by the baseline's boundary (the SSM agent's calls only), and it has
+      // no action that removes or replaces a boundary: no role it makes can be more than a managed node.
+      if (action === "CreateRole")
+        return {
+          resources: [`arn:${p}:iam::${a}:role/${NAME_PREFIX}-*`],
+          condition: { StringEquals: { "iam:PermissionsBoundary": roleBoundaryArn(p, a) } },
+        };
       if (IAM_LIFECYCLE.test(action)) {
         const kind = /InstanceProfile$/.test(action) ? "instance-profile" : "role";
         return { resources: [`arn:${p}:iam::${a}:${kind}/${NAME_PREFIX}-*`] };
@@ -268,6 +338,17 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
       return { resources: objectLevel ? buckets.map((b) => `${b}/*`) : buckets };
     }
     case "dynamodb":
+      // UpdateItem changes only the per-instance items (`instance#<id>`: the lock and its lease); the
+      // case's entries (`case#<id>`) are only ever put once, conditionally (automation/journal/dynamodb.ts).
+      if (action === "UpdateItem")
+        return {
+          resources: [c.journalTableArn],
+          // ForAllValues holds for a request without the key at all: Null says it must be there.
+          condition: {
+            "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["instance#*"] },
+            Null: { "dynamodb:LeadingKeys": "false" },
+          },
+        };
       return { resources: [c.journalTableArn, `${c.journalTableArn}/index/*`] };
     case "kms":
       if (c.kmsKeyArns.length === 0)
@@ -283,17 +364,24 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
         };
       return kmsScope(action, c);
     case "ssm":
+      // One document, AWS-RunShellScript (AWS's own: no account in its ARN), and only on instances that
+      // carry a case id (a contained instance, a case's workstation): the instance is a second resource
+      // of the call, allowed by its own statement (extraScopesFor).
       if (action === "SendCommand" || action === "StartSession")
         return {
           resources: [
-            ...regional("ec2", "instance/*"),
-            `arn:${p}:ssm:${arnRegion(c)}::document/*`,
-            ...regional("ssm", "document/*"),
+            `arn:${p}:ssm:${arnRegion(c)}::document/${action === "SendCommand" ? SHELL_DOCUMENT : "SSM-SessionManagerRunShell"}`,
           ],
         };
       if (action === "CancelCommand") return { resources: "*" };
       // Writes: only the forensic AMI parameter (`ir bootstrap --forensic --forensic-ami`).
-      if (action === "PutParameter") return { resources: regional("ssm", `parameter${SSM.forensicAmi}`) };
+      // and only to create it: a parameter that exists is never rewritten (ssm:Overwrite), so a stolen
+      // session cannot point investigators' workstations at an image of its choosing.
+      if (action === "PutParameter")
+        return {
+          resources: regional("ssm", `parameter${SSM.forensicAmi}`),
+          condition: { BoolIfExists: { "ssm:Overwrite": "false" } },
+        };
       if (/Parameter/.test(action)) return { resources: regional("ssm", "parameter/ir/*") };
       if (/Document/.test(action))
         return {
@@ -312,7 +400,8 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
     case "securityhub":
       return { resources: regional("securityhub", "hub/default") };
     case "lambda":
-      return { resources: regional("lambda", "function:ir-*") };
+      // The role writer only (components/role-writer.ts): the responder's one way to a role's policies.
+      return { resources: regional("lambda", `function:${ROLE_WRITER_FUNCTION_NAME}`) };
     case "sts":
       // Only the responder role, in this or another account (findings from member accounts).
       if (action === "AssumeRole") return { resources: [`arn:${p}:iam::*:role/${RESPONDER_ROLE_NAME}`] };
@@ -335,6 +424,29 @@ export function scopeFor(fullAction: string, c: ResponderPolicyContext): Scope {
 export function extraScopesFor(fullAction: string, c: ResponderPolicyContext): Scope[] {
   const { partition: p, accountId: a } = c;
   const regional = (suffix: string) => [`arn:${p}:ec2:${arnRegion(c)}:${a}:${suffix}`];
+  const caseTag = `aws:ResourceTag/${TAG.caseId}`;
+  // Opening a case: the case id and status on an instance that has no case id yet; then only the status
+  // (a set case id is never rewritten, so an instance cannot be moved into another case's guards).
+  if (fullAction === "ec2:CreateTags")
+    return [
+      {
+        resources: regional("instance/*"),
+        condition: {
+          Null: { [caseTag]: "true" },
+          "ForAllValues:StringEquals": { "aws:TagKeys": [TAG.caseId, TAG.status] },
+        },
+      },
+      {
+        resources: regional("instance/*"),
+        condition: {
+          Null: { [caseTag]: "false" },
+          "ForAllValues:StringEquals": { "aws:TagKeys": [TAG.status] },
+        },
+      },
+    ];
+  if (fullAction === "ssm:SendCommand" || fullAction === "ssm:StartSession")
+    return [{ resources: regional("instance/*"), condition: { Null: { [caseTag]: "false" } } }];
+  if (fullAction === "ec2:CreateSecurityGroup") return [{ resources: regional("vpc/*") }];
   // EBS decrypts a case snapshot's data key, under any key of the account, to copy it (kmsScope).
   if (fullAction === "kms:Decrypt" && c.kmsKeyArns.length > 0)
     return [{ resources: accountKeys(c), condition: viaEc2(c) }];
@@ -344,13 +456,17 @@ export function extraScopesFor(fullAction: string, c: ResponderPolicyContext): S
   // from one of this account's templates (ec2:LaunchTemplate is on all of them then): a plain
   // RunInstances without a template still needs the case tag (the forensic workstation's statement).
   // The existing resources a workstation launch or an evidence volume uses: no request tag on them.
+  // A created network interface is allowed here too: it carries no tag of its own, and an interface
+  // without an instance is harmless (the instance needs the case tag).
   const existing: Scope =
     fullAction === "ec2:RunInstances"
       ? {
           resources: [
             ...regional("subnet/*"),
             ...regional("security-group/*"),
+            ...regional("network-interface/*"),
             `arn:${p}:ec2:${arnRegion(c)}::image/*`,
+            `arn:${p}:ec2:${arnRegion(c)}::snapshot/*`,
           ],
         }
       : { resources: [`arn:${p}:ec2:${arnRegion(c)}::snapshot/*`] };
@@ -423,9 +539,26 @@ export function responderPolicyDocument(
         "iam:DetachRolePolicy",
         "iam:PutRolePermissionsBoundary",
         "iam:PutRolePolicy",
+        // Its own tags too: ir-* roles may be tagged (the ones it creates), never this one.
+        "iam:TagRole",
         "iam:UpdateAssumeRolePolicy",
       ],
       Resource: c.responderRoleArn,
+    });
+  // Lambda cannot bind an execution role's trust to one function (aws:SourceArn is not set when Lambda
+  // assumes it), but it puts the function's ARN on every call the function's code makes: any other
+  // function given this role (by whoever may pass it) can do nothing with it.
+  // https://docs.aws.amazon.com/lambda/latest/dg/permissions-source-function-arn.html
+  if (options.selfDeny !== false && c.autoContainFunctionArn)
+    statements.push({
+      Sid: "DenyOtherFunctions",
+      Effect: "Deny",
+      Action: "*",
+      Resource: "*",
+      Condition: {
+        Null: { "lambda:SourceFunctionArn": "false" },
+        ArnNotEquals: { "lambda:SourceFunctionArn": c.autoContainFunctionArn },
+      },
     });
   return { Version: "2012-10-17", Statement: statements };
 }
@@ -443,8 +576,19 @@ export const MANAGED_POLICY_MAX_CHARS = 6144;
 export const RESPONDER_POLICY_GROUPS: readonly {
   name: string;
   services: readonly string[];
+  /** Only these actions of the services (a group before another of the same service takes them first). */
+  actions?: RegExp;
   selfDeny: boolean;
 }[] = [
+  // EC2's calls on a case's own resources, each under a tag or profile condition (one statement each):
+  // with the rest of EC2 they are over a managed policy's 6,144 characters.
+  {
+    name: `${NAME_PREFIX}-responder-ec2-case`,
+    services: ["ec2"],
+    actions:
+      /^ec2:(CreateTags|TerminateInstances|StopInstances|RunInstances|CreateLaunchTemplateVersion|CreateVolume|AttachVolume|DeleteVolume|CreateSecurityGroup|(Authorize|Revoke)SecurityGroup(Ingress|Egress))$/,
+    selfDeny: false,
+  },
   { name: `${NAME_PREFIX}-responder-ec2`, services: ["ec2", "ebs"], selfDeny: false },
   {
     name: `${NAME_PREFIX}-responder-workload`,
@@ -464,7 +608,14 @@ export const RESPONDER_POLICY_GROUPS: readonly {
   },
   {
     name: `${NAME_PREFIX}-responder-evidence`,
-    services: ["s3", "dynamodb", "kms", "ssm", "cloudtrail", "config"],
+    services: ["s3", "dynamodb", "kms"],
+    selfDeny: false,
+  },
+  // Run Command and the analysis reads: apart, because the evidence group grows with every key the
+  // baseline owns (an EBS key per Region, the log archive's): three Regions were over 6,144 with them.
+  {
+    name: `${NAME_PREFIX}-responder-commands`,
+    services: ["ssm", "cloudtrail", "config"],
     selfDeny: false,
   },
 ];
@@ -472,17 +623,21 @@ export const RESPONDER_POLICY_GROUPS: readonly {
 /** The size IAM counts: the JSON without white space. */
 export const policySize = (doc: unknown) => JSON.stringify(doc).replace(/\s/g, "").length;
 
+/** The policy group an action goes in: the first whose services (and actions, if it names them) match. */
+export const policyGroupOf = (action: string) =>
+  RESPONDER_POLICY_GROUPS.find(
+    (g) => g.services.includes(action.split(":")[0]!) && (!g.actions || g.actions.test(action)),
+  );
+
 /** One document per group (groups without actions are left out); throws when one is over IAM's limit. */
 export function responderPolicyDocuments(actions: readonly string[], c: ResponderPolicyContext) {
-  const unplaced = actions.filter(
-    (a) => !RESPONDER_POLICY_GROUPS.some((g) => g.services.includes(a.split(":")[0]!)),
-  );
+  const unplaced = actions.filter((a) => !policyGroupOf(a));
   if (unplaced.length > 0)
     throw new Error(
       `responder actions ${unplaced.join(", ")} belong to no policy group: add their service to RESPONDER_POLICY_GROUPS (components/responder-policy.ts)`,
     );
   return RESPONDER_POLICY_GROUPS.flatMap((g) => {
-    const mine = actions.filter((a) => g.services.includes(a.split(":")[0]!));
+    const mine = actions.filter((a) => policyGroupOf(a) === g);
     if (mine.length === 0) return [];
     const document = responderPolicyDocument(mine, c, { selfDeny: g.selfDeny });
     const size = policySize(document);
@@ -503,23 +658,65 @@ export const allowedActions = (doc: { Statement: { Effect?: unknown; Action?: un
   ),
 ];
 
+/**
+ * Which human principals must present MFA when they assume the responder role:
+ * - `required`: all of them (`aws:MultiFactorAuthPresent`);
+ * - `iam-users`: IAM users only. A role session from IAM Identity Center or a SAML/OIDC provider never
+ *   carries the MFA flag (the provider did the MFA, STS does not see it), so requiring it of such roles
+ *   locks them out; their MFA is the provider's to enforce;
+ * - `off`: none (MFA enforced elsewhere, for example an SCP on the principals' own account).
+ */
+export type ResponderMfa = "required" | "iam-users" | "off";
+export const RESPONDER_MFA_MODES: readonly ResponderMfa[] = ["required", "iam-users", "off"];
+
+/** IAM Identity Center's roles live under this path: their sessions never carry the MFA flag. */
+const IDENTITY_CENTER_ROLE = /:role\/aws-reserved\/sso\.amazonaws\.com\//;
+
+/** Throws when a principal could never satisfy the MFA mode (an Identity Center role under `required`). */
+export function checkResponderMfa(humans: readonly string[], mfa: ResponderMfa): void {
+  if (!RESPONDER_MFA_MODES.includes(mfa))
+    throw new Error(
+      `responder MFA mode "${mfa}" is not allowed: expected one of ${RESPONDER_MFA_MODES.join(", ")}`,
+    );
+  const sso = mfa === "required" ? humans.filter((h) => IDENTITY_CENTER_ROLE.test(h)) : [];
+  if (sso.length > 0)
+    throw new Error(
+      `responder principal ${sso.join(", ")} is an IAM Identity Center role, whose sessions never carry aws:MultiFactorAuthPresent: with responderMfa "required" it could never assume the responder role; set responderMfa to "iam-users" (Identity Center enforces the MFA) or remove the principal`,
+    );
+}
+
 /** Trust policy of the responder role. Throws when nobody at all could assume it. */
 export function responderTrustPolicy(i: {
   humans: string[];
-  mfa: boolean;
+  mfa: ResponderMfa;
   automation: string[];
-  lambda: boolean;
+  /**
+   * The auto-containment function, when auto-containment is on: Lambda (of this account only) may then
+   * run it as this role; the function's own ARN binds the role's use in its identity policy
+   * (responderPolicyDocument: DenyOtherFunctions). @default none: no Lambda function may use the role
+   */
+  autoContainFunctionArn?: string;
   accountId: string;
 }) {
+  checkResponderMfa(i.humans, i.mfa);
   const statements: Record<string, unknown>[] = [];
-  if (i.humans.length > 0)
-    statements.push({
-      Sid: "Responders",
-      Effect: "Allow",
-      Principal: { AWS: i.humans },
-      Action: ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
-      ...(i.mfa ? { Condition: { Bool: { "aws:MultiFactorAuthPresent": "true" } } } : {}),
-    });
+  const mfaCondition = { Condition: { Bool: { "aws:MultiFactorAuthPresent": "true" } } };
+  const users = i.humans.filter((h) => /:user\//.test(h));
+  const others = i.humans.filter((h) => !/:user\//.test(h));
+  const human = (sid: string, principals: string[], mfa: boolean) => {
+    if (principals.length > 0)
+      statements.push({
+        Sid: sid,
+        Effect: "Allow",
+        Principal: { AWS: principals },
+        Action: ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+        ...(mfa ? mfaCondition : {}),
+      });
+  };
+  if (i.mfa === "iam-users") {
+    human("Responders", users, true);
+    human("FederatedResponders", others, false);
+  } else human("Responders", i.humans, i.mfa === "required");
   if (i.automation.length > 0)
     statements.push({
       Sid: "Automation",
@@ -527,7 +724,7 @@ export function responderTrustPolicy(i: {
       Principal: { AWS: i.automation },
       Action: ["sts:AssumeRole", "sts:TagSession"],
     });
-  if (i.lambda)
+  if (i.autoContainFunctionArn)
     statements.push({
       Sid: "AutoContainmentFunction",
       Effect: "Allow",
@@ -535,9 +732,16 @@ export function responderTrustPolicy(i: {
       Action: "sts:AssumeRole",
       Condition: { StringEquals: { "aws:SourceAccount": i.accountId } },
     });
+  // Nobody configured: the account itself, as IAM's console does for "this account": only principals
+  // whose own policies allow sts:AssumeRole on the role (the account's administrators), with MFA as
+  // configured. A trust policy must name someone.
   if (statements.length === 0)
-    throw new Error(
-      "responder role has no principal: set humanPrincipalArns, automationPrincipalArns or trustLambdaService",
-    );
+    statements.push({
+      Sid: "AccountAdministrators",
+      Effect: "Allow",
+      Principal: { AWS: `arn:aws:iam::${i.accountId}:root` },
+      Action: ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+      ...(i.mfa === "off" ? {} : mfaCondition),
+    });
   return { Version: "2012-10-17", Statement: statements };
 }

@@ -68,7 +68,7 @@ export class SecureBucket extends pulumi.ComponentResource {
       },
       parent,
     );
-    new aws.s3.BucketOwnershipControls(
+    const ownership = new aws.s3.BucketOwnershipControls(
       name,
       { bucket: this.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
       parent,
@@ -78,7 +78,7 @@ export class SecureBucket extends pulumi.ComponentResource {
       { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } },
       parent,
     );
-    new aws.s3.BucketServerSideEncryptionConfiguration(
+    const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
       name,
       {
         bucket: this.bucket.id,
@@ -96,21 +96,32 @@ export class SecureBucket extends pulumi.ComponentResource {
       },
       parent,
     );
+    // Everything the policy protects: it is written after all of it (and removed first on destroy), so
+    // a deny it holds never races the stack's own configuration calls.
+    const guarded: pulumi.Resource[] = [publicAccess, ownership, versioning, encryption];
     if (args.objectLock) {
       const { mode, days } = args.objectLock;
       if (!Number.isInteger(days) || days < 1)
         throw new Error(`object lock retention ${days} is not allowed: expected whole days from 1`);
-      new aws.s3.BucketObjectLockConfiguration(
-        name,
-        { bucket: this.bucket.id, objectLockEnabled: "Enabled", rule: { defaultRetention: { mode, days } } },
-        { parent: this, dependsOn: [versioning] },
+      guarded.push(
+        new aws.s3.BucketObjectLockConfiguration(
+          name,
+          {
+            bucket: this.bucket.id,
+            objectLockEnabled: "Enabled",
+            rule: { defaultRetention: { mode, days } },
+          },
+          { parent: this, dependsOn: [versioning] },
+        ),
       );
     }
     if (args.lifecycleRules?.length)
-      new aws.s3.BucketLifecycleConfiguration(
-        name,
-        { bucket: this.bucket.id, rules: args.lifecycleRules },
-        { parent: this, dependsOn: [versioning] },
+      guarded.push(
+        new aws.s3.BucketLifecycleConfiguration(
+          name,
+          { bucket: this.bucket.id, rules: args.lifecycleRules },
+          { parent: this, dependsOn: [versioning] },
+        ),
       );
     this.policy = new aws.s3.BucketPolicy(
       name,
@@ -125,7 +136,7 @@ export class SecureBucket extends pulumi.ComponentResource {
         ),
       },
       // The public access block must exist first, or a policy with service principals can be refused.
-      { parent: this, dependsOn: [publicAccess] },
+      { parent: this, dependsOn: guarded },
     );
     this.registerOutputs({ name: this.name, arn: this.arn });
   }

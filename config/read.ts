@@ -3,6 +3,8 @@
  * reported in one error that names each key, the bad value and what is allowed, so `pulumi preview`
  * fails at once, before anything is declared.
  */
+
+import { checkResponderMfa, type ResponderMfa } from "../components/responder-policy";
 import type { GuardDutyFeature } from "./guardduty-features";
 import { type ConfigKey, type KeySpec, SCHEMA } from "./schema";
 import { parseVpcRef, subnetId, TOOL_PIN, vpcRef } from "./validators";
@@ -49,7 +51,12 @@ export interface BaselineConfig {
   forensicToolPins: Record<string, { version: string; sha256: string }>;
   evidenceRetentionDays: number;
   responderPrincipals: string[];
+  responderMfa: ResponderMfa;
   analystPrincipals: string[];
+  /** Other accounts whose analysts read evidence (cross-account Allows in the bucket and key policies). */
+  analystAccountIds: string[];
+  /** Role or user ARN, or "" for none (log archive retention bypass; configuration changes). */
+  breakGlassPrincipal: string;
   workloadRoleArns: string[];
   protectedVpcs: VpcRef[];
   referenceWorkload: boolean;
@@ -170,6 +177,12 @@ export function readConfig(raw: Raw, project = "incident-ready"): BaselineConfig
         `${project}:forensicToolPins: ${JSON.stringify(c.forensicToolPins)} does not pin ${missing.join(", ")}: stage them in the tools bucket and pin them (see components/image-builder/README.md), or set ${project}:forensicAmiPipeline false`,
       );
   }
+  try {
+    checkResponderMfa(c.responderPrincipals, c.responderMfa);
+  } catch (err) {
+    problems.push(`${project}:responderMfa: ${(err as Error).message}`);
+  }
+  problems.push(...analystAccountProblems(project, c.analystPrincipals, c.analystAccountIds));
   // Other regions forward only findings that alert (AlertForwarding): a lower threshold would act on
   // home-region findings only, silently.
   if (c.autoContain !== "off" && c.autoContainMinSeverity < c.alertMinSeverity)
@@ -203,4 +216,26 @@ export function readConfig(raw: Raw, project = "incident-ready"): BaselineConfig
     flowLogVpcs,
     protectedVpcs,
   };
+}
+
+/**
+ * analystAccountIds against analystPrincipals. The deploying account is not known here (only at
+ * deployment, where EvidenceStore checks the rest), but two things are: a listed account with no analyst
+ * in it grants nothing (a typo), and analysts of two or more unlisted accounts cannot all be in the
+ * deploying one.
+ */
+function analystAccountProblems(project: string, analysts: string[], accounts: string[]): string[] {
+  const problems: string[] = [];
+  const accountOf = (arn: string) => /^arn:aws:(iam|sts)::(\d{12}):/.exec(arn)?.[2] ?? "";
+  for (const a of accounts)
+    if (!analysts.some((p) => accountOf(p) === a))
+      problems.push(
+        `${project}:analystAccountIds: account ${JSON.stringify(a)} has no principal in ${project}:analystPrincipals, so it admits nobody: add its analysts' roles to analystPrincipals, or remove it`,
+      );
+  const unlisted = [...new Set(analysts.map(accountOf).filter((a) => !accounts.includes(a)))];
+  if (unlisted.length > 1)
+    problems.push(
+      `${project}:analystPrincipals: principals of accounts ${unlisted.join(", ")} are not in ${project}:analystAccountIds, and at most one of them can be the deploying account: list the other accounts in analystAccountIds to let their analysts read evidence across accounts`,
+    );
+  return problems;
 }

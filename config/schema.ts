@@ -226,7 +226,14 @@ export const SCHEMA = {
     default: [],
     check: v.principalArn,
     description:
-      "IAM principals allowed to assume the responder role (MFA required for users and roles of humans).",
+      "IAM principals allowed to assume the responder role (MFA as responderMfa says). Empty (and autoContain off): the account itself, i.e. principals whose own policies allow assuming it (its administrators), with MFA as responderMfa says.",
+  },
+  responderMfa: {
+    type: "string",
+    default: "required",
+    check: v.oneOf(["required", "iam-users", "off"]),
+    description:
+      'MFA required of responderPrincipals when they assume the responder role: "required" (all of them), "iam-users" (IAM users only: IAM Identity Center and SAML role sessions never carry the MFA flag, so their identity provider must enforce MFA) or "off" (enforced elsewhere). An Identity Center role with "required" is refused.',
   },
   workloadRoleArns: {
     type: "array",
@@ -239,7 +246,22 @@ export const SCHEMA = {
     type: "array",
     default: [],
     check: v.principalArn,
-    description: "IAM principals, besides the responder role, allowed to read the evidence bucket.",
+    description:
+      "IAM principals, besides the responder role, allowed to read the evidence bucket. Principals of another account need their account in analystAccountIds.",
+  },
+  analystAccountIds: {
+    type: "array",
+    default: [],
+    check: v.accountId,
+    description:
+      "Accounts other than this one whose analysts (in analystPrincipals) read evidence across accounts: the evidence bucket policy and the evidence key policy allow them explicitly (their own account must grant them too). An analyst of an unlisted other account is refused.",
+  },
+  breakGlassPrincipal: {
+    type: "string",
+    default: "",
+    check: v.breakGlassPrincipal,
+    description:
+      "Role or user (ARN, this account) that alone may bypass the log archive's governance lock and delete its object versions, and that may change the archive's and evidence store's policies and configuration besides the deploying identity. \"\" for none: nobody may bypass the lock.",
   },
   protectedVpcIds: {
     type: "array",

@@ -77,6 +77,19 @@ export const principalArn: Check<string> = (v) =>
     ? undefined
     : `${show(v)} is not an IAM principal ARN: expected arn:aws:iam::<12-digit account>:role/<name>, :user/<name> or :root`;
 
+/** A 12-digit AWS account id. */
+export const accountId: Check<string> = (v) =>
+  /^\d{12}$/.test(v) ? undefined : `${show(v)} is not an AWS account id: expected 12 digits`;
+
+/**
+ * A role or user ARN, or "" for none: what `aws:PrincipalArn` is for a role's sessions or a user (an
+ * assumed-role session ARN never is, and a pattern would exempt more than one principal).
+ */
+export const breakGlassPrincipal: Check<string> = (v) =>
+  v === "" || /^arn:aws:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/.test(v)
+    ? undefined
+    : `${show(v)} is not a role or user ARN: expected arn:aws:iam::<12-digit account>:role/<name> or :user/<name> (no wildcards, not an assumed-role session), or "" for none`;
+
 const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 export const roleArn: Check<string> = (v) =>
   ROLE_ARN.test(v)

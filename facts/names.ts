@@ -53,3 +53,6 @@ export const SSM = {
 
 /** Known-good AMI parameter of a workload: `/ir/known-good-ami/<workload>`. */
 export const knownGoodAmiParameter = (workload: string) => `${SSM.knownGoodAmiRoot}/${workload}`;
+
+/** The role writer function and its execution role: the only writers of a role's inline policies. */
+export const ROLE_WRITER_FUNCTION_NAME = `${NAME_PREFIX}-role-writer`;

@@ -85,13 +85,11 @@ export const RESPONDER_ACTIONS: readonly string[] = [
   "iam:AttachRolePolicy",
   "iam:CreateInstanceProfile",
   "iam:CreateRole",
-  "iam:DeleteRolePolicy",
   "iam:GetInstanceProfile",
   "iam:GetRolePolicy",
   "iam:ListAttachedRolePolicies",
   "iam:ListRolePolicies",
   "iam:PassRole",
-  "iam:PutRolePolicy",
   "iam:TagInstanceProfile",
   "iam:TagRole",
   "kms:CreateGrant",
@@ -102,6 +100,9 @@ export const RESPONDER_ACTIONS: readonly string[] = [
   "kms:GetKeyPolicy",
   "kms:ReEncryptFrom",
   "kms:ReEncryptTo",
+  // Role policies are written by the role writer function only (components/role-writer.ts): the
+  // responder holds no iam:PutRolePolicy or iam:DeleteRolePolicy.
+  "lambda:InvokeFunction",
   "s3:AbortMultipartUpload",
   "s3:CreateBucket",
   "s3:GetBucketObjectLockConfiguration",

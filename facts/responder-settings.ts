@@ -45,6 +45,13 @@ export interface ResponderSettings {
    * metadata kept with it, and the binary runs as root on the host.
    */
   captureTool?: CaptureToolPin;
+  /**
+   * The role writer function (`ir-role-writer`): the only principal of the baseline that may write a
+   * role's inline policies, and only the fixed revoke and quarantine documents. `ir` asks it for every
+   * such write; unset (no baseline), `ir` writes with its own credentials.
+   */
+  roleWriterFunction?: string;
+  // (Its ARN: the function lives in the baseline's home Region; cases may be in any configured Region.)
 }
 
 export interface CaptureToolPin {

@@ -19,6 +19,7 @@ const PREFIX_BY_CLIENT: Record<string, string> = {
   ConfigServiceClient: "config",
   EventBridgeClient: "events",
   SNSClient: "sns",
+  LambdaClient: "lambda",
 };
 
 /** Operations whose IAM action has another name. */
@@ -41,12 +42,15 @@ const S3_ACTIONS: Record<string, string> = {
   ListObjectVersions: "ListBucketVersions",
 };
 
+/** Operations of other services whose IAM action has another name. */
+const OTHER_ACTIONS: Record<string, string> = { "lambda:Invoke": "lambda:InvokeFunction" };
+
 /** The IAM action for an SDK call, e.g. ("EC2Client", "CreateSnapshotsCommand") -> "ec2:CreateSnapshots". */
 export function iamActionFor(clientName: string, commandName: string): string {
   const prefix = PREFIX_BY_CLIENT[clientName] ?? clientName.replace(/Client$/, "").toLowerCase();
   const op = commandName.replace(/Command$/, "");
   if (prefix === "s3") return `s3:${S3_ACTIONS[op] ?? op}`;
-  return `${prefix}:${op}`;
+  return OTHER_ACTIONS[`${prefix}:${op}`] ?? `${prefix}:${op}`;
 }
 
 /**
@@ -147,6 +151,9 @@ const IDEMPOTENT_MUTATIONS = new Set([
   "DeregisterInstancesFromLoadBalancer",
   "PutRolePolicy",
   "DeleteRolePolicy",
+  // ir invokes one function, the role writer, whose every operation is a put or a delete of a fixed
+  // policy (automation/aws/role-writes.ts): sent again, it writes the same bytes or finds none to delete.
+  "Invoke",
   "CreateTags",
   "PutObject",
   "UploadPart",

@@ -13,6 +13,7 @@ import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balanci
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SSMClient } from "@aws-sdk/client-ssm";
@@ -248,6 +249,9 @@ export class AwsClients {
   }
   get iam(): IAMClient {
     return this.build("iam", (c) => new IAMClient(c));
+  }
+  get lambda(): LambdaClient {
+    return this.build("lambda", (c) => new LambdaClient(c));
   }
   get sts(): STSClient {
     return this.build("sts", (c) => new STSClient(c));

@@ -8,14 +8,15 @@ import {
   AddRoleToInstanceProfileCommand,
   AttachRolePolicyCommand,
   CreateInstanceProfileCommand,
-  CreateRoleCommand,
   GetInstanceProfileCommand,
 } from "@aws-sdk/client-iam";
 import { GetParameterCommand, PutParameterCommand } from "@aws-sdk/client-ssm";
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { FORENSIC_WORKSTATION_ROLE_NAME } from "../../facts/forensic";
 import { SSM } from "../../facts/names";
 import type { ResponderSettings } from "../../facts/responder-settings";
 import { MANAGED_BY, TAG } from "../../facts/tags";
+import { createBoundedRole } from "../aws/bounded-role";
 import type { AwsClients } from "../aws/clients";
 import { errorName } from "../aws/errors";
 import { ensureForensicNetwork, findForensicVpc } from "./forensic-network";
@@ -66,22 +67,25 @@ async function ensureProfile(
   if (dryRun) return { ...base, status: "missing", detail: "would create the role and profile (SSM only)" };
   // Each call tolerates what an interrupted earlier run already made, so a re-run completes the set.
   const tags = [{ Key: TAG.managedBy, Value: MANAGED_BY }];
-  const role = await clients.iam
-    .send(
-      new CreateRoleCommand({
-        RoleName: name,
-        Description: "Forensic workstations: Session Manager only",
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
-          ],
-        }),
-        Tags: tags,
+  const caller = await clients.sts.send(new GetCallerIdentityCommand({}));
+  const partition = caller.Arn?.split(":")[1] ?? "aws";
+  // The responder may create a role only with the baseline's permissions boundary (iam:CreateRole's
+  // iam:PermissionsBoundary condition); without a baseline, the administrator who bootstraps creates it.
+  await createBoundedRole(
+    clients.iam,
+    {
+      RoleName: name,
+      Description: "Forensic workstations: Session Manager only",
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
+        ],
       }),
-    )
-    .catch(alreadyThere);
-  const partition = role?.Role?.Arn?.split(":")[1] ?? "aws";
+      Tags: tags,
+    },
+    { partition, accountId: caller.Account! },
+  );
   const policy = policyArn ?? SSM_CORE(partition);
   await clients.iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: policy })).catch((err) => {
     if (!notFound(err)) throw err;

@@ -7,7 +7,13 @@
  */
 
 import { FORENSIC_WORKSTATION_ROLE_NAME } from "../../facts/forensic";
-import { DENY_ALL_PROFILE_NAME, evidenceBucketName, SSM, toolsBucketName } from "../../facts/names";
+import {
+  DENY_ALL_PROFILE_NAME,
+  evidenceBucketName,
+  ROLE_WRITER_FUNCTION_NAME,
+  SSM,
+  toolsBucketName,
+} from "../../facts/names";
 import { MANAGED_BY, TAG } from "../../facts/tags";
 import type { Context, Probe, Purpose } from "./types";
 
@@ -75,6 +81,7 @@ export const arns = (env: ProbeEnv) => {
     elb: (suffix: string) => `arn:${p}:elasticloadbalancing:${r}:${a}:${suffix}`,
     denyAllRole: () => `arn:${p}:iam::${a}:role/${env.denyAllProfile}`,
     workstationRole: () => `arn:${p}:iam::${a}:role/${FORENSIC_WORKSTATION_ROLE_NAME}`,
+    roleWriter: () => `arn:${p}:lambda:${r}:${a}:function:${ROLE_WRITER_FUNCTION_NAME}`,
   };
 };
 

@@ -4,8 +4,10 @@
  * buckets, the project's keys (through S3 for evidence, through EC2 for ir investigate's copies), Run
  * Command's reads and document, parameters, what bootstrap creates in IAM, and analysis reads.
  */
+
 import { FORENSIC_WORKSTATION_ROLE_NAME } from "../../facts/forensic";
 import { knownGoodAmiParameter } from "../../facts/names";
+import { roleBoundaryArn } from "../../facts/role-boundary";
 import { arns, type Build, evidenceKey, one, type ProbeEnv, star, WORKLOAD } from "./probe-env";
 import { EC2_PROBES } from "./probes-ec2";
 import type { Context, Probe } from "./types";
@@ -45,10 +47,15 @@ export const ACCOUNT_PROBES: Readonly<Record<string, Build>> = {
   "config:GetResourceConfigHistory": analyze("config:GetResourceConfigHistory"),
   "config:ListDiscoveredResources": analyze("config:ListDiscoveredResources"),
   ...Object.fromEntries(
-    ["ConditionCheckItem", "DeleteItem", "DescribeTable", "GetItem", "PutItem", "Query", "UpdateItem"].map(
-      (a) => [`dynamodb:${a}`, one("preserve", (e) => arns(e).table())(`dynamodb:${a}`)],
-    ),
+    ["ConditionCheckItem", "DeleteItem", "DescribeTable", "GetItem", "PutItem", "Query"].map((a) => [
+      `dynamodb:${a}`,
+      one("preserve", (e) => arns(e).table())(`dynamodb:${a}`),
+    ]),
   ),
+  // Only an instance's lock is ever updated (its partition key instance#<id>): entries are put once.
+  "dynamodb:UpdateItem": one("preserve", (e) => arns(e).table(), {
+    context: () => ({ "dynamodb:LeadingKeys": ["instance#i-00000000000000000"] }),
+  })("dynamodb:UpdateItem"),
   "dynamodb:CreateTable": one("bootstrap", (e) => arns(e).table())("dynamodb:CreateTable"),
   "dynamodb:TagResource": one("bootstrap", (e) => arns(e).table())("dynamodb:TagResource"),
   "elasticloadbalancing:DeregisterInstancesFromLoadBalancer": one("contain", (e) =>
@@ -76,7 +83,10 @@ export const ACCOUNT_PROBES: Readonly<Record<string, Build>> = {
   "iam:AddRoleToInstanceProfile": one("bootstrap", (e) => arns(e).iam("instance-profile", e.denyAllProfile))(
     "iam:AddRoleToInstanceProfile",
   ),
-  "iam:CreateRole": one("bootstrap", (e) => arns(e).denyAllRole())("iam:CreateRole"),
+  // Only with the baseline's permissions boundary (components/responder-policy.ts).
+  "iam:CreateRole": one("bootstrap", (e) => arns(e).denyAllRole(), {
+    context: (e) => ({ "iam:PermissionsBoundary": roleBoundaryArn(e.partition, e.accountId) }),
+  })("iam:CreateRole"),
   "iam:TagRole": one("bootstrap", (e) => arns(e).denyAllRole())("iam:TagRole"),
   "iam:AttachRolePolicy": one("bootstrap", (e) => arns(e).iam("role", FORENSIC_WORKSTATION_ROLE_NAME), {
     context: (e) => ({ "iam:PolicyARN": `arn:${e.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore` }),
@@ -170,6 +180,8 @@ export const ACCOUNT_PROBES: Readonly<Record<string, Build>> = {
       context: lockedWrite(env),
     },
   ],
+  // Revocation and release: the responder asks the role writer, the only writer of role policies.
+  "lambda:InvokeFunction": one("contain", (e) => arns(e).roleWriter())("lambda:InvokeFunction"),
   "sns:Publish": one(
     "notify",
     (e) => `arn:${e.partition}:sns:${e.region}:${e.accountId}:ir-alerts`,

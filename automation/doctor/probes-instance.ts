@@ -43,10 +43,15 @@ const instance = (env: ProbeEnv, i: InstanceFacts) => ({
   resource: arns(env).ec2("instance", i.instanceId),
   tags: i.tags,
 });
-/** The instance once the case is open: it carries ir:case-id (destructive calls require it). */
+/** The instance once the case is open: it carries ir:case-id (destructive calls and Run Command require it). */
 const caseInstance = (env: ProbeEnv, i: InstanceFacts) => ({
   resource: arns(env).ec2("instance", i.instanceId),
   tags: { ...i.tags, [TAG.caseId]: PROBE_CASE_ID, [TAG.status]: "contained" },
+});
+/** Contained: the case tag and the quarantine profile (termination requires both). */
+const containedInstance = (env: ProbeEnv, i: InstanceFacts) => ({
+  ...caseInstance(env, i),
+  context: { "ec2:InstanceProfile": arns(env).iam("instance-profile", env.denyAllProfile) },
 });
 const role = (_env: ProbeEnv, i: InstanceFacts) =>
   i.roleArn ? [{ resource: i.roleArn, ...(i.roleTags ? { tags: i.roleTags } : {}) }] : [];
@@ -100,25 +105,25 @@ export const INSTANCE_PROBES: Readonly<Record<string, Build>> = {
       context: requestTags({ [TAG.caseId]: PROBE_CASE_ID, [TAG.status]: "contained" }),
     },
   ],
-  "iam:PutRolePolicy": on("contain", role)("iam:PutRolePolicy"),
   "iam:GetRolePolicy": on("contain", role)("iam:GetRolePolicy"),
   "iam:ListRolePolicies": on("contain", role)("iam:ListRolePolicies"),
   "iam:ListAttachedRolePolicies": on("contain", role)("iam:ListAttachedRolePolicies"),
   "iam:GetInstanceProfile": (_env, i) =>
     i.profileArn ? [{ action: "iam:GetInstanceProfile", purpose: "contain", resource: i.profileArn }] : [],
   // capture: memory and logs over Run Command, out through the forensic-egress group.
-  "ssm:SendCommand": on("capture", (e, x) => [instance(e, x)])("ssm:SendCommand"),
+  // Sent once the instance carries its case id (tag-instance runs before ssm-reach).
+  "ssm:SendCommand": on("capture", (e, x) => [caseInstance(e, x)])("ssm:SendCommand"),
   "ec2:AuthorizeSecurityGroupEgress": on("capture", (e, x) => groupsOf(e, x, ["forensicEgress"]))(
     "ec2:AuthorizeSecurityGroupEgress",
   ),
   "ec2:RevokeSecurityGroupEgress": on("capture", (e, x) => groupsOf(e, x, ["forensicEgress"]))(
     "ec2:RevokeSecurityGroupEgress",
   ),
-  "ec2:AuthorizeSecurityGroupIngress": on("capture", (env, i) =>
-    (i.vpcId ? (env.groups.get(i.vpcId)?.ssmEndpointGroups ?? []) : []).map((id) => ({
-      resource: arns(env).ec2("security-group", id),
-    })),
-  )("ec2:AuthorizeSecurityGroupIngress"),
+  // Ingress rules go only on the project's own groups (the untrack group's all-open rules, when `ir`
+  // makes or repairs it): the VPC's endpoint groups are never changed.
+  "ec2:AuthorizeSecurityGroupIngress": on("contain", (e, x) => groupsOf(e, x, ["untrack"]))(
+    "ec2:AuthorizeSecurityGroupIngress",
+  ),
   // preserve: the crash-consistent snapshot set of every attached volume, the console output.
   "ec2:CreateSnapshots": (env, i) => [
     { action: "ec2:CreateSnapshots", purpose: "preserve", ...instance(env, i) },
@@ -134,10 +139,9 @@ export const INSTANCE_PROBES: Readonly<Record<string, Build>> = {
   "ec2:DisassociateIamInstanceProfile": on("release", (e, x) => [caseInstance(e, x)])(
     "ec2:DisassociateIamInstanceProfile",
   ),
-  "iam:DeleteRolePolicy": on("release", role)("iam:DeleteRolePolicy"),
   "autoscaling:AttachInstances": on("release", asg)("autoscaling:AttachInstances"),
   "autoscaling:ExitStandby": on("release", asg)("autoscaling:ExitStandby"),
-  "ec2:TerminateInstances": on("recover", (e, x) => [caseInstance(e, x)])("ec2:TerminateInstances"),
+  "ec2:TerminateInstances": on("recover", (e, x) => [containedInstance(e, x)])("ec2:TerminateInstances"),
 };
 
 /**

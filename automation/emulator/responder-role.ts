@@ -1,7 +1,8 @@
 /**
  * The responder role in an emulated account, as the baseline deploys it: its policy generated from
- * facts/responder-actions.ts by the responder policy component (components/responder-policy.ts), its
- * trust admitting the account's automation, then assumed through the strict layer so that every call of
+ * facts/responder-actions.ts by the responder policy component (components/responder-policy.ts), the
+ * permissions boundary of the roles it creates (facts/role-boundary.ts), its trust admitting the
+ * account's automation (no Lambda function: auto-containment is off in the emulated baseline), then assumed through the strict layer so that every call of
  * `ir` is authorised as that role. Used by the tests and the game day; never by a real deployment.
  */
 import {
@@ -20,7 +21,9 @@ import {
 import { DENY_ALL_PROFILE_NAME, RESPONDER_ACTIONS, RESPONDER_ROLE_NAME } from "../../facts";
 import { FORENSIC_WORKSTATION_ROLE_NAME } from "../../facts/forensic";
 import { evidenceBucketName, JOURNAL_TABLE_NAME, toolsBucketName } from "../../facts/names";
+import { ROLE_BOUNDARY_NAME, roleBoundaryPolicy } from "../../facts/role-boundary";
 import type { AwsClients } from "../aws/clients";
+import { provisionRoleWriter } from "./role-writer";
 
 export interface EmulatedResponder {
   accountId: string;
@@ -82,15 +85,25 @@ export async function provisionResponderRole(admin: AwsClients, r: EmulatedRespo
           AssumeRolePolicyDocument: JSON.stringify(
             responderTrustPolicy({
               humans: [],
-              mfa: true,
+              mfa: "required",
               automation: [`arn:aws:iam::${r.accountId}:root`],
-              lambda: true,
               accountId: r.accountId,
             }),
           ),
         }),
       )
     ).Role!.Arn!;
+  // The permissions boundary the responder must give every role it creates (iam:CreateRole requires it).
+  await admin.iam
+    .send(
+      new CreatePolicyCommand({
+        PolicyName: ROLE_BOUNDARY_NAME,
+        PolicyDocument: JSON.stringify(roleBoundaryPolicy()),
+      }),
+    )
+    .catch((err: Error) => {
+      if (err.name !== "EntityAlreadyExistsException" && err.name !== "EntityAlreadyExists") throw err;
+    });
   // The same managed policies the baseline attaches (one per group of services: see
   // RESPONDER_POLICY_GROUPS); created once per account, a new version when they exist.
   for (const { name, document } of responderPolicyDocuments(RESPONDER_ACTIONS, emulatedPolicyContext(r))) {
@@ -121,6 +134,8 @@ export async function assumeResponderRole(
   sessionName = "ir-responder-test",
 ): Promise<ResponderCredentials> {
   const roleArn = await provisionResponderRole(admin, r);
+  // The only writer of role policies, as the baseline deploys it: the responder invokes it.
+  await provisionRoleWriter(admin, r.accountId);
   const c = (
     await admin.sts.send(
       new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName, DurationSeconds: 14_400 }),

@@ -15,6 +15,7 @@ import {
   evidenceBucketName,
   isolationGroupNames,
   RESPONDER_ROLE_NAME,
+  ROLE_WRITER_FUNCTION_NAME,
   toolsBucketName,
 } from "../../facts/names";
 import type { ResponderSettings } from "../../facts/responder-settings";
@@ -145,6 +146,8 @@ export async function prepareAccount(o: AccountOptions): Promise<GamedayAccount>
       journalTable: base.journalTable,
       evidenceKmsKeyArn: "",
       denyAllInstanceProfile: base.denyAllInstanceProfile,
+      // The baseline's role writer (provisioned with the responder role below).
+      roleWriterFunction: `arn:aws:lambda:${GAMEDAY_REGION}:${o.accountId}:function:${ROLE_WRITER_FUNCTION_NAME}`,
       responderRoleArn: `arn:aws:iam::${o.accountId}:role/${RESPONDER_ROLE_NAME}`,
       isolationGroups: {
         [workload.vpcId]: {

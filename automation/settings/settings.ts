@@ -31,6 +31,8 @@ export interface ResolvedSettings {
   captureTool?: CaptureToolPin;
   journalTable: string;
   denyAllInstanceProfile: string;
+  /** The baseline's role writer function; unset: `ir` writes role policies itself. */
+  roleWriterFunction?: string;
   isolationGroups: Record<string, IsolationGroupIds>;
   evidenceKmsKeyArn?: string;
   /** Forensic VPC, subnets, workstation group and profile, forensic AMI parameter (`ir investigate`). */
@@ -71,6 +73,7 @@ const ENV = {
   toolsBucket: "IR_TOOLS_BUCKET",
   captureToolSha256: "IR_CAPTURE_TOOL_SHA256",
   denyAllInstanceProfile: "IR_DENY_ALL_PROFILE",
+  roleWriterFunction: "IR_ROLE_WRITER_FUNCTION",
   config: "IR_CONFIG",
   stateDir: "IR_STATE_DIR",
   leaseSeconds: "IR_LEASE_SECONDS",
@@ -113,6 +116,7 @@ export function loadConfigFile(path: string): Partial<ResponderSettings> {
     "toolsBucket",
     "journalTable",
     "denyAllInstanceProfile",
+    "roleWriterFunction",
   ]) {
     if (obj[field] !== undefined && typeof obj[field] !== "string") {
       throw new InputError(
@@ -309,6 +313,9 @@ export function resolveSettings(
       file.denyAllInstanceProfile,
       DENY_ALL_PROFILE_NAME,
     )!,
+    ...roleWriterOf(
+      pick<string>("roleWriterFunction", undefined, ENV.roleWriterFunction, file.roleWriterFunction),
+    ),
     isolationGroups: file.isolationGroups ?? {},
     ...(file.evidenceKmsKeyArn ? { evidenceKmsKeyArn: file.evidenceKmsKeyArn } : {}),
     forensic: resolveForensic(flags, env, file, sources),
@@ -319,6 +326,16 @@ export function resolveSettings(
     latencyMs: positiveInt(env[ENV.latencyMs], ENV.latencyMs) ?? 0,
     sources,
   };
+}
+
+/** The role writer's name or ARN (a Lambda function name: letters, digits, - and _, or its ARN). */
+function roleWriterOf(name: string | undefined): { roleWriterFunction?: string } {
+  if (name === undefined) return {};
+  if (!/^(arn:aws[\w-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}$/.test(name))
+    throw new InputError(
+      `role writer function "${name}" is not a Lambda function name or ARN: set ${ENV.roleWriterFunction} or "roleWriterFunction" to the baseline's (ir-role-writer), or unset it to write role policies with your own credentials`,
+    );
+  return { roleWriterFunction: name };
 }
 
 /** The capture tool's pin: the config file's, its digest overridable by IR_CAPTURE_TOOL_SHA256. */

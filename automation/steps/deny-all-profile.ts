@@ -9,16 +9,17 @@
 import {
   AddRoleToInstanceProfileCommand,
   CreateInstanceProfileCommand,
-  CreateRoleCommand,
   GetInstanceProfileCommand,
   GetRolePolicyCommand,
   type IAMClient,
-  PutRolePolicyCommand,
 } from "@aws-sdk/client-iam";
-import { admitsSsmAgent, QUARANTINE_POLICY_NAME, quarantinePolicy } from "../../facts/quarantine-policy";
+import { admitsSsmAgent, QUARANTINE_POLICY_NAME } from "../../facts/quarantine-policy";
 import { MANAGED_BY, ROLE_TAG_VALUES, TAG } from "../../facts/tags";
+import { createBoundedRole } from "../aws/bounded-role";
+import type { RoleWriter } from "../aws/role-writer";
 import type { CaseContext } from "../case/context";
 import type { Json, Step } from "../engine/types";
+import { roleWriterOf } from "./role-writer";
 import { errorName } from "./util";
 
 export const DENY_ALL_POLICY_NAME = QUARANTINE_POLICY_NAME;
@@ -42,28 +43,30 @@ const ignore = (names: string[]) => (err: unknown) => {
   if (!names.includes(errorName(err))) throw err;
 };
 
-async function create(iam: IAMClient, name: string, accountId: string): Promise<void> {
+async function create(
+  iam: IAMClient,
+  writer: RoleWriter,
+  name: string,
+  account: { partition: string; accountId: string },
+): Promise<void> {
   const tags = [
     { Key: TAG.role, Value: ROLE_TAG_VALUES.denyAllProfile },
     { Key: TAG.managedBy, Value: MANAGED_BY },
   ];
-  await iam
-    .send(
-      new CreateRoleCommand({
-        RoleName: name,
-        AssumeRolePolicyDocument: TRUST,
-        Tags: tags,
-        Description: "ir: denies everything but the SSM agent's own calls",
-      }),
-    )
-    .catch(ignore(["EntityAlreadyExists", "EntityAlreadyExistsException"]));
-  await iam.send(
-    new PutRolePolicyCommand({
+  // With the project's permissions boundary: the responder may create a role only with it.
+  await createBoundedRole(
+    iam,
+    {
       RoleName: name,
-      PolicyName: DENY_ALL_POLICY_NAME,
-      PolicyDocument: JSON.stringify(quarantinePolicy({ accountId })),
-    }),
+      AssumeRolePolicyDocument: TRUST,
+      Tags: tags,
+      Description: "ir: denies everything but the SSM agent's own calls",
+    },
+    account,
   );
+  // The quarantine document, built from the account only (facts/quarantine-policy.ts): by the role
+  // writer when the baseline has one, else with ir's own credentials.
+  await writer.write({ op: "put-quarantine", roleName: name });
   await iam
     .send(new CreateInstanceProfileCommand({ InstanceProfileName: name, Tags: tags }))
     .catch(ignore(["EntityAlreadyExists", "EntityAlreadyExistsException"]));
@@ -97,7 +100,10 @@ export class DenyAllProfileResolver {
       return undefined;
     });
     if (!res?.InstanceProfile?.Roles?.length) {
-      await create(iam, name, accountId);
+      await create(iam, roleWriterOf(ctx, `arn:aws:iam::${accountId}:root`), name, {
+        partition: "aws",
+        accountId,
+      });
       created = true;
       res = await get();
     }

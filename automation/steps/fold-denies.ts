@@ -11,6 +11,7 @@ import type { CaseContext } from "../case/context";
 import type { Json, Step } from "../engine/types";
 import { type RevokeRecord, withRoleLock } from "./revoke";
 import { FOLDED_POLICY_NAME, type FoldResult, foldDenies, foldedCovers } from "./revoke-fold";
+import { roleWriterOf } from "./role-writer";
 
 /** Case denies on one role before they are folded. */
 export const FOLD_AT = 12;
@@ -31,7 +32,7 @@ export const foldDeniesStep: Step<CaseContext> = {
       const names =
         (await ctx.clients.iam.send(new ListRolePoliciesCommand({ RoleName: r.role }))).PolicyNames ?? [];
       const cases = names.filter((n) => n.startsWith(CASE_POLICY_PREFIX)).length;
-      return cases >= FOLD_AT ? foldDenies(ctx.clients, r.role) : cases;
+      return cases >= FOLD_AT ? foldDenies(ctx.clients, roleWriterOf(ctx, r.instanceArn), r.role) : cases;
     });
     if (typeof outcome === "number")
       return { status: "skipped", reason: `${outcome} case denies on ${r.role}: folded from ${FOLD_AT} on` };

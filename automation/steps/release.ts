@@ -27,7 +27,7 @@ import {
   DescribeTargetHealthCommand,
   RegisterTargetsCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { DeleteRolePolicyCommand, GetRolePolicyCommand } from "@aws-sdk/client-iam";
+import { GetRolePolicyCommand } from "@aws-sdk/client-iam";
 import { isNoSuchEntity } from "../aws/errors";
 import { type AddressFacts, type CaseContext, facts } from "../case/context";
 import type { Step } from "../engine/types";
@@ -37,6 +37,7 @@ import { describeEnis, groupIds } from "./network";
 import type { ProtectRecord } from "./protect";
 import type { RevokeRecord } from "./revoke";
 import { FOLDED_POLICY_NAME, foldedCovers, unfoldInstance } from "./revoke-fold";
+import { roleWriterOf } from "./role-writer";
 import type { SwapRecord } from "./swap-profile";
 import { sameSet } from "./util";
 
@@ -120,19 +121,21 @@ export const restoreProfileStep: Step<CaseContext> = {
 export const removeDenyStep: Step<CaseContext> = {
   id: "remove-deny-policy",
   title: "Remove the case's deny from the role",
+  // Only once the instance no longer holds the quarantine profile: until then its deny must stand (the
+  // role writer refuses to lift the deny of an instance still quarantined).
+  needs: ["restore-profile"],
   plan: none,
   async run(ctx) {
     const r = rec<RevokeRecord>(ctx, "revoke-credentials");
     if (!r) return { status: "skipped", reason: "no deny policy was put" };
     // The case's own policy, unless it was folded (by this case or a later one on the same role).
+    const writer = roleWriterOf(ctx, r.instanceArn);
     if (r.policyName !== FOLDED_POLICY_NAME) {
-      await ctx.clients.iam
-        .send(new DeleteRolePolicyCommand({ RoleName: r.role, PolicyName: r.policyName }))
-        .catch((err) => {
-          if (!isNoSuchEntity(err)) throw err;
-        });
+      await writer.write({ op: "delete-revoke", roleName: r.role, policyName: r.policyName }).catch((err) => {
+        if (!isNoSuchEntity(err)) throw err;
+      });
     }
-    if (r.scope === "instance") await unfoldInstance(ctx.clients.iam, r.role, r.instanceArn);
+    if (r.scope === "instance") await unfoldInstance(ctx.clients.iam, writer, r.role, r.instanceArn);
     return { status: "done" };
   },
   async verify(ctx) {

@@ -10,78 +10,24 @@
  * expired (instance-role credentials last at most 12 hours; see docs/architecture.md).
  */
 import { DescribeInstancesCommand, type EC2Client } from "@aws-sdk/client-ec2";
+import { type IAMClient, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
 import {
-  DeleteRolePolicyCommand,
-  GetRolePolicyCommand,
-  type IAMClient,
-  ListRolePoliciesCommand,
-  PutRolePolicyCommand,
-} from "@aws-sdk/client-iam";
-import { NAME_PREFIX } from "../../facts/names";
+  CASE_POLICY,
+  FOLDED_POLICY_NAME,
+  foldedDocument,
+  type InstanceDeny,
+  instanceDeniesOf,
+} from "../../facts/revoke-policy";
 import { isLimitExceeded, isNoSuchEntity } from "../aws/errors";
+import type { RoleWriter } from "../aws/role-writer";
+import { readRolePolicy } from "../aws/role-writes";
 
-export const FOLDED_POLICY_NAME = `${NAME_PREFIX}-revoke-folded`;
-const CASE_POLICY = new RegExp(`^${NAME_PREFIX}-revoke-c-`);
+export { FOLDED_POLICY_NAME, foldedDocument, type InstanceDeny, instanceDeniesOf };
+
 /** Longest life of instance-role credentials (IMDS rotates them well before; 12 h is the safe bound). */
 export const MAX_CREDENTIAL_LIFE_MS = 12 * 3600_000;
 
-interface Statement {
-  Sid?: string;
-  Effect?: string;
-  Action?: string;
-  Resource?: string;
-  Condition?: {
-    DateLessThan?: Record<string, string>;
-    ArnEquals?: Record<string, string | string[]>;
-  };
-}
-
-/** One deny as the fold reads it: which instances, issued before when. */
-export interface InstanceDeny {
-  instanceArns: string[];
-  issuedBefore: string;
-}
-
-/** The folded policy: one statement per fold, each with its own cut-off and instances. */
-export function foldedDocument(denies: InstanceDeny[]): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    // No Sid: every character counts against the role's budget.
-    Statement: denies.map((d) => ({
-      Effect: "Deny",
-      Action: "*",
-      Resource: "*",
-      Condition: {
-        DateLessThan: { "aws:TokenIssueTime": d.issuedBefore },
-        ArnEquals: { "ec2:SourceInstanceARN": d.instanceArns },
-      },
-    })),
-  });
-}
-
-/** The instance-scoped denies a policy document holds (none for a whole-role deny or another policy). */
-export function instanceDeniesOf(document: string | undefined): InstanceDeny[] {
-  if (!document) return [];
-  const doc = JSON.parse(decodeURIComponent(document)) as { Statement?: Statement[] | Statement };
-  const statements = Array.isArray(doc.Statement) ? doc.Statement : doc.Statement ? [doc.Statement] : [];
-  return statements.flatMap((st) => {
-    const arns = st.Condition?.ArnEquals?.["ec2:SourceInstanceARN"];
-    const issuedBefore = st.Condition?.DateLessThan?.["aws:TokenIssueTime"];
-    if (st.Effect !== "Deny" || !arns || !issuedBefore) return [];
-    return [{ instanceArns: Array.isArray(arns) ? arns : [arns], issuedBefore }];
-  });
-}
-
 const latest = (a: string, b: string) => (Date.parse(a) >= Date.parse(b) ? a : b);
-
-async function readPolicy(iam: IAMClient, role: string, name: string): Promise<string | undefined> {
-  try {
-    return (await iam.send(new GetRolePolicyCommand({ RoleName: role, PolicyName: name }))).PolicyDocument;
-  } catch (err) {
-    if (isNoSuchEntity(err)) return undefined;
-    throw err;
-  }
-}
 
 /** Instance ids among `arns` that still exist (not terminated). */
 async function existing(ec2: EC2Client, arns: string[]): Promise<Set<string>> {
@@ -122,6 +68,7 @@ export const budgetSize = (document: string) => document.replace(/\s/g, "").leng
  */
 export async function foldDenies(
   clients: { iam: IAMClient; ec2: EC2Client },
+  writer: RoleWriter,
   role: string,
   add?: InstanceDeny,
   now = Date.now(),
@@ -129,10 +76,10 @@ export async function foldDenies(
   const names = (await clients.iam.send(new ListRolePoliciesCommand({ RoleName: role }))).PolicyNames ?? [];
   const cases: [string, InstanceDeny[]][] = [];
   for (const name of names.filter((n) => CASE_POLICY.test(n)).sort()) {
-    const denies = instanceDeniesOf(await readPolicy(clients.iam, role, name));
+    const denies = instanceDeniesOf(await readRolePolicy(clients.iam, role, name));
     if (denies.length > 0) cases.push([name, denies]);
   }
-  const before = instanceDeniesOf(await readPolicy(clients.iam, role, FOLDED_POLICY_NAME));
+  const before = instanceDeniesOf(await readRolePolicy(clients.iam, role, FOLDED_POLICY_NAME));
   // Instances that are gone leave a statement once no credential issued before its cut-off can be alive.
   const stale = before.filter((d) => now - Date.parse(d.issuedBefore) > MAX_CREDENTIAL_LIFE_MS);
   const alive = await existing(
@@ -161,16 +108,9 @@ export async function foldDenies(
     };
     return [...kept, next];
   };
-  const write = (denies: InstanceDeny[]) =>
-    clients.iam.send(
-      new PutRolePolicyCommand({
-        RoleName: role,
-        PolicyName: FOLDED_POLICY_NAME,
-        PolicyDocument: foldedDocument(denies),
-      }),
-    );
+  const write = (denies: InstanceDeny[]) => writer.write({ op: "put-folded", roleName: role, denies });
   const remove = (name: string) =>
-    clients.iam.send(new DeleteRolePolicyCommand({ RoleName: role, PolicyName: name })).catch((err) => {
+    writer.write({ op: "delete-revoke", roleName: role, policyName: name }).catch((err) => {
       if (!isNoSuchEntity(err)) throw err;
     });
   const folded: string[] = [];
@@ -200,10 +140,10 @@ export async function foldDenies(
       await write(next);
     } catch (err) {
       if (!isLimitExceeded(err)) throw err;
-      // No room to grow the folded policy: free this case's room first, then fold it in.
-      await remove(name);
+      // No room to grow the folded policy: free this case's room first, then fold it in (one request:
+      // the role writer sees the case's instances move, not a deny lifted).
+      await writer.write({ op: "put-folded", roleName: role, denies: next, replacing: [name] });
       gaps.push(name);
-      await write(next);
     }
     fresh = next[next.length - 1];
     if (!gaps.includes(name)) await remove(name);
@@ -222,23 +162,22 @@ export async function foldDenies(
 }
 
 /** Takes one instance out of the folded deny (release); deletes the policy when none is left. */
-export async function unfoldInstance(iam: IAMClient, role: string, instanceArn: string): Promise<boolean> {
-  const denies = instanceDeniesOf(await readPolicy(iam, role, FOLDED_POLICY_NAME));
+export async function unfoldInstance(
+  iam: IAMClient,
+  writer: RoleWriter,
+  role: string,
+  instanceArn: string,
+): Promise<boolean> {
+  const denies = instanceDeniesOf(await readRolePolicy(iam, role, FOLDED_POLICY_NAME));
   if (!denies.some((d) => d.instanceArns.includes(instanceArn))) return false;
   const rest = denies
     .map((d) => ({ ...d, instanceArns: d.instanceArns.filter((a) => a !== instanceArn) }))
     .filter((d) => d.instanceArns.length > 0);
-  if (rest.length === 0) {
-    await iam.send(new DeleteRolePolicyCommand({ RoleName: role, PolicyName: FOLDED_POLICY_NAME }));
-  } else {
-    await iam.send(
-      new PutRolePolicyCommand({
-        RoleName: role,
-        PolicyName: FOLDED_POLICY_NAME,
-        PolicyDocument: foldedDocument(rest),
-      }),
-    );
-  }
+  await writer.write(
+    rest.length === 0
+      ? { op: "delete-revoke", roleName: role, policyName: FOLDED_POLICY_NAME }
+      : { op: "put-folded", roleName: role, denies: rest },
+  );
   return true;
 }
 
@@ -249,7 +188,7 @@ export async function foldedCovers(
   instanceArn: string,
   issuedBefore: string,
 ): Promise<boolean> {
-  const denies = instanceDeniesOf(await readPolicy(iam, role, FOLDED_POLICY_NAME));
+  const denies = instanceDeniesOf(await readRolePolicy(iam, role, FOLDED_POLICY_NAME));
   return denies.some(
     (d) => d.instanceArns.includes(instanceArn) && Date.parse(d.issuedBefore) >= Date.parse(issuedBefore),
   );

@@ -8,14 +8,19 @@
  * Long-term access keys (AKIA...) are not affected by aws:TokenIssueTime: they must be deactivated.
  */
 import { DescribeIamInstanceProfileAssociationsCommand } from "@aws-sdk/client-ec2";
-import { GetRolePolicyCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
+import { GetRolePolicyCommand } from "@aws-sdk/client-iam";
 import { revokePolicyName } from "../../facts/names";
+import { revokeDocument } from "../../facts/revoke-policy";
 
 import { isLimitExceeded, isNoSuchEntity } from "../aws/errors";
 import { sleep } from "../aws/retry";
 import { type CaseContext, facts, resolved } from "../case/context";
 import type { Json, Step } from "../engine/types";
 import { FOLDED_POLICY_NAME, type FoldResult, foldDenies, foldedCovers } from "./revoke-fold";
+import { roleWriterOf } from "./role-writer";
+
+/** The deny policy document (built in facts/revoke-policy.ts, shared with the role writer). */
+export { revokeDocument };
 
 /** One fold at a time per role in this process (a fold reads, rewrites and deletes several policies). */
 const roleLocks = new Map<string, Promise<unknown>>();
@@ -41,6 +46,8 @@ export interface RevokeRecord {
   afterSwap?: string;
   /** Case policies folded into the folded deny, and instances dropped from it (gone, credentials expired). */
   fold?: FoldResult;
+  /** Who wrote the deny: "function ir-role-writer" (the baseline's role writer) or "direct". */
+  writer?: string;
 }
 
 /** Bound of the wait for the deny-all profile to be associated (the swap runs beside this step). */
@@ -76,26 +83,6 @@ async function swapHeld(ctx: CaseContext): Promise<string> {
   }
 }
 
-/** The deny policy document. */
-export function revokeDocument(instanceArn: string, issuedBefore: string, wholeRole: boolean): string {
-  const condition: Record<string, Record<string, string>> = {
-    DateLessThan: { "aws:TokenIssueTime": issuedBefore },
-  };
-  if (!wholeRole) condition.ArnEquals = { "ec2:SourceInstanceARN": instanceArn };
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: wholeRole ? "IrRevokeAllOlderSessions" : "IrRevokeInstanceSessions",
-        Effect: "Deny",
-        Action: "*",
-        Resource: "*",
-        Condition: condition,
-      },
-    ],
-  });
-}
-
 export const revokeStep: Step<CaseContext> = {
   id: "revoke-credentials",
   title: "Revoke the instance role's sessions issued before now",
@@ -106,11 +93,11 @@ export const revokeStep: Step<CaseContext> = {
     if (!role) return [];
     return [
       {
-        action: "iam:PutRolePolicy",
+        action: ctx.settings.roleWriterFunction ? "lambda:InvokeFunction" : "iam:PutRolePolicy",
         target: role.arn,
         detail: `inline deny "${revokePolicyName(ctx.caseId)}": every action for sessions issued before now${
           ctx.options.wholeRole ? " (whole role)" : ` from ${facts(ctx).arn}`
-        }`,
+        }${ctx.settings.roleWriterFunction ? `, written by the role writer ${ctx.settings.roleWriterFunction}` : ""}`,
       },
     ];
   },
@@ -129,21 +116,24 @@ export const revokeStep: Step<CaseContext> = {
       scope: wholeRole ? "whole-role" : "instance",
       instanceArn: facts(ctx).arn,
     };
+    const writer = roleWriterOf(ctx, record.instanceArn);
+    record.writer = writer.via;
     const put = async (issuedBefore: string) => {
       if (record.policyName === FOLDED_POLICY_NAME) {
         record.fold = await withRoleLock(role.name, () =>
-          foldDenies(ctx.clients, role.name, { instanceArns: [record.instanceArn], issuedBefore }),
+          foldDenies(ctx.clients, writer, role.name, { instanceArns: [record.instanceArn], issuedBefore }),
         );
         return;
       }
       try {
-        await ctx.clients.iam.send(
-          new PutRolePolicyCommand({
-            RoleName: role.name,
-            PolicyName: record.policyName,
-            PolicyDocument: revokeDocument(record.instanceArn, issuedBefore, wholeRole),
-          }),
-        );
+        await writer.write({
+          op: "put-case-deny",
+          roleName: role.name,
+          policyName: record.policyName,
+          instanceArn: record.instanceArn,
+          issuedBefore,
+          wholeRole,
+        });
       } catch (err) {
         // The role's inline budget is full (a few dozen earlier cases): fold the instance denies.
         if (!isLimitExceeded(err) || wholeRole) throw err;

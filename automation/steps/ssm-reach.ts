@@ -120,7 +120,8 @@ export function ssmReachStep(opts: SsmReachOptions = DEFAULT_SSM_REACH): Step<Ca
     title: "Check that the SSM agent still takes commands (contained)",
     needs: ["isolate"],
     // Asked under the quarantine profile: that is the identity the capture will run under.
-    after: ["ssm-check", "swap-profile", "revoke-credentials"],
+    // Run Command reaches only instances that carry a case id (the responder's policy): after the tag.
+    after: ["ssm-check", "swap-profile", "revoke-credentials", "tag-instance"],
     // Support: an unreachable agent is an answer (recorded, "done"), not a failed step; the evidence
     // steps read it and say why they did not run.
     purpose: "support",

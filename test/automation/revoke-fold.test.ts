@@ -14,6 +14,7 @@ import {
 } from "@aws-sdk/client-iam";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
+import { DirectRoleWriter } from "../../automation/aws/role-writer";
 import { revokeDocument } from "../../automation/steps/revoke";
 import {
   budgetSize,
@@ -68,6 +69,7 @@ function ec2With(alive: string[]) {
   return ec2;
 }
 
+const direct = (iam: IAMClient) => new DirectRoleWriter(iam, { partition: "aws", accountId: "123456789012" });
 const at = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 
 describe("revoke fold: case denies kept inside a role's inline budget", () => {
@@ -76,7 +78,7 @@ describe("revoke fold: case denies kept inside a role's inline budget", () => {
     for (let i = 0; i < 12; i++)
       f.policies.set(`ir-revoke-c-${i}`, revokeDocument(arn(i), at(Date.now()), false));
     const all = [...f.denied()];
-    const result = await foldDenies({ iam: f.iam, ec2: ec2With([]) }, ROLE);
+    const result = await foldDenies({ iam: f.iam, ec2: ec2With([]) }, direct(f.iam), ROLE);
     expect(result.folded).to.have.length(12);
     expect(result.gaps).to.deep.equal([]);
     expect([...f.policies.keys()]).to.deep.equal([FOLDED_POLICY_NAME]);
@@ -93,7 +95,7 @@ describe("revoke fold: case denies kept inside a role's inline budget", () => {
       f.policies.set(`ir-revoke-c-${String(n).padStart(3, "0")}`, doc);
       n++;
     }
-    const result = await foldDenies({ iam: f.iam, ec2: ec2With([]) }, ROLE, {
+    const result = await foldDenies({ iam: f.iam, ec2: ec2With([]) }, direct(f.iam), ROLE, {
       instanceArns: [arn(n)],
       issuedBefore: at(Date.now()),
     });
@@ -134,10 +136,15 @@ describe("revoke fold: case denies kept inside a role's inline budget", () => {
       }),
     );
     // i-...2 still exists; 1 is gone (expired: dropped); 3 is gone but recent (kept).
-    const result = await foldDenies({ iam: f.iam, ec2: ec2With([arn(2).split("/").pop()!]) }, ROLE, {
-      instanceArns: [arn(4)],
-      issuedBefore: at(Date.now()),
-    });
+    const result = await foldDenies(
+      { iam: f.iam, ec2: ec2With([arn(2).split("/").pop()!]) },
+      direct(f.iam),
+      ROLE,
+      {
+        instanceArns: [arn(4)],
+        issuedBefore: at(Date.now()),
+      },
+    );
     expect(result.dropped).to.deep.equal([arn(1)]);
     expect([...f.denied()].sort()).to.deep.equal([arn(2), arn(3), arn(4)].sort());
   });

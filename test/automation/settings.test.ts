@@ -62,4 +62,15 @@ describe("settings: flags > IR_* env > config file > defaults", () => {
       'IR_LEASE_SECONDS "-1" is not valid',
     );
   });
+  it("takes the role writer from the baseline's settings or IR_ROLE_WRITER_FUNCTION; refuses a name Lambda would not take", () => {
+    expect(resolveSettings({}, {}).roleWriterFunction).to.equal(undefined);
+    const fromFile = resolveSettings({ config: config({ roleWriterFunction: "ir-role-writer" }) }, {});
+    expect(fromFile.roleWriterFunction).to.equal("ir-role-writer");
+    expect(fromFile.sources.roleWriterFunction).to.equal("config");
+    const arn = "arn:aws:lambda:eu-west-1:123456789012:function:ir-role-writer";
+    expect(resolveSettings({}, { IR_ROLE_WRITER_FUNCTION: arn }).roleWriterFunction).to.equal(arn);
+    expect(() => resolveSettings({}, { IR_ROLE_WRITER_FUNCTION: "ir role writer" })).to.throw(
+      'role writer function "ir role writer" is not a Lambda function name or ARN',
+    );
+  });
 });

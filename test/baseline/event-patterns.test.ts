@@ -22,7 +22,13 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { expect } from "chai";
-import { alertRules } from "../../components/event-patterns";
+import {
+  alertRules,
+  BUCKET_POLICY_RULE,
+  bucketPolicyChangedPattern,
+  KEY_DISABLED_RULE,
+  keyDisabledPattern,
+} from "../../components/event-patterns";
 import { TEST_CREDENTIALS, TEST_REGION, useMoto } from "../helpers/moto";
 
 const SAMPLES = [
@@ -127,6 +133,35 @@ describe("alert event patterns (EventBridge rules in the emulator)", () => {
     it(`${name} triggers ${EXPECTED[name] ?? "no rule"}`, async () => {
       const expected = EXPECTED[name];
       expect(await fired(alertRules(7), sample(name))).to.deep.equal(expected ? [expected] : []);
+    });
+
+  // The rules bound to the project's resources (the log archive, the evidence bucket, the keys).
+  const KEY = "arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+  const boundRules = [
+    {
+      id: BUCKET_POLICY_RULE.id,
+      pattern: bucketPolicyChangedPattern([
+        "ir-log-archive-111122223333",
+        "ir-evidence-111122223333-eu-central-1",
+      ]),
+    },
+    {
+      id: KEY_DISABLED_RULE.id,
+      pattern: keyDisabledPattern([{ arn: KEY, keyId: "1234abcd-12ab-34cd-56ef-1234567890ab" }]),
+    },
+  ];
+  const BOUND: [string, string | undefined][] = [
+    ["s3-put-bucket-policy-archive", BUCKET_POLICY_RULE.id],
+    ["s3-delete-bucket-policy-evidence", BUCKET_POLICY_RULE.id],
+    ["s3-put-bucket-policy-other", undefined],
+    ["kms-schedule-key-deletion", KEY_DISABLED_RULE.id],
+    ["kms-disable-key-by-arn", KEY_DISABLED_RULE.id],
+    ["kms-disable-key-other", undefined],
+  ];
+  for (const [name, expected] of BOUND)
+    it(`${name} triggers ${expected ?? "no rule"} (and none of the other rules)`, async () => {
+      const rules = [...alertRules(7), ...boundRules];
+      expect(await fired(rules, sample(name))).to.deep.equal(expected ? [expected] : []);
     });
 
   it("moves the finding threshold with the configured severity", async () => {

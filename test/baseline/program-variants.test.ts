@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import { loadProgram, toConfigMap } from "../helpers/program";
-import { ofType } from "../helpers/pulumi-mocks";
+import { ACCOUNT_ID, ofType, policyDoc } from "../helpers/pulumi-mocks";
 
 const config = (values: Record<string, unknown>) =>
   toConfigMap(
@@ -76,5 +76,40 @@ describe("baseline program variants", () => {
       (r) => p.regionOf(r) === "us-east-1",
     );
     expect(forwarded.map((r) => r.inputs.name)).to.deep.equal(["ir-forward-root-sign-in"]);
+  });
+
+  it("GIVEN a break-glass principal and analysts of another account THEN the archive, the evidence bucket and the evidence key admit them", async () => {
+    const breakGlass = `arn:aws:iam::${ACCOUNT_ID}:role/BreakGlass`;
+    const remote = "arn:aws:iam::444455556666:role/ForensicAnalysts";
+    const p = await loadProgram(
+      config({
+        "aws:region": "us-east-1",
+        breakGlassPrincipal: breakGlass,
+        analystPrincipals: [`arn:aws:iam::${ACCOUNT_ID}:role/Analysts`, remote],
+        analystAccountIds: ["444455556666"],
+      }),
+    );
+    const policyOf = (bucket: string) =>
+      policyDoc(
+        ofType(p.resources, "aws:s3/bucketPolicy:BucketPolicy").find((b) => b.name === bucket)!.inputs.policy,
+      );
+    const sid = (doc: { Statement: any[] }, id: string) => doc.Statement.find((x) => x.Sid === id);
+    const archive = policyOf("log-archive");
+    expect(sid(archive, "DenyRetentionBypassAndVersionDeletesExceptBreakGlass").Condition).to.deep.equal({
+      ArnNotEquals: { "aws:PrincipalArn": breakGlass },
+    });
+    const evidence = policyOf("evidence-evidence-policy");
+    expect(
+      sid(evidence, "DenyConfigurationChangesExceptAdministrators").Condition.ArnNotLike["aws:PrincipalArn"],
+    ).to.include(breakGlass);
+    expect(
+      sid(evidence, "CrossAccountAnalystsReadEvidence").Condition.ArnLike["aws:PrincipalArn"],
+    ).to.deep.equal([remote]);
+    const key = ofType(p.resources, "aws:kms/key:Key").find((k) => k.name === "evidence")!;
+    const decrypt = sid(policyDoc(key.inputs.policy), "CrossAccountAnalystsDecryptEvidenceThroughS3");
+    expect(decrypt.Principal).to.deep.equal({ AWS: ["arn:aws:iam::444455556666:root"] });
+    expect(decrypt.Condition.StringLike["kms:EncryptionContext:aws:s3:arn"]).to.include(
+      `arn:aws:s3:::ir-evidence-${ACCOUNT_ID}-us-east-1`,
+    );
   });
 });

@@ -194,8 +194,20 @@ describe("baseline program (Pulumi.prod.yaml)", () => {
         expect(sse.inputs.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm).to.equal("AES256");
         const writer = policyOf(b).Statement.find((s) => s.Sid === "ElbWritesAccessLogs");
         expect(writer.Principal).to.deep.equal({ AWS: `arn:aws:iam::${ELB_ACCOUNT_BY_REGION[region]}:root` });
-        expect(writer.Resource).to.match(new RegExp(`/AWSLogs/${ACCOUNT_ID}/\\*$`));
+        // No reference workload in this stack: only load balancers without a prefix.
+        expect(writer.Resource).to.deep.equal([`arn:aws:s3:::${b.name}/AWSLogs/${ACCOUNT_ID}/*`]);
       }
+    });
+
+    it("denies bypassing the archive's governance lock and deleting its versions to everyone (no break-glass principal set)", () => {
+      const statements = policyOf(one("aws:s3/bucket:Bucket", (r) => r.name === "log-archive")).Statement;
+      const bypass = statements.find((s) => s.Sid === "DenyRetentionBypassAndVersionDeletesExceptBreakGlass");
+      expect(bypass.Action).to.have.members(["s3:BypassGovernanceRetention", "s3:DeleteObjectVersion"]);
+      expect(bypass.Condition).to.equal(undefined);
+      const policy = statements.find((s) => s.Sid === "DenyPolicyChangesExceptBreakGlassAndDeployer");
+      expect(policy.Condition.ArnNotLike["aws:PrincipalArn"]).to.deep.equal([
+        `arn:aws:iam::${ACCOUNT_ID}:user/test`,
+      ]);
     });
   });
 
@@ -340,8 +352,10 @@ describe("baseline program (Pulumi.prod.yaml)", () => {
         (t) => p.regionOf(t) === HOME,
       );
       expect(targets.map((t) => t.inputs.rule).sort()).to.deep.equal([
+        "ir-bucket-policy-changed",
         "ir-detection-disabled",
         "ir-guardduty-finding",
+        "ir-key-disabled",
         "ir-root-sign-in",
         "ir-trail-tampering",
       ]);
@@ -362,11 +376,41 @@ describe("baseline program (Pulumi.prod.yaml)", () => {
       const forwarded = ofType(all, "aws:cloudwatch/eventTarget:EventTarget").filter(
         (t) => p.regionOf(t) !== HOME,
       );
-      expect(forwarded).to.have.length(8);
+      expect(forwarded).to.have.length(10); // four rules and the region's own keys, in two regions
       for (const t of forwarded) {
         expect(t.inputs.arn).to.equal(`arn:aws:events:${HOME}:${ACCOUNT_ID}:event-bus/default`);
         expect(t.inputs.roleArn).to.be.a("string");
         expect(t.inputs.deadLetterConfig.arn, "forwarding target DLQ").to.match(/-dlq$/);
+      }
+    });
+
+    it("alerts on policy changes of the log archive and the evidence bucket", () => {
+      const rule = one(
+        "aws:cloudwatch/eventRule:EventRule",
+        (r) => r.inputs.name === "ir-bucket-policy-changed",
+      );
+      const pattern = JSON.parse(rule.inputs.eventPattern);
+      expect(pattern.detail.eventName).to.have.members(["PutBucketPolicy", "DeleteBucketPolicy"]);
+      const evidence = one("aws:s3/bucket:Bucket", (b) => b.name === "evidence-evidence");
+      const archive = one("aws:s3/bucket:Bucket", (b) => b.name === "log-archive");
+      // The archive's physical name is the mocks' default (its resource name); the evidence bucket's is derived.
+      expect(pattern.detail.requestParameters.bucketName).to.have.members([
+        archive.name,
+        evidence.inputs.bucket,
+      ]);
+    });
+
+    it("alerts on disabling or scheduling the deletion of any of the project's keys, each in its own region", () => {
+      const keys = ofType(all, "aws:kms/key:Key");
+      const watched = (region: string) =>
+        ofType(all, "aws:cloudwatch/eventRule:EventRule")
+          .filter((r) => p.regionOf(r) === region && /-key-disabled$/.test(r.inputs.name))
+          .flatMap((r) => JSON.parse(r.inputs.eventPattern).detail.requestParameters.keyId as string[]);
+      for (const region of REGIONS) {
+        const own = keys.filter((k) => p.regionOf(k) === region);
+        expect(own.length, region).to.be.at.least(1);
+        expect(watched(region), region).to.include.members(own.map((k) => `${k.name}-key-id`));
+        expect(watched(region).length, region).to.equal(own.length * 2); // id and ARN of each
       }
     });
   });
@@ -472,6 +516,44 @@ describe("baseline program (Pulumi.prod.yaml)", () => {
       expect(settings.forensic.subnetIds).to.have.length(2);
       expect(settings.forensic.amiParameter).to.equal("/ir/forensic-ami");
       expect(settings.alertTopicArn).to.match(/:alerting$/);
+      // ir writes revoke denies through the role writer, never with the responder's own rights.
+      expect(settings.roleWriterFunction).to.match(
+        /^arn:aws:lambda:[a-z0-9-]+:\d{12}:function:ir-role-writer$/,
+      );
+    });
+
+    it("deploys the role writer in the home Region, the only function the responder may invoke", () => {
+      const fn = one("aws:lambda/function:Function", (r) => r.inputs.name === "ir-role-writer");
+      expect(p.regionOf(fn)).to.equal(HOME);
+      const writes = one("aws:iam/rolePolicy:RolePolicy", (r) => r.inputs.name === "ir-role-writer");
+      const allow = policyDoc(writes.inputs.policy).Statement.find(
+        (s) => s.Sid === "WriteRevokeAndQuarantinePolicies",
+      );
+      expect(allow.Action).to.deep.equal(["iam:PutRolePolicy", "iam:DeleteRolePolicy"]);
+    });
+
+    it("lets only the responder role write the journal, whatever IAM grants others", () => {
+      const policy = one("aws:dynamodb/resourcePolicy:ResourcePolicy");
+      expect(p.regionOf(policy)).to.equal(HOME);
+      const deny = policyDoc(policy.inputs.policy).Statement.find(
+        (s) => s.Sid === "DenyJournalWritesExceptResponder",
+      );
+      expect(deny.Condition.ArnNotEquals["aws:PrincipalArn"]).to.equal(
+        `arn:aws:iam::${ACCOUNT_ID}:role/ir-responder`,
+      );
+    });
+
+    it("lets Image Builder's service-linked role publish build notifications to the encrypted alert topic", () => {
+      const alerts = one("aws:kms/key:Key", (k) => k.name === "alerts");
+      const s = policyDoc(alerts.inputs.policy).Statement.find(
+        (x) => x.Sid === "ImageBuilderPublishesBuildNotifications",
+      );
+      expect(s.Condition.ArnEquals["aws:PrincipalArn"]).to.equal(
+        `arn:aws:iam::${ACCOUNT_ID}:role/aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder`,
+      );
+      expect(
+        one("aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration").inputs.snsTopicArn,
+      ).to.be.a("string");
     });
 
     it("builds the forensic AMI in the home region, publishing to /ir/forensic-ami", () => {
@@ -509,6 +591,16 @@ describe("baseline program with the reference workload", () => {
     expect(alb.inputs.accessLogs.enabled).to.equal(true);
     expect(alb.inputs.accessLogs.bucket).to.equal(`baseline-${HOME}-elb-logs`); // the bucket's physical name
     expect(p.regionOf(alb)).to.equal(HOME);
+    // The home region's ELB log bucket admits the prefix the ALB logs under (ELB checks it when logs are enabled).
+    const bucketPolicy = ofType(p.resources, "aws:s3/bucketPolicy:BucketPolicy").find(
+      (b) => b.name === `baseline-${HOME}-elb-logs`,
+    )!;
+    const writer = policyDoc(bucketPolicy.inputs.policy).Statement.find(
+      (x) => x.Sid === "ElbWritesAccessLogs",
+    );
+    expect(writer.Resource).to.include(
+      `arn:aws:s3:::baseline-${HOME}-elb-logs/${alb.inputs.accessLogs.prefix}/AWSLogs/${ACCOUNT_ID}/*`,
+    );
   });
 
   it("refuses to deploy it without a VPC and two subnets per tier", async () => {

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { evidenceBucketPolicy, JOURNAL_WRITE_ACTIONS } from "../../components/evidence-policies";
 import { EvidenceStore } from "../../components/evidence-store";
 import {
   DEFAULT_EVIDENCE_RETENTION_DAYS,
@@ -7,6 +8,7 @@ import {
   ROLE_TAG_VALUES,
   TAG,
 } from "../../facts";
+import { type DependencyMap, dependencyNames, recordDependencies } from "../helpers/dependencies";
 import {
   ACCOUNT_ID,
   installMocks,
@@ -20,12 +22,17 @@ import {
 const KEY = `arn:aws:kms:us-east-1:${ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 const RESPONDER = `arn:aws:iam::${ACCOUNT_ID}:role/ir-responder`;
 const ANALYST = `arn:aws:iam::${ACCOUNT_ID}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Analyst_*`;
+/** The identity the mocks deploy as (getCallerIdentity): every configuration deny exempts it. */
+const DEPLOYER = `arn:aws:iam::${ACCOUNT_ID}:user/test`;
+const OTHER_ACCOUNT = "444455556666";
+const REMOTE_ANALYST = `arn:aws:iam::${OTHER_ACCOUNT}:role/ForensicAnalysts`;
 
 async function build(args: Partial<ConstructorParameters<typeof EvidenceStore>[1]> = {}) {
   const resources = await installMocks();
+  const dependencies = recordDependencies();
   const store = new EvidenceStore("ev", { kmsKeyArn: KEY, ...args });
   await settle(resources);
-  return { store, resources };
+  return { store, resources, dependencies };
 }
 
 const byName = (rs: RecordedResource[], type: string, name: string) => {
@@ -44,8 +51,9 @@ describe("EvidenceStore", () => {
   describe("GIVEN defaults", () => {
     let resources: RecordedResource[];
     let store: EvidenceStore;
+    let dependencies: DependencyMap;
     before(async () => {
-      ({ store, resources } = await build({ analystPrincipalArns: [ANALYST] }));
+      ({ store, resources, dependencies } = await build({ analystPrincipalArns: [ANALYST] }));
     });
 
     it("names the buckets and table from the shared facts", async () => {
@@ -126,7 +134,7 @@ describe("EvidenceStore", () => {
       expect(s.Resource).to.have.members([arn, `${arn}/*`]);
     });
 
-    it("denies deletes, lifecycle and lock changes to every principal, the responder included", () => {
+    it("denies deleting evidence to every principal, the responder and the deployer included", () => {
       const doc = policyDoc(
         byName(resources, "aws:s3/bucketPolicy:BucketPolicy", "ev-evidence-policy").inputs.policy,
       );
@@ -138,10 +146,75 @@ describe("EvidenceStore", () => {
         "s3:DeleteObject",
         "s3:DeleteObjectVersion",
         "s3:DeleteBucket",
-        "s3:PutLifecycleConfiguration",
-        "s3:PutBucketObjectLockConfiguration",
         "s3:BypassGovernanceRetention",
       ]);
+    });
+
+    it("reserves lifecycle, lock, versioning and policy changes to the deploying identity, so the stack can update them", () => {
+      const doc = policyDoc(
+        byName(resources, "aws:s3/bucketPolicy:BucketPolicy", "ev-evidence-policy").inputs.policy,
+      );
+      expect(statement(doc, "DenyEvidenceDestruction").Action).to.not.include.members([
+        "s3:PutLifecycleConfiguration",
+      ]);
+      const s = statement(doc, "DenyConfigurationChangesExceptAdministrators");
+      expect(s.Action).to.include.members([
+        "s3:PutLifecycleConfiguration",
+        "s3:PutBucketObjectLockConfiguration",
+        "s3:PutBucketVersioning",
+        "s3:PutBucketPolicy",
+        "s3:DeleteBucketPolicy",
+      ]);
+      expect(s.Condition).to.deep.equal({ ArnNotLike: { "aws:PrincipalArn": [DEPLOYER] } });
+    });
+
+    it("writes each bucket policy after everything it protects (and removes it first)", () => {
+      expect(dependencyNames(dependencies, "ev-evidence-policy")).to.include.members([
+        "ev-evidence-versioning",
+        "ev-evidence-lock",
+        "ev-evidence-lifecycle",
+        "ev-evidence-sse",
+        "ev-evidence-public-access",
+        "ev-evidence-ownership",
+      ]);
+      expect(dependencyNames(dependencies, "ev-tools-policy")).to.include.members([
+        "ev-tools-versioning",
+        "ev-tools-sse",
+        "ev-tools-public-access",
+        "ev-tools-ownership",
+      ]);
+    });
+
+    it("lets only the responder write journal entries, and only the deployer and the root change the table", () => {
+      const policy = ofType(resources, "aws:dynamodb/resourcePolicy:ResourcePolicy")[0]!;
+      const tableArn = `arn:aws:dynamodb:us-east-1:${ACCOUNT_ID}:ev-journal`; // the mocks' ARN of the table
+      expect(policy.inputs.resourceArn).to.equal(tableArn);
+      expect(dependencyNames(dependencies, policy.name)).to.include("ev-journal");
+      const doc = policyDoc(policy.inputs.policy);
+      const writes = statement(doc, "DenyJournalWritesExceptResponder");
+      expect(writes).to.include({ Effect: "Deny", Principal: "*", Resource: tableArn });
+      expect(writes.Action).to.have.members(JOURNAL_WRITE_ACTIONS);
+      expect(writes.Action).to.include.members([
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+      ]);
+      expect(writes.Condition).to.deep.equal({ ArnNotEquals: { "aws:PrincipalArn": RESPONDER } });
+      const admin = statement(doc, "DenyJournalChangesExceptAdministrators");
+      expect(admin.Action).to.include.members([
+        "dynamodb:PutResourcePolicy",
+        "dynamodb:DeleteResourcePolicy",
+      ]);
+      expect(admin.Condition).to.deep.equal({
+        ArnNotLike: { "aws:PrincipalArn": [DEPLOYER, `arn:aws:iam::${ACCOUNT_ID}:root`] },
+      });
+    });
+
+    it("grants no other account anything by default", () => {
+      const doc = policyDoc(
+        byName(resources, "aws:s3/bucketPolicy:BucketPolicy", "ev-evidence-policy").inputs.policy,
+      );
+      expect(doc.Statement.filter((s) => s.Effect === "Allow")).to.deep.equal([]);
     });
 
     it("denies data access to every principal but the responder role and named analysts", () => {
@@ -188,7 +261,8 @@ describe("EvidenceStore", () => {
       );
       const s = statement(doc, "DenyToolChangesExceptPublishers");
       expect(s.Action).to.include.members(["s3:PutObject", "s3:DeleteObject"]);
-      expect(s.Condition.ArnNotLike["aws:PrincipalArn"]).to.deep.equal([RESPONDER]);
+      expect(s.Condition.ArnNotLike["aws:PrincipalArn"]).to.deep.equal([RESPONDER, DEPLOYER]);
+      expect(s.Action).to.include("s3:PutBucketVersioning");
       expect(statement(doc, "DenyInsecureTransport").Effect).to.equal("Deny");
     });
   });
@@ -207,7 +281,65 @@ describe("EvidenceStore", () => {
       );
       const s = statement(doc, "DenyConfigurationChangesExceptAdministrators");
       expect(s.Action).to.include("s3:PutBucketPolicy");
-      expect(s.Condition.ArnNotLike["aws:PrincipalArn"]).to.deep.equal([admin]);
+      expect(s.Condition.ArnNotLike["aws:PrincipalArn"]).to.deep.equal([DEPLOYER, admin]);
+    });
+  });
+
+  describe("GIVEN analysts of another account, listed in analystAccountIds", () => {
+    it("THEN the bucket policy allows them, and only them, to read evidence", async () => {
+      const { resources } = await build({
+        analystPrincipalArns: [ANALYST, REMOTE_ANALYST],
+        analystAccountIds: [OTHER_ACCOUNT],
+      });
+      const doc = policyDoc(
+        byName(resources, "aws:s3/bucketPolicy:BucketPolicy", "ev-evidence-policy").inputs.policy,
+      );
+      const s = statement(doc, "CrossAccountAnalystsReadEvidence");
+      expect(s.Effect).to.equal("Allow");
+      expect(s.Principal).to.deep.equal({ AWS: [`arn:aws:iam::${OTHER_ACCOUNT}:root`] });
+      expect(s.Condition).to.deep.equal({ ArnLike: { "aws:PrincipalArn": [REMOTE_ANALYST] } });
+      expect(s.Action).to.include.members(["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"]);
+      expect(s.Action.filter((a: string) => !/^s3:(Get|List)/.test(a))).to.deep.equal([]);
+      // The data deny still admits them by name (and nobody else).
+      expect(
+        statement(doc, "DenyDataAccessExceptResponderAndAnalysts").Condition.ArnNotLike["aws:PrincipalArn"],
+      ).to.include(REMOTE_ANALYST);
+    });
+  });
+
+  describe("GIVEN an analyst of another account that analystAccountIds does not list", () => {
+    it("THEN the evidence bucket policy is never written, with an error that says what to do", async () => {
+      const errors: string[] = [];
+      const onRejection = (e: unknown) => errors.push(String(e));
+      process.on("unhandledRejection", onRejection);
+      try {
+        const { resources } = await build({ analystPrincipalArns: [REMOTE_ANALYST] });
+        expect(resources.map((r) => r.name)).to.not.include("ev-evidence-policy");
+      } finally {
+        process.off("unhandledRejection", onRejection);
+      }
+      expect(errors.join("\n")).to.include(
+        `analyst principal "${REMOTE_ANALYST}" is not in the deploying account ${ACCOUNT_ID} nor in analystAccountIds ([]): add the account to incident-ready:analystAccountIds`,
+      );
+    });
+  });
+
+  describe("evidenceBucketPolicy without administrators (ir bootstrap, the game day's account)", () => {
+    it("denies the protection changes to everyone, as no deploying identity needs them", () => {
+      const doc = evidenceBucketPolicy({
+        bucketArn: "arn:aws:s3:::b",
+        responderRoleArn: RESPONDER,
+        analysts: [],
+        admins: [],
+        kmsKeyArn: KEY,
+      });
+      expect(statement(doc, "DenyEvidenceDestruction").Action).to.include.members([
+        "s3:PutLifecycleConfiguration",
+        "s3:PutBucketObjectLockConfiguration",
+        "s3:PutBucketVersioning",
+        "s3:DeleteBucketPolicy",
+      ]);
+      expect(doc.Statement.map((s) => s.Sid)).to.not.include("DenyConfigurationChangesExceptAdministrators");
     });
   });
 

@@ -16,6 +16,8 @@ describe("responderSettings", () => {
     const evidence = new EvidenceStore("ev", { kmsKeyArn: KEY });
     const access = new ResponderAccess("ra", {
       actions: ["ec2:DescribeInstances"],
+      // The role must trust someone (an error otherwise): an automation role here.
+      automationPrincipalArns: [`arn:aws:iam::${ACCOUNT_ID}:role/soar`],
       evidenceBucketArn: evidence.evidenceBucketArn,
       toolsBucketArn: evidence.toolsBucketArn,
       journalTableArn: evidence.journalTableArn,
@@ -36,6 +38,7 @@ describe("responderSettings", () => {
         isolation,
         forensicVpc,
         forensicAmiParameter: SSM.forensicAmi,
+        roleWriterFunction: `arn:aws:lambda:us-east-1:${ACCOUNT_ID}:function:ir-role-writer`,
       }),
     );
     await settle(resources);
@@ -62,6 +65,7 @@ describe("responderSettings", () => {
         amiParameter: "/ir/forensic-ami",
       },
       alertTopicArn: `arn:aws:sns:us-east-1:${ACCOUNT_ID}:ir-alerts`,
+      roleWriterFunction: `arn:aws:lambda:us-east-1:${ACCOUNT_ID}:function:ir-role-writer`,
     });
   });
 });

@@ -14,6 +14,7 @@ import {
 } from "../../facts";
 import { FLOW_LOG_PREFIX } from "../../facts/flow-logs";
 import { quarantinePolicy } from "../../facts/quarantine-policy";
+import { ROLE_BOUNDARY_NAME, roleBoundaryPolicy } from "../../facts/role-boundary";
 import {
   ACCOUNT_ID,
   installMocks,
@@ -125,10 +126,21 @@ describe("ResponderAccess", () => {
       expect(s.Condition.StringEquals["aws:RequestedRegion"]).to.deep.equal(["us-east-1", "eu-west-1"]);
     });
 
-    it("terminates only instances tagged with a case id", () => {
+    it("terminates only instances tagged with a case id and under the quarantine or workstation profile", () => {
       const s = doc.Statement.find((x) => x.Action.includes("ec2:TerminateInstances"));
       expect(s.Action).to.deep.equal(["ec2:TerminateInstances"]);
       expect(s.Condition.Null).to.deep.equal({ [`aws:ResourceTag/${TAG.caseId}`]: "false" });
+      expect(s.Condition.ArnEquals["ec2:InstanceProfile"]).to.deep.equal([
+        `arn:aws:iam::${ACCOUNT_ID}:instance-profile/${DENY_ALL_PROFILE_NAME}`,
+        `arn:aws:iam::${ACCOUNT_ID}:instance-profile/ir-forensic-workstation`,
+      ]);
+    });
+
+    it("declares the permissions boundary of the roles the responder creates (the SSM agent's calls only)", () => {
+      const boundary = ofType(resources, "aws:iam/policy:Policy").find(
+        (r) => r.inputs.name === ROLE_BOUNDARY_NAME,
+      )!;
+      expect(policyDoc(boundary.inputs.policy)).to.deep.equal(roleBoundaryPolicy());
     });
 
     it("scopes s3, dynamodb, kms and iam to the evidence store, the key and this account", () => {
@@ -161,8 +173,9 @@ describe("ResponderAccess", () => {
       const automation = trust.Statement.find((s) => s.Sid === "Automation");
       expect(automation.Principal.AWS).to.deep.equal([AUTOMATION]);
       expect(automation.Condition).to.equal(undefined);
-      const lambda = trust.Statement.find((s) => s.Sid === "AutoContainmentFunction");
-      expect(lambda.Condition.StringEquals["aws:SourceAccount"]).to.equal(ACCOUNT_ID);
+      // Auto-containment is off by default: no Lambda function may use the role.
+      expect(trust.Statement.find((s) => s.Sid === "AutoContainmentFunction")).to.equal(undefined);
+      expect(doc.Statement.find((s) => s.Sid === "DenyOtherFunctions")).to.equal(undefined);
     });
 
     it("creates the quarantine (deny-all) instance profile: a role that denies everything but the SSM agent's own calls", () => {
@@ -191,7 +204,11 @@ describe("ResponderAccess", () => {
       expect(ofType(resources, "aws:iam/rolePolicy:RolePolicy").map((r) => r.inputs.name)).to.deep.equal([
         "ir-deny-all",
       ]);
-      expect(ofType(resources, "aws:iam/policy:Policy")).to.deep.equal([]);
+      // Only the boundary of roles it might create: no permissions policy.
+      expect(ofType(resources, "aws:iam/policy:Policy").map((r) => r.inputs.name)).to.deep.equal([
+        ROLE_BOUNDARY_NAME,
+      ]);
+      expect(ofType(resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")).to.deep.equal([]);
     });
   });
 
@@ -362,10 +379,87 @@ describe("ResponderAccess", () => {
           }),
       ).to.throw(/\(no wildcards\)/);
     });
-    it("refuses a role nobody can assume", () => {
+    it("with nobody configured, trusts the account's administrators (their own policies decide), with MFA", () => {
+      const t = responderTrustPolicy({ humans: [], mfa: "required", automation: [], accountId: ACCOUNT_ID });
+      expect(t.Statement).to.deep.equal([
+        {
+          Sid: "AccountAdministrators",
+          Effect: "Allow",
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT_ID}:root` },
+          Action: ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+          Condition: { Bool: { "aws:MultiFactorAuthPresent": "true" } },
+        },
+      ]);
+      const off = responderTrustPolicy({ humans: [], mfa: "off", automation: [], accountId: ACCOUNT_ID });
+      expect(off.Statement[0]).to.not.have.property("Condition");
+    });
+  });
+});
+
+describe("ResponderAccess: auto-containment and MFA", () => {
+  const FUNCTION = `arn:aws:lambda:us-east-1:${ACCOUNT_ID}:function:ir-auto-contain`;
+  const SSO = `arn:aws:iam::${ACCOUNT_ID}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Responder_0123456789abcdef`;
+  const USER = `arn:aws:iam::${ACCOUNT_ID}:user/alice`;
+
+  describe("GIVEN auto-containment on", () => {
+    let resources: RecordedResource[];
+    before(async () => {
+      resources = await installMocks();
+      new ResponderAccess("ra", { ...baseArgs(), autoContainment: true });
+      await settle(resources);
+    });
+    it("trusts Lambda of this account only then, and binds every call to the function's own ARN", () => {
+      const trust = policyDoc(roleNamed(resources, RESPONDER_ROLE_NAME).inputs.assumeRolePolicy);
+      const lambda = trust.Statement.find((s) => s.Sid === "AutoContainmentFunction");
+      expect(lambda.Principal).to.deep.equal({ Service: "lambda.amazonaws.com" });
+      expect(lambda.Condition.StringEquals["aws:SourceAccount"]).to.equal(ACCOUNT_ID);
+      const deny = responderPolicies(resources).Statement.find((s) => s.Sid === "DenyOtherFunctions");
+      expect(deny.Effect).to.equal("Deny");
+      expect(deny.Condition).to.deep.equal({
+        Null: { "lambda:SourceFunctionArn": "false" },
+        ArnNotEquals: { "lambda:SourceFunctionArn": FUNCTION },
+      });
+    });
+  });
+
+  describe("GIVEN responderMfa", () => {
+    it('"iam-users": MFA of IAM users, none of Identity Center or SAML roles (their sessions cannot carry it)', () => {
+      const trust = responderTrustPolicy({
+        humans: [USER, SSO],
+        mfa: "iam-users",
+        automation: [],
+        accountId: ACCOUNT_ID,
+      });
+      const users = trust.Statement.find((s) => s.Sid === "Responders")!;
+      expect(users.Principal).to.deep.equal({ AWS: [USER] });
+      expect(users.Condition).to.deep.equal({ Bool: { "aws:MultiFactorAuthPresent": "true" } });
+      const federated = trust.Statement.find((s) => s.Sid === "FederatedResponders")!;
+      expect(federated.Principal).to.deep.equal({ AWS: [SSO] });
+      expect(federated.Condition).to.equal(undefined);
+    });
+    it('"off": no MFA condition at all', () => {
+      const trust = responderTrustPolicy({
+        humans: [USER],
+        mfa: "off",
+        automation: [],
+        accountId: ACCOUNT_ID,
+      });
+      expect(trust.Statement[0]!.Condition).to.equal(undefined);
+    });
+    it('"required" refuses an Identity Center role, which could never assume the role', () => {
+      expect(
+        () => new ResponderAccess("sso", { ...baseArgs(), humanPrincipalArns: [SSO], humanMfa: "required" }),
+      ).to.throw(/IAM Identity Center role.*set responderMfa to "iam-users"/);
+    });
+    it("refuses an unknown mode by name", () => {
       expect(() =>
-        responderTrustPolicy({ humans: [], mfa: true, automation: [], lambda: false, accountId: ACCOUNT_ID }),
-      ).to.throw("responder role has no principal");
+        responderTrustPolicy({
+          humans: [USER],
+          mfa: "sometimes" as never,
+          automation: [],
+          accountId: ACCOUNT_ID,
+        }),
+      ).to.throw('responder MFA mode "sometimes" is not allowed: expected one of required, iam-users, off');
     });
   });
 });

@@ -13,6 +13,9 @@ import {
 } from "../../components/responder-policy";
 import { RESPONDER_ACTIONS } from "../../facts";
 
+const key = (region: string, n: number) =>
+  `arn:aws:kms:${region}:111122223333:key/0b6a1f3e-4c2d-4e8f-9a7b-1c2d3e4f5a6${n}`;
+/** As the baseline builds it: the evidence key, an EBS key per Region, the log archive's key. */
 const context = (regions: string[]) => ({
   ...emulatedPolicyContext({
     accountId: "111122223333",
@@ -24,6 +27,9 @@ const context = (regions: string[]) => ({
     logArchiveBucket: "acme-log-archive-111122223333",
   }),
   regions,
+  kmsKeyArns: [key(regions[0]!, 0), ...regions.map((r, i) => key(r, i + 1))],
+  logArchiveKmsKeyArns: [key(regions[0]!, 9)],
+  autoContainFunctionArn: `arn:aws:lambda:${regions[0]}:111122223333:function:ir-auto-contain`,
 });
 
 describe("responder policy size", () => {
@@ -31,9 +37,11 @@ describe("responder policy size", () => {
     it(`GIVEN ${regions.length} Region(s) THEN every managed policy fits 6,144 characters and together they grant the whole list`, () => {
       const docs = responderPolicyDocuments(RESPONDER_ACTIONS, context(regions));
       expect(docs.map((d) => d.name)).to.deep.equal([
+        "ir-responder-ec2-case",
         "ir-responder-ec2",
         "ir-responder-workload",
         "ir-responder-evidence",
+        "ir-responder-commands",
       ]);
       for (const d of docs) expect(policySize(d.document), d.name).to.be.at.most(MANAGED_POLICY_MAX_CHARS);
       const granted = new Set(

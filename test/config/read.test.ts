@@ -152,12 +152,55 @@ describe("baseline configuration", () => {
       { forensicAmiSchedule: "weekly" },
       /forensicAmiSchedule: "weekly" is not a schedule expression/,
     ],
+    [
+      "an analysts' account that is not an account id",
+      { analystAccountIds: '["4444-5555-6666"]' },
+      /incident-ready:analystAccountIds: "4444-5555-6666" is not an AWS account id: expected 12 digits/,
+    ],
+    [
+      "an analysts' account with no analyst in it",
+      {
+        analystPrincipals: '["arn:aws:iam::111122223333:role/Analysts"]',
+        analystAccountIds: '["444455556666"]',
+      },
+      /incident-ready:analystAccountIds: account "444455556666" has no principal in incident-ready:analystPrincipals, so it admits nobody/,
+    ],
+    [
+      "analysts of two unlisted accounts",
+      {
+        analystPrincipals:
+          '["arn:aws:iam::111122223333:role/Analysts","arn:aws:iam::444455556666:role/Analysts"]',
+      },
+      /incident-ready:analystPrincipals: principals of accounts 111122223333, 444455556666 are not in incident-ready:analystAccountIds, and at most one of them can be the deploying account/,
+    ],
+    [
+      "a break-glass principal given as a pattern",
+      { breakGlassPrincipal: "arn:aws:iam::111122223333:role/Break*" },
+      /incident-ready:breakGlassPrincipal: "arn:aws:iam::111122223333:role\/Break\*" is not a role or user ARN/,
+    ],
+    [
+      "a break-glass principal given as a role session",
+      { breakGlassPrincipal: "arn:aws:sts::111122223333:assumed-role/BreakGlass/alice" },
+      /incident-ready:breakGlassPrincipal: .* is not a role or user ARN: .*not an assumed-role session/,
+    ],
   ];
   for (const [what, values, message] of cases)
     it(`refuses ${what}, naming the key, the value and what is allowed`, () => {
       const problems = problemsOf(values);
       expect(problems.join("\n")).to.match(message);
     });
+
+  it("reads the break-glass principal and the analysts' accounts", () => {
+    const c = read({
+      breakGlassPrincipal: "arn:aws:iam::111122223333:role/BreakGlass",
+      analystPrincipals: '["arn:aws:iam::111122223333:role/A","arn:aws:iam::444455556666:role/B"]',
+      analystAccountIds: '["444455556666"]',
+    });
+    expect(c.breakGlassPrincipal).to.equal("arn:aws:iam::111122223333:role/BreakGlass");
+    expect(c.analystAccountIds).to.deep.equal(["444455556666"]);
+    expect(read({}).breakGlassPrincipal).to.equal("");
+    expect(read({}).analystAccountIds).to.deep.equal([]);
+  });
 
   it("reports every problem at once, with the fix", () => {
     try {

@@ -43,6 +43,7 @@ export function pointCliAt(
     endpoint: string;
     stateDir: string;
     responderCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
+    settings?: { roleWriterFunction?: string };
   },
   extra: Record<string, string> = {},
 ) {
@@ -56,6 +57,8 @@ export function pointCliAt(
     AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
     ...(creds.sessionToken ? { AWS_SESSION_TOKEN: creds.sessionToken } : {}),
     IR_STATE_DIR: a.stateDir,
+    // Role policies through the role writer, as with the baseline deployed.
+    ...(a.settings?.roleWriterFunction ? { IR_ROLE_WRITER_FUNCTION: a.settings.roleWriterFunction } : {}),
     IR_MAX_ATTEMPTS: "1",
     ...extra,
   });

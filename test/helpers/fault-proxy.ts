@@ -16,6 +16,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { lambdaOperation } from "../../automation/emulator/strict/request";
 import { checkLoopbackUpstream, operationOf, protocolOf } from "../../automation/emulator/strict/wire";
 
 // The wire readers are shared with the strict layer; re-exported for the fault proxy's callers.
@@ -227,7 +228,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       res.end(`fault proxy: request limit of ${maxRequests} reached`);
       return;
     }
-    const op = options.script || options.refuse ? operationOf(req.headers, body) : undefined;
+    const op =
+      options.script || options.refuse
+        ? (operationOf(req.headers, body) ??
+          lambdaOperation(req.method ?? "GET", new URL(req.url ?? "/", "http://proxy.invalid").pathname))
+        : undefined;
     if (op && options.refuse?.({ operation: op, body: body.toString("utf8") })) {
       const a = errorAnswer(protocolOf(req.headers), "refuse");
       res.writeHead(a.status, { ...a.headers, "x-amzn-requestid": randomUUID() });

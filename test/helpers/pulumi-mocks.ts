@@ -53,6 +53,10 @@ function outputProps(
     const kind = type.endsWith("Role") ? "role" : "instance-profile";
     state.arn = `arn:aws:iam::${o.accountId}:${kind}/${state.name}`;
   }
+  if (type === "aws:lambda/function:Function") {
+    state.name = inputs.name ?? name;
+    state.arn = `arn:aws:lambda:${o.region}:${o.accountId}:function:${state.name}`;
+  }
   if (type === "aws:kms/key:Key") state.keyId = `${name}-key-id`;
   if (type === "aws:sns/topic:Topic") state.name = inputs.name ?? name;
   if (type === "aws:dynamodb/table:Table") state.name = inputs.name ?? name;

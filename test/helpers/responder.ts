@@ -3,6 +3,7 @@
  * prerequisites (bootstrap) and settings pointing at them, plus a describe-everything snapshot of the
  * account for "nothing changed" assertions.
  */
+
 import { mkdtempSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -23,10 +24,12 @@ import {
 import { DescribeTargetHealthCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ListInstanceProfilesCommand, ListRolePoliciesCommand, ListRolesCommand } from "@aws-sdk/client-iam";
 import { ListBucketsCommand, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
+import { PutParameterCommand } from "@aws-sdk/client-ssm";
 import type { AwsClients } from "../../automation/aws/clients";
 import { bootstrap } from "../../automation/bootstrap/bootstrap";
 import { assumeResponderRole, type ResponderCredentials } from "../../automation/emulator/responder-role";
 import { type ResolvedSettings, resolveSettings } from "../../automation/settings/settings";
+import { evidenceBucketName, ROLE_WRITER_FUNCTION_NAME, SSM } from "../../facts/names";
 import { motoClients, responderClients, TEST_ACCOUNT, TEST_REGION, useMoto } from "./moto";
 import { seedWorld, type World } from "./world";
 
@@ -60,7 +63,31 @@ export async function setupAccount(opts: { bare?: boolean; groups?: boolean } = 
     workloadRoleArns: [`arn:aws:iam::${TEST_ACCOUNT}:role/${world.roleName}`],
   });
   const responder = responderClients(endpoint, responderCredentials);
+  // The responder writes role policies through the role writer, as with the baseline deployed.
+  settings.roleWriterFunction = `arn:aws:lambda:${TEST_REGION}:${TEST_ACCOUNT}:function:${ROLE_WRITER_FUNCTION_NAME}`;
   return { endpoint, clients, responder, responderCredentials, world, settings, stateDir };
+}
+
+/**
+ * The settings parameter as the baseline publishes it (facts/responder-settings.ts shape), as the
+ * auto-containment function reads it: the account's journal, evidence bucket, alert topic and role writer.
+ */
+export async function publishSettingsParameter(a: Account, alertTopicArn: string): Promise<void> {
+  await a.clients.ssm.send(
+    new PutParameterCommand({
+      Name: SSM.responderConfig,
+      Type: "String",
+      Overwrite: true,
+      Value: JSON.stringify({
+        region: TEST_REGION,
+        accountId: TEST_ACCOUNT,
+        journalTable: a.settings.journalTable,
+        evidenceBucket: evidenceBucketName(TEST_ACCOUNT, TEST_REGION),
+        alertTopicArn,
+        roleWriterFunction: a.settings.roleWriterFunction,
+      }),
+    }),
+  );
 }
 
 const strip = (v: unknown): unknown =>

@@ -159,7 +159,8 @@ describe("containment fails safe (integration, strict)", function () {
       step: "untrack",
       refuse: (c) => c.operation === "ModifyNetworkInterfaceAttribute" && groupIs(c.body, () => untrack),
     },
-    { step: "revoke-credentials", refuse: (c) => c.operation === "PutRolePolicy" },
+    // The responder's one way to a role's policies: the role writer (lambda Invoke).
+    { step: "revoke-credentials", refuse: (c) => c.operation === "Invoke" },
     { step: "swap-profile", refuse: (c) => /IamInstanceProfileAssociation$/.test(c.operation) },
     { step: "protect", refuse: (c) => c.operation === "ModifyInstanceAttribute" },
     {

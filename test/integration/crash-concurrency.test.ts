@@ -33,6 +33,7 @@ function startCli(a: Account, instanceId: string, extra: string[] = []): ChildPr
         AWS_REGION: TEST_REGION,
         ...responderEnv(a.responderCredentials),
         IR_STATE_DIR: a.stateDir,
+        IR_ROLE_WRITER_FUNCTION: a.settings.roleWriterFunction ?? "",
         IR_MAX_ATTEMPTS: "1",
         IR_LEASE_SECONDS: "2",
       },

@@ -22,6 +22,7 @@ import type { AwsClients } from "../../automation/aws/clients";
 import { respond } from "../../automation/respond/respond";
 import { checkGroupRules, IsolationGroupResolver } from "../../automation/steps/isolation-groups";
 import { isolationGroupNames } from "../../facts/names";
+import { ROLE_TAG_VALUES, TAG } from "../../facts/tags";
 import { type Account, setupAccount } from "../helpers/responder";
 
 /** Every CIDR a group's rules name (the prefix list and group references are not CIDRs). */
@@ -101,12 +102,17 @@ describe("isolation groups left half-created are finished by the next run (integ
     const a = await setupAccount();
     const names = isolationGroupNames(a.world.vpcId);
     // What a crash right after the creates leaves: the groups exist, with AWS's defaults only.
-    for (const name of [names.untrack, names.isolation])
+    // Tagged on create, as ir creates them (the responder may change rules only on ir:role groups).
+    for (const [name, role] of [
+      [names.untrack, ROLE_TAG_VALUES.untrackGroup],
+      [names.isolation, ROLE_TAG_VALUES.isolationGroup],
+    ] as const)
       await a.clients.ec2.send(
         new CreateSecurityGroupCommand({
           GroupName: name,
           Description: "half-created",
           VpcId: a.world.vpcId,
+          TagSpecifications: [{ ResourceType: "security-group", Tags: [{ Key: TAG.role, Value: role }] }],
         }),
       );
     const [r] = await respond({
@@ -182,6 +188,12 @@ describe("isolation groups left half-created are finished by the next run (integ
           GroupName: names.forensicEgress,
           Description: "old",
           VpcId: a.world.vpcId,
+          TagSpecifications: [
+            {
+              ResourceType: "security-group",
+              Tags: [{ Key: TAG.role, Value: ROLE_TAG_VALUES.forensicEgressGroup }],
+            },
+          ],
         }),
       )
     ).GroupId!;

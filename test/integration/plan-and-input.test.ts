@@ -34,7 +34,8 @@ describe("ir plan and bad input against moto (integration)", function () {
       "autoscaling:DetachInstances",
       "elasticloadbalancing:DeregisterTargets",
       "ec2:ModifyNetworkInterfaceAttribute",
-      "iam:PutRolePolicy",
+      // The revoke deny, written by the role writer (the responder holds no iam:PutRolePolicy).
+      "lambda:InvokeFunction",
       "ec2:ReplaceIamInstanceProfileAssociation",
       "ec2:ModifyInstanceAttribute",
       "ec2:CreateSecurityGroup",

@@ -9,7 +9,6 @@
  */
 import { DescribeInstancesCommand, DescribeNetworkInterfacesCommand } from "@aws-sdk/client-ec2";
 import { CreateTopicCommand } from "@aws-sdk/client-sns";
-import { PutParameterCommand } from "@aws-sdk/client-ssm";
 import { expect } from "chai";
 import { DeployedRule } from "../../automation/gameday/finding-delivery";
 import { guardDutyEvent as gamedayEvent, type Victim } from "../../automation/gameday/findings";
@@ -21,9 +20,9 @@ import {
   AUTO_CONTAIN_FUNCTION_NAME,
   autoContainmentPattern,
 } from "../../components/auto-containment-pattern";
-import { evidenceBucketName, isolationGroupNames, SSM } from "../../facts/names";
+import { isolationGroupNames } from "../../facts/names";
 import { TEST_ACCOUNT, TEST_REGION } from "../helpers/moto";
-import { type Account, describeAccount, setupAccount } from "../helpers/responder";
+import { type Account, describeAccount, publishSettingsParameter, setupAccount } from "../helpers/responder";
 import { accessKeyFindingEvent, credentialExfiltrationEvent } from "./events";
 
 describe("auto-containment: findings delivered by the deployed rule to the handler (moto's EventBridge)", function () {
@@ -76,19 +75,8 @@ describe("auto-containment: findings delivered by the deployed rule to the handl
   before(async () => {
     a = await setupAccount();
     const topicArn = (await a.clients.sns.send(new CreateTopicCommand({ Name: "ir-alerts" }))).TopicArn!;
-    await a.clients.ssm.send(
-      new PutParameterCommand({
-        Name: SSM.responderConfig,
-        Type: "String",
-        Value: JSON.stringify({
-          region: TEST_REGION,
-          accountId: TEST_ACCOUNT,
-          journalTable: a.settings.journalTable,
-          evidenceBucket: evidenceBucketName(TEST_ACCOUNT, TEST_REGION),
-          alertTopicArn: topicArn,
-        }),
-      }),
-    );
+    // What the baseline publishes, as the function reads it.
+    await publishSettingsParameter(a, topicArn);
     // The baseline's rule at its default threshold (the component's pattern: test/components/auto-containment.test.ts).
     rule = await DeployedRule.deploy(
       a.clients,

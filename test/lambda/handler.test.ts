@@ -22,11 +22,11 @@ import { type AwsClients, MemoryRecorder } from "../../automation/aws/clients";
 import { provisionResponderRole } from "../../automation/emulator/responder-role";
 import { createHandler, TransientError } from "../../automation/lambda/handler";
 import { caseStatus } from "../../automation/respond/status";
-import { evidenceBucketName, isolationGroupNames, revokePolicyName, SSM } from "../../facts/names";
+import { isolationGroupNames, revokePolicyName, SSM } from "../../facts/names";
 import { RESPONDER_ACTIONS } from "../../facts/responder-actions";
 import { TAG } from "../../facts/tags";
 import { motoClients, responderClients, TEST_ACCOUNT, TEST_CREDENTIALS, TEST_REGION } from "../helpers/moto";
-import { type Account, describeAccount, setupAccount } from "../helpers/responder";
+import { type Account, describeAccount, publishSettingsParameter, setupAccount } from "../helpers/responder";
 import { seedWorld } from "../helpers/world";
 import { accessKeyFindingEvent, guardDutyEvent, securityHubEvent } from "./events";
 
@@ -98,20 +98,8 @@ describe("auto-containment handler against moto (integration)", function () {
     await a.clients.sns.send(
       new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: queueArn }),
     );
-    // What the baseline publishes (facts/responder-settings.ts shape), as the function reads it.
-    await a.clients.ssm.send(
-      new PutParameterCommand({
-        Name: SSM.responderConfig,
-        Type: "String",
-        Value: JSON.stringify({
-          region: TEST_REGION,
-          accountId: TEST_ACCOUNT,
-          journalTable: a.settings.journalTable,
-          evidenceBucket: evidenceBucketName(TEST_ACCOUNT, TEST_REGION),
-          alertTopicArn: topicArn,
-        }),
-      }),
-    );
+    // What the baseline publishes, as the function reads it.
+    await publishSettingsParameter(a, topicArn);
   });
 
   after(() => sqs.destroy());

@@ -69,6 +69,7 @@ export function runCli(
         AWS_REGION: TEST_REGION,
         ...responderEnv(a.responderCredentials),
         IR_STATE_DIR: a.stateDir,
+        ...(a.settings.roleWriterFunction ? { IR_ROLE_WRITER_FUNCTION: a.settings.roleWriterFunction } : {}),
         ...env,
       },
     });

@@ -6,6 +6,7 @@
  */
 import { CreateTableCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import {
+  AssociateIamInstanceProfileCommand,
   CreateKeyPairCommand,
   CreateSecurityGroupCommand,
   CreateSnapshotsCommand,
@@ -16,7 +17,7 @@ import {
   RunInstancesCommand,
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
-import { PutRolePolicyCommand } from "@aws-sdk/client-iam";
+import { CreateInstanceProfileCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { CreateBucketCommand, PutBucketPolicyCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand } from "@aws-sdk/client-sts";
 import { expect } from "chai";
@@ -113,7 +114,7 @@ describe("strict rule iam-authorize", () => {
     );
   });
 
-  it("TerminateInstances (DryRun too) is refused on an instance without ir:case-id, allowed once tagged", async () => {
+  it("TerminateInstances (DryRun too) is refused on an instance without ir:case-id, then without the quarantine profile, allowed once both", async () => {
     const arn = `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/${instanceId}`;
     const dry = await failure(
       responder.ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId], DryRun: true })),
@@ -127,6 +128,21 @@ describe("strict rule iam-authorize", () => {
     // The tag write passes through the layer: the cached tags of the instance are dropped.
     await l.admin.ec2.send(
       new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: "ir:case-id", Value: "c1" }] }),
+    );
+    // The case tag alone is not enough (anyone holding the role can put it on an untagged instance):
+    // the instance must run under the quarantine profile (ec2:InstanceProfile, read from the instance).
+    const unquarantined = await failure(
+      responder.ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId], DryRun: true })),
+    );
+    expect(unquarantined.name).to.equal("UnauthorizedOperation");
+    await l.admin.iam
+      .send(new CreateInstanceProfileCommand({ InstanceProfileName: "ir-deny-all" }))
+      .catch(() => undefined);
+    await l.admin.ec2.send(
+      new AssociateIamInstanceProfileCommand({
+        InstanceId: instanceId,
+        IamInstanceProfile: { Name: "ir-deny-all" },
+      }),
     );
     const allowedDry = await failure(
       responder.ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId], DryRun: true })),

@@ -10,6 +10,19 @@ function formParams(body: Buffer): Record<string, string> {
   return out;
 }
 
+/** Lambda's REST operations the layer knows (the function name is in the path). */
+export function lambdaOperation(method: string, path: string): string | undefined {
+  if (method === "POST" && /^\/2015-03-31\/functions\/[^/]+\/invocations$/.test(path)) return "Invoke";
+  if (method === "GET" && /^\/2015-03-31\/functions\/[^/]+$/.test(path)) return "GetFunction";
+  return undefined;
+}
+
+/** The function a Lambda REST path names (a name, a name:qualifier or an ARN, URL-encoded). */
+export function lambdaFunctionOf(path: string): string | undefined {
+  const m = /^\/2015-03-31\/functions\/([^/]+)/.exec(path);
+  return m ? decodeURIComponent(m[1]!) : undefined;
+}
+
 let seq = 0;
 
 export function parseRequest(req: IncomingMessage, body: Buffer, identities: Identities): StrictRequest {
@@ -29,7 +42,7 @@ export function parseRequest(req: IncomingMessage, body: Buffer, identities: Ide
     s3 = { bucket: bucket ? decodeURIComponent(bucket) : undefined, key: key || undefined };
     operation = s3Operation(method, s3.bucket, s3.key, query, headers);
   } else if (protocol === "json") {
-    operation = operationOf(headers, body) ?? "";
+    operation = operationOf(headers, body) ?? lambdaOperation(method, url.pathname) ?? "";
     try {
       json = body.length ? (JSON.parse(body.toString("utf8")) as Record<string, unknown>) : {};
     } catch {

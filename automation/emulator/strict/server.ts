@@ -242,6 +242,7 @@ export async function startStrictLayer(options: StrictLayerOptions): Promise<Str
   server.unref();
   let stopped: Promise<void> | undefined;
   const port = (server.address() as AddressInfo).port;
+  ctx.endpoint = `http://127.0.0.1:${port}`;
   return {
     endpoint: `http://127.0.0.1:${port}`,
     upstream: upstream.origin,

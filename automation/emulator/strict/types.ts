@@ -112,6 +112,11 @@ export interface StrictState {
 
 export interface RuleContext {
   state: StrictState;
+  /**
+   * The layer's own endpoint, once it listens: code the layer runs in an account's name (a Lambda
+   * function it plays) calls AWS through it, so its calls are authorised like any other.
+   */
+  endpoint?: string;
   /** Admin clients straight to moto (no rules), acting in `accountId`. Cached; do not destroy. */
   moto(accountId: string, region: string): AwsClients;
   /** The layer's clock (ms since the epoch); tests may move it. */

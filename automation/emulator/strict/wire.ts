@@ -42,6 +42,8 @@ export function protocolOf(headers: IncomingHttpHeaders, query?: URLSearchParams
   const service = sigV4Scope(headers, query)?.service ?? "";
   if (service === "ec2") return "ec2";
   if (service === "s3") return "s3";
+  // Lambda's REST-JSON API: errors in the JSON shape (x-amzn-errortype), like the JSON protocol's.
+  if (service === "lambda") return "json";
   if (headers["x-amz-target"]) return "json";
   // An unsigned or presigned request to a path-style URL is S3's.
   if (!service) return "s3";

@@ -21,7 +21,7 @@ import type { Principal, RuleContext } from "../types";
 import { type Context, globalContext } from "./context";
 import { type NamedPolicy, policyCache, type RolePolicies, resourcePolicy, rolePolicies } from "./policies";
 import { type Applicable, applicableOnly, contextKey, type Needs, needsOf } from "./statements";
-import { resourceTagContext } from "./tags";
+import { instanceProfileContext, resourceTagContext } from "./tags";
 
 export interface Decision {
   allowed: boolean;
@@ -175,6 +175,8 @@ export async function decide(
   const hasTags = Object.keys(q.context).some((k) => /:ResourceTag\//i.test(k));
   if (prep.needs.resourceTags && !hasTags)
     context = { ...context, ...(await resourceTagContext(ctx, q.resource, p.accountId)) };
+  if (prep.needs.keys.has("ec2:instanceprofile") && !("ec2:InstanceProfile" in q.context))
+    context = { ...context, ...(await instanceProfileContext(ctx, q.resource, p.accountId)) };
   const key = `${prepKey}|${q.resource}|${contextKey(context, prep.needs)}`;
   const hit = decisions.get(key);
   if (hit) return hit;

@@ -4,7 +4,7 @@
  * resource tag; cached per resource and dropped when a tag write on it passes through the layer.
  */
 import { DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
-import { DescribeTagsCommand } from "@aws-sdk/client-ec2";
+import { DescribeIamInstanceProfileAssociationsCommand, DescribeTagsCommand } from "@aws-sdk/client-ec2";
 import { ListRoleTagsCommand } from "@aws-sdk/client-iam";
 import type { RuleContext, StrictRequest } from "../types";
 
@@ -68,6 +68,31 @@ export async function resourceTagContext(
     if (["ec2", "autoscaling", "iam"].includes(service)) out[`${service}:ResourceTag/${k}`] = v;
   }
   return out;
+}
+
+/**
+ * `ec2:InstanceProfile` of an existing instance: the ARN of the instance profile associated with it now
+ * (the key is absent for an instance without one). Read on each decision that needs it (only
+ * destructive calls do), so a profile swap a moment before is seen.
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html#amazonec2-policy-keys
+ */
+export async function instanceProfileContext(
+  ctx: RuleContext,
+  arn: string,
+  accountId: string,
+): Promise<Record<string, string>> {
+  const m = /^arn:[^:]+:ec2:([^:]*):([^:]*):instance\/(i-[0-9a-f]+)$/.exec(arn);
+  if (!m) return {};
+  const r = await ctx.moto(m[2] || accountId, m[1] || "us-east-1").ec2.send(
+    new DescribeIamInstanceProfileAssociationsCommand({
+      Filters: [
+        { Name: "instance-id", Values: [m[3]!] },
+        { Name: "state", Values: ["associated"] },
+      ],
+    }),
+  );
+  const profile = r.IamInstanceProfileAssociations?.[0]?.IamInstanceProfile?.Arn;
+  return profile ? { "ec2:InstanceProfile": profile } : {};
 }
 
 /** EC2 `Tag.N.Key` / `Tag.N.Value` of a CreateTags or DeleteTags request (value undefined when absent). */

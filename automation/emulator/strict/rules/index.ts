@@ -20,6 +20,7 @@ import { ec2StopProtectionBlocksTerminate } from "./ec2-stop-protection-blocks-t
 import { iamAuthorize } from "./iam-authorize";
 import { iamInlinePolicyBudget } from "./iam-inline-policy-budget";
 import { iamSimulatePrincipalPolicy } from "./iam-simulate-principal-policy";
+import { lambdaRoleWriter } from "./lambda-role-writer";
 import { motoDynamodbSerialWrites } from "./moto-dynamodb-serial-writes";
 import { motoFlowLogS3Prefix } from "./moto-flow-log-s3-prefix";
 import { motoS3BucketPolicy } from "./moto-s3-bucket-policy";
@@ -49,6 +50,8 @@ export const STRICT_RULES: readonly StrictRule[] = [
   s3ObjectLockChecksum,
   iamInlinePolicyBudget,
   iamSimulatePrincipalPolicy,
+  // Answers an Invoke of the role writer itself (after authorisation): runs its handler as its role.
+  lambdaRoleWriter,
   // Answers the SSM command calls itself (after authorisation): runs delivered scripts on an emulated host.
   ssmAgent,
   motoFlowLogS3Prefix,
@@ -56,8 +59,12 @@ export const STRICT_RULES: readonly StrictRule[] = [
   motoS3BucketPolicy,
 ];
 
-/** Work-arounds of moto bugs, not AWS behaviour: in front of moto even when strictness is off. */
+/**
+ * Work-arounds of moto bugs, not AWS behaviour: in front of moto even when strictness is off. With
+ * them, the role writer: moto cannot run a function at all, and `ir` writes role policies through it.
+ */
 export const MOTO_SHIMS: readonly StrictRule[] = [
+  lambdaRoleWriter,
   motoFlowLogS3Prefix,
   motoDynamodbSerialWrites,
   motoS3BucketPolicy,

@@ -1,10 +1,15 @@
 /**
  * DynamoDB: the table's ARN (an index's for a Query or Scan on one), each item of a transaction or
  * batch authorised on its own table with its own action, and dynamodb:TagResource for tags given at
- * creation. https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html
+ * creation. A call on one item carries its partition key value in `dynamodb:LeadingKeys` (the table's
+ * HASH key, read from moto once per table).
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
  */
+import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import type { RuleContext, StrictRequest } from "../../types";
-import { type Authorization, jsonString } from "./common";
+import type { Context } from "../context";
+import { type Authorization, jsonString, lookups, remember } from "./common";
 
 const TRANSACT: Record<string, string> = {
   Put: "PutItem",
@@ -14,7 +19,33 @@ const TRANSACT: Record<string, string> = {
   Get: "GetItem",
 };
 
-export function dynamodbAuthorizations(req: StrictRequest, _ctx: RuleContext): Authorization[] | undefined {
+/** The table's partition (HASH) key attribute name. */
+function hashKeyOf(ctx: RuleContext, req: StrictRequest, table: string): Promise<string | undefined> {
+  return remember(lookups(ctx, "dynamodb-hash-key"), `${req.accountId}|${req.region}|${table}`, async () => {
+    const r = await ctx
+      .moto(req.accountId, req.region)
+      .dynamodb.send(new DescribeTableCommand({ TableName: table.split("/").pop() }))
+      .catch(() => undefined);
+    return r?.Table?.KeySchema?.find((k) => k.KeyType === "HASH")?.AttributeName;
+  });
+}
+
+type ItemBody = { TableName?: string; Key?: Record<string, unknown>; Item?: Record<string, unknown> };
+
+/** dynamodb:LeadingKeys of a call on one item: its partition key value. */
+async function leadingKeys(ctx: RuleContext, req: StrictRequest, body: ItemBody): Promise<Context> {
+  const item = body.Key ?? body.Item;
+  if (!item || !body.TableName) return {};
+  const hash = await hashKeyOf(ctx, req, body.TableName);
+  const value = hash ? (item[hash] as { S?: string; N?: string } | undefined) : undefined;
+  const v = value?.S ?? value?.N;
+  return v === undefined ? {} : { "dynamodb:LeadingKeys": [v] };
+}
+
+export async function dynamodbAuthorizations(
+  req: StrictRequest,
+  ctx: RuleContext,
+): Promise<Authorization[] | undefined> {
   const op = req.operation;
   const json = req.json ?? {};
   const table = (name: string) =>
@@ -22,14 +53,23 @@ export function dynamodbAuthorizations(req: StrictRequest, _ctx: RuleContext): A
   if (/^(ListTables|DescribeLimits|DescribeEndpoints)$/.test(op))
     return [{ action: `dynamodb:${op}`, resource: "*" }];
   if (op === "TransactWriteItems" || op === "TransactGetItems") {
-    const items = (json.TransactItems as Record<string, { TableName?: string }>[] | undefined) ?? [];
-    return items.flatMap((item) =>
-      Object.entries(item).flatMap(([kind, body]) =>
-        TRANSACT[kind] && body?.TableName
-          ? [{ action: `dynamodb:${TRANSACT[kind]}`, resource: table(body.TableName) }]
-          : [],
+    const items = (json.TransactItems as Record<string, ItemBody>[] | undefined) ?? [];
+    const out = await Promise.all(
+      items.flatMap((item) =>
+        Object.entries(item).flatMap(([kind, body]) =>
+          TRANSACT[kind] && body?.TableName
+            ? [
+                leadingKeys(ctx, req, body).then((context) => ({
+                  action: `dynamodb:${TRANSACT[kind]}`,
+                  resource: table(body.TableName!),
+                  context,
+                })),
+              ]
+            : [],
+        ),
       ),
     );
+    return out;
   }
   if (op === "BatchWriteItem" || op === "BatchGetItem") {
     const byTable = (json.RequestItems as Record<string, unknown> | undefined) ?? {};
@@ -39,7 +79,9 @@ export function dynamodbAuthorizations(req: StrictRequest, _ctx: RuleContext): A
   if (!name) return undefined;
   const index = jsonString(json, "IndexName");
   const resource = index && /^(Query|Scan)$/.test(op) ? `${table(name)}/index/${index}` : table(name);
-  const out: Authorization[] = [{ action: `dynamodb:${op}`, resource }];
+  const single = /^(GetItem|PutItem|UpdateItem|DeleteItem)$/.test(op);
+  const context = single ? await leadingKeys(ctx, req, json as ItemBody) : {};
+  const out: Authorization[] = [{ action: `dynamodb:${op}`, resource, context }];
   if (op === "CreateTable" && Array.isArray(json.Tags) && json.Tags.length > 0)
     out.push({ action: "dynamodb:TagResource", resource });
   return out;

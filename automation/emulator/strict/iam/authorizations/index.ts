@@ -12,6 +12,7 @@ import { ec2Authorizations } from "./ec2";
 import { elbAuthorizations } from "./elasticloadbalancing";
 import { iamAuthorizations } from "./iam";
 import { kmsAuthorizations } from "./kms";
+import { lambdaAuthorizations } from "./lambda";
 import { s3Authorizations } from "./s3";
 import { snsAuthorizations } from "./sns";
 import { ssmAuthorizations } from "./ssm";
@@ -33,6 +34,7 @@ export const MAPPERS: Readonly<Record<string, { map: Mapper; file: string }>> = 
   sns: { map: snsAuthorizations, file: "sns.ts" },
   cloudtrail: { map: cloudtrailAuthorizations, file: "cloudtrail.ts" },
   config: { map: configAuthorizations, file: "config.ts" },
+  lambda: { map: lambdaAuthorizations, file: "lambda.ts" },
 };
 
 /** Every authorisation the request needs, or undefined when the layer does not know the operation. */

@@ -41,7 +41,10 @@ export function ssmAuthorizations(req: StrictRequest, _ctx: RuleContext): Author
     return (json.Names as string[]).map((n) => ({ action, resource: parameter(n) }));
   if (/Parameter/.test(op)) {
     const name = jsonString(json, "Name") ?? jsonString(json, "Path");
-    return name ? [{ action, resource: parameter(name) }] : undefined;
+    // PutParameter's Overwrite, as ssm:Overwrite (absent when the request does not set it).
+    const overwrite: Record<string, string> =
+      typeof json.Overwrite === "boolean" ? { "ssm:Overwrite": String(json.Overwrite) } : {};
+    return name ? [{ action, resource: parameter(name), context: overwrite }] : undefined;
   }
   if (/Document/.test(op)) {
     const name = jsonString(json, "Name");
