@@ -1,7 +1,7 @@
 /**
  * Argument validation shared by the forensic-readiness components and the config layer. Every
  * function throws an `Error` whose message is lower-case, names the bad value and says what is
- * allowed (GUIDE.md §7), and returns the value when it is valid so calls can be chained.
+ * allowed (docs/architecture.md, conventions), and returns the value when it is valid so calls can be chained.
  *
  * The functions only check plain values: a component validates an argument when it is given as a
  * plain value and skips the check when it is an unresolved `Output` (config values are plain).

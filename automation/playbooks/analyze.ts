@@ -1,5 +1,5 @@
 /**
- * The analyze playbook, on an existing case (GUIDE §3, step 10): the incident window, the addresses
+ * The analyze playbook, on an existing case (the response, step 10: docs/architecture.md): the incident window, the addresses
  * that matter (the role's credentials used from outside, the finding's peers, the flow logs' peers),
  * the change history of the instance, its interfaces, groups and role; then the whole analysis as a
  * hashed, locked artefact. Each step's record is its structured result (plain JSON of the library's

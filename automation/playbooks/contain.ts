@@ -1,5 +1,5 @@
 /**
- * The response playbook, in GUIDE §3 order. Steps start as soon as the steps they come after have run,
+ * The response playbook, in the order of docs/architecture.md, "The response, in order". Steps start as soon as the steps they come after have run,
  * so the critical path with the baseline's groups in place is four round trips:
  *   1. lock + DescribeInstances / DescribeAutoScalingInstances / profile / EIPs / load balancers
  *   2. CreateSnapshots | DescribeTargetHealth, GetInstanceProfile, group check | journal of the original state

@@ -1,5 +1,5 @@
 /**
- * The recover playbook (GUIDE §3 steps 11 and 12): pick the known-good AMI, rebuild, replace what the
+ * The recover playbook (the response, steps 11 and 12: docs/architecture.md): pick the known-good AMI, rebuild, replace what the
  * group runs from another image, gate on known-good health; beside them, verify the evidence; then, only
  * when both hold, terminate the compromised instance.
  */

@@ -1,4 +1,4 @@
-/** The release playbook: undo containment from the journal (GUIDE §3, in reverse where it matters). */
+/** The release playbook: undo containment from the journal (the response of docs/architecture.md, in reverse where it matters). */
 
 import type { CaseContext } from "../case/context";
 import type { Step } from "../engine/types";

@@ -5,7 +5,7 @@
  */
 import type { Json } from "../engine/types";
 
-/** The phases of a case, in the order they happen (GUIDE §3). */
+/** The phases of a case, in the order they happen (docs/architecture.md, "The response, in order"). */
 export const PHASES = ["contain", "preserve", "investigate", "analyze", "recover", "terminate"] as const;
 export type Phase = (typeof PHASES)[number];
 

@@ -293,6 +293,23 @@ async function convergeRules(
   g: SecurityGroup,
   reach: ForensicReach,
 ): Promise<void> {
+  await convergeRulesOf(ec2, kind, g, reach).catch((err) => {
+    // The responder may change rules only on the project's groups (ir:role): a group found by name
+    // without the tag (made by hand, or by a version that did not tag) is refused; say how to adopt it.
+    const untagged = g.Tags !== undefined && !g.Tags.some((t) => t.Key === TAG.role);
+    if (errorName(err) !== "UnauthorizedOperation" || !untagged) throw err;
+    throw new Error(
+      `security group ${g.GroupId} (${g.GroupName}) has the ${kind} group's name but no ${TAG.role} tag, and the responder may change rules only on the project's groups: tag it (aws ec2 create-tags --resources ${g.GroupId} --tags Key=${TAG.role},Value=${ROLE[kind]}) or delete it, then run again`,
+    );
+  });
+}
+
+async function convergeRulesOf(
+  ec2: EC2Client,
+  kind: Kind,
+  g: SecurityGroup,
+  reach: ForensicReach,
+): Promise<void> {
   const GroupId = g.GroupId!;
   if (kind === "untrack") {
     const ingress = [

@@ -24,7 +24,7 @@ import {
   settle,
 } from "../helpers/pulumi-mocks";
 
-/** A realistic action list, as the responder engine (GUIDE.md §3) calls AWS. */
+/** A realistic action list, as the responder engine (docs/architecture.md, "The response, in order") calls AWS. */
 const ACTIONS = [
   "autoscaling:DescribeAutoScalingInstances",
   "autoscaling:DetachInstances",

@@ -137,6 +137,33 @@ describe("isolation groups left half-created are finished by the next run (integ
     expect(checkGroupRules(byName.get(names.untrack), byName.get(names.isolation))).to.equal(undefined);
   });
 
+  it("GIVEN an untrack group by name without ir:role (made by hand) WHEN respond runs THEN the groups step fails naming the group and the tag that adopts it, and nothing is contained half-way", async () => {
+    const a = await setupAccount();
+    const names = isolationGroupNames(a.world.vpcId);
+    const id = (
+      await a.clients.ec2.send(
+        new CreateSecurityGroupCommand({
+          GroupName: names.untrack,
+          Description: "by hand",
+          VpcId: a.world.vpcId,
+        }),
+      )
+    ).GroupId!;
+    const [r] = await respond({
+      targets: [{ instanceId: a.world.solo, source: { kind: "argument" } }],
+      settings: a.settings,
+      clients: a.responder,
+      options: { dwellMs: 0, memory: false },
+    });
+    const groupsStep = r!.steps.find((s) => s.id === "isolation-groups");
+    expect(groupsStep?.status).to.equal("failed");
+    expect(groupsStep?.detail).to.contain(
+      `security group ${id} (${names.untrack}) has the untrack group's name but no ir:role tag`,
+    );
+    expect(groupsStep?.detail).to.contain(`--tags Key=ir:role,Value=${ROLE_TAG_VALUES.untrackGroup}`);
+    expect(r!.status).to.not.equal("contained");
+  });
+
   it("GIVEN a VPC with IPv6 and SSM interface endpoints WHEN the fallback creates the groups THEN forensic egress is HTTPS to the S3 prefix list and the endpoints' group only, and nothing keeps ::/0", async () => {
     const a = await setupAccount();
     const { vpcId, endpointGroup } = await vpcWithSsmEndpoints(a, "own");
