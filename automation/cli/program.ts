@@ -4,6 +4,8 @@
  * AWS credentials from the standard chain, AWS_ENDPOINT_URL for emulators.
  */
 import { Command, CommanderError, Option } from "commander";
+import { errorName } from "../aws/errors";
+import { actionableProblem } from "../aws/problems";
 import { bootstrap } from "../bootstrap/bootstrap";
 import { bootstrapForensic } from "../bootstrap/forensic";
 import { InputError, parseTargets } from "../input/targets";
@@ -358,6 +360,24 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   return program;
 }
 
+/** The value of `--name value` or `--name=value` in argv. */
+function flagOf(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(name);
+  if (i >= 0) return argv[i + 1];
+  return argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
+}
+
+const envRegion = () =>
+  process.env.IR_REGION || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1";
+
+/** An access denial names the action and the resource (AWS's message); ir doctor checks them all. */
+export function withDoctorHint(err: unknown): string {
+  const message = (err as Error)?.message ?? String(err);
+  return ["AccessDenied", "AccessDeniedException", "UnauthorizedOperation"].includes(errorName(err))
+    ? `${message}: ir doctor checks every permission the responder needs, and names what to fix`
+    : message;
+}
+
 /** Runs the CLI; resolves with the exit code (never calls process.exit). */
 export async function run(
   argv: string[],
@@ -377,13 +397,21 @@ export async function run(
         ? EXIT.ok
         : EXIT.usage;
     }
+    // No credentials, an expired session, a dead endpoint: the cause and the fix, exit 2.
+    const problem = actionableProblem(
+      err,
+      flagOf(argv, "--region") ?? envRegion(),
+      flagOf(argv, "--endpoint") ?? process.env.AWS_ENDPOINT_URL,
+    );
     const usage =
+      problem !== undefined ||
       err instanceof InputError ||
       /is not valid|must be|cannot be read|not valid JSON/.test((err as Error).message);
     const c = usage ? EXIT.usage : EXIT.error;
+    const message = problem?.message ?? withDoctorHint(err);
     // --json escapes control characters itself; the length is bounded like the terminal's.
-    if (json) io.out(JSON.stringify({ exitCode: c, error: clip((err as Error).message, 2000) }));
-    else io.err.write(`ir: ${safe((err as Error).message, 2000)}\n`);
+    if (json) io.out(JSON.stringify({ exitCode: c, error: clip(message, 2000) }));
+    else io.err.write(`ir: ${safe(message, 2000)}\n`);
     return c;
   }
 }

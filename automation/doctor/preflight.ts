@@ -8,6 +8,7 @@ import { DescribeRegionsCommand } from "@aws-sdk/client-ec2";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import type { AwsClients } from "../aws/clients";
 import { errorName } from "../aws/errors";
+import { actionableProblem } from "../aws/problems";
 import { InputError } from "../input/targets";
 import type { Check } from "./types";
 
@@ -18,43 +19,10 @@ export interface Caller {
   partition: string;
 }
 
-const REFUSED_CREDENTIALS = new Set([
-  "InvalidClientTokenId",
-  "SignatureDoesNotMatch",
-  "ExpiredToken",
-  "ExpiredTokenException",
-  "UnrecognizedClientException",
-  "InvalidAccessKeyId",
-  "AuthFailure",
-]);
-
-const networkCode = (err: unknown): string | undefined => {
-  const e = err as { code?: string; cause?: { code?: string } };
-  return e.code ?? e.cause?.code;
-};
-
-/** The error as bad input when it is one (credentials, an unresolvable Region), else undefined. */
+/** The error as bad input when it is one (credentials, an unresolvable Region, a dead endpoint), else undefined. */
 export function inputProblem(err: unknown, region: string, endpoint?: string): InputError | undefined {
-  const name = errorName(err);
-  const message = (err as Error).message ?? String(err);
-  if (name === "CredentialsProviderError" || /could not (load|resolve) credentials/i.test(message))
-    return new InputError(
-      `no AWS credentials were found (${message}): set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where a role provides them; ir doctor checked and changed nothing`,
-    );
-  if (REFUSED_CREDENTIALS.has(name))
-    return new InputError(
-      `the AWS credentials were refused (${name}: ${message}): refresh them (a new session, aws sso login) and run ir doctor again`,
-    );
-  const code = networkCode(err);
-  if (!endpoint && (code === "ENOTFOUND" || code === "EAI_AGAIN"))
-    return new InputError(
-      `region "${region}" is not known: its endpoints do not resolve (${code}): pass --region with a region name such as us-east-1`,
-    );
-  if (endpoint && (code === "ECONNREFUSED" || code === "ENOTFOUND"))
-    return new InputError(
-      `endpoint "${endpoint}" cannot be reached (${code}): check --endpoint or AWS_ENDPOINT_URL`,
-    );
-  return undefined;
+  const p = actionableProblem(err, region, endpoint);
+  return p && new InputError(`${p.message}; ir doctor checked nothing and changed nothing`);
 }
 
 /** A Region of the same partition that always exists: where the Region asked about is looked up. */
