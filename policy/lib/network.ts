@@ -4,6 +4,7 @@
  * `vpc.SecurityGroupIngressRule`, and network-ACL entries (`ec2.NetworkAcl`, `ec2.DefaultNetworkAcl`,
  * `ec2.NetworkAclRule`).
  */
+import { cidrReach } from "./cidr";
 import { isUnknown } from "./unknown";
 import { type Known, list, num, type Props, str } from "./values";
 
@@ -214,8 +215,13 @@ function naclInline(rules: unknown[]): Ingress[] {
         from: ports.from.value ?? 0,
         to: ports.to.value ?? 65535,
       };
-      if (v4.value && isWorld(v4.value)) shadows.push({ family: "v4", ...range });
-      if (v6.value && isWorld(v6.value)) shadows.push({ family: "v6", ...range });
+      for (const cidr of [v4.value, v6.value]) {
+        if (!cidr) continue;
+        const reach = cidrReach(cidr);
+        // A deny whose CIDR is not valid cannot be judged: like an unknown deny, it may come first.
+        if (reach.kind === "invalid") shadowUnknown = true;
+        else if (reach.kind === "world") shadows.push({ family: reach.family, ...range });
+      }
     });
     for (const e of entries) out.push({ ...e, shadows, shadowUnknown });
   });
@@ -241,11 +247,9 @@ function unshadowed(protocol: Protocol, from: number, to: number, family: "v4" |
   return ranges;
 }
 
-/** 0.0.0.0/0 and ::/0 (and their spellings). */
-export function isWorld(cidr: string): boolean {
-  const c = cidr.trim().toLowerCase();
-  return c === "0.0.0.0/0" || c === "::/0" || c === "0::0/0" || c === "0:0:0:0:0:0:0:0/0";
-}
+/** The advisory note for a source that is not a valid CIDR (AWS rejects it; the pack cannot judge it). */
+export const invalidCidrNote = (path: string, cidr: string) =>
+  `${path || "cidr"} = ${JSON.stringify(cidr)} is not a valid CIDR, so whether it opens the rule to the world cannot be judged (AWS rejects it on update). Write the source as address/prefix.`;
 
 export const rangesOverlap = (a: [number, number], from: number, to: number) => a[0] <= to && from <= a[1];
 
@@ -267,16 +271,25 @@ export function forEachWorldIngress(
     path: string,
   ) => void,
   onUnknown: (path: string) => void,
+  /** A source that is not a valid CIDR: judged like an unknown (a note, never a violation). */
+  onInvalid: (path: string, cidr: string) => void,
 ) {
   const all = ingressOf(type, props);
   if (!all) return onUnknown("ingress");
   for (const ing of all) {
-    const worldSources: Array<{ path: string; cidr: string }> = [];
+    const worldSources: Array<{ path: string; cidr: string; family: "v4" | "v6" }> = [];
     let unknownSource = false;
+    const invalid: Array<{ path: string; cidr: string }> = [];
     for (const s of ing.sources) {
       if (!s.cidr.known) unknownSource = true;
-      else if (s.cidr.value && isWorld(s.cidr.value)) worldSources.push({ path: s.path, cidr: s.cidr.value });
+      else if (s.cidr.value !== undefined) {
+        const reach = cidrReach(s.cidr.value);
+        if (reach.kind === "world")
+          worldSources.push({ path: s.path, cidr: s.cidr.value, family: reach.family });
+        else if (reach.kind === "invalid") invalid.push({ path: s.path, cidr: s.cidr.value });
+      }
     }
+    for (const bad of invalid) onInvalid(bad.path, bad.cidr);
     if (!worldSources.length) {
       if (unknownSource) onUnknown(`${ing.path || "cidr"} (source CIDRs)`);
       continue;
@@ -291,12 +304,11 @@ export function forEachWorldIngress(
       continue;
     }
     for (const w of worldSources) {
-      const family = w.cidr.includes(":") ? "v6" : "v4";
       for (const [from, to] of unshadowed(
         protocol,
         ing.from.value ?? 0,
         ing.to.value ?? 65535,
-        family,
+        w.family,
         ing.shadows ?? [],
       ))
         onOpen(ing, protocol, from, to, w.cidr, w.path);

@@ -1,8 +1,8 @@
 /** The shared check behind the "port open to the world" policies (security groups and NACLs). */
 import type { SettingsReader } from "./config";
 import type { Reporter, RuleResource } from "./define";
-import { forEachWorldIngress, rangesOverlap } from "./network";
-import { portLabel } from "./ports";
+import { forEachWorldIngress, invalidCidrNote, rangesOverlap } from "./network";
+import { portLabel, reachesService } from "./ports";
 
 export interface PortSettings {
   ports: Array<[number, number]>;
@@ -23,7 +23,7 @@ export const parsePorts =
     ports: r.portRanges("ports", dflt),
   });
 
-/** Reports each configured port that a world-open ingress (tcp, udp or all) reaches. */
+/** Reports each configured port whose service a world-open ingress (tcp, udp or all) reaches: protocol and port together. */
 export function checkWorldPorts(
   resource: RuleResource,
   ports: Array<[number, number]>,
@@ -35,7 +35,7 @@ export function checkWorldPorts(
     resource.props,
     (_ing, protocol, from, to, cidr, path) => {
       if (protocol === "other") return;
-      const hit = ports.filter((p) => rangesOverlap(p, from, to));
+      const hit = ports.filter((p) => rangesOverlap(p, from, to) && reachesService(p, protocol, from, to));
       if (!hit.length) return;
       const range =
         protocol === "all"
@@ -46,5 +46,6 @@ export function checkWorldPorts(
       );
     },
     (path) => report.undetermined(path),
+    (path, cidr) => report.note(invalidCidrNote(path, cidr)),
   );
 }

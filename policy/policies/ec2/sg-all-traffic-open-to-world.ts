@@ -1,5 +1,5 @@
 import { resourcePolicy } from "../../lib/define";
-import { forEachWorldIngress, SG_TYPES } from "../../lib/network";
+import { forEachWorldIngress, invalidCidrNote, SG_TYPES } from "../../lib/network";
 
 /** Every port open to the internet: any service started on the host, now or later, is exposed. */
 export const sgAllTrafficOpenToWorld = resourcePolicy({
@@ -25,5 +25,6 @@ export const sgAllTrafficOpenToWorld = resourcePolicy({
           );
       },
       (path) => report.undetermined(path),
+      (path, cidr) => report.note(invalidCidrNote(path, cidr)),
     ),
 });

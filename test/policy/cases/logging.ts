@@ -109,6 +109,49 @@ export const tls = spec({
       sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
       defaultActions: [],
     }),
+    ...[
+      "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+      "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
+      "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+      "ELBSecurityPolicy-FS-1-2-2019-08",
+      "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+    ].map((sslPolicy) =>
+      one(`AWS-recommended policy ${sslPolicy}`, T.listener, {
+        loadBalancerArn: "arn",
+        protocol: "HTTPS",
+        sslPolicy,
+        defaultActions: [],
+      }),
+    ),
+    one("a later TLS13-1-2 policy passes by AWS's naming, without a code change", T.listener, {
+      loadBalancerArn: "arn",
+      protocol: "TLS",
+      sslPolicy: "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2027-03",
+      defaultActions: [],
+    }),
+    one("a later FS-1-2 policy passes by AWS's naming", T.listener, {
+      loadBalancerArn: "arn",
+      protocol: "HTTPS",
+      sslPolicy: "ELBSecurityPolicy-FS-1-2-Res-2027-03",
+      defaultActions: [],
+    }),
+    one(
+      "requireForwardSecrecy accepts a forward-secrecy-only policy",
+      T.listener,
+      {
+        loadBalancerArn: "arn",
+        protocol: "HTTPS",
+        sslPolicy: "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+        defaultActions: [],
+      },
+      { config: { requireForwardSecrecy: true } },
+    ),
+    one(
+      "allowedPolicies, when set, accepts exactly its names",
+      T.listener,
+      { loadBalancerArn: "arn", protocol: "HTTPS", sslPolicy: "MyCompany-Approved", defaultActions: [] },
+      { config: { allowedPolicies: ["MyCompany-Approved"] } },
+    ),
     one("classic ELB policy referencing TLS 1.2", CLASSIC_POLICY, {
       loadBalancerName: "lb",
       policyName: "tls",
@@ -134,6 +177,56 @@ export const tls = spec({
       sslPolicy: "ELBSecurityPolicy-2016-08",
       defaultActions: [],
     }),
+    one(
+      "TLS13 policy that still accepts TLS 1.1",
+      T.listener,
+      {
+        loadBalancerArn: "arn",
+        protocol: "HTTPS",
+        sslPolicy: "ELBSecurityPolicy-TLS13-1-1-2021-06",
+        defaultActions: [],
+      },
+      { expect: "accepts TLS 1.1" },
+    ),
+    one(
+      "a later TLS13-1-0 name fails by AWS's naming",
+      T.listener,
+      {
+        loadBalancerArn: "arn",
+        protocol: "TLS",
+        sslPolicy: "ELBSecurityPolicy-TLS13-1-0-PQ-2027-03",
+        defaultActions: [],
+      },
+      { expect: "accepts TLS 1.0" },
+    ),
+    one(
+      "FS-1-1 policy (forward secrecy, but TLS 1.1)",
+      T.listener,
+      {
+        loadBalancerArn: "arn",
+        protocol: "HTTPS",
+        sslPolicy: "ELBSecurityPolicy-FS-1-1-2019-08",
+        defaultActions: [],
+      },
+      { expect: "accepts TLS 1.1" },
+    ),
+    one(
+      "an unknown policy name stays a violation",
+      T.listener,
+      { loadBalancerArn: "arn", protocol: "HTTPS", sslPolicy: "MyCompany-Policy", defaultActions: [] },
+      { expect: "not a predefined ELB security policy" },
+    ),
+    one(
+      "requireForwardSecrecy rejects a policy with RSA key exchange suites",
+      T.listener,
+      {
+        loadBalancerArn: "arn",
+        protocol: "HTTPS",
+        sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        defaultActions: [],
+      },
+      { config: { requireForwardSecrecy: true }, expect: "without forward secrecy" },
+    ),
     one(
       "classic ELB policy referencing 2016-08",
       CLASSIC_POLICY,

@@ -33,6 +33,29 @@ export const sgAdmin = spec({
     }),
     one("ICMP from the world", T.sg, sg([{ protocol: "icmp", fromPort: 8, toPort: 0, ...world }])),
     one(
+      "FTP port over UDP is not FTP (UDP 21 from the world)",
+      T.sg,
+      sg([{ protocol: "udp", fromPort: 21, toPort: 21, ...world }]),
+    ),
+    one("SSH port over UDP (17) is not SSH", T.sgRule, {
+      type: "ingress",
+      protocol: "17",
+      fromPort: 20,
+      toPort: 23,
+      ...world,
+    }),
+    one("SSH from an IPv6 /1 (half the space, not the world)", T.ingressRule, {
+      ipProtocol: "tcp",
+      fromPort: 22,
+      toPort: 22,
+      cidrIpv6: "::/1",
+    }),
+    one(
+      "SSH from an invalid CIDR is a note, not a violation",
+      T.sg,
+      sg([{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/00x"] }]),
+    ),
+    one(
       "configured ports replace the defaults",
       T.sg,
       sg([{ protocol: "tcp", fromPort: 3389, toPort: 3389, ...world }]),
@@ -96,6 +119,36 @@ export const sgAdmin = spec({
       },
     ),
     one(
+      "SSH from ::0/0 (another spelling of the IPv6 world)",
+      T.sg,
+      sg([{ protocol: "tcp", fromPort: 22, toPort: 22, ipv6CidrBlocks: ["::0/0"] }]),
+      { expect: "SSH (22) to the internet" },
+    ),
+    one(
+      "SSH from 0:0:0:0:0:0:0:0/0 (uncompressed IPv6 world)",
+      T.ingressRule,
+      { ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv6: "0:0:0:0:0:0:0:0/0" },
+      { expect: "from 0:0:0:0:0:0:0:0/0" },
+    ),
+    one(
+      "RDP from 10.0.0.0/0 (prefix length 0 contains the world)",
+      T.sgRule,
+      { type: "ingress", protocol: "tcp", fromPort: 3389, toPort: 3389, cidrBlocks: ["10.0.0.0/0"] },
+      { expect: "RDP (3389)" },
+    ),
+    one(
+      "FTP over TCP 21 from the world",
+      T.sg,
+      sg([{ protocol: "tcp", fromPort: 21, toPort: 21, ...world }]),
+      { expect: "FTP (21)" },
+    ),
+    one(
+      "RDP over UDP 3389 (RDP's UDP transport)",
+      T.sg,
+      sg([{ protocol: "udp", fromPort: 3389, toPort: 3389, ...world }]),
+      { expect: "RDP (3389)" },
+    ),
+    one(
       "default security group with an open rule",
       T.defaultSg,
       sg([{ protocol: "tcp", fromPort: 22, toPort: 22, ...world }]),
@@ -113,6 +166,7 @@ export const sgDatabase = spec({
       referencedSecurityGroupId: "sg-app",
     }),
     one("HTTPS open", T.sg, sg([{ protocol: "tcp", fromPort: 443, toPort: 443, ...world }])),
+    one("UDP 3306 is not MySQL", T.sg, sg([{ protocol: "udp", fromPort: 3306, toPort: 3306, ...world }])),
   ],
   noncompliant: [
     one("MySQL to the world", T.sg, sg([{ protocol: "tcp", fromPort: 3306, toPort: 3306, ...world }]), {
@@ -123,6 +177,12 @@ export const sgDatabase = spec({
       T.ingressRule,
       { ipProtocol: "tcp", fromPort: 27000, toPort: 28000, cidrIpv6: "::/0" },
       { expect: "27017-27019" },
+    ),
+    one(
+      "SQL Server browser over UDP 1434 from ::0/0",
+      T.sg,
+      sg([{ protocol: "udp", fromPort: 1434, toPort: 1434, ipv6CidrBlocks: ["::0/0"] }]),
+      { expect: "SQL Server browser (1434)" },
     ),
     one("Redis through SecurityGroupRule", T.sgRule, {
       type: "ingress",
@@ -144,6 +204,11 @@ export const sgAll = spec({
       sg([{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["10.0.0.0/16"] }]),
     ),
     one("all traffic egress", T.sgRule, { type: "egress", protocol: "-1", fromPort: 0, toPort: 0, ...world }),
+    one(
+      "all traffic from 0.0.0.0/1 (half the space, not the world)",
+      T.sg,
+      sg([{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/1"] }]),
+    ),
   ],
   noncompliant: [
     one("protocol -1 inline", T.sg, sg([{ protocol: "-1", fromPort: 0, toPort: 0, ...world }])),
@@ -153,6 +218,12 @@ export const sgAll = spec({
       sg([{ protocol: "tcp", fromPort: 0, toPort: 65535, ipv6CidrBlocks: ["::/0"] }]),
     ),
     one("vpc rule ipProtocol -1", T.ingressRule, { ipProtocol: "-1", cidrIpv4: "0.0.0.0/0" }),
+    one(
+      "all traffic from ::0/0",
+      T.sg,
+      sg([{ protocol: "-1", fromPort: 0, toPort: 0, ipv6CidrBlocks: ["::0/0"] }]),
+      { expect: "from ::0/0" },
+    ),
     one('protocol "all" rule', T.sgRule, {
       type: "ingress",
       protocol: "all",
@@ -173,6 +244,23 @@ export const naclAdmin = spec({
         { ruleNo: 91, action: "deny", protocol: "tcp", cidrBlock: "0.0.0.0/0", fromPort: 3389, toPort: 3389 },
         { ruleNo: 100, action: "allow", protocol: "-1", cidrBlock: "0.0.0.0/0", fromPort: 0, toPort: 0 },
       ],
+    }),
+    one("a deny from ::0/0 shadows a later IPv6 allow of 22", T.nacl, {
+      vpcId: "vpc-1",
+      ingress: [
+        { ruleNo: 90, action: "deny", protocol: "tcp", ipv6CidrBlock: "::0/0", fromPort: 22, toPort: 3389 },
+        { ruleNo: 100, action: "allow", protocol: "tcp", ipv6CidrBlock: "::/0", fromPort: 22, toPort: 22 },
+      ],
+    }),
+    one("allow UDP 22 from the world (not SSH)", T.naclRule, {
+      networkAclId: "acl-1",
+      ruleNumber: 100,
+      egress: false,
+      protocol: "udp",
+      ruleAction: "allow",
+      cidrBlock: "0.0.0.0/0",
+      fromPort: 22,
+      toPort: 22,
     }),
     one("allow 443 from the world", T.naclRule, {
       networkAclId: "acl-1",
@@ -258,6 +346,21 @@ export const naclAdmin = spec({
       fromPort: 22,
       toPort: 22,
     }),
+    one(
+      "allow 22 from 0:0:0:0:0:0:0:0/0",
+      T.naclRule,
+      {
+        networkAclId: "acl-1",
+        ruleNumber: 100,
+        egress: false,
+        protocol: "tcp",
+        ruleAction: "allow",
+        ipv6CidrBlock: "0:0:0:0:0:0:0:0/0",
+        fromPort: 22,
+        toPort: 22,
+      },
+      { expect: "SSH (22)" },
+    ),
     one("inline allow-all from ::/0", T.nacl, {
       vpcId: "vpc-1",
       ingress: [
