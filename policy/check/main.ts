@@ -5,7 +5,7 @@
  *
  * Exit codes: 0 no mandatory violation; 1 at least one mandatory violation; 2 the check is incomplete
  * (the program failed, or invokes could not be answered offline) and found no mandatory violation;
- * 3 usage or configuration error.
+ * 3 usage or configuration error. `--format sarif` prints SARIF 2.1.0 (see sarif.ts) with the same exit codes.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -15,6 +15,9 @@ import { levelOf, type PackConfig, runPolicies } from "../lib/run";
 import { policies } from "../policies";
 import { runProgram } from "./program";
 import { type CheckResult, renderJson, renderText, summarise } from "./report";
+import { renderSarif } from "./sarif";
+
+export const FORMATS = ["text", "json", "sarif"] as const;
 
 export const DEFAULT_PROGRAM_DIR = resolve(__dirname, "..", "..");
 
@@ -73,7 +76,8 @@ async function main(argv: string[]) {
     )
     .option("--config <key=value...>", "override a stack config value (repeatable), like pulumi --config")
     .option("--only-findings", "list only resources with a violation or a note")
-    .option("--json", "machine-readable output")
+    .option("--format <format>", `output format: ${FORMATS.join(", ")} (SARIF 2.1.0 for code scanning)`)
+    .option("--json", "machine-readable output (same as --format json)")
     .addHelpText(
       "after",
       "\nExit codes: 0 no mandatory violation, 1 mandatory violation(s), 2 incomplete check (program error or unanswered invokes), 3 usage error.",
@@ -91,7 +95,17 @@ async function main(argv: string[]) {
     config?: string[];
     onlyFindings?: boolean;
     json?: boolean;
+    format?: string;
   }>();
+  if (o.format !== undefined && !(FORMATS as readonly string[]).includes(o.format)) {
+    console.error(`--format ${JSON.stringify(o.format)} is not valid: expected one of ${FORMATS.join(", ")}`);
+    process.exit(3);
+  }
+  if (o.json && o.format && o.format !== "json") {
+    console.error(`--json and --format ${o.format} contradict each other: pass one of them`);
+    process.exit(3);
+  }
+  const format = o.json ? "json" : ((o.format ?? "text") as (typeof FORMATS)[number]);
   const overrides: Record<string, string> = {};
   for (const kv of o.config ?? []) {
     const i = kv.indexOf("=");
@@ -133,8 +147,14 @@ async function main(argv: string[]) {
         : 2,
     );
   }
-  const color = !o.json && process.stdout.isTTY && !process.env.NO_COLOR;
-  console.log(o.json ? renderJson(result) : renderText(result, { color, onlyFindings: !!o.onlyFindings }));
+  const color = format === "text" && process.stdout.isTTY && !process.env.NO_COLOR;
+  console.log(
+    format === "json"
+      ? renderJson(result)
+      : format === "sarif"
+        ? JSON.stringify(renderSarif(result), null, 2)
+        : renderText(result, { color, onlyFindings: !!o.onlyFindings }),
+  );
   process.exit(exitCodeOf(result));
 }
 

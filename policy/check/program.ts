@@ -5,7 +5,7 @@
  * engine-side transforms do not).
  */
 import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join, resolve, sep } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { ANSWERS, type InvokeRecord } from "./invokes";
@@ -22,6 +22,15 @@ export interface Collected {
   /** Parent URN (a component, or the stack). */
   parent?: string;
   custom: boolean;
+  /** Where the program declares the resource (first stack frame in the program's own files), when known. */
+  source?: SourceLocation;
+}
+
+export interface SourceLocation {
+  /** Absolute path of the program file. */
+  file: string;
+  line: number;
+  column?: number;
 }
 
 export interface ProgramRun {
@@ -33,6 +42,9 @@ export interface ProgramRun {
   secrets: string[];
   /** Errors the program raised (a run with errors is incomplete). */
   errors: string[];
+  /** The program's directory and main file (absolute), for source locations. */
+  dir?: string;
+  main?: string;
 }
 
 export interface RunProgramOptions {
@@ -133,6 +145,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
   const invokes: InvokeRecord[] = [];
   const errors: string[] = [];
   const parents = new Map<string, string | undefined>(); // "type::name" → parent key
+  const sources = new Map<string, SourceLocation>(); // "type::name" → declaration site
   const urnOf = (type: string, name: string) => `urn:pulumi:${opts.stack}::${project}::${type}::${name}`;
   const providerRegions = new Map<string, string>();
 
@@ -190,6 +203,9 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
           | (pulumi.Resource & { __name?: string; __pulumiType?: string })
           | undefined;
         parents.set(`${t.type}::${t.name}`, parent ? keyOf(parent) : undefined);
+        // Components: the first program frame is their own super() call, so only custom resources.
+        const source = t.resource instanceof pulumi.ComponentResource ? undefined : declarationSite(dir);
+        if (source) sources.set(`${t.type}::${t.name}`, source);
         return undefined;
       });
       const program = join(dir, main);
@@ -212,8 +228,19 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
     if (c.type === "pulumi:pulumi:Stack") continue;
     const p = parents.get(`${c.type}::${c.name}`);
     c.parent = (p && byKey.get(p)?.urn) || stackUrn;
+    const source = sources.get(`${c.type}::${c.name}`);
+    if (source) c.source = source;
   }
-  return { project, stack: opts.stack, resources: collected, invokes, secrets, errors };
+  return {
+    project,
+    stack: opts.stack,
+    resources: collected,
+    invokes,
+    secrets,
+    errors,
+    dir,
+    main: join(dir, main),
+  };
 }
 
 /** "type::name" of a resource object (the SDK keeps both on the instance). */
@@ -222,3 +249,28 @@ function keyOf(r: pulumi.Resource & { __name?: string; __pulumiType?: string }):
   const name = r.__name;
   return type && name ? `${type}::${name}` : undefined;
 }
+
+/**
+ * The program's line that constructs the resource being registered. Stack transformations run
+ * synchronously inside the resource's constructor, so the first frame in the program's own files
+ * (not node_modules, not this checker) is the `new ...(...)` call; ts-node's source maps give the
+ * TypeScript line.
+ */
+function declarationSite(dir: string): SourceLocation | undefined {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 60;
+  const stack = new Error().stack ?? "";
+  Error.stackTraceLimit = limit;
+  const root = dir.endsWith(sep) ? dir : dir + sep;
+  for (const line of stack.split("\n").slice(1)) {
+    const m = /\(?((?:file:\/\/)?\/[^()]+?):(\d+):(\d+)\)?$/.exec(line.trim());
+    if (!m) continue;
+    const file = m[1].replace(/^file:\/\//, "");
+    if (!file.startsWith(root) || file.includes(`${sep}node_modules${sep}`) || file.startsWith(CHECKER_DIR))
+      continue;
+    return { file, line: Number(m[2]), column: Number(m[3]) };
+  }
+  return undefined;
+}
+
+const CHECKER_DIR = resolve(__dirname, "..") + sep;
