@@ -49,9 +49,12 @@ const UNTRACK_REASON =
   "incident-response untrack group: it must allow all traffic in and out (IPv4 and IPv6) so that a contained ENI's existing flows become untracked; it is attached only for seconds during containment";
 /** Exemption tags of the untrack group, one per security-group exposure policy. */
 export const UNTRACK_EXEMPTIONS = Object.fromEntries(
-  [POLICY.sgAllTrafficOpenToWorld, POLICY.sgAdminPortsOpenToWorld, POLICY.sgDatabasePortsOpenToWorld].map(
-    (policy) => [policyExemptionTag(policy), UNTRACK_REASON],
-  ),
+  [
+    POLICY.sgAllTrafficOpenToWorld,
+    POLICY.sgAdminPortsOpenToWorld,
+    POLICY.sgDatabasePortsOpenToWorld,
+    POLICY.sgEgressAllToWorld,
+  ].map((policy) => [policyExemptionTag(policy), UNTRACK_REASON]),
 );
 
 export class IsolationGroups extends pulumi.ComponentResource {

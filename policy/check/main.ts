@@ -148,14 +148,15 @@ async function main(argv: string[]) {
     );
   }
   const color = format === "text" && process.stdout.isTTY && !process.env.NO_COLOR;
-  console.log(
+  const text =
     format === "json"
       ? renderJson(result)
       : format === "sarif"
         ? JSON.stringify(renderSarif(result), null, 2)
-        : renderText(result, { color, onlyFindings: !!o.onlyFindings }),
-  );
-  process.exit(exitCodeOf(result));
+        : renderText(result, { color, onlyFindings: !!o.onlyFindings });
+  // Exit only once the document is written: stdout to a pipe is asynchronous, and process.exit right
+  // after a large write cut SARIF and JSON documents short (a truncated file, under load).
+  process.stdout.write(`${text}\n`, () => process.exit(exitCodeOf(result)));
 }
 
 if (require.main === module) void main(process.argv);

@@ -18,6 +18,7 @@ import { imdsv2Required } from "./ec2/imdsv2-required";
 import { sgAdminPortsOpenToWorld } from "./ec2/sg-admin-ports-open-to-world";
 import { sgAllTrafficOpenToWorld } from "./ec2/sg-all-traffic-open-to-world";
 import { sgDatabasePortsOpenToWorld } from "./ec2/sg-database-ports-open-to-world";
+import { sgEgressAllToWorld } from "./ec2/sg-egress-all-to-world";
 import { snapshotBlockPublicAccess } from "./ec2/snapshot-block-public-access";
 import { snapshotNotPublic } from "./ec2/snapshot-not-public";
 import { userDataNoSecrets } from "./ec2/user-data-no-secrets";
@@ -25,9 +26,13 @@ import { efsEncrypted } from "./efs/efs-encrypted";
 import { elbAccessLogs } from "./elb/elb-access-logs";
 import { elbHttpRedirectsToHttps } from "./elb/elb-http-redirects-to-https";
 import { elbTlsPolicy } from "./elb/elb-tls-policy";
+import { guarddutyEnabled } from "./guardduty/guardduty-enabled";
 import { iamNoAccessKeys } from "./iam/iam-no-access-keys";
+import { iamNoPassroleWildcard } from "./iam/iam-no-passrole-wildcard";
 import { iamPolicyNoAdmin } from "./iam/iam-policy-no-admin";
+import { iamRoleTrustNotPublic } from "./iam/iam-role-trust-not-public";
 import { instanceRoleNotAdmin } from "./iam/instance-role-not-admin";
+import { kmsKeyPolicyNotPublic } from "./kms/kms-key-policy-not-public";
 import { kmsKeyRotation } from "./kms/kms-key-rotation";
 import { exemptionTagsValid } from "./pack/exemption-tags-valid";
 import { s3AccountPublicAccessBlock } from "./s3/s3-account-public-access-block";
@@ -38,6 +43,7 @@ import { s3BucketPublicAccessBlockFlags } from "./s3/s3-bucket-public-access-blo
 import { s3NoPublicAcl } from "./s3/s3-no-public-acl";
 import { s3NoPublicPolicy } from "./s3/s3-no-public-policy";
 import { s3TlsOnly } from "./s3/s3-tls-only";
+import { ssmDocumentNotPublic } from "./ssm/ssm-document-not-public";
 import { defaultSgRestrictsAll } from "./vpc/default-sg-restricts-all";
 import { naclAdminPortsOpenToWorld } from "./vpc/nacl-admin-ports-open-to-world";
 import { subnetNoAutoPublicIp } from "./vpc/subnet-no-auto-public-ip";
@@ -54,6 +60,7 @@ export const policies: Array<ResourceValidationPolicy | StackValidationPolicy> =
   defaultSgRestrictsAll,
   ec2NoPublicIp,
   subnetNoAutoPublicIp,
+  sgEgressAllToWorld,
   // instance hardening
   imdsv2Required,
   imdsHopLimit,
@@ -66,11 +73,13 @@ export const policies: Array<ResourceValidationPolicy | StackValidationPolicy> =
   ebsEncryptionByDefault,
   efsEncrypted,
   kmsKeyRotation,
+  kmsKeyPolicyNotPublic,
   // images and snapshots
   amiNotPublic,
   snapshotNotPublic,
   amiBlockPublicAccess,
   snapshotBlockPublicAccess,
+  ssmDocumentNotPublic,
   // S3
   s3NoPublicAcl,
   s3NoPublicPolicy,
@@ -83,10 +92,13 @@ export const policies: Array<ResourceValidationPolicy | StackValidationPolicy> =
   // IAM
   iamPolicyNoAdmin,
   iamNoAccessKeys,
+  iamNoPassroleWildcard,
+  iamRoleTrustNotPublic,
   // logging and detection
   cloudtrailMultiRegion,
   cloudtrailLogValidation,
   cloudtrailKms,
+  guarddutyEnabled,
   vpcFlowLogs,
   elbAccessLogs,
   elbHttpRedirectsToHttps,

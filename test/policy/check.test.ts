@@ -45,11 +45,16 @@ describe("policy:check", function () {
       expect(missing).to.deep.equal([]);
     });
 
-    it("reports them as mandatory (except the advisory exemption-tag check) and exits 1", () => {
+    it("reports them as mandatory (except the advisory-by-default policies) and exits 1", () => {
       const mandatoryPolicies = new Set(
         result.diagnostics.filter((d) => d.level === "mandatory").map((d) => d.policy),
       );
-      expect(mandatoryPolicies.size).to.equal(policies.length - 1);
+      expect([...mandatoryPolicies].sort()).to.deep.equal(
+        policies
+          .filter((p) => p.enforcementLevel === "mandatory")
+          .map((p) => p.name)
+          .sort(),
+      );
       expect(exitCodeOf(result)).to.equal(1);
     });
 

@@ -159,5 +159,6 @@ describe("policy:check --format sarif", function () {
     const bad = run(FIXTURE, "--stack", "dev", "--format", "xml");
     expect(bad.status).to.equal(3);
     expect(bad.stderr).to.include("--format");
-  });
+    // Two runs of the checker in child processes: seconds each, a minute or more on a loaded machine.
+  }).timeout(300_000);
 });

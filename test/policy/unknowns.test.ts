@@ -11,6 +11,7 @@ import "./cases/fleet";
 import "./cases/identity";
 import "./cases/logging";
 import "./cases/network";
+import "./cases/peer-classes";
 import "./cases/storage";
 import { policies } from "../../policy/policies";
 import { checkAll, SPECS, UNKNOWN } from "./harness";

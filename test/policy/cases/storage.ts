@@ -20,6 +20,19 @@ const publicRead = JSON.stringify({
     { Sid: "Public", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" },
   ],
 });
+/** A bucket policy allowing Principal "*" to read, under the given condition. */
+const publicUnder = (condition: Record<string, unknown>) => ({
+  Statement: [
+    {
+      Sid: "Conditional",
+      Effect: "Allow",
+      Principal: "*",
+      Action: "s3:GetObject",
+      Resource: "arn:aws:s3:::b/*",
+      Condition: condition,
+    },
+  ],
+});
 const flags = {
   blockPublicAcls: true,
   blockPublicPolicy: true,
@@ -111,6 +124,14 @@ export const publicPolicy = spec({
       },
     }),
     one("bucket without a policy", T.bucket, { bucket: "b" }),
+    one("Principal * restricted to an account (StringEquals aws:SourceAccount)", T.bucketPolicy, {
+      bucket: "b",
+      policy: publicUnder({ StringEquals: { "aws:SourceAccount": "111122223333" } }),
+    }),
+    one("Principal * restricted to a narrow source IP range", T.bucketPolicy, {
+      bucket: "b",
+      policy: publicUnder({ IpAddress: { "aws:SourceIp": ["203.0.113.0/24"] } }),
+    }),
   ],
   noncompliant: [
     one("public read policy", T.bucketPolicy, { bucket: "b", policy: publicRead }, { expect: '"Public"' }),
@@ -120,6 +141,57 @@ export const publicPolicy = spec({
         Statement: [{ Effect: "Allow", Principal: { AWS: ["*"] }, Action: "s3:PutObject", Resource: "*" }],
       },
     }),
+    one(
+      "Principal * with aws:SourceIp 0.0.0.0/0 (admits everyone)",
+      T.bucketPolicy,
+      { bucket: "b", policy: publicUnder({ IpAddress: { "aws:SourceIp": "0.0.0.0/0" } }) },
+      { expect: '"Conditional"' },
+    ),
+    one(
+      "Principal * with aws:SourceIp ::0/0 beside a narrow range",
+      T.bucketPolicy,
+      { bucket: "b", policy: publicUnder({ IpAddress: { "aws:SourceIp": ["10.0.0.0/8", "::0/0"] } }) },
+      { expect: '"Conditional"' },
+    ),
+    one(
+      "Principal * with a negated account match (StringNotEquals aws:SourceAccount)",
+      T.bucketPolicy,
+      { bucket: "b", policy: publicUnder({ StringNotEquals: { "aws:SourceAccount": "111122223333" } }) },
+      { expect: '"Conditional"' },
+    ),
+    one(
+      "Principal * with StringEqualsIfExists aws:SourceAccount (absent key passes)",
+      T.bucketPolicy,
+      { bucket: "b", policy: publicUnder({ StringEqualsIfExists: { "aws:SourceAccount": "111122223333" } }) },
+      { expect: '"Conditional"' },
+    ),
+    one(
+      'Principal * with StringLike aws:PrincipalOrgID "*"',
+      T.bucketPolicy,
+      { bucket: "b", policy: publicUnder({ StringLike: { "aws:PrincipalOrgID": "*" } }) },
+      { expect: '"Conditional"' },
+    ),
+    one(
+      "Principal * with ArnLike aws:SourceArn in any account",
+      T.bucketPolicy,
+      {
+        bucket: "b",
+        policy: publicUnder({ ArnLike: { "aws:SourceArn": "arn:aws:cloudfront::*:distribution/*" } }),
+      },
+      { expect: '"Conditional"' },
+    ),
+    one(
+      "Principal * with only unrelated Bool and Null conditions",
+      T.bucketPolicy,
+      {
+        bucket: "b",
+        policy: publicUnder({
+          Bool: { "aws:SecureTransport": "true" },
+          Null: { "aws:SourceVpce": "false" },
+        }),
+      },
+      { expect: '"Conditional"' },
+    ),
   ],
 });
 
@@ -214,6 +286,20 @@ export const bucketSse = spec({
   ] as Case[],
 });
 
+/** The full TLS deny for logs-b with some fields replaced. */
+const tlsOnlyWith = (over: Record<string, unknown>) => ({
+  Statement: [
+    {
+      Effect: "Deny",
+      Principal: "*",
+      Action: "s3:*",
+      Resource: ["arn:aws:s3:::logs-b", "arn:aws:s3:::logs-b/*"],
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+      ...over,
+    },
+  ],
+});
+
 export const tlsOnly = spec({
   policy: "s3-tls-only",
   compliant: [
@@ -229,12 +315,104 @@ export const tlsOnly = spec({
       title: "inline bucket policy",
       resources: [res(T.bucket, { bucket: "x", policy: tlsDeny("arn:aws:s3:::x") })],
     },
+    {
+      title: "full TLS deny split over two statements, {AWS: *}, Action *, BoolIfExists",
+      resources: [
+        bucket,
+        res(T.bucketPolicy, {
+          bucket: "logs-b",
+          policy: {
+            Statement: ["arn:aws:s3:::logs-b", "arn:aws:s3:::logs-b/*"].map((r) => ({
+              Effect: "Deny",
+              Principal: { AWS: "*" },
+              Action: "*",
+              Resource: r,
+              Condition: { BoolIfExists: { "aws:SecureTransport": false } },
+            })),
+          },
+        }),
+      ],
+    },
+    {
+      title: "TLS deny on a wildcard Resource (GovCloud bucket known by name only)",
+      resources: [
+        res(T.bucket, { bucket: "gov-b" }),
+        res(T.bucketPolicy, {
+          bucket: "gov-b",
+          policy: tlsOnlyWith({ Resource: "arn:aws-us-gov:s3:::gov-b*" }),
+        }),
+      ],
+    },
   ],
   noncompliant: [
     { title: "no bucket policy", resources: [bucket], expect: "has no bucket policy" },
     {
       title: "policy without the TLS deny",
       resources: [bucket, res(T.bucketPolicy, { bucket: "logs-b", policy: publicRead })],
+      expect: "does not deny",
+    },
+    {
+      title: "TLS deny covering only the objects (bucket/*)",
+      resources: [
+        bucket,
+        res(T.bucketPolicy, { bucket: "logs-b", policy: tlsOnlyWith({ Resource: "arn:aws:s3:::logs-b/*" }) }),
+      ],
+      expect: "all its objects",
+    },
+    {
+      title: "TLS deny covering only the bucket ARN",
+      resources: [
+        bucket,
+        res(T.bucketPolicy, { bucket: "logs-b", policy: tlsOnlyWith({ Resource: "arn:aws:s3:::logs-b" }) }),
+      ],
+      expect: "does not deny",
+    },
+    {
+      title: "TLS deny for another bucket",
+      resources: [bucket, res(T.bucketPolicy, { bucket: "logs-b", policy: tlsDeny("arn:aws:s3:::other") })],
+      expect: "does not deny",
+    },
+    {
+      title: "TLS deny for one principal only",
+      resources: [
+        bucket,
+        res(T.bucketPolicy, {
+          bucket: "logs-b",
+          policy: tlsOnlyWith({ Principal: { AWS: "arn:aws:iam::111122223333:root" } }),
+        }),
+      ],
+      expect: "does not deny",
+    },
+    {
+      title: "TLS deny for s3:GetObject only",
+      resources: [
+        bucket,
+        res(T.bucketPolicy, { bucket: "logs-b", policy: tlsOnlyWith({ Action: "s3:GetObject" }) }),
+      ],
+      expect: "does not deny",
+    },
+    {
+      title: "TLS deny narrowed by another condition",
+      resources: [
+        bucket,
+        res(T.bucketPolicy, {
+          bucket: "logs-b",
+          policy: tlsOnlyWith({
+            Condition: {
+              Bool: { "aws:SecureTransport": "false" },
+              StringEquals: { "aws:PrincipalAccount": "111122223333" },
+            },
+          }),
+        }),
+      ],
+      expect: "does not deny",
+    },
+    {
+      title: "an Allow with the TLS condition",
+      resources: [
+        bucket,
+        res(T.bucketPolicy, { bucket: "logs-b", policy: tlsOnlyWith({ Effect: "Allow" }) }),
+      ],
       expect: "does not deny",
     },
   ] as Case[],
